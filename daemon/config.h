@@ -1,0 +1,69 @@
+/*
+ * config.h - logd.conf (INI, parsed with inih) and the command-line overrides.
+ *
+ * A struct config is filled once from built-in defaults, then the file, then
+ * flags.  Every key has a default, a range and a unit; sizes take plain bytes
+ * or K/M/G (powers of 1024), durations take ms/s/min/h/d (a bare number is
+ * seconds, as in systemd).  Errors are printed as "FILE:LINE: message" and
+ * counted, so --check-config reports every error in one run.
+ * Loop thread only (read-only once the writer thread runs).
+ */
+#ifndef LOGD_CONFIG_H
+#define LOGD_CONFIG_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/un.h>
+
+#define CONFIG_DEFAULT_PATH	"/etc/logd/logd.conf"
+#define CONFIG_DEFAULT_SOCKET	"/run/logd/socket"
+#define CONFIG_DEFAULT_LOG_DIR	"/var/log/logd"
+#define CONFIG_MAX_PATH		4096
+
+enum config_format {
+	CONFIG_FORMAT_TEXT,
+	CONFIG_FORMAT_JSON,
+};
+
+struct config {
+	/* [daemon] */
+	char		socket_path[sizeof(((struct sockaddr_un *)0)->sun_path)];
+	char		log_dir[CONFIG_MAX_PATH];
+	uint64_t	queue_max_bytes;	/* all buffered + queued bytes; 64M, 1M..1T */
+	uint64_t	batch_bytes;		/* seal a batch at this size; 64K, 4K..16M */
+	uint64_t	flush_interval_ms;	/* seal after this; 100 ms, 1 ms..1 min */
+	uint32_t	max_streams;		/* 1024, 1..1000000 */
+	/* [defaults] */
+	enum config_format format;		/* text */
+};
+
+/* Fills cfg with the built-in defaults. */
+void	config_defaults(struct config *cfg);
+
+/*
+ * Reads path over cfg.  A missing file is not an error when missing_ok (the
+ * built-in defaults stay).  Prints each problem as "path:line: message" to
+ * stderr and sets *nerrors to their number.  Returns 0 if the file was read
+ * (even with errors; check *nerrors), -errno if it could not be opened or read.
+ */
+int	config_load(struct config *cfg, const char *path, int missing_ok, int *nerrors);
+
+/*
+ * Sets one key, as a file line "key = value" in [section] would.  On error
+ * returns -EINVAL (or -ERANGE for a number out of range) and writes a message
+ * without location into err ("unknown key \"flush_ms\" (did you mean
+ * flush_interval?)").  Used by config_load() and by the command-line flags.
+ */
+int	config_set(struct config *cfg, const char *section, const char *key, const char *value,
+	    char *err, size_t err_len);
+
+/* Checks settings that depend on each other (batch_bytes <= queue_max_bytes / 4). */
+int	config_check(const struct config *cfg, char *err, size_t err_len);
+
+/* "64K", "1M", "123" -> bytes.  -EINVAL on syntax, -ERANGE on overflow. */
+int	config_parse_size(const char *s, uint64_t *out);
+
+/* "100ms", "1s", "5min", "2h", "1d", "30" (seconds) -> milliseconds. */
+int	config_parse_duration_ms(const char *s, uint64_t *out);
+
+#endif

@@ -1,0 +1,42 @@
+/*
+ * diag.h - logd's own messages on stderr.
+ *
+ * Each line starts with an sd-daemon priority prefix ("<3>") so journald files
+ * it at the right level, unless diag_init() turned prefixes off (a terminal,
+ * or --check-config, where a person reads the output).  Any thread may call
+ * these; each message is one write(2).
+ */
+#ifndef LOGD_DIAG_H
+#define LOGD_DIAG_H
+
+#include <stdint.h>
+#include <syslog.h>
+
+/* Whether lines get the "<N>" prefix.  Default: on. */
+void	diag_init(int prefix);
+
+/* One line at priority prio (LOG_ERR, LOG_WARNING, ...), with "logd: " after the prefix. */
+void	diag(int prio, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* As diag(), followed by ": " and strerror(-err). */
+void	diag_errno(int prio, int err, const char *fmt, ...)
+	    __attribute__((format(printf, 3, 4)));
+
+/*
+ * A rate limit for one kind of message: at most one line per interval_ms.
+ * The next line printed says how many were suppressed in between.
+ */
+struct diag_limit {
+	uint64_t	last_ms;
+	uint64_t	suppressed;
+	uint32_t	interval_ms;
+};
+
+/* diag() through a limit; now_ms is a CLOCK_MONOTONIC reading in ms. */
+void	diag_limited(struct diag_limit *l, uint64_t now_ms, int prio, const char *fmt, ...)
+	    __attribute__((format(printf, 4, 5)));
+
+/* CLOCK_MONOTONIC in milliseconds. */
+uint64_t	diag_now_ms(void);
+
+#endif

@@ -1,0 +1,66 @@
+/*
+ * format.h - one record -> one line of a stream file (text or JSON lines).
+ *
+ * Text:  2026-11-22T12:00:00.123456Z info [1234] message
+ *   RFC 3339 UTC with microseconds, priority name, sender pid, then the
+ *   message with '\\', control bytes (0x00-0x1f, 0x7f) escaped C-style
+ *   (\n \r \t \\ and \xNN), so one record is always one line.  Bytes >= 0x80
+ *   are copied as they are (UTF-8 stays readable).  A record flagged
+ *   PROTO_REC_MORE (its message continues in the sender's next record) shows
+ *   its pid as "[1234+]".
+ * JSON:  {"ts":"...","priority":"info","stream":"web","pid":1234,"uid":0,
+ *   "gid":0,"message":"..."} plus "file","line","func","fields":{...},
+ *   "more":true when present; strings per RFC 8259, bytes that are not valid
+ *   UTF-8 as \u00XX of their byte value.
+ *
+ * Pure: no I/O, no allocation.  The cache makes the timestamp cheap: the
+ * date and time up to the second are formatted once per second.
+ * Loop thread only (each cache has one owner).
+ */
+#ifndef LOGD_FORMAT_H
+#define LOGD_FORMAT_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "config.h"
+#include "proto.h"
+
+/*
+ * format_max_len(rec) <= FORMAT_EXPANSION * (proto_head_size(rec) + rec->msg_len)
+ * for every valid record: ingest reserves queue space for a datagram from
+ * its size alone before reading it.
+ */
+#define FORMAT_EXPANSION	16
+
+/* Who sent the record (from SCM_CREDENTIALS, never from the payload). */
+struct format_sender {
+	pid_t	pid;
+	uid_t	uid;
+	gid_t	gid;
+};
+
+struct format_cache {
+	int64_t	sec;		/* the second prefix[] holds; INT64_MIN = none */
+	char	prefix[24];	/* "2026-11-22T12:00:00." */
+};
+
+/* Empties the cache. */
+void	format_cache_init(struct format_cache *c);
+
+/* Upper bound of the bytes format_line() writes for rec. */
+size_t	format_max_len(enum config_format fmt, const struct proto_record *rec);
+
+/*
+ * Writes rec as one line ending in '\n' into buf, which must have room for
+ * format_max_len(fmt, rec) bytes.  ts_ns is the time to print (the client's,
+ * or the receipt time when it sent 0).  Returns the bytes written.
+ */
+size_t	format_line(struct format_cache *c, enum config_format fmt, char *buf,
+	    const struct proto_record *rec, uint64_t ts_ns, const struct format_sender *who);
+
+/* syslog's name of a priority 0-7 ("emerg" ... "debug"); "?" otherwise. */
+const char *format_priority_name(unsigned prio);
+
+#endif

@@ -1,0 +1,34 @@
+# scripts/deps.sh - sourced by scripts/run and scripts/test.
+# Installs the Debian 12 packages logd needs to build and test, if any is missing.
+
+LOGD_BUILD_DEPS="gcc libc6-dev pkg-config meson ninja-build libevent-dev libsystemd-dev
+libinih-dev check"
+LOGD_TEST_DEPS="python3 groff-base valgrind"
+
+logd_install_deps() {
+	local missing="" pkg
+	for pkg in $LOGD_BUILD_DEPS "$@"; do
+		dpkg-query -W -f='${Status}\n' "$pkg" 2>/dev/null | grep -q '^install ok installed$' ||
+			missing="$missing $pkg"
+	done
+	[ -z "$missing" ] && return 0
+	if [ "$(id -u)" -ne 0 ]; then
+		echo "logd: missing packages:$missing" >&2
+		echo "logd: run this script as root, or: sudo apt-get install$missing" >&2
+		return 1
+	fi
+	echo "logd: installing:$missing" >&2
+	export DEBIAN_FRONTEND=noninteractive
+	apt-get update -q >&2 &&
+	apt-get install -y -q --no-install-recommends $missing >&2
+}
+
+# logd_build DIR [meson setup options...]: configure DIR once, then compile it.
+logd_build() {
+	local dir="$1"
+	shift
+	if [ ! -f "$dir/build.ninja" ]; then
+		meson setup "$dir" "$@" >&2 || return 1
+	fi
+	meson compile -C "$dir" >&2
+}
