@@ -1,0 +1,410 @@
+/*
+ * proto.c - the logd wire format, version 1 (see proto.h, logd-protocol(7)).
+ *
+ * Pure: no I/O, no globals but constant tables, no allocation.  Every length
+ * read from a datagram is checked against the bytes that remain before it is
+ * used; sizes are compared by subtraction so nothing can overflow.
+ */
+#include "proto.h"
+
+#include <errno.h>
+#include <string.h>
+
+static const uint8_t	proto_magic[4] = { 'l', 'o', 'g', 'd' };
+
+/* 1 for the bytes a stream name may hold: [A-Za-z0-9._-]. */
+static const uint8_t	name_ok[256] = {
+	['-'] = 1, ['.'] = 1, ['_'] = 1,
+	['0'] = 1, ['1'] = 1, ['2'] = 1, ['3'] = 1, ['4'] = 1,
+	['5'] = 1, ['6'] = 1, ['7'] = 1, ['8'] = 1, ['9'] = 1,
+	['A'] = 1, ['B'] = 1, ['C'] = 1, ['D'] = 1, ['E'] = 1, ['F'] = 1, ['G'] = 1,
+	['H'] = 1, ['I'] = 1, ['J'] = 1, ['K'] = 1, ['L'] = 1, ['M'] = 1, ['N'] = 1,
+	['O'] = 1, ['P'] = 1, ['Q'] = 1, ['R'] = 1, ['S'] = 1, ['T'] = 1, ['U'] = 1,
+	['V'] = 1, ['W'] = 1, ['X'] = 1, ['Y'] = 1, ['Z'] = 1,
+	['a'] = 1, ['b'] = 1, ['c'] = 1, ['d'] = 1, ['e'] = 1, ['f'] = 1, ['g'] = 1,
+	['h'] = 1, ['i'] = 1, ['j'] = 1, ['k'] = 1, ['l'] = 1, ['m'] = 1, ['n'] = 1,
+	['o'] = 1, ['p'] = 1, ['q'] = 1, ['r'] = 1, ['s'] = 1, ['t'] = 1, ['u'] = 1,
+	['v'] = 1, ['w'] = 1, ['x'] = 1, ['y'] = 1, ['z'] = 1,
+};
+
+static const char *const proto_reasons[PROTO_E_COUNT] = {
+	[PROTO_OK] = "no error",
+	[PROTO_E_SHORT] = "shorter than the 8-byte datagram header",
+	[PROTO_E_TOOBIG] = "longer than 65536 bytes",
+	[PROTO_E_MAGIC] = "bad magic (not a logd datagram)",
+	[PROTO_E_VERSION] = "unsupported protocol version",
+	[PROTO_E_HDR_RESERVED] = "non-zero flags or reserved bytes in the datagram header",
+	[PROTO_E_EMPTY] = "no record after the header",
+	[PROTO_E_REC_TRUNC] = "record truncated (its length runs past the datagram)",
+	[PROTO_E_REC_SHORT] = "record length smaller than its header, name and fields",
+	[PROTO_E_PRIORITY] = "priority above 7",
+	[PROTO_E_REC_FLAGS] = "unknown record flag or non-zero reserved byte",
+	[PROTO_E_NAME] = "bad stream name",
+	[PROTO_E_FIELD_TRUNC] = "field runs past the fields area",
+	[PROTO_E_FIELD_TYPE] = "field of type 0",
+	[PROTO_E_FIELD_SIZE] = "fixed-size field (line, dropped) of the wrong length",
+	[PROTO_E_FIELD_DUP] = "file, line, function or dropped field given twice",
+	[PROTO_E_KV] = "key=value field without '=' or with a bad key",
+};
+
+static inline uint16_t
+get16(const uint8_t *p)
+{
+	return (uint16_t)(p[0] | p[1] << 8);
+}
+
+static inline uint32_t
+get32(const uint8_t *p)
+{
+	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+
+static inline uint64_t
+get64(const uint8_t *p)
+{
+	return (uint64_t)get32(p) | (uint64_t)get32(p + 4) << 32;
+}
+
+static inline void
+put16(uint8_t *p, uint16_t v)
+{
+	p[0] = (uint8_t)v;
+	p[1] = (uint8_t)(v >> 8);
+}
+
+static inline void
+put32(uint8_t *p, uint32_t v)
+{
+	put16(p, (uint16_t)v);
+	put16(p + 2, (uint16_t)(v >> 16));
+}
+
+static inline void
+put64(uint8_t *p, uint64_t v)
+{
+	put32(p, (uint32_t)v);
+	put32(p + 4, (uint32_t)(v >> 32));
+}
+
+int
+proto_name_valid(const char *name, size_t len)
+{
+	const uint8_t	*p = (const uint8_t *)name;
+	size_t		 i;
+
+	if (len == 0 || len > PROTO_MAX_NAME || p[0] == '.')
+		return -PROTO_E_NAME;
+	for (i = 0; i < len; i++)
+		if (!name_ok[p[i]])
+			return -PROTO_E_NAME;
+	return 0;
+}
+
+const char *
+proto_strerror(int reason)
+{
+	if (reason < 0)
+		reason = -reason;
+	if (reason >= PROTO_E_COUNT)
+		return "unknown reason";
+	return proto_reasons[reason];
+}
+
+static int
+kv_valid(const uint8_t *v, size_t len)
+{
+	size_t	i;
+
+	for (i = 0; i < len && v[i] != '='; i++) {
+		if (!(name_ok[v[i]] && v[i] != '.' && v[i] != '-'))
+			return 0;
+	}
+	return i > 0 && i < len && i <= PROTO_MAX_KEY;
+}
+
+/* Checks and decodes the fields area [p, p+len) into rec. */
+static int
+proto_fields(const uint8_t *p, size_t len, struct proto_record *rec)
+{
+	unsigned	seen = 0;
+	size_t		off = 0, flen;
+	uint8_t		type;
+	int		has_kv = 0;
+
+	while (off < len) {
+		if (len - off < PROTO_FIELD_HDR_SIZE)
+			return -PROTO_E_FIELD_TRUNC;
+		type = p[off];
+		flen = get16(p + off + 1);
+		off += PROTO_FIELD_HDR_SIZE;
+		if (flen > len - off)
+			return -PROTO_E_FIELD_TRUNC;
+		if (type == 0)
+			return -PROTO_E_FIELD_TYPE;
+		if (type < PROTO_F_KV || type == PROTO_F_DROPPED) {
+			if (seen & (1u << type))
+				return -PROTO_E_FIELD_DUP;
+			seen |= 1u << type;
+		}
+		switch (type) {
+		case PROTO_F_FILE:
+			rec->file = (const char *)p + off;
+			rec->file_len = flen;
+			break;
+		case PROTO_F_LINE:
+			if (flen != 4)
+				return -PROTO_E_FIELD_SIZE;
+			rec->line = get32(p + off);
+			break;
+		case PROTO_F_FUNC:
+			rec->func = (const char *)p + off;
+			rec->func_len = flen;
+			break;
+		case PROTO_F_KV:
+			if (!kv_valid(p + off, flen))
+				return -PROTO_E_KV;
+			has_kv = 1;
+			break;
+		case PROTO_F_DROPPED:
+			if (flen != 8)
+				return -PROTO_E_FIELD_SIZE;
+			rec->dropped = get64(p + off);
+			break;
+		default:
+			break;	/* a newer client's field: skip it */
+		}
+		off += flen;
+	}
+	if (has_kv) {
+		rec->kv = p;
+		rec->kv_len = len;
+	}
+	return 0;
+}
+
+int
+proto_next(const void *buf, size_t len, size_t *off, struct proto_record *rec)
+{
+	const uint8_t	*p = (const uint8_t *)buf + *off;
+	size_t		 left, rec_len, name_len, fields_len;
+	int		 rc;
+
+	if (*off > len || len - *off < PROTO_REC_HDR_SIZE)
+		return -PROTO_E_REC_TRUNC;
+	left = len - *off;
+	rec_len = get32(p);
+	if (rec_len > left)
+		return -PROTO_E_REC_TRUNC;
+	name_len = p[6];
+	fields_len = get16(p + 16);
+	if (rec_len < PROTO_REC_HDR_SIZE + name_len + fields_len)
+		return -PROTO_E_REC_SHORT;
+	if (p[4] > PROTO_MAX_PRIORITY)
+		return -PROTO_E_PRIORITY;
+	if ((p[5] & ~PROTO_REC_MORE) != 0 || p[7] != 0 || get16(p + 18) != 0)
+		return -PROTO_E_REC_FLAGS;
+	memset(rec, 0, sizeof(*rec));
+	rec->priority = p[4];
+	rec->flags = p[5];
+	rec->name = (const char *)p + PROTO_REC_HDR_SIZE;
+	rec->name_len = name_len;
+	if ((rc = proto_name_valid(rec->name, name_len)) < 0)
+		return rc;
+	rec->ts_ns = get64(p + 8);
+	if ((rc = proto_fields(p + PROTO_REC_HDR_SIZE + name_len, fields_len, rec)) < 0)
+		return rc;
+	rec->msg = p + PROTO_REC_HDR_SIZE + name_len + fields_len;
+	rec->msg_len = rec_len - PROTO_REC_HDR_SIZE - name_len - fields_len;
+	*off += rec_len;
+	return 0;
+}
+
+ssize_t
+proto_validate(const void *buf, size_t len)
+{
+	const uint8_t		*p = buf;
+	struct proto_record	 rec;
+	size_t			 off = PROTO_HDR_SIZE;
+	ssize_t			 n = 0;
+	int			 rc;
+
+	if (len < PROTO_HDR_SIZE)
+		return -PROTO_E_SHORT;
+	if (len > PROTO_MAX_DGRAM)
+		return -PROTO_E_TOOBIG;
+	if (memcmp(p, proto_magic, sizeof(proto_magic)) != 0)
+		return -PROTO_E_MAGIC;
+	if (p[4] != PROTO_VERSION)
+		return -PROTO_E_VERSION;
+	if (p[5] != 0 || get16(p + 6) != 0)
+		return -PROTO_E_HDR_RESERVED;
+	if (len == PROTO_HDR_SIZE)
+		return -PROTO_E_EMPTY;
+	while (off < len) {
+		if ((rc = proto_next(buf, len, &off, &rec)) < 0)
+			return rc;
+		n++;
+	}
+	return n;
+}
+
+int
+proto_kv_next(const struct proto_record *rec, size_t *off, const char **key, size_t *key_len,
+    const char **val, size_t *val_len)
+{
+	const uint8_t	*p = rec->kv, *eq;
+	size_t		 flen;
+	uint8_t		 type;
+
+	while (*off + PROTO_FIELD_HDR_SIZE <= rec->kv_len) {
+		type = p[*off];
+		flen = get16(p + *off + 1);
+		if (flen > rec->kv_len - *off - PROTO_FIELD_HDR_SIZE)
+			return 0;
+		*off += PROTO_FIELD_HDR_SIZE;
+		if (type == PROTO_F_KV && (eq = memchr(p + *off, '=', flen)) != NULL) {
+			*key = (const char *)p + *off;
+			*key_len = (size_t)(eq - (p + *off));
+			*val = (const char *)eq + 1;
+			*val_len = flen - *key_len - 1;
+			*off += flen;
+			return 1;
+		}
+		*off += flen;
+	}
+	return 0;
+}
+
+ssize_t
+proto_encode_header(void *buf, size_t cap)
+{
+	uint8_t	*p = buf;
+
+	if (cap < PROTO_HDR_SIZE)
+		return -ENOSPC;
+	memcpy(p, proto_magic, sizeof(proto_magic));
+	p[4] = PROTO_VERSION;
+	p[5] = 0;
+	put16(p + 6, 0);
+	return PROTO_HDR_SIZE;
+}
+
+size_t
+proto_head_size(const struct proto_record *rec)
+{
+	size_t	n = PROTO_REC_HDR_SIZE + rec->name_len;
+
+	if (rec->file_len > 0)
+		n += PROTO_FIELD_HDR_SIZE + rec->file_len;
+	if (rec->line > 0)
+		n += PROTO_FIELD_HDR_SIZE + 4;
+	if (rec->func_len > 0)
+		n += PROTO_FIELD_HDR_SIZE + rec->func_len;
+	if (rec->dropped > 0)
+		n += PROTO_FIELD_HDR_SIZE + 8;
+	return n + rec->kv_len;
+}
+
+static uint8_t *
+put_field(uint8_t *p, uint8_t type, const void *val, size_t len)
+{
+	p[0] = type;
+	put16(p + 1, (uint16_t)len);
+	memcpy(p + PROTO_FIELD_HDR_SIZE, val, len);
+	return p + PROTO_FIELD_HDR_SIZE + len;
+}
+
+ssize_t
+proto_encode_head(void *buf, size_t cap, const struct proto_record *rec)
+{
+	uint8_t	*p = buf, *f, num[8];
+	size_t	 head, fields_len;
+
+	if (rec->priority > PROTO_MAX_PRIORITY || (rec->flags & ~PROTO_REC_MORE) != 0 ||
+	    proto_name_valid(rec->name, rec->name_len) < 0 ||
+	    rec->file_len > PROTO_MAX_CALLER || rec->func_len > PROTO_MAX_CALLER ||
+	    rec->kv_len > PROTO_MAX_DGRAM)
+		return -EINVAL;
+	head = proto_head_size(rec);
+	fields_len = head - PROTO_REC_HDR_SIZE - rec->name_len;
+	if (fields_len > UINT16_MAX || rec->msg_len > PROTO_MAX_DGRAM - PROTO_HDR_SIZE ||
+	    head + rec->msg_len > PROTO_MAX_DGRAM - PROTO_HDR_SIZE)
+		return -EINVAL;
+	if (cap < head)
+		return -ENOSPC;
+	put32(p, (uint32_t)(head + rec->msg_len));
+	p[4] = rec->priority;
+	p[5] = rec->flags;
+	p[6] = (uint8_t)rec->name_len;
+	p[7] = 0;
+	put64(p + 8, rec->ts_ns);
+	put16(p + 16, (uint16_t)fields_len);
+	put16(p + 18, 0);
+	memcpy(p + PROTO_REC_HDR_SIZE, rec->name, rec->name_len);
+	f = p + PROTO_REC_HDR_SIZE + rec->name_len;
+	if (rec->file_len > 0)
+		f = put_field(f, PROTO_F_FILE, rec->file, rec->file_len);
+	if (rec->line > 0) {
+		put32(num, rec->line);
+		f = put_field(f, PROTO_F_LINE, num, 4);
+	}
+	if (rec->func_len > 0)
+		f = put_field(f, PROTO_F_FUNC, rec->func, rec->func_len);
+	if (rec->dropped > 0) {
+		put64(num, rec->dropped);
+		f = put_field(f, PROTO_F_DROPPED, num, 8);
+	}
+	if (rec->kv_len > 0)
+		memcpy(f, rec->kv, rec->kv_len);
+	return (ssize_t)head;
+}
+
+ssize_t
+proto_encode_record(void *buf, size_t cap, const struct proto_record *rec)
+{
+	ssize_t	head;
+
+	if ((head = proto_encode_head(buf, cap, rec)) < 0)
+		return head;
+	if (cap - (size_t)head < rec->msg_len)
+		return -ENOSPC;
+	if (rec->msg_len > 0)
+		memcpy((uint8_t *)buf + head, rec->msg, rec->msg_len);
+	return head + (ssize_t)rec->msg_len;
+}
+
+ssize_t
+proto_encode_kv(void *buf, size_t cap, const char *key, size_t key_len, const char *val,
+    size_t val_len)
+{
+	uint8_t	*p = buf;
+	size_t	 i, flen;
+
+	if (key_len == 0 || key_len > PROTO_MAX_KEY)
+		return -EINVAL;
+	for (i = 0; i < key_len; i++)
+		if (!name_ok[(uint8_t)key[i]] || key[i] == '.' || key[i] == '-')
+			return -EINVAL;
+	flen = key_len + 1 + val_len;
+	if (val_len > UINT16_MAX || flen > UINT16_MAX)
+		return -EINVAL;
+	if (cap < PROTO_FIELD_HDR_SIZE || cap - PROTO_FIELD_HDR_SIZE < flen)
+		return -ENOSPC;
+	p[0] = PROTO_F_KV;
+	put16(p + 1, (uint16_t)flen);
+	memcpy(p + PROTO_FIELD_HDR_SIZE, key, key_len);
+	p[PROTO_FIELD_HDR_SIZE + key_len] = '=';
+	if (val_len > 0)
+		memcpy(p + PROTO_FIELD_HDR_SIZE + key_len + 1, val, val_len);
+	return (ssize_t)(PROTO_FIELD_HDR_SIZE + flen);
+}
+
+size_t
+proto_max_msg(const struct proto_record *rec)
+{
+	size_t	head = proto_head_size(rec);
+
+	if (head >= PROTO_MAX_DGRAM - PROTO_HDR_SIZE)
+		return 0;
+	return PROTO_MAX_DGRAM - PROTO_HDR_SIZE - head;
+}
