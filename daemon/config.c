@@ -1,0 +1,443 @@
+/*
+ * config.c - logd.conf and the command-line overrides (see config.h).
+ *
+ * libinih splits the file into (section, key, value).  Our line reader in
+ * front of it counts lines, so every message carries FILE:LINE, and catches
+ * what inih would report only once or not at all: lines that are neither a
+ * section, a key = value nor a comment, over-long lines, and unknown
+ * sections (whose keys are then skipped, so one typo gives one message).
+ * Leading blanks are stripped, which turns inih's multi-line values off:
+ * no key of ours spans lines.  Loop thread only, before the writer starts.
+ */
+#include "config.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <ini.h>
+
+enum config_type {
+	CONFIG_T_SOCKET,
+	CONFIG_T_PATH,
+	CONFIG_T_SIZE,
+	CONFIG_T_DURATION,
+	CONFIG_T_COUNT,
+	CONFIG_T_FORMAT,
+};
+
+struct config_key {
+	const char		*section;
+	const char		*name;
+	enum config_type	 type;
+	size_t			 offset;
+	uint64_t		 min;
+	uint64_t		 max;
+	const char		*range;		/* min..max as a person writes it */
+};
+
+#define KIB	1024ull
+#define MIB	(1024ull * KIB)
+#define GIB	(1024ull * MIB)
+#define TIB	(1024ull * GIB)
+
+static const struct config_key config_keys[] = {
+	{ "daemon", "socket", CONFIG_T_SOCKET, offsetof(struct config, socket_path), 0, 0, NULL },
+	{ "daemon", "log_dir", CONFIG_T_PATH, offsetof(struct config, log_dir), 0, 0, NULL },
+	{ "daemon", "queue_max_bytes", CONFIG_T_SIZE, offsetof(struct config, queue_max_bytes),
+	    MIB, TIB, "1M..1T" },
+	{ "daemon", "batch_bytes", CONFIG_T_SIZE, offsetof(struct config, batch_bytes),
+	    4 * KIB, 16 * MIB, "4K..16M" },
+	{ "daemon", "flush_interval", CONFIG_T_DURATION,
+	    offsetof(struct config, flush_interval_ms), 1, 60 * 1000, "1ms..1min" },
+	{ "daemon", "max_streams", CONFIG_T_COUNT, offsetof(struct config, max_streams),
+	    1, 1000000, "1..1000000" },
+	{ "defaults", "format", CONFIG_T_FORMAT, offsetof(struct config, format), 0, 0, NULL },
+};
+#define NKEYS	(sizeof(config_keys) / sizeof(config_keys[0]))
+
+void
+config_defaults(struct config *cfg)
+{
+	memset(cfg, 0, sizeof(*cfg));
+	snprintf(cfg->socket_path, sizeof(cfg->socket_path), "%s", CONFIG_DEFAULT_SOCKET);
+	snprintf(cfg->log_dir, sizeof(cfg->log_dir), "%s", CONFIG_DEFAULT_LOG_DIR);
+	cfg->queue_max_bytes = 64 * MIB;
+	cfg->batch_bytes = 64 * KIB;
+	cfg->flush_interval_ms = 100;
+	cfg->max_streams = 1024;
+	cfg->format = CONFIG_FORMAT_TEXT;
+}
+
+/* Digits only, no sign, no blanks.  Sets *end after them. */
+static int
+parse_u64(const char *s, uint64_t *out, const char **end)
+{
+	uint64_t	v = 0;
+
+	if (!isdigit((unsigned char)*s))
+		return -EINVAL;
+	for (; isdigit((unsigned char)*s); s++) {
+		if (v > (UINT64_MAX - (uint64_t)(*s - '0')) / 10)
+			return -ERANGE;
+		v = v * 10 + (uint64_t)(*s - '0');
+	}
+	*out = v;
+	*end = s;
+	return 0;
+}
+
+static int
+scale(uint64_t v, uint64_t unit, uint64_t *out)
+{
+	if (unit != 0 && v > UINT64_MAX / unit)
+		return -ERANGE;
+	*out = v * unit;
+	return 0;
+}
+
+int
+config_parse_size(const char *s, uint64_t *out)
+{
+	static const struct { const char *suffix; uint64_t unit; } units[] = {
+		{ "", 1 }, { "B", 1 },
+		{ "K", KIB }, { "KB", KIB }, { "KiB", KIB }, { "k", KIB },
+		{ "M", MIB }, { "MB", MIB }, { "MiB", MIB }, { "m", MIB },
+		{ "G", GIB }, { "GB", GIB }, { "GiB", GIB }, { "g", GIB },
+		{ "T", TIB }, { "TB", TIB }, { "TiB", TIB }, { "t", TIB },
+	};
+	const char	*end;
+	uint64_t	 v;
+	size_t		 i;
+	int		 rc;
+
+	if ((rc = parse_u64(s, &v, &end)) < 0)
+		return rc;
+	for (i = 0; i < sizeof(units) / sizeof(units[0]); i++)
+		if (strcmp(end, units[i].suffix) == 0)
+			return scale(v, units[i].unit, out);
+	return -EINVAL;
+}
+
+int
+config_parse_duration_ms(const char *s, uint64_t *out)
+{
+	static const struct { const char *suffix; uint64_t ms; } units[] = {
+		{ "", 1000 }, { "ms", 1 }, { "s", 1000 }, { "sec", 1000 },
+		{ "min", 60 * 1000 }, { "h", 3600 * 1000 }, { "d", 86400 * 1000 },
+	};
+	const char	*end;
+	uint64_t	 v;
+	size_t		 i;
+	int		 rc;
+
+	if ((rc = parse_u64(s, &v, &end)) < 0)
+		return rc;
+	for (i = 0; i < sizeof(units) / sizeof(units[0]); i++)
+		if (strcmp(end, units[i].suffix) == 0)
+			return scale(v, units[i].ms, out);
+	return -EINVAL;
+}
+
+static const struct config_key *
+config_find(const char *section, const char *key)
+{
+	size_t	i;
+
+	for (i = 0; i < NKEYS; i++)
+		if (strcmp(config_keys[i].section, section) == 0 &&
+		    strcmp(config_keys[i].name, key) == 0)
+			return &config_keys[i];
+	return NULL;
+}
+
+/* Edit distance, capped: we only care whether it is small. */
+static size_t
+distance(const char *a, const char *b)
+{
+	size_t	la = strlen(a), lb = strlen(b), i, j, prev[65], cur[65];
+
+	if (la > 64 || lb > 64)
+		return 99;
+	for (j = 0; j <= lb; j++)
+		prev[j] = j;
+	for (i = 1; i <= la; i++) {
+		cur[0] = i;
+		for (j = 1; j <= lb; j++) {
+			size_t	sub = prev[j - 1] + (a[i - 1] != b[j - 1]);
+			size_t	del = prev[j] + 1, ins = cur[j - 1] + 1;
+
+			cur[j] = sub < del ? (sub < ins ? sub : ins) : (del < ins ? del : ins);
+		}
+		memcpy(prev, cur, sizeof(cur));
+	}
+	return prev[lb];
+}
+
+/* A known key of the section that key is probably a typo of, or NULL. */
+static const char *
+config_hint(const char *section, const char *key)
+{
+	const char	*us = strchr(key, '_');
+	size_t		 i, word = us != NULL ? (size_t)(us - key) : strlen(key);
+
+	for (i = 0; i < NKEYS; i++) {
+		const char	*name = config_keys[i].name;
+
+		if (strcmp(config_keys[i].section, section) != 0)
+			continue;
+		if (distance(key, name) <= 2 ||
+		    (word >= 3 && strncmp(key, name, word) == 0 &&
+		    (name[word] == '_' || name[word] == '\0')))
+			return name;
+	}
+	return NULL;
+}
+
+int
+config_set(struct config *cfg, const char *section, const char *key, const char *value,
+    char *err, size_t err_len)
+{
+	const struct config_key	*k;
+	const char		*hint;
+	char			*field;
+	uint64_t		 v;
+	int			 rc;
+
+	if ((k = config_find(section, key)) == NULL) {
+		hint = config_hint(section, key);
+		snprintf(err, err_len, "unknown key \"%s\"%s%s%s", key,
+		    hint != NULL ? " (did you mean " : "", hint != NULL ? hint : "",
+		    hint != NULL ? "?)" : "");
+		return -EINVAL;
+	}
+	field = (char *)cfg + k->offset;
+	if (*value == '\0') {
+		snprintf(err, err_len, "%s: empty value", key);
+		return -EINVAL;
+	}
+	switch (k->type) {
+	case CONFIG_T_SOCKET:
+	case CONFIG_T_PATH: {
+		size_t	cap = k->type == CONFIG_T_SOCKET ? sizeof(cfg->socket_path) :
+			    sizeof(cfg->log_dir);
+
+		if (strlen(value) >= cap) {
+			snprintf(err, err_len, "%s: path longer than %zu bytes", key, cap - 1);
+			return -ERANGE;
+		}
+		memcpy(field, value, strlen(value) + 1);
+		return 0;
+	}
+	case CONFIG_T_FORMAT:
+		if (strcmp(value, "text") == 0)
+			cfg->format = CONFIG_FORMAT_TEXT;
+		else if (strcmp(value, "json") == 0)
+			cfg->format = CONFIG_FORMAT_JSON;
+		else {
+			snprintf(err, err_len, "%s: \"%s\" is not a format (use text or json)",
+			    key, value);
+			return -EINVAL;
+		}
+		return 0;
+	case CONFIG_T_SIZE:
+		rc = config_parse_size(value, &v);
+		if (rc == -EINVAL) {
+			snprintf(err, err_len, "%s: \"%s\" is not a size (use bytes, or a "
+			    "number with K, M, G or T)", key, value);
+			return rc;
+		}
+		break;
+	case CONFIG_T_DURATION:
+		rc = config_parse_duration_ms(value, &v);
+		if (rc == -EINVAL) {
+			snprintf(err, err_len, "%s: \"%s\" is not a duration (use a number "
+			    "with ms, s, min, h or d)", key, value);
+			return rc;
+		}
+		break;
+	case CONFIG_T_COUNT:
+	default: {
+		const char	*end;
+
+		if ((rc = parse_u64(value, &v, &end)) == 0 && *end != '\0')
+			rc = -EINVAL;
+		if (rc == -EINVAL) {
+			snprintf(err, err_len, "%s: \"%s\" is not a whole number", key, value);
+			return rc;
+		}
+		break;
+	}
+	}
+	if (rc < 0 || v < k->min || v > k->max) {
+		snprintf(err, err_len, "%s: %s is out of range (%s)", key, value, k->range);
+		return -ERANGE;
+	}
+	if (k->type == CONFIG_T_COUNT)
+		*(uint32_t *)(void *)field = (uint32_t)v;
+	else
+		*(uint64_t *)(void *)field = v;
+	return 0;
+}
+
+int
+config_check(const struct config *cfg, char *err, size_t err_len)
+{
+	if (cfg->batch_bytes > cfg->queue_max_bytes / 4) {
+		snprintf(err, err_len, "batch_bytes (%llu) must be at most a quarter of "
+		    "queue_max_bytes (%llu)", (unsigned long long)cfg->batch_bytes,
+		    (unsigned long long)cfg->queue_max_bytes);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/* What the reader and the handler share while one file is parsed. */
+struct config_parse {
+	struct config	*cfg;
+	FILE		*f;
+	const char	*path;
+	unsigned	 line;
+	int		 nerrors;
+	int		 skip_section;	/* inside an unknown section: one message was enough */
+	unsigned	 seen[NKEYS];	/* line each key was set on, 0 = not yet */
+};
+
+static void config_error(struct config_parse *p, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+/* "FILE:LINE: message" on stderr, counted. */
+static void
+config_error(struct config_parse *p, const char *fmt, ...)
+{
+	va_list	ap;
+
+	fprintf(stderr, "%s:%u: ", p->path, p->line);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	p->nerrors++;
+}
+
+/* "[name]" -> whether name is a section we know. */
+static int
+config_section_known(const char *s, size_t len)
+{
+	return (len == 6 && memcmp(s, "daemon", 6) == 0) ||
+	    (len == 8 && memcmp(s, "defaults", 8) == 0);
+}
+
+static char *
+config_reader(char *str, int num, void *arg)
+{
+	struct config_parse	*p = arg;
+	char			*s, *e;
+	size_t			 len;
+	int			 c;
+
+	if (fgets(str, num, p->f) == NULL)
+		return NULL;
+	p->line++;
+	len = strlen(str);
+	if (len > 0 && str[len - 1] != '\n' && !feof(p->f)) {
+		config_error(p, "line longer than %d bytes; it was skipped", num - 2);
+		while ((c = fgetc(p->f)) != EOF && c != '\n')
+			;
+		str[0] = '\0';
+		return str;
+	}
+	for (s = str; *s == ' ' || *s == '\t'; s++)
+		;
+	memmove(str, s, strlen(s) + 1);
+	for (e = str + strlen(str); e > str && isspace((unsigned char)e[-1]); e--)
+		;
+	*e = '\0';
+	if (str[0] == '\0' || str[0] == '#' || str[0] == ';')
+		return str;
+	if (str[0] == '[') {
+		if ((e = strchr(str, ']')) == NULL) {
+			config_error(p, "syntax error: \"%s\" has no closing ']'", str);
+			str[0] = '\0';
+			return str;
+		}
+		p->skip_section = 0;
+		if (!config_section_known(str + 1, (size_t)(e - str - 1))) {
+			*e = '\0';
+			if (strncmp(str + 1, "stream ", 7) == 0)
+				config_error(p, "[%s]: per-stream sections are not supported by "
+				    "this version of logd; use [defaults]", str + 1);
+			else
+				config_error(p, "unknown section [%s] (known: [daemon], "
+				    "[defaults])", str + 1);
+			*e = ']';
+			p->skip_section = 1;
+		}
+		return str;
+	}
+	if (strchr(str, '=') == NULL && strchr(str, ':') == NULL) {
+		config_error(p, "syntax error: \"%s\" is not \"key = value\" or "
+		    "\"[section]\"", str);
+		str[0] = '\0';
+	}
+	return str;
+}
+
+static int
+config_handler(void *arg, const char *section, const char *key, const char *value)
+{
+	struct config_parse	*p = arg;
+	const struct config_key	*k;
+	char			 err[512], where[128];
+
+	if (p->skip_section)
+		return 1;
+	if (section[0] == '\0') {
+		config_error(p, "\"%s\" is outside any section; put it under [daemon] "
+		    "or [defaults]", key);
+		return 1;
+	}
+	snprintf(where, sizeof(where), "[%s]", section);
+	if ((k = config_find(section, key)) != NULL && p->seen[k - config_keys] != 0) {
+		snprintf(err, sizeof(err), "%s set twice (first on line %u)", key,
+		    p->seen[k - config_keys]);
+		config_error(p, "%s: %s", where, err);
+		return 1;
+	}
+	if (config_set(p->cfg, section, key, value, err, sizeof(err)) < 0) {
+		config_error(p, "%s: %s", where, err);
+		return 1;
+	}
+	p->seen[k - config_keys] = p->line;
+	return 1;
+}
+
+int
+config_load(struct config *cfg, const char *path, int missing_ok, int *nerrors)
+{
+	struct config_parse	p = { .cfg = cfg, .path = path };
+	int			rc;
+
+	*nerrors = 0;
+	if ((p.f = fopen(path, "re")) == NULL) {
+		if (errno == ENOENT && missing_ok)
+			return 0;
+		return -errno;
+	}
+	rc = ini_parse_stream(config_reader, &p, config_handler, &p);
+	if (rc > 0 && p.nerrors == 0) {
+		/* Our reader passes inih only lines it accepts; this is a safety net. */
+		p.line = (unsigned)rc;
+		config_error(&p, "syntax error");
+	}
+	if (ferror(p.f)) {
+		rc = -EIO;
+		fclose(p.f);
+		return rc;
+	}
+	fclose(p.f);
+	*nerrors = p.nerrors;
+	return 0;
+}

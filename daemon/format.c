@@ -1,0 +1,333 @@
+/*
+ * format.c - one record -> one line (see format.h).
+ *
+ * The hot path of the daemon: per record it copies clean runs of the
+ * message with memcpy, found with a 256-entry table, and formats only the
+ * microseconds of the time; the rest of the timestamp is cached per second.
+ * No snprintf per record, no allocation.  Loop thread only.
+ */
+#include "format.h"
+
+#include <string.h>
+#include <time.h>
+
+static const char *const priority_names[8] = {
+	"emerg", "alert", "crit", "err", "warning", "notice", "info", "debug",
+};
+static const uint8_t priority_lens[8] = { 5, 5, 4, 3, 7, 6, 4, 5 };
+
+static const char	hex[] = "0123456789abcdef";
+
+/*
+ * Text escapes: 0 = copy as is, 'x' = \xNN, else the letter after '\'.
+ * JSON escapes: 0 = copy, 'u' = \u00NN, else the letter after '\'.
+ * Bytes >= 0x80 are 0 in the text table; JSON checks them as UTF-8.
+ */
+static const uint8_t	text_esc[256] = {
+	[0x00] = 'x', [0x01] = 'x', [0x02] = 'x', [0x03] = 'x', [0x04] = 'x', [0x05] = 'x',
+	[0x06] = 'x', [0x07] = 'x', [0x08] = 'x', [0x09] = 't', [0x0a] = 'n', [0x0b] = 'x',
+	[0x0c] = 'x', [0x0d] = 'r', [0x0e] = 'x', [0x0f] = 'x', [0x10] = 'x', [0x11] = 'x',
+	[0x12] = 'x', [0x13] = 'x', [0x14] = 'x', [0x15] = 'x', [0x16] = 'x', [0x17] = 'x',
+	[0x18] = 'x', [0x19] = 'x', [0x1a] = 'x', [0x1b] = 'x', [0x1c] = 'x', [0x1d] = 'x',
+	[0x1e] = 'x', [0x1f] = 'x', [0x7f] = 'x', ['\\'] = '\\',
+};
+static const uint8_t	json_esc[256] = {
+	[0x00] = 'u', [0x01] = 'u', [0x02] = 'u', [0x03] = 'u', [0x04] = 'u', [0x05] = 'u',
+	[0x06] = 'u', [0x07] = 'u', [0x08] = 'b', [0x09] = 't', [0x0a] = 'n', [0x0b] = 'u',
+	[0x0c] = 'f', [0x0d] = 'r', [0x0e] = 'u', [0x0f] = 'u', [0x10] = 'u', [0x11] = 'u',
+	[0x12] = 'u', [0x13] = 'u', [0x14] = 'u', [0x15] = 'u', [0x16] = 'u', [0x17] = 'u',
+	[0x18] = 'u', [0x19] = 'u', [0x1a] = 'u', [0x1b] = 'u', [0x1c] = 'u', [0x1d] = 'u',
+	[0x1e] = 'u', [0x1f] = 'u', ['"'] = '"', ['\\'] = '\\',
+};
+
+void
+format_cache_init(struct format_cache *c)
+{
+	c->sec = INT64_MIN;
+}
+
+const char *
+format_priority_name(unsigned prio)
+{
+	return prio < 8 ? priority_names[prio] : "?";
+}
+
+size_t
+format_max_len(enum config_format fmt, const struct proto_record *rec)
+{
+	if (fmt == CONFIG_FORMAT_TEXT)
+		return 64 + 4 * rec->msg_len;
+	/* Fixed keys and numbers, then every string at 6 bytes per input byte. */
+	return 256 + rec->name_len + 6 * (rec->msg_len + rec->file_len + rec->func_len) +
+	    8 * rec->kv_len;
+}
+
+static char *
+put_mem(char *p, const void *s, size_t len)
+{
+	memcpy(p, s, len);
+	return p + len;
+}
+
+static char *
+put_u64(char *p, uint64_t v)
+{
+	char	tmp[20];
+	size_t	n = 0;
+
+	do {
+		tmp[n++] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v != 0);
+	while (n > 0)
+		*p++ = tmp[--n];
+	return p;
+}
+
+static char *
+put_2(char *p, unsigned v)
+{
+	p[0] = (char)('0' + v / 10);
+	p[1] = (char)('0' + v % 10);
+	return p + 2;
+}
+
+/* "2026-11-22T12:00:00.123456Z" (27 bytes). */
+static char *
+put_time(struct format_cache *c, char *p, uint64_t ts_ns)
+{
+	int64_t		sec = (int64_t)(ts_ns / 1000000000u);
+	unsigned	usec = (unsigned)(ts_ns % 1000000000u / 1000u);
+	struct tm	tm;
+	time_t		t;
+	char		*q;
+
+	if (sec != c->sec) {
+		t = (time_t)sec;
+		gmtime_r(&t, &tm);
+		q = c->prefix;
+		q = put_2(q, (unsigned)(tm.tm_year + 1900) / 100);
+		q = put_2(q, (unsigned)(tm.tm_year + 1900) % 100);
+		*q++ = '-';
+		q = put_2(q, (unsigned)tm.tm_mon + 1);
+		*q++ = '-';
+		q = put_2(q, (unsigned)tm.tm_mday);
+		*q++ = 'T';
+		q = put_2(q, (unsigned)tm.tm_hour);
+		*q++ = ':';
+		q = put_2(q, (unsigned)tm.tm_min);
+		*q++ = ':';
+		q = put_2(q, (unsigned)tm.tm_sec);
+		*q = '.';
+		c->sec = sec;
+	}
+	p = put_mem(p, c->prefix, 20);
+	p = put_2(p, usec / 10000);
+	p = put_2(p, usec / 100 % 100);
+	p = put_2(p, usec % 100);
+	*p++ = 'Z';
+	return p;
+}
+
+static char *
+put_text_escaped(char *p, const uint8_t *s, size_t len)
+{
+	const uint8_t	*end = s + len, *run;
+	uint8_t		 e;
+
+	while (s < end) {
+		run = s;
+		while (s < end && text_esc[*s] == 0)
+			s++;
+		if (s > run)
+			p = put_mem(p, run, (size_t)(s - run));
+		if (s == end)
+			break;
+		e = text_esc[*s];
+		*p++ = '\\';
+		if (e == 'x') {
+			*p++ = 'x';
+			*p++ = hex[*s >> 4];
+			*p++ = hex[*s & 15];
+		} else {
+			*p++ = (char)e;
+		}
+		s++;
+	}
+	return p;
+}
+
+/* Length of the valid UTF-8 sequence at s (RFC 3629), or 0 if it is not one. */
+static size_t
+utf8_len(const uint8_t *s, size_t left)
+{
+	uint8_t	c = s[0], lo = 0x80, hi = 0xbf;
+	size_t	n, i;
+
+	if (c >= 0xc2 && c <= 0xdf)
+		n = 2;
+	else if (c >= 0xe0 && c <= 0xef) {
+		n = 3;
+		if (c == 0xe0)
+			lo = 0xa0;
+		else if (c == 0xed)
+			hi = 0x9f;	/* no UTF-16 surrogates */
+	} else if (c >= 0xf0 && c <= 0xf4) {
+		n = 4;
+		if (c == 0xf0)
+			lo = 0x90;
+		else if (c == 0xf4)
+			hi = 0x8f;	/* nothing above U+10FFFF */
+	} else
+		return 0;
+	if (left < n || s[1] < lo || s[1] > hi)
+		return 0;
+	for (i = 2; i < n; i++)
+		if (s[i] < 0x80 || s[i] > 0xbf)
+			return 0;
+	return n;
+}
+
+/*
+ * A JSON string body.  Bytes that are not valid UTF-8 become \u00NN of the
+ * byte: a genuine U+0080..U+00FF arrives as two UTF-8 bytes and is copied
+ * as such, so a reader can tell the two apart and restore the bytes.
+ */
+static char *
+put_json_escaped(char *p, const uint8_t *s, size_t len)
+{
+	const uint8_t	*end = s + len, *run;
+	uint8_t		 e;
+	size_t		 n;
+
+	while (s < end) {
+		run = s;
+		while (s < end && *s < 0x80 && json_esc[*s] == 0)
+			s++;
+		if (s > run)
+			p = put_mem(p, run, (size_t)(s - run));
+		if (s == end)
+			break;
+		if (*s >= 0x80) {
+			if ((n = utf8_len(s, (size_t)(end - s))) > 0) {
+				p = put_mem(p, s, n);
+				s += n;
+				continue;
+			}
+			e = 'u';
+		} else {
+			e = json_esc[*s];
+		}
+		*p++ = '\\';
+		if (e == 'u') {
+			p = put_mem(p, "u00", 3);
+			*p++ = hex[*s >> 4];
+			*p++ = hex[*s & 15];
+		} else {
+			*p++ = (char)e;
+		}
+		s++;
+	}
+	return p;
+}
+
+static char *
+put_json_key(char *p, const char *key, size_t len)
+{
+	*p++ = ',';
+	*p++ = '"';
+	p = put_mem(p, key, len);
+	*p++ = '"';
+	*p++ = ':';
+	return p;
+}
+
+static char *
+put_json_str(char *p, const char *key, size_t key_len, const void *s, size_t len)
+{
+	p = put_json_key(p, key, key_len);
+	*p++ = '"';
+	p = put_json_escaped(p, s, len);
+	*p++ = '"';
+	return p;
+}
+
+#define KEY(k)	k, sizeof(k) - 1
+
+static char *
+put_json(struct format_cache *c, char *p, const struct proto_record *rec, uint64_t ts_ns,
+    const struct format_sender *who)
+{
+	const char	*key, *val;
+	size_t		 off = 0, key_len, val_len;
+	int		 first = 1;
+
+	p = put_mem(p, "{\"ts\":\"", 7);
+	p = put_time(c, p, ts_ns);
+	*p++ = '"';
+	p = put_json_key(p, KEY("priority"));
+	*p++ = '"';
+	p = put_mem(p, priority_names[rec->priority & 7], priority_lens[rec->priority & 7]);
+	*p++ = '"';
+	/* Stream names are [A-Za-z0-9._-]: nothing to escape. */
+	p = put_json_key(p, KEY("stream"));
+	*p++ = '"';
+	p = put_mem(p, rec->name, rec->name_len);
+	*p++ = '"';
+	p = put_u64(put_json_key(p, KEY("pid")), (uint64_t)(uint32_t)who->pid);
+	p = put_u64(put_json_key(p, KEY("uid")), (uint64_t)who->uid);
+	p = put_u64(put_json_key(p, KEY("gid")), (uint64_t)who->gid);
+	p = put_json_str(p, KEY("message"), rec->msg, rec->msg_len);
+	if (rec->file_len > 0)
+		p = put_json_str(p, KEY("file"), rec->file, rec->file_len);
+	if (rec->line > 0)
+		p = put_u64(put_json_key(p, KEY("line")), rec->line);
+	if (rec->func_len > 0)
+		p = put_json_str(p, KEY("func"), rec->func, rec->func_len);
+	while (proto_kv_next(rec, &off, &key, &key_len, &val, &val_len) == 1) {
+		if (first)
+			p = put_mem(put_json_key(p, KEY("fields")), "{", 1);
+		else
+			*p++ = ',';
+		first = 0;
+		/* Keys are [A-Za-z0-9_]: nothing to escape. */
+		*p++ = '"';
+		p = put_mem(p, key, key_len);
+		p = put_mem(p, "\":\"", 3);
+		p = put_json_escaped(p, (const uint8_t *)val, val_len);
+		*p++ = '"';
+	}
+	if (!first)
+		*p++ = '}';
+	if (rec->dropped > 0)
+		p = put_u64(put_json_key(p, KEY("dropped")), rec->dropped);
+	if (rec->flags & PROTO_REC_MORE)
+		p = put_mem(put_json_key(p, KEY("more")), "true", 4);
+	*p++ = '}';
+	return p;
+}
+
+size_t
+format_line(struct format_cache *c, enum config_format fmt, char *buf,
+    const struct proto_record *rec, uint64_t ts_ns, const struct format_sender *who)
+{
+	char	*p = buf;
+
+	if (fmt == CONFIG_FORMAT_JSON) {
+		p = put_json(c, p, rec, ts_ns, who);
+	} else {
+		p = put_time(c, p, ts_ns);
+		*p++ = ' ';
+		p = put_mem(p, priority_names[rec->priority & 7], priority_lens[rec->priority & 7]);
+		*p++ = ' ';
+		*p++ = '[';
+		p = put_u64(p, (uint64_t)(uint32_t)who->pid);
+		if (rec->flags & PROTO_REC_MORE)
+			*p++ = '+';
+		*p++ = ']';
+		*p++ = ' ';
+		p = put_text_escaped(p, rec->msg, rec->msg_len);
+	}
+	*p++ = '\n';
+	return (size_t)(p - buf);
+}

@@ -1,0 +1,396 @@
+/*
+ * ingest.c - the datagram socket (see ingest.h).
+ *
+ * State between callbacks: n datagrams received by the last recvmmsg, of
+ * which cur is being routed, from record offset off (0 = not validated yet).
+ * While blocked (no memory budget) the read event is off and cur/off keep
+ * our place.  Loop thread only.
+ */
+#include "ingest.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "diag.h"
+
+#define INGEST_CMSG_SPACE	256	/* credentials, plus room to see (and close) stray fds */
+
+struct ingest {
+	struct event		*ev;
+	struct stream_table	*streams;
+	struct queue		*q;
+	struct stats		*st;
+	int			 fd;
+	char			 path[sizeof(((struct sockaddr_un *)0)->sun_path)];
+	dev_t			 dev;		/* the socket file we bound, to remove only ours */
+	ino_t			 ino;
+	void			(*on_drained)(void *);
+	void			*arg;
+
+	struct mmsghdr		 msgs[INGEST_SLOTS];
+	struct iovec		 iov[INGEST_SLOTS];
+	uint8_t			*bufs;		/* INGEST_SLOTS * PROTO_MAX_DGRAM */
+	uint8_t			*cmsgs;		/* INGEST_SLOTS * INGEST_CMSG_SPACE */
+	unsigned		 n;
+	unsigned		 cur;
+	size_t			 off;
+	uint64_t		 now_ns;	/* receipt time of the current recvmmsg batch */
+
+	int			 blocked;
+	int			 stopping;
+	int			 drained;
+	struct diag_limit	 malformed_limit;
+	struct diag_limit	 rejected_limit;
+};
+
+static void	on_read(evutil_socket_t fd, short what, void *arg);
+
+/* Binds a datagram socket at path, replacing a stale socket file. */
+static int
+ingest_bind(const char *path, int *out)
+{
+	struct sockaddr_un	 sa = { .sun_family = AF_UNIX };
+	struct stat		 sb;
+	int			 fd, probe, rc;
+
+	if (strlen(path) >= sizeof(sa.sun_path))
+		return -ENAMETOOLONG;
+	memcpy(sa.sun_path, path, strlen(path) + 1);
+	if ((fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0)) < 0)
+		return -errno;
+	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0)
+		goto bound;
+	rc = -errno;
+	if (rc != -EADDRINUSE)
+		goto fail;
+	/* Something is there.  Replace it only if it is a socket nobody answers on. */
+	if (lstat(path, &sb) < 0 || !S_ISSOCK(sb.st_mode)) {
+		diag(LOG_ERR, "%s exists and is not a socket; remove it or choose another --socket",
+		    path);
+		goto fail;
+	}
+	if ((probe = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0)) < 0) {
+		rc = -errno;
+		goto fail;
+	}
+	rc = connect(probe, (struct sockaddr *)&sa, sizeof(sa)) == 0 ? 0 : -errno;
+	close(probe);
+	if (rc == 0) {
+		diag(LOG_ERR, "another logd is already receiving on %s; stop it, "
+		    "or choose another --socket", path);
+		rc = -EADDRINUSE;
+		goto fail;
+	}
+	diag(LOG_NOTICE, "replacing stale socket %s (nothing answers on it)", path);
+	if (unlink(path) < 0 || bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
+		rc = -errno;
+		goto fail;
+	}
+bound:
+	/* Anyone may log, as with /dev/log; the directory limits who reaches it. */
+	if (chmod(path, 0666) < 0) {
+		rc = -errno;
+		goto fail;
+	}
+	*out = fd;
+	return 0;
+fail:
+	close(fd);
+	return rc;
+}
+
+int
+ingest_new(struct event_base *base, const struct config *cfg, struct stream_table *streams,
+    struct queue *q, struct stats *st, void (*on_drained)(void *), void *arg,
+    struct ingest **out)
+{
+	struct ingest	*in;
+	struct stat	 sb;
+	int		 one = 1, rcvbuf = INGEST_RCVBUF, rc;
+	unsigned	 i;
+
+	if ((in = calloc(1, sizeof(*in))) == NULL)
+		return -ENOMEM;
+	in->fd = -1;
+	in->bufs = malloc((size_t)INGEST_SLOTS * PROTO_MAX_DGRAM);
+	in->cmsgs = malloc((size_t)INGEST_SLOTS * INGEST_CMSG_SPACE);
+	if (in->bufs == NULL || in->cmsgs == NULL) {
+		rc = -ENOMEM;
+		goto fail;
+	}
+	for (i = 0; i < INGEST_SLOTS; i++) {
+		in->iov[i].iov_base = in->bufs + (size_t)i * PROTO_MAX_DGRAM;
+		in->iov[i].iov_len = PROTO_MAX_DGRAM;
+	}
+	in->streams = streams;
+	in->q = q;
+	in->st = st;
+	in->on_drained = on_drained;
+	in->arg = arg;
+	in->malformed_limit.interval_ms = 5000;
+	in->rejected_limit.interval_ms = 5000;
+	memcpy(in->path, cfg->socket_path, sizeof(in->path));
+
+	if ((rc = ingest_bind(cfg->socket_path, &in->fd)) < 0) {
+		diag_errno(LOG_ERR, rc, "cannot listen on %s", cfg->socket_path);
+		goto fail;
+	}
+	if (stat(in->path, &sb) == 0) {
+		in->dev = sb.st_dev;
+		in->ino = sb.st_ino;
+	}
+	if (setsockopt(in->fd, SOL_SOCKET, SO_PASSCRED, &one, sizeof(one)) < 0) {
+		rc = -errno;
+		diag_errno(LOG_ERR, rc, "%s: cannot enable SO_PASSCRED", in->path);
+		goto fail;
+	}
+	/* A big buffer absorbs bursts; SO_RCVBUFFORCE passes rmem_max when we may. */
+	if (setsockopt(in->fd, SOL_SOCKET, SO_RCVBUFFORCE, &rcvbuf, sizeof(rcvbuf)) < 0)
+		(void)setsockopt(in->fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof(rcvbuf));
+	if ((in->ev = event_new(base, in->fd, EV_READ | EV_PERSIST, on_read, in)) == NULL ||
+	    event_add(in->ev, NULL) < 0) {
+		rc = -ENOMEM;
+		goto fail;
+	}
+	*out = in;
+	return 0;
+fail:
+	ingest_free(in);
+	return rc;
+}
+
+void
+ingest_free(struct ingest *in)
+{
+	struct stat	sb;
+
+	if (in == NULL)
+		return;
+	if (in->ev != NULL)
+		event_free(in->ev);
+	if (in->fd >= 0) {
+		if (stat(in->path, &sb) == 0 && sb.st_dev == in->dev && sb.st_ino == in->ino)
+			unlink(in->path);
+		close(in->fd);
+	}
+	free(in->cmsgs);
+	free(in->bufs);
+	free(in);
+}
+
+/*
+ * The sender's credentials.  With close_fds, also closes any file descriptors
+ * smuggled along (call it so exactly once per datagram).
+ */
+static void
+ingest_sender(struct msghdr *mh, int close_fds, struct format_sender *who)
+{
+	struct cmsghdr	*c;
+	struct ucred	 uc;
+	size_t		 i, nfd;
+	int		 fd;
+
+	who->pid = 0;
+	who->uid = (uid_t)-1;
+	who->gid = (gid_t)-1;
+	for (c = CMSG_FIRSTHDR(mh); c != NULL; c = CMSG_NXTHDR(mh, c)) {
+		if (c->cmsg_level != SOL_SOCKET)
+			continue;
+		if (c->cmsg_type == SCM_CREDENTIALS && c->cmsg_len >= CMSG_LEN(sizeof(uc))) {
+			memcpy(&uc, CMSG_DATA(c), sizeof(uc));
+			who->pid = uc.pid;
+			who->uid = uc.uid;
+			who->gid = uc.gid;
+		} else if (c->cmsg_type == SCM_RIGHTS && close_fds) {
+			nfd = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+			for (i = 0; i < nfd; i++) {
+				memcpy(&fd, CMSG_DATA(c) + i * sizeof(int), sizeof(int));
+				close(fd);
+			}
+		}
+	}
+}
+
+static void
+ingest_malformed(struct ingest *in, int reason, const struct format_sender *who, size_t len)
+{
+	in->st->malformed++;
+	in->st->malformed_by[reason]++;
+	diag_limited(&in->malformed_limit, diag_now_ms(), LOG_WARNING,
+	    "malformed datagram from pid %ld (%zu bytes): %s; skipped it (%llu so far)",
+	    (long)who->pid, len, proto_strerror(reason), (unsigned long long)in->st->malformed);
+}
+
+/*
+ * Routes the received datagrams from (cur, off) on.  Returns 0 when all are
+ * done, -ENOBUFS when the memory budget stopped it (the place is kept).
+ */
+static int
+ingest_route(struct ingest *in)
+{
+	struct proto_record	 rec;
+	struct format_sender	 who;
+	struct stream		*s;
+	struct msghdr		*mh;
+	const uint8_t		*buf;
+	ssize_t			 nrec;
+	size_t			 len, next;
+	int			 rc;
+
+	for (; in->cur < in->n; in->cur++, in->off = 0) {
+		mh = &in->msgs[in->cur].msg_hdr;
+		buf = in->iov[in->cur].iov_base;
+		len = in->msgs[in->cur].msg_len;
+		ingest_sender(mh, in->off == 0, &who);
+		if (in->off == 0) {
+			if (len == 0 && mh->msg_controllen == 0 && in->stopping) {
+				/* End of a shut-down socket's queue, not a datagram. */
+				in->drained = 1;
+				in->n = in->cur;
+				break;
+			}
+			nrec = (mh->msg_flags & MSG_TRUNC) ? -PROTO_E_TOOBIG : proto_validate(buf, len);
+			if (nrec < 0) {
+				ingest_malformed(in, (int)-nrec, &who, len);
+				continue;
+			}
+			in->st->datagrams++;
+			in->st->records += (uint64_t)nrec;
+			in->st->bytes += len;
+			in->off = PROTO_HDR_SIZE;
+		}
+		while (in->off < len) {
+			next = in->off;
+			if (proto_next(buf, len, &next, &rec) < 0)
+				break;	/* cannot happen after proto_validate */
+			if ((rc = stream_get(in->streams, rec.name, rec.name_len, &s)) < 0) {
+				in->st->rejected++;
+				diag_limited(&in->rejected_limit, diag_now_ms(), LOG_WARNING,
+				    "stream %.*s: record from pid %ld rejected: %s (%llu so far); "
+				    "raise max_streams in logd.conf", (int)rec.name_len, rec.name,
+				    (long)who.pid, rc == -ENOSPC ? "max_streams reached" :
+				    "out of memory", (unsigned long long)in->st->rejected);
+				in->off = next;
+				continue;
+			}
+			if (rec.ts_ns == 0)
+				rec.ts_ns = in->now_ns;
+			if (stream_append(in->streams, s, &rec, rec.ts_ns, &who) < 0)
+				return -ENOBUFS;
+			in->st->client_dropped += rec.dropped;
+			in->off = next;
+		}
+	}
+	in->n = in->cur = 0;
+	in->off = 0;
+	return 0;
+}
+
+static void
+ingest_finish_drain(struct ingest *in)
+{
+	if (in->on_drained != NULL) {
+		event_del(in->ev);
+		in->on_drained(in->arg);
+		in->on_drained = NULL;
+	}
+}
+
+/*
+ * Routes what is pending.  When the memory budget runs out, stops reading
+ * (the kernel buffer fills, senders block or get EAGAIN) until the writer
+ * frees memory and queue.c wakes the loop, which calls ingest_resume().
+ */
+static void
+ingest_continue(struct ingest *in)
+{
+	int	rc;
+
+	if ((rc = ingest_route(in)) < 0) {
+		queue_want_wake(in->q);
+		/* The writer frees only what it is given: give it everything we hold. */
+		stream_seal_all(in->streams);
+		/* Memory freed before want_wake was set wakes nobody: look once more. */
+		rc = ingest_route(in);
+	}
+	if (rc < 0) {
+		if (!in->blocked) {
+			in->blocked = 1;
+			event_del(in->ev);
+		}
+		return;
+	}
+	if (in->blocked) {
+		in->blocked = 0;
+		event_add(in->ev, NULL);
+		if (in->stopping)
+			event_active(in->ev, EV_READ, 0);	/* an empty socket never fires */
+	}
+	if (in->drained)
+		ingest_finish_drain(in);
+}
+
+static void
+on_read(evutil_socket_t fd, short what, void *arg)
+{
+	struct ingest	*in = arg;
+	struct timespec	 ts;
+	unsigned	 i;
+	int		 n;
+
+	if (in->blocked)
+		return;
+	for (i = 0; i < INGEST_SLOTS; i++) {
+		struct msghdr	*mh = &in->msgs[i].msg_hdr;
+
+		mh->msg_name = NULL;
+		mh->msg_namelen = 0;
+		mh->msg_iov = &in->iov[i];
+		mh->msg_iovlen = 1;
+		mh->msg_control = in->cmsgs + (size_t)i * INGEST_CMSG_SPACE;
+		mh->msg_controllen = INGEST_CMSG_SPACE;
+		mh->msg_flags = 0;
+	}
+	n = recvmmsg(fd, in->msgs, INGEST_SLOTS, MSG_DONTWAIT | MSG_CMSG_CLOEXEC, NULL);
+	if (n < 0) {
+		if (errno == EAGAIN || errno == EWOULDBLOCK) {
+			if (in->stopping)
+				ingest_finish_drain(in);
+		} else if (errno != EINTR) {
+			diag_errno(LOG_ERR, -errno, "%s: cannot receive", in->path);
+		}
+		return;
+	}
+	clock_gettime(CLOCK_REALTIME, &ts);
+	in->now_ns = (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+	in->n = (unsigned)n;
+	in->cur = 0;
+	in->off = 0;
+	ingest_continue(in);
+}
+
+void
+ingest_resume(struct ingest *in)
+{
+	if (in->blocked)
+		ingest_continue(in);
+}
+
+void
+ingest_stop(struct ingest *in)
+{
+	if (in->stopping)
+		return;
+	in->stopping = 1;
+	if (shutdown(in->fd, SHUT_RD) < 0)
+		diag_errno(LOG_WARNING, -errno, "%s: cannot shut down the socket for reading",
+		    in->path);
+	if (!in->blocked)
+		event_active(in->ev, EV_READ, 0);
+}

@@ -1,0 +1,50 @@
+/*
+ * ingest.h - the datagram socket: receive, validate, decode, route.
+ *
+ * Reads up to INGEST_SLOTS datagrams per recvmmsg(2) into buffers allocated
+ * once, with the sender's credentials (SO_PASSCRED).  A datagram is checked
+ * whole (proto_validate) before any of its records is used, so a malformed
+ * one is counted and skipped without touching its neighbours.  Each record
+ * is formatted into its stream's open batch.  When the memory budget is
+ * exhausted, ingest keeps its place (datagram and record), stops reading -
+ * the kernel buffer fills and senders block or get EAGAIN - and continues
+ * from that place when the writer has freed memory.  Loop thread only.
+ */
+#ifndef LOGD_INGEST_H
+#define LOGD_INGEST_H
+
+#include <event2/event.h>
+
+#include "config.h"
+#include "queue.h"
+#include "stats.h"
+#include "stream.h"
+
+#define INGEST_SLOTS	64	/* datagrams per recvmmsg */
+#define INGEST_RCVBUF	(8 * 1024 * 1024)	/* SO_RCVBUF we ask for */
+
+struct ingest;
+
+/*
+ * Binds cfg->socket_path (replacing a stale socket file that nothing answers
+ * on) and starts reading.  on_drained(arg) runs once after ingest_stop(),
+ * when every datagram that was in the socket has been routed.  Prints its
+ * own error message; returns -errno.
+ */
+int	ingest_new(struct event_base *base, const struct config *cfg,
+	    struct stream_table *streams, struct queue *q, struct stats *st,
+	    void (*on_drained)(void *), void *arg, struct ingest **out);
+
+/* Frees everything; removes the socket file if it is still ours. */
+void	ingest_free(struct ingest *in);
+
+/*
+ * Stops accepting: shutdown(SHUT_RD) makes further sends fail with EPIPE at
+ * the sender; what is already queued in the socket is still read.
+ */
+void	ingest_stop(struct ingest *in);
+
+/* The writer freed memory: continue where backpressure stopped us. */
+void	ingest_resume(struct ingest *in);
+
+#endif

@@ -1,0 +1,301 @@
+/*
+ * main.c - logd: options, set-up, the event loop, and shutdown.
+ *
+ * The daemon's state is one struct daemon, made here and passed explicitly.
+ * This thread runs the libevent loop (sockets, decoding, streams, timers,
+ * signals); writer.c runs the only other thread.  Shutdown order matters:
+ * stop ingest (no new senders, read what is queued in the socket), seal every
+ * batch, close the queue, let the writer drain and sync, then exit 0.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <event2/event.h>
+#include <event2/thread.h>
+#include <systemd/sd-daemon.h>
+
+#include "build_config.h"
+#include "config.h"
+#include "diag.h"
+#include "ingest.h"
+#include "queue.h"
+#include "stats.h"
+#include "stream.h"
+#include "writer.h"
+
+struct daemon {
+	struct config		 cfg;
+	struct stats		 st;
+	struct event_base	*base;
+	struct queue		*queue;
+	struct stream_table	*streams;
+	struct writer		*writer;
+	struct ingest		*ingest;
+	struct event		*ev_term;
+	struct event		*ev_int;
+	struct event		*ev_wake;
+	int			 stopping;
+};
+
+static const char usage_text[] =
+"Usage: logd [OPTION]...\n"
+"Receive log records on a Unix datagram socket and write them to one file per stream.\n"
+"\n"
+"  -c, --config FILE    read FILE (default " CONFIG_DEFAULT_PATH "; a missing default\n"
+"                       file means built-in defaults)\n"
+"  -s, --socket PATH    receive on PATH (default " CONFIG_DEFAULT_SOCKET ")\n"
+"  -d, --log-dir DIR    write <DIR>/<stream>/current.log (default " CONFIG_DEFAULT_LOG_DIR ")\n"
+"      --check-config   check the configuration, print every error, and exit\n"
+"  -V, --version        print the version and exit\n"
+"  -h, --help           print this help and exit\n"
+"\n"
+"Flags override the file.  SIGTERM or SIGINT: stop receiving, write everything\n"
+"received, exit 0.  Exit status: 0 success, 1 configuration or start-up error,\n"
+"2 usage error.  See logd(8) and logd.conf(5).\n";
+
+static int
+usage_error(const char *what, const char *arg)
+{
+	fprintf(stderr, "logd: %s '%s'\nTry 'logd --help' for more information.\n", what, arg);
+	return 2;
+}
+
+/* Loads the file, then the flags over it.  Returns 0, or 1 after printing every error. */
+static int
+load_config(struct config *cfg, const char *path, int path_given, const char *flags[][2],
+    size_t nflags)
+{
+	char	err[512];
+	int	nerrors = 0, rc;
+	size_t	i;
+
+	config_defaults(cfg);
+	if ((rc = config_load(cfg, path, !path_given, &nerrors)) < 0) {
+		fprintf(stderr, "logd: cannot read %s: %s\n", path, strerror(-rc));
+		return 1;
+	}
+	for (i = 0; i < nflags; i++) {
+		if (flags[i][1] == NULL)
+			continue;
+		if (config_set(cfg, "daemon", flags[i][0], flags[i][1], err, sizeof(err)) < 0) {
+			fprintf(stderr, "logd: --%s: %s\n", flags[i][0], err);
+			nerrors++;
+		}
+	}
+	if (nerrors == 0 && config_check(cfg, err, sizeof(err)) < 0) {
+		fprintf(stderr, "logd: %s: %s\n", path, err);
+		nerrors++;
+	}
+	return nerrors > 0;
+}
+
+/* Opens (creating one level if needed) the log directory. */
+static int
+open_log_dir(const char *dir, int *out)
+{
+	int	fd;
+
+	if (mkdir(dir, 0755) < 0 && errno != EEXIST) {
+		diag_errno(LOG_ERR, -errno, "cannot create log directory %s%s", dir,
+		    errno == ENOENT ? " (its parent does not exist; create it, or choose "
+		    "another --log-dir)" : "");
+		return -1;
+	}
+	if ((fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0) {
+		diag_errno(LOG_ERR, -errno, "cannot open log directory %s", dir);
+		return -1;
+	}
+	*out = fd;
+	return 0;
+}
+
+/* Open files: one per stream plus a few; ask for the hard limit. */
+static void
+raise_nofile(void)
+{
+	struct rlimit	rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		(void)setrlimit(RLIMIT_NOFILE, &rl);
+	}
+}
+
+static void
+on_drained(void *arg)
+{
+	struct daemon	*d = arg;
+
+	/* Everything that was in the socket is in the batches now. */
+	stream_seal_all(d->streams);
+	queue_close(d->queue);
+}
+
+static void
+on_signal(evutil_socket_t sig, short what, void *arg)
+{
+	struct daemon	*d = arg;
+
+	if (d->stopping) {
+		diag(LOG_NOTICE, "%s again: still writing what was received",
+		    sig == SIGINT ? "SIGINT" : "SIGTERM");
+		return;
+	}
+	d->stopping = 1;
+	diag(LOG_INFO, "%s: stopping; writing everything received",
+	    sig == SIGINT ? "SIGINT" : "SIGTERM");
+	sd_notify(0, "STOPPING=1");
+	ingest_stop(d->ingest);		/* no new senders; read what is queued */
+}
+
+static void
+on_wake(evutil_socket_t fd, short what, void *arg)
+{
+	struct daemon	*d = arg;
+
+	queue_wake_clear(d->queue);
+	if (queue_finished(d->queue)) {
+		event_base_loopbreak(d->base);
+		return;
+	}
+	ingest_resume(d->ingest);
+}
+
+static int
+daemon_run(struct daemon *d)
+{
+	int	log_fd = -1, rc = 1;
+
+	raise_nofile();
+	signal(SIGPIPE, SIG_IGN);
+	if (evthread_use_pthreads() < 0 || (d->base = event_base_new()) == NULL) {
+		diag(LOG_ERR, "cannot create the event loop");
+		return 1;
+	}
+	if (open_log_dir(d->cfg.log_dir, &log_fd) < 0)
+		goto out;
+	if ((rc = queue_new(d->cfg.queue_max_bytes, &d->queue)) < 0 ||
+	    (rc = stream_table_new(d->base, &d->cfg, d->queue, &d->streams)) < 0) {
+		diag_errno(LOG_ERR, rc, "cannot set up the queue");
+		rc = 1;
+		goto out;
+	}
+	rc = 1;
+	d->ev_term = evsignal_new(d->base, SIGTERM, on_signal, d);
+	d->ev_int = evsignal_new(d->base, SIGINT, on_signal, d);
+	d->ev_wake = event_new(d->base, queue_wake_fd(d->queue), EV_READ | EV_PERSIST, on_wake, d);
+	if (d->ev_term == NULL || d->ev_int == NULL || d->ev_wake == NULL ||
+	    evsignal_add(d->ev_term, NULL) < 0 || evsignal_add(d->ev_int, NULL) < 0 ||
+	    event_add(d->ev_wake, NULL) < 0) {
+		diag(LOG_ERR, "cannot set up signal handling");
+		goto out;
+	}
+	if (ingest_new(d->base, &d->cfg, d->streams, d->queue, &d->st, on_drained, d,
+	    &d->ingest) < 0)
+		goto out;
+	if (writer_start(d->queue, log_fd, d->cfg.max_streams, &d->st, &d->writer) < 0) {
+		diag(LOG_ERR, "cannot start the writer thread");
+		goto out;
+	}
+	log_fd = -1;	/* the writer's now */
+	diag(LOG_INFO, "ready: receiving on %s, writing to %s", d->cfg.socket_path,
+	    d->cfg.log_dir);
+	sd_notify(0, "READY=1");
+	if (event_base_dispatch(d->base) < 0) {
+		diag(LOG_ERR, "the event loop failed");
+		goto out;
+	}
+	rc = 0;
+out:
+	if (d->writer != NULL) {
+		if (rc != 0)
+			queue_close(d->queue);
+		writer_join(d->writer);
+		diag(LOG_INFO, "stopped: records=%" PRIu64 " written=%" PRIu64
+		    " datagrams=%" PRIu64 " malformed=%" PRIu64 " rejected=%" PRIu64
+		    " client_dropped=%" PRIu64, d->st.records,
+		    (uint64_t)atomic_load(&d->st.written_lines), d->st.datagrams,
+		    d->st.malformed, d->st.rejected, d->st.client_dropped);
+	}
+	ingest_free(d->ingest);
+	stream_table_free(d->streams);
+	queue_free(d->queue);
+	if (d->ev_wake != NULL)
+		event_free(d->ev_wake);
+	if (d->ev_int != NULL)
+		event_free(d->ev_int);
+	if (d->ev_term != NULL)
+		event_free(d->ev_term);
+	if (log_fd >= 0)
+		close(log_fd);
+	event_base_free(d->base);
+	return rc;
+}
+
+int
+main(int argc, char *argv[])
+{
+	static const struct option longopts[] = {
+		{ "config", required_argument, NULL, 'c' },
+		{ "socket", required_argument, NULL, 's' },
+		{ "log-dir", required_argument, NULL, 'd' },
+		{ "check-config", no_argument, NULL, 'C' },
+		{ "version", no_argument, NULL, 'V' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	static struct daemon	 d;
+	const char		*flags[][2] = { { "socket", NULL }, { "log_dir", NULL } };
+	const char		*path = CONFIG_DEFAULT_PATH;
+	int			 c, path_given = 0, check = 0;
+
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":c:s:d:Vh", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'c':
+			path = optarg;
+			path_given = 1;
+			break;
+		case 's':
+			flags[0][1] = optarg;
+			break;
+		case 'd':
+			flags[1][1] = optarg;
+			break;
+		case 'C':
+			check = 1;
+			break;
+		case 'V':
+			printf("logd %s\n", LOGD_VERSION);
+			return 0;
+		case 'h':
+			fputs(usage_text, stdout);
+			return 0;
+		case ':':
+			return usage_error("missing value for option", argv[optind - 1]);
+		default:
+			return usage_error("unknown option", argv[optind - 1]);
+		}
+	}
+	if (optind < argc)
+		return usage_error("unexpected argument", argv[optind]);
+
+	if (load_config(&d.cfg, path, path_given, flags, sizeof(flags) / sizeof(flags[0])) != 0)
+		return 1;
+	if (check) {
+		printf("%s: ok\n", path);
+		return 0;
+	}
+	/* A person reading a terminal does not want "<6>" prefixes. */
+	diag_init(!isatty(STDERR_FILENO));
+	return daemon_run(&d);
+}

@@ -1,0 +1,30 @@
+/*
+ * stats.h - logd's counters.
+ *
+ * The loop thread owns the plain fields; the writer thread updates the
+ * atomic ones, which anyone may read.  One struct stats lives in struct daemon.
+ */
+#ifndef LOGD_STATS_H
+#define LOGD_STATS_H
+
+#include <stdatomic.h>
+#include <stdint.h>
+
+#include "proto.h"
+
+struct stats {
+	/* loop thread */
+	uint64_t		datagrams;		/* valid datagrams received */
+	uint64_t		records;		/* records decoded from them */
+	uint64_t		bytes;			/* datagram bytes received */
+	uint64_t		malformed;		/* datagrams rejected */
+	uint64_t		malformed_by[PROTO_E_COUNT];
+	uint64_t		rejected;		/* records refused: max_streams reached */
+	uint64_t		client_dropped;		/* sum of the senders' dropped counts */
+	/* writer thread */
+	_Atomic uint64_t	written_lines;		/* lines written, markers included */
+	_Atomic uint64_t	written_bytes;
+	_Atomic uint64_t	write_errors;		/* failed write/open attempts */
+};
+
+#endif

@@ -1,0 +1,32 @@
+/*
+ * writer.h - the writer thread: all blocking file I/O.
+ *
+ * It pops sealed batches from the queue and appends each to
+ * <log_dir>/<stream>/current.log, creating the stream's directory and file
+ * on first use.  A failed write keeps the batch and is retried with backoff
+ * (at most 1 s apart) until it succeeds, so nothing accepted is dropped; the
+ * error is reported once per episode.  After queue_close() it writes what is
+ * left, syncs every file, and signals the loop through queue_finish().
+ * Everything behind struct writer belongs to the writer thread.
+ */
+#ifndef LOGD_WRITER_H
+#define LOGD_WRITER_H
+
+#include <stdint.h>
+
+#include "queue.h"
+#include "stats.h"
+
+struct writer;
+
+/*
+ * Starts the thread.  log_dir_fd is an O_DIRECTORY fd the writer takes over;
+ * max_streams sizes its file table (stream ids are below it).
+ */
+int	writer_start(struct queue *q, int log_dir_fd, uint32_t max_streams, struct stats *st,
+	    struct writer **out);
+
+/* Waits for the thread to end (after queue_close()) and frees everything. */
+void	writer_join(struct writer *w);
+
+#endif

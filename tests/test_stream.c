@@ -1,0 +1,278 @@
+/* test_stream.c - the stream table: lookup, bounds, batching, sealing, markers. */
+#include <check.h>
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <event2/event.h>
+
+#include "config.h"
+#include "queue.h"
+#include "stream.h"
+
+struct fixture {
+	struct config		 cfg;
+	struct event_base	*base;
+	struct queue		*q;
+	struct stream_table	*t;
+};
+
+static void
+setup(struct fixture *f, uint64_t queue_max, uint64_t batch_bytes, uint32_t max_streams)
+{
+	config_defaults(&f->cfg);
+	f->cfg.queue_max_bytes = queue_max;
+	f->cfg.batch_bytes = batch_bytes;
+	f->cfg.max_streams = max_streams;
+	f->cfg.flush_interval_ms = 1;
+	ck_assert_ptr_nonnull(f->base = event_base_new());
+	ck_assert_int_eq(queue_new(queue_max, &f->q), 0);
+	ck_assert_int_eq(stream_table_new(f->base, &f->cfg, f->q, &f->t), 0);
+	ck_assert_int_eq(stream_table_check(f->t), 0);
+}
+
+static void
+teardown(struct fixture *f)
+{
+	struct batch	*b;
+
+	queue_close(f->q);
+	while ((b = queue_pop(f->q)) != NULL)
+		queue_batch_free(f->q, b);
+	stream_table_free(f->t);
+	queue_free(f->q);
+	event_base_free(f->base);
+}
+
+static struct proto_record
+record(const char *name, const char *msg)
+{
+	struct proto_record	r;
+
+	memset(&r, 0, sizeof(r));
+	r.priority = 6;
+	r.name = name;
+	r.name_len = strlen(name);
+	r.ts_ns = 1763812800123456789ull;	/* 2025-11-22T12:00:00.123456Z */
+	r.msg = (const uint8_t *)msg;
+	r.msg_len = strlen(msg);
+	return r;
+}
+
+static const struct format_sender who = { .pid = 42, .uid = 1000, .gid = 1000 };
+
+/* Pops every sealed batch and concatenates their bytes into out. */
+static size_t
+drain(struct fixture *f, char *out, size_t cap, unsigned *nbatches)
+{
+	struct queue_stats	 st;
+	struct batch		*b;
+	size_t			 len = 0;
+
+	*nbatches = 0;
+	for (;;) {
+		queue_stats(f->q, &st);
+		if (st.queued_batches == 0)
+			break;
+		b = queue_pop(f->q);
+		ck_assert_uint_le(len + b->len, cap);
+		memcpy(out + len, b->data, b->len);
+		len += b->len;
+		(*nbatches)++;
+		queue_batch_free(f->q, b);
+	}
+	out[len] = '\0';
+	return len;
+}
+
+START_TEST(finds_the_same_stream_by_name)
+{
+	struct fixture	 f;
+	struct stream	*a, *b, *c;
+
+	setup(&f, 1 << 20, 4096, 8);
+	ck_assert_int_eq(stream_get(f.t, "web", 3, &a), 0);
+	ck_assert_int_eq(stream_get(f.t, "db", 2, &b), 0);
+	ck_assert_int_eq(stream_get(f.t, "web", 3, &c), 0);
+	ck_assert_ptr_eq(a, c);
+	ck_assert_ptr_ne(a, b);
+	ck_assert_int_eq(stream_get(f.t, "webx", 3, &c), 0);	/* length counts, not NUL */
+	ck_assert_ptr_eq(a, c);
+	ck_assert_uint_eq(stream_count(f.t), 2);
+	ck_assert_int_eq(stream_table_check(f.t), 0);
+	teardown(&f);
+}
+END_TEST
+
+START_TEST(rejects_new_stream_beyond_max_streams)
+{
+	struct fixture	 f;
+	struct stream	*s;
+	char		 name[16];
+	int		 i;
+
+	setup(&f, 1 << 20, 4096, 100);
+	for (i = 0; i < 100; i++) {
+		snprintf(name, sizeof(name), "s%d", i);
+		ck_assert_int_eq(stream_get(f.t, name, strlen(name), &s), 0);
+		ck_assert_int_eq(stream_table_check(f.t), 0);
+	}
+	ck_assert_int_eq(stream_get(f.t, "one-more", 8, &s), -ENOSPC);
+	ck_assert_int_eq(stream_get(f.t, "s57", 3, &s), 0);	/* existing ones still work */
+	ck_assert_uint_eq(stream_count(f.t), 100);
+	ck_assert_int_eq(stream_table_check(f.t), 0);
+	teardown(&f);
+}
+END_TEST
+
+START_TEST(seals_batch_when_next_line_does_not_fit)
+{
+	struct fixture		 f;
+	struct stream		*s;
+	struct proto_record	 r = record("web", "0123456789012345678901234567890123456789");
+	static char		 out[1 << 16];
+	unsigned		 nb;
+	int			 i;
+
+	setup(&f, 1 << 20, 4096, 8);
+	ck_assert_int_eq(stream_get(f.t, "web", 3, &s), 0);
+	for (i = 0; i < 100; i++) {
+		ck_assert_int_eq(stream_append(f.t, s, &r, r.ts_ns, &who), 0);
+		ck_assert_int_eq(stream_table_check(f.t), 0);
+	}
+	/* 100 lines of ~84 bytes do not fit one 4 KiB batch: some were sealed already. */
+	drain(&f, out, sizeof(out), &nb);
+	ck_assert_uint_ge(nb, 1);
+	stream_seal_all(f.t);
+	ck_assert_int_eq(stream_table_check(f.t), 0);
+	drain(&f, out, sizeof(out), &nb);
+	ck_assert_uint_eq(nb, 1);
+	ck_assert_uint_eq(stream_lines(f.t), 100);
+	teardown(&f);
+}
+END_TEST
+
+START_TEST(formats_lines_in_order_into_the_batch)
+{
+	struct fixture		 f;
+	struct stream		*s;
+	struct proto_record	 r1 = record("web", "first"), r2 = record("web", "second\n");
+	static char		 out[4096];
+	unsigned		 nb;
+
+	setup(&f, 1 << 20, 4096, 8);
+	ck_assert_int_eq(stream_get(f.t, "web", 3, &s), 0);
+	ck_assert_int_eq(stream_append(f.t, s, &r1, r1.ts_ns, &who), 0);
+	ck_assert_int_eq(stream_append(f.t, s, &r2, r2.ts_ns, &who), 0);
+	stream_seal_all(f.t);
+	drain(&f, out, sizeof(out), &nb);
+	ck_assert_str_eq(out,
+	    "2025-11-22T12:00:00.123456Z info [42] first\n"
+	    "2025-11-22T12:00:00.123456Z info [42] second\\n\n");
+	teardown(&f);
+}
+END_TEST
+
+START_TEST(writes_marker_line_before_record_with_dropped_count)
+{
+	struct fixture		 f;
+	struct stream		*s;
+	struct proto_record	 r = record("web", "after the gap");
+	static char		 out[4096];
+	unsigned		 nb;
+
+	setup(&f, 1 << 20, 4096, 8);
+	r.dropped = 17;
+	ck_assert_int_eq(stream_get(f.t, "web", 3, &s), 0);
+	ck_assert_int_eq(stream_append(f.t, s, &r, r.ts_ns, &who), 0);
+	stream_seal_all(f.t);
+	drain(&f, out, sizeof(out), &nb);
+	ck_assert_str_eq(out,
+	    "2025-11-22T12:00:00.123456Z warning [42] logd: dropped 17 records: "
+	    "pid 42 could not deliver them\n"
+	    "2025-11-22T12:00:00.123456Z info [42] after the gap\n");
+	ck_assert_uint_eq(stream_lines(f.t), 2);
+	teardown(&f);
+}
+END_TEST
+
+START_TEST(refuses_record_without_budget_and_appends_nothing)
+{
+	struct fixture		 f;
+	struct stream		*a, *b;
+	struct proto_record	 ra = record("a", "x"), rb = record("b", "y");
+	struct queue_stats	 st;
+	static char		 out[1 << 16];
+	unsigned		 nb;
+
+	/* Room for exactly one 4 KiB batch. */
+	setup(&f, 4096, 4096, 8);
+	ck_assert_int_eq(stream_get(f.t, "a", 1, &a), 0);
+	ck_assert_int_eq(stream_get(f.t, "b", 1, &b), 0);
+	ck_assert_int_eq(stream_append(f.t, a, &ra, ra.ts_ns, &who), 0);
+	ck_assert_int_eq(stream_append(f.t, b, &rb, rb.ts_ns, &who), -ENOBUFS);
+	ck_assert_int_eq(stream_table_check(f.t), 0);
+	queue_stats(f.q, &st);
+	ck_assert_uint_le(st.used_bytes, 4096);
+	ck_assert_uint_eq(stream_lines(f.t), 1);
+	/* Sealing and writing a frees the budget for b. */
+	stream_seal_all(f.t);
+	drain(&f, out, sizeof(out), &nb);
+	ck_assert_int_eq(stream_append(f.t, b, &rb, rb.ts_ns, &who), 0);
+	ck_assert_int_eq(stream_table_check(f.t), 0);
+	teardown(&f);
+}
+END_TEST
+
+START_TEST(flush_timer_seals_dirty_streams)
+{
+	struct fixture		 f;
+	struct stream		*s;
+	struct proto_record	 r = record("web", "hello");
+	struct queue_stats	 st;
+	int			 rounds = 0;
+
+	setup(&f, 1 << 20, 4096, 8);
+	ck_assert_int_eq(stream_get(f.t, "web", 3, &s), 0);
+	ck_assert_int_eq(stream_append(f.t, s, &r, r.ts_ns, &who), 0);
+	queue_stats(f.q, &st);
+	ck_assert_uint_eq(st.queued_batches, 0);
+	/* The only pending event is the flush timer: the loop runs until it has fired. */
+	do {
+		ck_assert_int_ge(event_base_loop(f.base, EVLOOP_ONCE), 0);
+		queue_stats(f.q, &st);
+	} while (st.queued_batches == 0 && ++rounds < 1000);
+	ck_assert_uint_eq(st.queued_batches, 1);
+	ck_assert_int_eq(stream_table_check(f.t), 0);
+	teardown(&f);
+}
+END_TEST
+
+static Suite *
+stream_suite(void)
+{
+	Suite	*s = suite_create("stream");
+	TCase	*tc = tcase_create("core");
+
+	tcase_add_test(tc, finds_the_same_stream_by_name);
+	tcase_add_test(tc, rejects_new_stream_beyond_max_streams);
+	tcase_add_test(tc, seals_batch_when_next_line_does_not_fit);
+	tcase_add_test(tc, formats_lines_in_order_into_the_batch);
+	tcase_add_test(tc, writes_marker_line_before_record_with_dropped_count);
+	tcase_add_test(tc, refuses_record_without_budget_and_appends_nothing);
+	tcase_add_test(tc, flush_timer_seals_dirty_streams);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int
+main(void)
+{
+	SRunner	*sr = srunner_create(stream_suite());
+	int	 failed;
+
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed == 0 ? 0 : 1;
+}
