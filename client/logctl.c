@@ -1,0 +1,558 @@
+/*
+ * logctl.c - the logd command-line tool: send one record, or pipe lines
+ * (standard input, or a command's stdout and stderr) into a stream.
+ *
+ * cat packs every complete line it already has into as few datagrams as it
+ * can (several records per datagram, up to PROTO_MAX_DGRAM) and sends them
+ * at once: it never waits for more input to fill a datagram.  A partial
+ * line is kept until its newline arrives, or for at most CAT_PARTIAL_MS,
+ * after which what there is goes out as a record flagged PROTO_REC_MORE
+ * (the line continues in the next record), so nothing sits in logctl while
+ * a slow program writes half a line.  Lines longer than one record are
+ * split the same way.  Records that cannot be delivered are counted,
+ * reported with the next record that gets through, and summed on exit.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "build_config.h"
+#include "proto.h"
+#include "transport.h"
+
+#define CAT_BUF		65536	/* read buffer per input */
+#define CAT_PARTIAL_MS	100	/* a partial line waits at most this long */
+
+static const char usage_text[] =
+"Usage: logctl send [-s STREAM] [-p PRIORITY] MESSAGE...\n"
+"       logctl cat [-s STREAM] [-p PRIORITY] [--stderr-priority PRIORITY]\n"
+"                  [--nonblock] [-- COMMAND [ARG...]]\n"
+"       logctl --help | --version\n"
+"\n"
+"Send log records to logd.\n"
+"\n"
+"  send     send MESSAGE (the arguments joined by spaces) as one record;\n"
+"           default stream \"user\"\n"
+"  cat      send each line of standard input as a record (default stream \"stdin\");\n"
+"           with COMMAND, run it and send its standard output at PRIORITY and its\n"
+"           standard error at --stderr-priority (default stream: COMMAND's name),\n"
+"           then exit with its exit status\n"
+"\n"
+"  -s, --stream STREAM         1-64 of A-Z a-z 0-9 . _ -, not starting with '.'\n"
+"  -p, --priority PRIORITY     emerg alert crit err warning notice info debug,\n"
+"                              or 0-7 (default info)\n"
+"      --stderr-priority PRIO  priority of COMMAND's standard error (default err)\n"
+"      --nonblock              never wait for a busy daemon: drop and count instead\n"
+"\n"
+"Environment: LOGD_SOCKET is the daemon's socket (default " TRANSPORT_DEFAULT_PATH ").\n"
+"Exit status: 0 success; 1 records could not be delivered (or COMMAND's status);\n"
+"2 usage error.  See logctl(1).\n";
+
+/* Records bound for the daemon, packed into one datagram at a time. */
+struct packer {
+	struct transport	t;
+	int			nonblock;
+	int			warned;		/* the daemon-unreachable message was printed */
+	const char		*stream;
+	size_t			stream_len;
+	size_t			max_msg;	/* message bytes one record can carry */
+	uint8_t			buf[PROTO_MAX_DGRAM];
+	size_t			len;		/* bytes in buf, header included; 0 = empty */
+	unsigned		nrecords;	/* records in buf */
+	uint64_t		report;		/* dropped count the first record in buf carries */
+	uint64_t		unreported;	/* lost records not yet reported to the daemon */
+	uint64_t		lost;
+};
+
+static int
+usage_error(const char *what, const char *arg)
+{
+	fprintf(stderr, "logctl: %s%s%s%s\nTry 'logctl --help' for more information.\n", what,
+	    arg != NULL ? " '" : "", arg != NULL ? arg : "", arg != NULL ? "'" : "");
+	return 2;
+}
+
+static int
+parse_priority(const char *s)
+{
+	static const char *const names[] = {
+		"emerg", "alert", "crit", "err", "warning", "notice", "info", "debug",
+	};
+	int	i;
+
+	if (s[0] >= '0' && s[0] <= '7' && s[1] == '\0')
+		return s[0] - '0';
+	for (i = 0; i < 8; i++)
+		if (strcmp(s, names[i]) == 0)
+			return i;
+	/* syslog's old names, as logger(1) takes them */
+	if (strcmp(s, "panic") == 0)
+		return 0;
+	if (strcmp(s, "error") == 0)
+		return 3;
+	if (strcmp(s, "warn") == 0)
+		return 4;
+	return -1;
+}
+
+static int
+check_stream(const char *s)
+{
+	if (proto_name_valid(s, strnlen(s, PROTO_MAX_NAME + 1)) == 0)
+		return 0;
+	fprintf(stderr, "logctl: bad stream name \"%s\": use 1-64 of A-Z a-z 0-9 . _ -, "
+	    "not starting with '.'\n", s);
+	return 2;
+}
+
+static uint64_t
+now_ns(void)
+{
+	struct timespec	ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+static int
+packer_open(struct packer *p, const char *stream, int nonblock)
+{
+	struct proto_record	rec = { .name = stream, .name_len = strlen(stream), .dropped = 1 };
+	int			rc;
+
+	if ((rc = transport_open(&p->t)) < 0) {
+		fprintf(stderr, "logctl: cannot use socket %s: %s\n",
+		    getenv("LOGD_SOCKET") != NULL ? getenv("LOGD_SOCKET") : TRANSPORT_DEFAULT_PATH,
+		    strerror(-rc));
+		return -1;
+	}
+	p->nonblock = nonblock;
+	p->stream = stream;
+	p->stream_len = rec.name_len;
+	/* Leave room for a dropped-count field in any record. */
+	p->max_msg = proto_max_msg(&rec);
+	return 0;
+}
+
+/* Sends what is packed.  A failure counts its records as lost. */
+static void
+packer_flush(struct packer *p)
+{
+	struct iovec	iov = { .iov_base = p->buf, .iov_len = p->len };
+	int		rc;
+
+	if (p->nrecords == 0)
+		return;
+	if ((rc = transport_send(&p->t, &iov, 1, p->nonblock)) == 0) {
+		p->unreported -= p->report;
+	} else {
+		p->lost += p->nrecords;
+		p->unreported += p->nrecords;
+		if (!p->warned) {
+			fprintf(stderr, "logctl: cannot reach logd at %s: %s%s\n",
+			    transport_path(&p->t), strerror(-rc),
+			    rc == -EAGAIN ? " (the daemon is busy; --nonblock drops records)" :
+			    " (is logd running? LOGD_SOCKET selects another socket)");
+			p->warned = 1;
+		}
+	}
+	p->len = 0;
+	p->nrecords = 0;
+	p->report = 0;
+}
+
+/* Adds one record (msg must fit max_msg), sending the datagram first if it is full. */
+static void
+packer_add(struct packer *p, int priority, int more, const void *msg, size_t len)
+{
+	struct proto_record	rec = {
+		.priority = (uint8_t)priority,
+		.flags = more ? PROTO_REC_MORE : 0,
+		.name = p->stream,
+		.name_len = p->stream_len,
+		.ts_ns = now_ns(),
+		.msg = msg,
+		.msg_len = len,
+	};
+	ssize_t			n;
+
+	if (p->len == 0) {
+		p->len = (size_t)proto_encode_header(p->buf, sizeof(p->buf));
+		p->report = p->unreported;
+	}
+	if (p->nrecords == 0)
+		rec.dropped = p->report;
+	n = proto_encode_record(p->buf + p->len, sizeof(p->buf) - p->len, &rec);
+	if (n == -ENOSPC) {
+		packer_flush(p);
+		packer_add(p, priority, more, msg, len);
+		return;
+	}
+	if (n < 0) {
+		/* Cannot happen: stream and priority were checked, len <= max_msg. */
+		p->lost++;
+		p->unreported++;
+		return;
+	}
+	p->len += (size_t)n;
+	p->nrecords++;
+}
+
+/* One message of any length: split into records of at most max_msg bytes. */
+static void
+packer_message(struct packer *p, int priority, int more, const char *msg, size_t len)
+{
+	size_t	part;
+
+	do {
+		part = len > p->max_msg ? p->max_msg : len;
+		packer_add(p, priority, more || part < len, msg, part);
+		msg += part;
+		len -= part;
+	} while (len > 0);
+}
+
+/* Exit status for what was lost; prints the summary. */
+static int
+packer_close(struct packer *p)
+{
+	packer_flush(p);
+	transport_close(&p->t);
+	if (p->lost > 0) {
+		fprintf(stderr, "logctl: %llu record%s could not be delivered\n",
+		    (unsigned long long)p->lost, p->lost == 1 ? "" : "s");
+		return 1;
+	}
+	return 0;
+}
+
+static int
+cmd_send(int argc, char *argv[], const char *stream, int priority, int nonblock)
+{
+	struct packer	*p;
+	size_t		 len = 0, n;
+	char		*msg;
+	int		 i, rc;
+
+	for (i = 0; i < argc; i++)
+		len += strlen(argv[i]) + 1;
+	if ((msg = malloc(len + 1)) == NULL || (p = calloc(1, sizeof(*p))) == NULL) {
+		fprintf(stderr, "logctl: out of memory\n");
+		return 1;
+	}
+	for (len = 0, i = 0; i < argc; i++) {
+		n = strlen(argv[i]);
+		memcpy(msg + len, argv[i], n);
+		len += n;
+		if (i + 1 < argc)
+			msg[len++] = ' ';
+	}
+	if (packer_open(p, stream, nonblock) < 0) {
+		free(msg);
+		free(p);
+		return 1;
+	}
+	packer_message(p, priority, 0, msg, len);
+	rc = packer_close(p);
+	free(msg);
+	free(p);
+	return rc;
+}
+
+/* One input of cat: a file descriptor, its priority and its partial line. */
+struct input {
+	int		fd;
+	int		priority;
+	size_t		len;		/* bytes in buf */
+	uint64_t	partial_since_ms;	/* when buf began to hold a partial line */
+	char		buf[CAT_BUF];
+};
+
+static uint64_t
+mono_ms(void)
+{
+	struct timespec	ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+/*
+ * Packs every complete line of in->buf and keeps the partial one.  A buffer
+ * full without a newline goes out as a continued record.
+ */
+static void
+input_lines(struct packer *p, struct input *in)
+{
+	char	*start = in->buf, *end = in->buf + in->len, *nl;
+
+	while ((nl = memchr(start, '\n', (size_t)(end - start))) != NULL) {
+		packer_message(p, in->priority, 0, start, (size_t)(nl - start));
+		start = nl + 1;
+	}
+	in->len = (size_t)(end - start);
+	if (in->len == sizeof(in->buf)) {
+		packer_message(p, in->priority, 1, in->buf, in->len);
+		in->len = 0;
+	} else if (start != in->buf && in->len > 0) {
+		memmove(in->buf, start, in->len);
+	}
+}
+
+/* Sends a pending partial line: as the line's end at EOF, else as a continued part. */
+static void
+input_partial(struct packer *p, struct input *in, int eof)
+{
+	if (in->len == 0)
+		return;
+	packer_message(p, in->priority, !eof, in->buf, in->len);
+	in->len = 0;
+}
+
+/* Reads the inputs until all are at end of file. */
+static void
+cat_loop(struct packer *p, struct input *ins, int nins)
+{
+	struct pollfd	pfd[2];
+	uint64_t	now;
+	ssize_t		n;
+	int		i, open = nins, timeout, had;
+
+	while (open > 0) {
+		timeout = -1;
+		now = mono_ms();
+		for (i = 0; i < nins; i++) {
+			pfd[i].fd = ins[i].fd;
+			pfd[i].events = POLLIN;
+			if (ins[i].fd >= 0 && ins[i].len > 0) {
+				uint64_t	due = ins[i].partial_since_ms + CAT_PARTIAL_MS;
+				int		left = due > now ? (int)(due - now) : 0;
+
+				if (timeout < 0 || left < timeout)
+					timeout = left;
+			}
+		}
+		if (poll(pfd, (nfds_t)nins, timeout) < 0) {
+			if (errno == EINTR)
+				continue;
+			fprintf(stderr, "logctl: poll: %s\n", strerror(errno));
+			break;
+		}
+		now = mono_ms();
+		for (i = 0; i < nins; i++) {
+			struct input	*in = &ins[i];
+
+			if (in->fd < 0)
+				continue;
+			if (pfd[i].revents == 0) {
+				if (in->len > 0 && now >= in->partial_since_ms + CAT_PARTIAL_MS)
+					input_partial(p, in, 0);
+				continue;
+			}
+			had = in->len > 0;
+			n = read(in->fd, in->buf + in->len, sizeof(in->buf) - in->len);
+			if (n < 0 && (errno == EINTR || errno == EAGAIN))
+				continue;
+			if (n <= 0) {
+				if (n < 0)
+					fprintf(stderr, "logctl: read: %s\n", strerror(errno));
+				input_partial(p, in, 1);	/* a last line without newline */
+				in->fd = -1;
+				open--;
+				continue;
+			}
+			in->len += (size_t)n;
+			input_lines(p, in);
+			if (in->len > 0 && !had)
+				in->partial_since_ms = now;
+		}
+		/* Never hold complete lines back waiting for more input. */
+		packer_flush(p);
+	}
+	packer_flush(p);
+}
+
+static pid_t	child_pid;
+
+static void
+forward_signal(int sig)
+{
+	if (child_pid > 0)
+		kill(child_pid, sig);
+}
+
+static int
+cmd_cat(char *argv[], const char *stream, int priority, int err_priority, int nonblock)
+{
+	struct packer		*p;
+	struct input		*ins;
+	struct sigaction	 sa;
+	int			 out[2], err[2], status, rc, nins = 1, saved_errno;
+
+	if ((p = calloc(1, sizeof(*p))) == NULL || (ins = calloc(2, sizeof(*ins))) == NULL) {
+		fprintf(stderr, "logctl: out of memory\n");
+		return 1;
+	}
+	if (packer_open(p, stream, nonblock) < 0)
+		return 1;
+	ins[0].fd = STDIN_FILENO;
+	ins[0].priority = priority;
+	if (argv[0] != NULL) {
+		if (pipe2(out, O_CLOEXEC) < 0 || pipe2(err, O_CLOEXEC) < 0) {
+			fprintf(stderr, "logctl: pipe: %s\n", strerror(errno));
+			return 1;
+		}
+		fflush(NULL);
+		if ((child_pid = fork()) < 0) {
+			fprintf(stderr, "logctl: fork: %s\n", strerror(errno));
+			return 1;
+		}
+		if (child_pid == 0) {
+			int	tty_err = fcntl(STDERR_FILENO, F_DUPFD_CLOEXEC, 3);
+
+			dup2(out[1], STDOUT_FILENO);
+			dup2(err[1], STDERR_FILENO);
+			execvp(argv[0], argv);
+			saved_errno = errno;
+			if (tty_err >= 0)
+				dprintf(tty_err, "logctl: cannot run %s: %s\n", argv[0],
+				    strerror(saved_errno));
+			_exit(saved_errno == ENOENT ? 127 : 126);
+		}
+		close(out[1]);
+		close(err[1]);
+		ins[0].fd = out[0];
+		ins[1].fd = err[0];
+		ins[1].priority = err_priority;
+		nins = 2;
+		/* The terminal's ^C reaches the command itself; we keep reading until it exits. */
+		memset(&sa, 0, sizeof(sa));
+		sa.sa_handler = SIG_IGN;
+		sigaction(SIGINT, &sa, NULL);
+		sigaction(SIGQUIT, &sa, NULL);
+		sa.sa_handler = forward_signal;
+		sa.sa_flags = SA_RESTART;
+		sigaction(SIGTERM, &sa, NULL);
+		sigaction(SIGHUP, &sa, NULL);
+	}
+	cat_loop(p, ins, nins);
+	rc = packer_close(p);
+	if (nins == 2) {
+		close(out[0]);
+		close(err[0]);
+		while (waitpid(child_pid, &status, 0) < 0 && errno == EINTR)
+			;
+		if (WIFEXITED(status) && WEXITSTATUS(status) != 0)
+			rc = WEXITSTATUS(status);
+		else if (WIFSIGNALED(status))
+			rc = 128 + WTERMSIG(status);
+	}
+	free(ins);
+	free(p);
+	return rc;
+}
+
+static const char *
+base_name(const char *path)
+{
+	const char	*s = strrchr(path, '/');
+
+	return s != NULL ? s + 1 : path;
+}
+
+int
+main(int argc, char *argv[])
+{
+	static const struct option longopts[] = {
+		{ "stream", required_argument, NULL, 's' },
+		{ "priority", required_argument, NULL, 'p' },
+		{ "stderr-priority", required_argument, NULL, 'E' },
+		{ "nonblock", no_argument, NULL, 'n' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char	*cmd, *stream = NULL;
+	char		 name[PROTO_MAX_NAME + 1];
+	int		 c, priority = 6, err_priority = 3, nonblock = 0, rc;
+
+	signal(SIGPIPE, SIG_IGN);
+	if (argc < 2)
+		return usage_error("missing command (send or cat)", NULL);
+	cmd = argv[1];
+	if (strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0 || strcmp(cmd, "help") == 0) {
+		fputs(usage_text, stdout);
+		return 0;
+	}
+	if (strcmp(cmd, "--version") == 0 || strcmp(cmd, "-V") == 0) {
+		printf("logctl %s\n", LOGD_VERSION);
+		return 0;
+	}
+	if (strcmp(cmd, "send") != 0 && strcmp(cmd, "cat") != 0)
+		return usage_error("unknown command", cmd);
+	argc--;
+	argv++;
+	opterr = 0;
+	/* '+': stop at the first non-option, so COMMAND's own flags stay its own. */
+	while ((c = getopt_long(argc, argv, "+:s:p:h", longopts, NULL)) != -1) {
+		switch (c) {
+		case 's':
+			stream = optarg;
+			if ((rc = check_stream(stream)) != 0)
+				return rc;
+			break;
+		case 'p':
+		case 'E':
+			if ((rc = parse_priority(optarg)) < 0) {
+				fprintf(stderr, "logctl: bad priority \"%s\": use emerg, alert, "
+				    "crit, err, warning, notice, info, debug or 0-7\n", optarg);
+				return 2;
+			}
+			if (c == 'p')
+				priority = rc;
+			else
+				err_priority = rc;
+			break;
+		case 'n':
+			nonblock = 1;
+			break;
+		case 'h':
+			fputs(usage_text, stdout);
+			return 0;
+		case 'V':
+			printf("logctl %s\n", LOGD_VERSION);
+			return 0;
+		case ':':
+			return usage_error("missing value for option", argv[optind - 1]);
+		default:
+			return usage_error("unknown option", argv[optind - 1]);
+		}
+	}
+	argc -= optind;
+	argv += optind;
+	if (strcmp(cmd, "send") == 0) {
+		if (argc == 0)
+			return usage_error("send: no MESSAGE (to send standard input, "
+			    "use logctl cat)", NULL);
+		return cmd_send(argc, argv, stream != NULL ? stream : "user", priority, nonblock);
+	}
+	if (stream == NULL) {
+		stream = "stdin";
+		if (argc > 0) {
+			/* The command's name, when it makes a valid stream name. */
+			snprintf(name, sizeof(name), "%s", base_name(argv[0]));
+			if (proto_name_valid(name, strlen(name)) == 0)
+				stream = name;
+		}
+	}
+	return cmd_cat(argv, stream, priority, err_priority, nonblock);
+}

@@ -1,0 +1,230 @@
+/*
+ * logd.c - liblogd, the client library (see logd.h, logd(3)).
+ *
+ * A handle is immutable after logd_open() except for two atomic counters,
+ * so every call is thread-safe without locks.  One record = one sendmsg:
+ * iov[0] holds the datagram header and record head, encoded on the stack;
+ * iov[1] points at the caller's message, which is never copied.  A message
+ * too long for one datagram goes out as several records, all but the last
+ * flagged PROTO_REC_MORE.
+ *
+ * Loss accounting: a record that could not be sent adds 1 to dropped and
+ * to unreported.  The next record carries unreported as its dropped field;
+ * once it is sent, exactly that much is subtracted (other threads may have
+ * added more meanwhile, which stays for the record after).
+ */
+#include "logd.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "proto.h"
+#include "transport.h"
+
+#define LOGD_API	__attribute__((visibility("default")))
+#define LOGD_FMT_STACK	4096	/* printf messages up to this size need no heap */
+#define LOGD_HEAD_MAX	(PROTO_HDR_SIZE + PROTO_REC_HDR_SIZE + PROTO_MAX_NAME + \
+			 4 * PROTO_FIELD_HDR_SIZE + 2 * PROTO_MAX_CALLER + 4 + 8)
+
+struct logd_client {
+	struct transport	t;
+	unsigned		flags;
+	size_t			name_len;
+	char			name[PROTO_MAX_NAME + 1];
+	_Atomic uint64_t	dropped;
+	_Atomic uint64_t	unreported;
+};
+
+LOGD_API logd_client *
+logd_open(const char *stream, unsigned flags)
+{
+	logd_client	*c;
+	size_t		 len;
+	int		 rc;
+
+	if (stream == NULL || (flags & ~LOGD_NONBLOCK) != 0 ||
+	    (len = strnlen(stream, PROTO_MAX_NAME + 1)) > PROTO_MAX_NAME ||
+	    proto_name_valid(stream, len) != 0) {
+		errno = EINVAL;
+		return NULL;
+	}
+	if ((c = calloc(1, sizeof(*c))) == NULL)
+		return NULL;
+	if ((rc = transport_open(&c->t)) < 0) {
+		free(c);
+		errno = -rc;
+		return NULL;
+	}
+	c->flags = flags;
+	c->name_len = len;
+	memcpy(c->name, stream, len);
+	atomic_init(&c->dropped, 0);
+	atomic_init(&c->unreported, 0);
+	return c;
+}
+
+LOGD_API void
+logd_close(logd_client *c)
+{
+	if (c == NULL)
+		return;
+	/* TODO(#4): deliver a pending drop report, waiting at most 100 ms. */
+	transport_close(&c->t);
+	free(c);
+}
+
+LOGD_API uint64_t
+logd_dropped(const logd_client *c)
+{
+	return c == NULL ? 0 : atomic_load_explicit(&c->dropped, memory_order_relaxed);
+}
+
+static uint64_t
+now_ns(void)
+{
+	struct timespec	ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+/* Sends one record whose head fields are set in rec; the message is msg/len. */
+static int
+send_record(logd_client *c, struct proto_record *rec, const uint8_t *msg, size_t len)
+{
+	uint8_t		head[LOGD_HEAD_MAX];
+	struct iovec	iov[2];
+	ssize_t		n;
+
+	rec->msg = msg;
+	rec->msg_len = len;
+	(void)proto_encode_header(head, sizeof(head));
+	if ((n = proto_encode_head(head + PROTO_HDR_SIZE, sizeof(head) - PROTO_HDR_SIZE, rec)) < 0)
+		return (int)n;
+	iov[0].iov_base = head;
+	iov[0].iov_len = PROTO_HDR_SIZE + (size_t)n;
+	iov[1].iov_base = (void *)msg;
+	iov[1].iov_len = len;
+	return transport_send(&c->t, iov, len > 0 ? 2 : 1, (c->flags & LOGD_NONBLOCK) != 0);
+}
+
+static int
+send_message(logd_client *c, int priority, const char *file, int line, const char *func,
+    const void *msg, size_t len)
+{
+	struct proto_record	 rec;
+	const uint8_t		*p = msg;
+	uint64_t		 report;
+	size_t			 max, part;
+	int			 rc;
+
+	if (c == NULL || priority < 0 || priority > PROTO_MAX_PRIORITY || (msg == NULL && len > 0))
+		return -EINVAL;
+	memset(&rec, 0, sizeof(rec));
+	rec.priority = (uint8_t)priority;
+	rec.name = c->name;
+	rec.name_len = c->name_len;
+	rec.ts_ns = now_ns();
+	if (file != NULL) {
+		rec.file_len = strlen(file);
+		/* The end of a long path says more than its start. */
+		if (rec.file_len > PROTO_MAX_CALLER) {
+			file += rec.file_len - PROTO_MAX_CALLER;
+			rec.file_len = PROTO_MAX_CALLER;
+		}
+		rec.file = file;
+	}
+	if (line > 0)
+		rec.line = (uint32_t)line;
+	if (func != NULL) {
+		rec.func = func;
+		rec.func_len = strnlen(func, PROTO_MAX_CALLER);
+	}
+	report = atomic_load_explicit(&c->unreported, memory_order_relaxed);
+	rec.dropped = report;
+	for (;;) {
+		max = proto_max_msg(&rec);
+		part = len > max ? max : len;
+		rec.flags = part < len ? PROTO_REC_MORE : 0;
+		if ((rc = send_record(c, &rec, p, part)) < 0)
+			break;
+		if (rec.dropped > 0) {
+			atomic_fetch_sub_explicit(&c->unreported, report, memory_order_relaxed);
+			rec.dropped = 0;
+		}
+		p += part;
+		len -= part;
+		if (len == 0)
+			return 0;
+	}
+	atomic_fetch_add_explicit(&c->dropped, 1, memory_order_relaxed);
+	atomic_fetch_add_explicit(&c->unreported, 1, memory_order_relaxed);
+	return rc;
+}
+
+LOGD_API int
+logd_send(logd_client *c, int priority, const void *msg, size_t len)
+{
+	return send_message(c, priority, NULL, 0, NULL, msg, len);
+}
+
+static int
+send_vformat(logd_client *c, int priority, const char *file, int line, const char *func,
+    const char *fmt, va_list ap)
+{
+	char	 stack[LOGD_FMT_STACK], *buf = stack;
+	va_list	 ap2;
+	int	 n, rc;
+
+	if (fmt == NULL)
+		return -EINVAL;
+	va_copy(ap2, ap);
+	n = vsnprintf(stack, sizeof(stack), fmt, ap);
+	if (n < 0) {
+		va_end(ap2);
+		return -EINVAL;
+	}
+	if ((size_t)n >= sizeof(stack)) {
+		/* Rare: a message longer than the stack buffer gets one allocation. */
+		if ((buf = malloc((size_t)n + 1)) == NULL) {
+			va_end(ap2);
+			return -ENOMEM;
+		}
+		vsnprintf(buf, (size_t)n + 1, fmt, ap2);
+	}
+	va_end(ap2);
+	rc = send_message(c, priority, file, line, func, buf, (size_t)n);
+	if (buf != stack)
+		free(buf);
+	return rc;
+}
+
+LOGD_API int
+logd_printf(logd_client *c, int priority, const char *fmt, ...)
+{
+	va_list	ap;
+	int	rc;
+
+	va_start(ap, fmt);
+	rc = send_vformat(c, priority, NULL, 0, NULL, fmt, ap);
+	va_end(ap);
+	return rc;
+}
+
+LOGD_API int
+logd_sendf_at(logd_client *c, int priority, const char *file, int line, const char *func,
+    const char *fmt, ...)
+{
+	va_list	ap;
+	int	rc;
+
+	va_start(ap, fmt);
+	rc = send_vformat(c, priority, file, line, func, fmt, ap);
+	va_end(ap);
+	return rc;
+}

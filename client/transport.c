@@ -1,0 +1,82 @@
+/*
+ * transport.c - the client side of the daemon's socket (see transport.h).
+ * Any thread; no state changes after transport_open() but the kernel's.
+ */
+#include "transport.h"
+
+#include <errno.h>
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+int
+transport_open(struct transport *t)
+{
+	const char	*path = getenv("LOGD_SOCKET");
+	size_t		 len;
+
+	if (path == NULL || *path == '\0')
+		path = TRANSPORT_DEFAULT_PATH;
+	len = strlen(path);
+	memset(t, 0, sizeof(*t));
+	if (len >= sizeof(t->addr.sun_path))
+		return -ENAMETOOLONG;
+	t->addr.sun_family = AF_UNIX;
+	memcpy(t->addr.sun_path, path, len + 1);
+	t->addr_len = (socklen_t)(offsetof(struct sockaddr_un, sun_path) + len + 1);
+	if ((t->fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0)) < 0)
+		return -errno;
+	/* No daemon yet is fine: the first send connects again. */
+	(void)connect(t->fd, (struct sockaddr *)&t->addr, t->addr_len);
+	return 0;
+}
+
+void
+transport_close(struct transport *t)
+{
+	if (t->fd >= 0)
+		close(t->fd);
+	t->fd = -1;
+}
+
+const char *
+transport_path(const struct transport *t)
+{
+	return t->addr.sun_path;
+}
+
+static int
+transport_sendmsg(struct transport *t, const struct iovec *iov, int iovcnt, int flags)
+{
+	struct msghdr	mh = { .msg_iov = (struct iovec *)iov, .msg_iovlen = (size_t)iovcnt };
+
+	while (sendmsg(t->fd, &mh, flags) < 0) {
+		if (errno != EINTR)
+			return -errno;
+	}
+	return 0;
+}
+
+int
+transport_send(struct transport *t, const struct iovec *iov, int iovcnt, int nonblock)
+{
+	int	flags = MSG_NOSIGNAL | (nonblock ? MSG_DONTWAIT : 0);
+	int	rc;
+
+	rc = transport_sendmsg(t, iov, iovcnt, flags);
+	switch (rc) {
+	case -ENOTCONN:		/* never connected: the daemon was not there at open */
+	case -EDESTADDRREQ:
+	case -ECONNREFUSED:	/* the daemon we were connected to is gone */
+	case -ECONNRESET:
+		/* A restarted daemon has a new socket at the same path. */
+		if (connect(t->fd, (struct sockaddr *)&t->addr, t->addr_len) < 0)
+			return -errno;
+		rc = transport_sendmsg(t, iov, iovcnt, flags);
+		break;
+	default:
+		break;
+	}
+	return rc;
+}

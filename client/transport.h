@@ -1,0 +1,40 @@
+/*
+ * transport.h - the client side of the daemon's socket, shared by liblogd
+ * and logctl (internal, not installed).
+ *
+ * One AF_UNIX SOCK_DGRAM socket, connect()ed to the daemon's path (cheapest
+ * per send).  A send that finds the daemon gone or restarted reconnects by
+ * path once and retries once.  No locks: concurrent sends and reconnects on
+ * the same datagram socket are safe in the kernel.  Never raises SIGPIPE.
+ */
+#ifndef LOGD_TRANSPORT_H
+#define LOGD_TRANSPORT_H
+
+#include <sys/socket.h>
+#include <sys/uio.h>
+#include <sys/un.h>
+
+#define TRANSPORT_DEFAULT_PATH	"/run/logd/socket"
+
+struct transport {
+	int			fd;
+	socklen_t		addr_len;
+	struct sockaddr_un	addr;
+};
+
+/*
+ * The path from $LOGD_SOCKET, else TRANSPORT_DEFAULT_PATH; a socket connected
+ * to it if the daemon is there (if not, sends try again).  0 or -errno
+ * (-ENAMETOOLONG for a path that does not fit, or the socket(2) error).
+ */
+int		transport_open(struct transport *t);
+void		transport_close(struct transport *t);
+
+/* The socket path in use. */
+const char     *transport_path(const struct transport *t);
+
+/* Sends one datagram.  nonblock: fail with -EAGAIN instead of waiting.  0 or -errno. */
+int		transport_send(struct transport *t, const struct iovec *iov, int iovcnt,
+		    int nonblock);
+
+#endif
