@@ -45,7 +45,7 @@ struct ingest {
 	int			 blocked;
 	int			 stopping;
 	int			 drained;
-	struct diag_limit	 malformed_limit;
+	struct diag_limit	 malformed_limit[PROTO_E_COUNT];	/* one per reason */
 	struct diag_limit	 rejected_limit;
 };
 
@@ -133,7 +133,8 @@ ingest_new(struct event_base *base, const struct config *cfg, struct stream_tabl
 	in->st = st;
 	in->on_drained = on_drained;
 	in->arg = arg;
-	in->malformed_limit.interval_ms = 5000;
+	for (i = 0; i < PROTO_E_COUNT; i++)
+		in->malformed_limit[i].interval_ms = 5000;
 	in->rejected_limit.interval_ms = 5000;
 	memcpy(in->path, cfg->socket_path, sizeof(in->path));
 
@@ -222,7 +223,7 @@ ingest_malformed(struct ingest *in, int reason, const struct format_sender *who,
 {
 	in->st->malformed++;
 	in->st->malformed_by[reason]++;
-	diag_limited(&in->malformed_limit, diag_now_ms(), LOG_WARNING,
+	diag_limited(&in->malformed_limit[reason], diag_now_ms(), LOG_WARNING,
 	    "malformed datagram from pid %ld (%zu bytes): %s; skipped it (%llu so far)",
 	    (long)who->pid, len, proto_strerror(reason), (unsigned long long)in->st->malformed);
 }
