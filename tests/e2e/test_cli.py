@@ -1,3 +1,139 @@
-from harness import main
+"""Command lines, usage errors, configuration errors, sockets in use and stale sockets."""
+import os
+import signal
+import subprocess
+import tempfile
+
+from harness import LOGCTL, LOGD, Logd, check, main, parse, wait_for
+
+
+def run(argv, env=None, **kw):
+    return subprocess.run(argv, capture_output=True, text=True, timeout=60, env=env, **kw)
+
+
+def test_logd_help_and_version():
+    r = run([LOGD, "--help"])
+    check(r.returncode == 0 and "--socket" in r.stdout and "--check-config" in r.stdout,
+          "logd --help: %s" % r.stdout)
+    r = run([LOGD, "--version"])
+    check(r.returncode == 0 and r.stdout.startswith("logd "), "logd --version: %s" % r.stdout)
+
+
+def test_logd_unknown_flag_is_a_usage_error():
+    r = run([LOGD, "--frobnicate"])
+    check(r.returncode == 2 and "--frobnicate" in r.stderr, "exit %d: %s" %
+          (r.returncode, r.stderr))
+    r = run([LOGD, "--socket"])
+    check(r.returncode == 2 and "--socket" in r.stderr, "missing value: %s" % r.stderr)
+
+
+def test_check_config_reports_every_error_with_file_and_line():
+    d = tempfile.mkdtemp()
+    path = os.path.join(d, "logd.conf")
+    with open(path, "w") as f:
+        f.write("[daemon]\n"
+                "queue_max_bytes = 64Q\n"            # 2: not a size
+                "flush_ms = 5\n"                     # 3: unknown key, with a hint
+                "batch_bytes = 1K\n"                 # 4: out of range
+                "[defaults]\n"
+                "format = xml\n")                    # 6: not a format
+    r = run([LOGD, "--check-config", "--config", path])
+    check(r.returncode == 1, "exit %d, want 1" % r.returncode)
+    lines = r.stderr.strip().splitlines()
+    check(len(lines) == 4, "want 4 error lines, got: %s" % r.stderr)
+    for n, line in zip([2, 3, 4, 6], lines):
+        check(line.startswith("%s:%d: " % (path, n)), "line %r lacks %s:%d:" % (line, path, n))
+    check("did you mean flush_interval" in r.stderr, "no hint for flush_ms: %s" % r.stderr)
+    with open(path, "w") as f:
+        f.write("# comment\n[daemon]\nqueue_max_bytes = 32M\nflush_interval = 50ms\n"
+                "[defaults]\nformat = json\n")
+    r = run([LOGD, "--check-config", "--config", path])
+    check(r.returncode == 0 and "ok" in r.stdout, "valid file: %d %s" % (r.returncode, r.stderr))
+    r = run([LOGD, "--check-config", "--config", os.path.join(d, "missing.conf")])
+    check(r.returncode == 1 and "missing.conf" in r.stderr, "missing file: %s" % r.stderr)
+
+
+def test_missing_log_dir_parent_is_a_clear_error():
+    d = tempfile.mkdtemp()
+    logs = os.path.join(d, "no", "such", "logs")
+    r = run([LOGD, "--config", "/dev/null", "--socket", os.path.join(d, "s"), "--log-dir", logs])
+    check(r.returncode == 1 and logs in r.stderr, "exit %d: %s" % (r.returncode, r.stderr))
+
+
+def test_second_logd_on_a_live_socket_exits_and_first_keeps_working():
+    with Logd() as d:
+        r = run([LOGD, "--config", "/dev/null", "--socket", d.sock, "--log-dir", d.logs + "2"])
+        check(r.returncode == 1 and "already" in r.stderr, "second logd: %d %s" %
+              (r.returncode, r.stderr))
+        r = d.run([LOGCTL, "send", "-s", "still", "alive"])
+        check(r.returncode == 0, "send to the first logd failed")
+        check(d.stop() == 0, "first logd exit status")
+        check([parse(x)["msg"] for x in d.lines("still")] == ["alive"], "first logd's file")
+
+
+def test_stale_socket_after_kill_9_is_replaced():
+    with Logd() as d:
+        d.proc.send_signal(signal.SIGKILL)
+        d.proc.wait()
+        check(os.path.exists(d.sock), "the killed logd left no socket file (test premise)")
+        d.start()
+        check("stale socket" in d.stderr(), "no notice about the stale socket")
+        r = d.run([LOGCTL, "send", "-s", "again", "works"])
+        check(r.returncode == 0, "send to the new logd failed: %s" % r.stderr)
+        check(d.stop() == 0, "new logd exit status")
+        check([parse(x)["msg"] for x in d.lines("again")] == ["works"], "new logd's file")
+
+
+def test_logctl_usage_errors():
+    r = run([LOGCTL, "--help"])
+    check(r.returncode == 0 and "cat" in r.stdout and "send" in r.stdout, "logctl --help")
+    for argv, what in [([LOGCTL], "missing command"), ([LOGCTL, "frob"], "frob"),
+                       ([LOGCTL, "send", "-p", "loud", "x"], "loud"),
+                       ([LOGCTL, "send", "-s", "a/b", "x"], "a/b"),
+                       ([LOGCTL, "send", "--bogus", "x"], "--bogus"),
+                       ([LOGCTL, "send"], "MESSAGE")]:
+        r = run(argv)
+        check(r.returncode == 2 and what in r.stderr, "%s: exit %d: %s" %
+              (argv, r.returncode, r.stderr))
+
+
+def test_logctl_against_a_dead_daemon_fails_clearly():
+    d = tempfile.mkdtemp()
+    sock = os.path.join(d, "nobody-here")
+    env = dict(os.environ, LOGD_SOCKET=sock)
+    r = run([LOGCTL, "send", "hello"], env=env)
+    check(r.returncode == 1 and sock in r.stderr and "1 record" in r.stderr,
+          "send: %d %s" % (r.returncode, r.stderr))
+    r = run([LOGCTL, "cat", "--", "sh", "-c", "echo one; echo two"], env=env)
+    check(r.returncode == 1 and "could not be delivered" in r.stderr,
+          "cat -- sh: %d %s" % (r.returncode, r.stderr))
+
+
+def test_logctl_exit_status_and_default_streams():
+    with Logd() as d:
+        check(d.run([LOGCTL, "cat", "--", "false"]).returncode == 1, "cat -- false")
+        check(d.run([LOGCTL, "cat", "--", "sh", "-c", "exit 7"]).returncode == 7, "exit 7")
+        check(d.run([LOGCTL, "cat", "--", "sh", "-c", "kill -TERM $$"]).returncode == 128 + 15,
+              "a command killed by SIGTERM")
+        check(d.run([LOGCTL, "cat", "--", "/no/such/program"]).returncode == 127,
+              "a command that cannot run")
+        check(d.run([LOGCTL, "cat"], input=b"from stdin\n").returncode == 0, "cat stdin")
+        check(d.run([LOGCTL, "cat", "--", "echo", "from echo"]).returncode == 0, "cat -- echo")
+        check(d.run([LOGCTL, "send", "-p", "3", "to user"]).returncode == 0, "send")
+        wait_for(lambda: d.lines("stdin") and d.lines("echo") and d.lines("user"),
+                 "the three default streams")
+        check(d.stop() == 0, "logd exit status")
+        check(parse(d.lines("stdin")[0])["msg"] == "from stdin", "stream stdin")
+        check(parse(d.lines("echo")[0])["msg"] == "from echo", "stream echo (basename)")
+        r = parse(d.lines("user")[0])
+        check(r["msg"] == "to user" and r["prio"] == "err", "stream user, priority 3")
+
+
 if __name__ == "__main__":
-    main([])
+    main([test_logd_help_and_version, test_logd_unknown_flag_is_a_usage_error,
+          test_check_config_reports_every_error_with_file_and_line,
+          test_missing_log_dir_parent_is_a_clear_error,
+          test_second_logd_on_a_live_socket_exits_and_first_keeps_working,
+          test_stale_socket_after_kill_9_is_replaced, test_logctl_usage_errors,
+          test_logctl_against_a_dead_daemon_fails_clearly,
+          test_logctl_exit_status_and_default_streams])
