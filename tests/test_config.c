@@ -1,0 +1,313 @@
+/* test_config.c - logd.conf parsing, the value parsers, and every kind of error. */
+#include <check.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "config.h"
+
+#ifndef EXAMPLE_CONF
+#error "EXAMPLE_CONF must name daemon/logd.conf.example"
+#endif
+
+static char	dir[] = "/tmp/test_config.XXXXXX";
+static char	path[256];
+static char	errs[8192];
+
+static void
+setup(void)
+{
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/logd.conf", dir);
+}
+
+static void
+teardown(void)
+{
+	char	p[300];
+
+	snprintf(p, sizeof(p), "%s/stderr", dir);
+	unlink(p);
+	unlink(path);
+	rmdir(dir);
+	memcpy(dir + strlen(dir) - 6, "XXXXXX", 6);
+}
+
+/* Writes text to the config file, loads it, captures stderr into errs. */
+static int
+load(struct config *cfg, const char *text, int *nerrors)
+{
+	char	p[300];
+	FILE	*f;
+	int	saved, fd, rc;
+	ssize_t	n;
+
+	if (text != NULL) {
+		ck_assert_ptr_nonnull(f = fopen(path, "w"));
+		fputs(text, f);
+		fclose(f);
+	}
+	snprintf(p, sizeof(p), "%s/stderr", dir);
+	fflush(stderr);
+	saved = dup(2);
+	fd = open(p, O_RDWR | O_CREAT | O_TRUNC, 0600);
+	dup2(fd, 2);
+	config_defaults(cfg);
+	rc = config_load(cfg, path, 0, nerrors);
+	fflush(stderr);
+	dup2(saved, 2);
+	close(saved);
+	lseek(fd, 0, SEEK_SET);
+	n = read(fd, errs, sizeof(errs) - 1);
+	errs[n > 0 ? n : 0] = '\0';
+	close(fd);
+	return rc;
+}
+
+START_TEST(defaults_are_documented_values)
+{
+	struct config	c;
+
+	config_defaults(&c);
+	ck_assert_str_eq(c.socket_path, "/run/logd/socket");
+	ck_assert_str_eq(c.log_dir, "/var/log/logd");
+	ck_assert_uint_eq(c.queue_max_bytes, 64u << 20);
+	ck_assert_uint_eq(c.batch_bytes, 64u << 10);
+	ck_assert_uint_eq(c.flush_interval_ms, 100);
+	ck_assert_uint_eq(c.max_streams, 1024);
+	ck_assert_int_eq(c.format, CONFIG_FORMAT_TEXT);
+}
+END_TEST
+
+START_TEST(reads_every_key)
+{
+	struct config	c;
+	int		n;
+
+	ck_assert_int_eq(load(&c,
+	    "; comment\n# comment\n[daemon]\n  socket = /tmp/s\nlog_dir=/tmp/l\n"
+	    "queue_max_bytes = 2G\nbatch_bytes = 128K ; inline comment\n"
+	    "flush_interval = 2s\nmax_streams = 5000\n\n[defaults]\nformat = json\n", &n), 0);
+	ck_assert_int_eq(n, 0);
+	ck_assert_str_eq(errs, "");
+	ck_assert_str_eq(c.socket_path, "/tmp/s");
+	ck_assert_str_eq(c.log_dir, "/tmp/l");
+	ck_assert_uint_eq(c.queue_max_bytes, 2ull << 30);
+	ck_assert_uint_eq(c.batch_bytes, 128u << 10);
+	ck_assert_uint_eq(c.flush_interval_ms, 2000);
+	ck_assert_uint_eq(c.max_streams, 5000);
+	ck_assert_int_eq(c.format, CONFIG_FORMAT_JSON);
+}
+END_TEST
+
+START_TEST(example_file_gives_exactly_the_defaults)
+{
+	struct config	c, d;
+	int		n;
+
+	snprintf(path, sizeof(path), "%s", EXAMPLE_CONF);
+	ck_assert_int_eq(load(&c, NULL, &n), 0);
+	ck_assert_int_eq(n, 0);
+	config_defaults(&d);
+	ck_assert_int_eq(memcmp(&c, &d, sizeof(c)), 0);
+	snprintf(path, sizeof(path), "%s/logd.conf", dir);
+}
+END_TEST
+
+START_TEST(parses_sizes)
+{
+	static const struct { const char *s; uint64_t v; int rc; } t[] = {
+		{ "0", 0, 0 }, { "123", 123, 0 }, { "4K", 4096, 0 }, { "4k", 4096, 0 },
+		{ "4KiB", 4096, 0 }, { "1M", 1 << 20, 0 }, { "3G", 3ull << 30, 0 },
+		{ "1T", 1ull << 40, 0 }, { "10B", 10, 0 },
+		{ "", 0, -EINVAL }, { "K", 0, -EINVAL }, { "-1", 0, -EINVAL }, { "64Q", 0, -EINVAL },
+		{ "64Mx", 0, -EINVAL }, { " 5", 0, -EINVAL }, { "5 M", 0, -EINVAL },
+		{ "1.5M", 0, -EINVAL }, { "18446744073709551616", 0, -ERANGE },
+		{ "20000000000000000G", 0, -ERANGE },
+	};
+	uint64_t	v;
+	size_t		i;
+
+	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		v = 0;
+		ck_assert_msg(config_parse_size(t[i].s, &v) == t[i].rc, "\"%s\"", t[i].s);
+		if (t[i].rc == 0)
+			ck_assert_msg(v == t[i].v, "\"%s\" = %llu", t[i].s, (unsigned long long)v);
+	}
+}
+END_TEST
+
+START_TEST(parses_durations)
+{
+	static const struct { const char *s; uint64_t ms; int rc; } t[] = {
+		{ "100ms", 100, 0 }, { "1s", 1000, 0 }, { "30", 30000, 0 }, { "5min", 300000, 0 },
+		{ "2h", 7200000, 0 }, { "1d", 86400000, 0 }, { "0", 0, 0 },
+		{ "", 0, -EINVAL }, { "ms", 0, -EINVAL }, { "1m", 0, -EINVAL }, { "1 s", 0, -EINVAL },
+		{ "-5s", 0, -EINVAL }, { "99999999999999999999d", 0, -ERANGE },
+		{ "999999999999999999d", 0, -ERANGE },
+	};
+	uint64_t	v;
+	size_t		i;
+
+	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		v = 0;
+		ck_assert_msg(config_parse_duration_ms(t[i].s, &v) == t[i].rc, "\"%s\"", t[i].s);
+		if (t[i].rc == 0)
+			ck_assert_msg(v == t[i].ms, "\"%s\" = %llu", t[i].s, (unsigned long long)v);
+	}
+}
+END_TEST
+
+START_TEST(reports_every_error_with_file_and_line)
+{
+	struct config	c;
+	char		want[512];
+	int		n;
+
+	ck_assert_int_eq(load(&c,
+	    "[daemon]\n"
+	    "queue_max_bytes = 64Q\n"		/* 2 */
+	    "flush_ms = 5\n"			/* 3 */
+	    "batch_bytes = 1K\n"		/* 4 */
+	    "max_streams = many\n"		/* 5 */
+	    "this is not a line\n"		/* 6 */
+	    "[defaults]\n"
+	    "format = xml\n"			/* 8 */
+	    "[stream web]\n"			/* 9 */
+	    "format = json\n"			/* 10: skipped with its section */
+	    "[nonsense]\n"			/* 11 */
+	    "[daemon]\n"
+	    "max_streams = 0\n"			/* 13 */
+	    "max_streams = 10\n"		/* 14 */
+	    "max_streams = 20\n"		/* 15: twice */
+	    "socket =\n",			/* 16: empty */
+	    &n), 0);
+	ck_assert_int_eq(n, 11);
+#define HAS(line, text) do {							\
+		snprintf(want, sizeof(want), "%s:%d: %s", path, line, text);	\
+		ck_assert_msg(strstr(errs, want) != NULL, "missing <%s> in:\n%s", want, errs); \
+	} while (0)
+	HAS(2, "[daemon]: queue_max_bytes: \"64Q\" is not a size");
+	HAS(3, "[daemon]: unknown key \"flush_ms\" (did you mean flush_interval?)");
+	HAS(4, "[daemon]: batch_bytes: 1K is out of range (4K..16M)");
+	HAS(5, "[daemon]: max_streams: \"many\" is not a whole number");
+	HAS(6, "syntax error: \"this is not a line\"");
+	HAS(8, "[defaults]: format: \"xml\" is not a format (use text or json)");
+	HAS(9, "[stream web]: per-stream sections are not supported");
+	HAS(11, "unknown section [nonsense]");
+	HAS(13, "[daemon]: max_streams: 0 is out of range (1..1000000)");
+	HAS(15, "[daemon]: max_streams set twice (first on line 14)");
+	HAS(16, "[daemon]: socket: empty value");
+#undef HAS
+	/* The good value stands. */
+	ck_assert_uint_eq(c.max_streams, 10);
+}
+END_TEST
+
+START_TEST(key_outside_a_section_is_an_error)
+{
+	struct config	c;
+	int		n;
+
+	ck_assert_int_eq(load(&c, "format = json\n", &n), 0);
+	ck_assert_int_eq(n, 1);
+	ck_assert_ptr_nonnull(strstr(errs, ":1: \"format\" is outside any section"));
+}
+END_TEST
+
+START_TEST(overlong_line_is_an_error)
+{
+	struct config	c;
+	char		text[600];
+	int		n;
+
+	snprintf(text, sizeof(text), "[daemon]\nlog_dir = /%0400d\nmax_streams = 7\n", 0);
+	ck_assert_int_eq(load(&c, text, &n), 0);
+	ck_assert_int_eq(n, 1);
+	ck_assert_ptr_nonnull(strstr(errs, ":2: line longer than"));
+	ck_assert_uint_eq(c.max_streams, 7);	/* the next line is read normally */
+}
+END_TEST
+
+START_TEST(missing_file_is_defaults_only_when_allowed)
+{
+	struct config	c;
+	int		n = -1;
+
+	config_defaults(&c);
+	ck_assert_int_eq(config_load(&c, "/nonexistent/logd.conf", 1, &n), 0);
+	ck_assert_int_eq(n, 0);
+	ck_assert_uint_eq(c.max_streams, 1024);
+	ck_assert_int_eq(config_load(&c, "/nonexistent/logd.conf", 0, &n), -ENOENT);
+}
+END_TEST
+
+START_TEST(flags_use_the_same_setter)
+{
+	struct config	c;
+	char		err[256], longp[200];
+
+	config_defaults(&c);
+	ck_assert_int_eq(config_set(&c, "daemon", "socket", "/x/s", err, sizeof(err)), 0);
+	ck_assert_str_eq(c.socket_path, "/x/s");
+	memset(longp, 'p', sizeof(longp) - 1);
+	longp[sizeof(longp) - 1] = '\0';
+	ck_assert_int_eq(config_set(&c, "daemon", "socket", longp, err, sizeof(err)), -ERANGE);
+	ck_assert_ptr_nonnull(strstr(err, "path longer than 107 bytes"));
+	ck_assert_int_eq(config_set(&c, "daemon", "queue_max_bytes", "2T", err, sizeof(err)),
+	    -ERANGE);
+	ck_assert_int_eq(config_set(&c, "defaults", "socket", "/x", err, sizeof(err)), -EINVAL);
+	ck_assert_str_eq(err, "unknown key \"socket\"");
+}
+END_TEST
+
+START_TEST(batch_must_be_at_most_a_quarter_of_the_queue)
+{
+	struct config	c;
+	char		err[256];
+
+	config_defaults(&c);
+	ck_assert_int_eq(config_check(&c, err, sizeof(err)), 0);
+	c.queue_max_bytes = 1 << 20;
+	c.batch_bytes = (1 << 18) + 1;
+	ck_assert_int_eq(config_check(&c, err, sizeof(err)), -EINVAL);
+	ck_assert_ptr_nonnull(strstr(err, "batch_bytes"));
+}
+END_TEST
+
+static Suite *
+config_suite(void)
+{
+	Suite	*s = suite_create("config");
+	TCase	*tc = tcase_create("core");
+
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, defaults_are_documented_values);
+	tcase_add_test(tc, reads_every_key);
+	tcase_add_test(tc, example_file_gives_exactly_the_defaults);
+	tcase_add_test(tc, parses_sizes);
+	tcase_add_test(tc, parses_durations);
+	tcase_add_test(tc, reports_every_error_with_file_and_line);
+	tcase_add_test(tc, key_outside_a_section_is_an_error);
+	tcase_add_test(tc, overlong_line_is_an_error);
+	tcase_add_test(tc, missing_file_is_defaults_only_when_allowed);
+	tcase_add_test(tc, flags_use_the_same_setter);
+	tcase_add_test(tc, batch_must_be_at_most_a_quarter_of_the_queue);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int
+main(void)
+{
+	SRunner	*sr = srunner_create(config_suite());
+	int	 failed;
+
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed == 0 ? 0 : 1;
+}

@@ -1,0 +1,225 @@
+/* test_format.c - text and JSON lines: timestamps, priorities, escaping, bounds. */
+#include <check.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "format.h"
+
+static struct format_cache	fc;
+static char			out[1 << 20];
+static const struct format_sender	who = { .pid = 1234, .uid = 1000, .gid = 100 };
+
+static struct proto_record
+rec_of(const void *msg, size_t len)
+{
+	struct proto_record	r;
+
+	memset(&r, 0, sizeof(r));
+	r.priority = 6;
+	r.name = "web";
+	r.name_len = 3;
+	r.msg = msg;
+	r.msg_len = len;
+	return r;
+}
+
+/* Formats r and checks the length bound; returns the NUL-terminated line. */
+static const char *
+fmt(enum config_format f, const struct proto_record *r, uint64_t ts)
+{
+	size_t	n = format_line(&fc, f, out, r, ts, &who);
+
+	ck_assert_uint_le(n, format_max_len(f, r));
+	ck_assert_uint_le(format_max_len(f, r),
+	    FORMAT_EXPANSION * (proto_head_size(r) + r->msg_len));
+	out[n] = '\0';
+	return out;
+}
+
+#define TS	1763812800123456789ull	/* 2025-11-22T12:00:00.123456789Z */
+
+START_TEST(formats_plain_text_line)
+{
+	struct proto_record	r = rec_of("hello world", 11);
+
+	format_cache_init(&fc);
+	ck_assert_str_eq(fmt(CONFIG_FORMAT_TEXT, &r, TS),
+	    "2025-11-22T12:00:00.123456Z info [1234] hello world\n");
+}
+END_TEST
+
+START_TEST(escapes_control_bytes_and_backslash_keeps_utf8)
+{
+	static const char	msg[] = "a\\b\nc\rd\te\0f\x1b" "g\x7f" "h\xc3\xa9\xff";
+	struct proto_record	r = rec_of(msg, sizeof(msg) - 1);
+
+	format_cache_init(&fc);
+	ck_assert_str_eq(fmt(CONFIG_FORMAT_TEXT, &r, TS),
+	    "2025-11-22T12:00:00.123456Z info [1234] a\\\\b\\nc\\rd\\te\\x00f\\x1bg\\x7fh\xc3\xa9\xff\n");
+}
+END_TEST
+
+START_TEST(marks_continued_record_with_plus)
+{
+	struct proto_record	r = rec_of("part", 4);
+
+	format_cache_init(&fc);
+	r.flags = PROTO_REC_MORE;
+	ck_assert_str_eq(fmt(CONFIG_FORMAT_TEXT, &r, TS),
+	    "2025-11-22T12:00:00.123456Z info [1234+] part\n");
+}
+END_TEST
+
+START_TEST(names_every_priority)
+{
+	static const char *const names[] = {
+		"emerg", "alert", "crit", "err", "warning", "notice", "info", "debug",
+	};
+	struct proto_record	r = rec_of("m", 1);
+	char			want[128];
+	unsigned		p;
+
+	format_cache_init(&fc);
+	for (p = 0; p < 8; p++) {
+		r.priority = (uint8_t)p;
+		snprintf(want, sizeof(want), "2025-11-22T12:00:00.123456Z %s [1234] m\n", names[p]);
+		ck_assert_str_eq(fmt(CONFIG_FORMAT_TEXT, &r, TS), want);
+		ck_assert_str_eq(format_priority_name(p), names[p]);
+	}
+	ck_assert_str_eq(format_priority_name(8), "?");
+}
+END_TEST
+
+START_TEST(timestamps_roll_over_seconds_and_dates)
+{
+	struct proto_record	r = rec_of("m", 1);
+
+	format_cache_init(&fc);
+	ck_assert_str_eq(fmt(CONFIG_FORMAT_TEXT, &r, 0), "1970-01-01T00:00:00.000000Z info [1234] m\n");
+	/* Same second again from the cache, then the next second. */
+	ck_assert_str_eq(fmt(CONFIG_FORMAT_TEXT, &r, 999999999),
+	    "1970-01-01T00:00:00.999999Z info [1234] m\n");
+	ck_assert_str_eq(fmt(CONFIG_FORMAT_TEXT, &r, 1000000000),
+	    "1970-01-01T00:00:01.000000Z info [1234] m\n");
+	/* 2024-02-29T23:59:59.000001Z, a leap day, then midnight. */
+	ck_assert_str_eq(fmt(CONFIG_FORMAT_TEXT, &r, 1709251199000001000ull),
+	    "2024-02-29T23:59:59.000001Z info [1234] m\n");
+	ck_assert_str_eq(fmt(CONFIG_FORMAT_TEXT, &r, 1709251200000000000ull),
+	    "2024-03-01T00:00:00.000000Z info [1234] m\n");
+}
+END_TEST
+
+START_TEST(json_has_all_fields)
+{
+	struct proto_record	r = rec_of("say \"hi\"\n", 9);
+	uint8_t			kv[64];
+	ssize_t			a, b;
+
+	format_cache_init(&fc);
+	a = proto_encode_kv(kv, sizeof(kv), "user", 4, "ann", 3);
+	b = proto_encode_kv(kv + a, sizeof(kv) - (size_t)a, "n", 1, "1", 1);
+	r.kv = kv;
+	r.kv_len = (size_t)(a + b);
+	r.file = "x.c";
+	r.file_len = 3;
+	r.line = 7;
+	r.func = "f";
+	r.func_len = 1;
+	r.dropped = 2;
+	r.flags = PROTO_REC_MORE;
+	r.priority = 4;
+	ck_assert_str_eq(fmt(CONFIG_FORMAT_JSON, &r, TS),
+	    "{\"ts\":\"2025-11-22T12:00:00.123456Z\",\"priority\":\"warning\",\"stream\":\"web\","
+	    "\"pid\":1234,\"uid\":1000,\"gid\":100,\"message\":\"say \\\"hi\\\"\\n\","
+	    "\"file\":\"x.c\",\"line\":7,\"func\":\"f\",\"fields\":{\"user\":\"ann\",\"n\":\"1\"},"
+	    "\"dropped\":2,\"more\":true}\n");
+}
+END_TEST
+
+START_TEST(json_escapes_invalid_utf8_bytes_reversibly)
+{
+	/* valid é, €, 😀; then lone ff, truncated e2 82, overlong c0 af, surrogate ed a0 80 */
+	static const char	msg[] = "\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80|\xff|\xe2\x82|\xc0\xaf|"
+				    "\xed\xa0\x80|\x01\x08\x0c\\";
+	struct proto_record	r = rec_of(msg, sizeof(msg) - 1);
+	const char		*line;
+
+	format_cache_init(&fc);
+	line = fmt(CONFIG_FORMAT_JSON, &r, TS);
+	ck_assert_ptr_nonnull(strstr(line, "\"message\":\"\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80|"
+	    "\\u00ff|\\u00e2\\u0082|\\u00c0\\u00af|\\u00ed\\u00a0\\u0080|\\u0001\\b\\f\\\\\""));
+}
+END_TEST
+
+/* Property: random records stay within the bounds, are one line, and JSON has no raw controls. */
+START_TEST(random_records_stay_within_bounds)
+{
+	static uint8_t		msg[70000];
+	struct proto_record	r;
+	const char		*line;
+	size_t			i, n;
+	int			iter, f;
+
+	format_cache_init(&fc);
+	srand(42);
+	for (iter = 0; iter < 2000; iter++) {
+		n = (size_t)rand() % (iter % 50 == 0 ? sizeof(msg) : 300);
+		for (i = 0; i < n; i++)
+			msg[i] = (uint8_t)rand();
+		r = rec_of(msg, n);
+		r.priority = (uint8_t)(rand() % 8);
+		r.flags = rand() % 2 ? PROTO_REC_MORE : 0;
+		r.dropped = rand() % 3 == 0 ? (uint64_t)rand() * (uint64_t)rand() : 0;
+		if (rand() % 2) {
+			r.file = (const char *)msg;
+			r.file_len = n < 255 ? n : 255;
+			r.func = (const char *)msg;
+			r.func_len = n < 100 ? n : 100;
+			r.line = (uint32_t)rand();
+		}
+		for (f = 0; f < 2; f++) {
+			line = fmt(f ? CONFIG_FORMAT_JSON : CONFIG_FORMAT_TEXT, &r,
+			    (uint64_t)rand() * 1000000000ull);
+			n = strlen(line);
+			ck_assert_ptr_eq(memchr(line, '\n', n), line + n - 1);
+			for (i = 0; i < n - 1; i++)
+				if ((uint8_t)line[i] < 0x20 || line[i] == 0x7f)
+					break;
+			ck_assert_msg(i == n - 1, "raw control byte %#x at %zu",
+			    (uint8_t)line[i], i);
+		}
+	}
+}
+END_TEST
+
+static Suite *
+format_suite(void)
+{
+	Suite	*s = suite_create("format");
+	TCase	*tc = tcase_create("core");
+
+	tcase_add_test(tc, formats_plain_text_line);
+	tcase_add_test(tc, escapes_control_bytes_and_backslash_keeps_utf8);
+	tcase_add_test(tc, marks_continued_record_with_plus);
+	tcase_add_test(tc, names_every_priority);
+	tcase_add_test(tc, timestamps_roll_over_seconds_and_dates);
+	tcase_add_test(tc, json_has_all_fields);
+	tcase_add_test(tc, json_escapes_invalid_utf8_bytes_reversibly);
+	tcase_add_test(tc, random_records_stay_within_bounds);
+	tcase_set_timeout(tc, 60);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int
+main(void)
+{
+	SRunner	*sr = srunner_create(format_suite());
+	int	 failed;
+
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed == 0 ? 0 : 1;
+}
