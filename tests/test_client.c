@@ -1,0 +1,422 @@
+/*
+ * test_client.c - liblogd against a real receiving socket bound by the test
+ * (the library's unit under test; the daemon's tests are end to end).
+ */
+#include <check.h>
+#include <errno.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "logd.h"
+#include "proto.h"
+
+static char	dir[] = "/tmp/test_client.XXXXXX";
+static char	path[100];
+static int	rx = -1;
+static uint8_t	buf[PROTO_MAX_DGRAM + 1];
+
+static int
+bind_receiver(int rcvbuf)
+{
+	struct sockaddr_un	sa = { .sun_family = AF_UNIX };
+	int			fd;
+
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", path);
+	unlink(path);
+	ck_assert_int_ge(fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0), 0);
+	if (rcvbuf > 0)
+		setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof(rcvbuf));
+	ck_assert_int_eq(bind(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	return fd;
+}
+
+static void
+setup(void)
+{
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/sock", dir);
+	setenv("LOGD_SOCKET", path, 1);
+	rx = bind_receiver(0);
+}
+
+static void
+teardown(void)
+{
+	if (rx >= 0)
+		close(rx);
+	rx = -1;
+	unlink(path);
+	rmdir(dir);
+	memcpy(dir + strlen(dir) - 6, "XXXXXX", 6);
+}
+
+/* Receives one datagram (waiting at most 10 s) and decodes its first record. */
+static size_t
+recv_one(struct proto_record *r)
+{
+	struct timeval	tv = { .tv_sec = 10 };
+	ssize_t		n;
+	size_t		off = PROTO_HDR_SIZE;
+
+	setsockopt(rx, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	n = recv(rx, buf, sizeof(buf), 0);
+	ck_assert_int_gt(n, 0);
+	ck_assert_int_le(n, PROTO_MAX_DGRAM);
+	ck_assert_int_eq(proto_validate(buf, (size_t)n), 1);
+	ck_assert_int_eq(proto_next(buf, (size_t)n, &off, r), 0);
+	return (size_t)n;
+}
+
+static uint64_t
+now_ns(void)
+{
+	struct timespec	ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+START_TEST(sends_one_record_with_every_field)
+{
+	struct proto_record	 r;
+	logd_client		*c = logd_open("web", 0);
+	uint64_t		 t0 = now_ns();
+
+	ck_assert_ptr_nonnull(c);
+	ck_assert_int_eq(logd_send(c, LOG_ERR, "bin\0ary", 7), 0);
+	recv_one(&r);
+	ck_assert_uint_eq(r.priority, LOG_ERR);
+	ck_assert_int_eq(r.name_len == 3 && memcmp(r.name, "web", 3) == 0, 1);
+	ck_assert_uint_eq(r.msg_len, 7);
+	ck_assert_int_eq(memcmp(r.msg, "bin\0ary", 7), 0);
+	ck_assert_uint_ge(r.ts_ns, t0);
+	ck_assert_uint_le(r.ts_ns, now_ns());
+	ck_assert_uint_eq(r.flags, 0);
+	ck_assert_uint_eq(r.dropped, 0);
+	ck_assert_uint_eq(r.file_len, 0);
+	logd_close(c);
+}
+END_TEST
+
+START_TEST(macros_record_file_line_and_function)
+{
+	struct proto_record	 r;
+	logd_client		*c = logd_open("web", 0);
+	int			 line;
+
+	line = __LINE__ + 1;
+	ck_assert_int_eq(LOGD_WARNING(c, "n=%d", 42), 0);
+	recv_one(&r);
+	ck_assert_uint_eq(r.priority, LOG_WARNING);
+	ck_assert_uint_eq(r.msg_len, 4);
+	ck_assert_int_eq(memcmp(r.msg, "n=42", 4), 0);
+	ck_assert_int_eq(r.file_len == strlen(__FILE__) &&
+	    memcmp(r.file, __FILE__, r.file_len) == 0, 1);
+	ck_assert_uint_eq(r.line, (uint32_t)line);
+	ck_assert_int_eq(r.func_len == strlen(__func__) &&
+	    memcmp(r.func, __func__, r.func_len) == 0, 1);
+	ck_assert_int_eq(logd_printf(c, LOG_DEBUG, "%s", "plain"), 0);
+	recv_one(&r);
+	ck_assert_uint_eq(r.file_len, 0);
+	ck_assert_uint_eq(r.line, 0);
+	logd_close(c);
+}
+END_TEST
+
+START_TEST(splits_long_message_into_continuation_records)
+{
+	static char		 msg[200000], got[200000];
+	struct proto_record	 r;
+	logd_client		*c = logd_open("big", 0);
+	size_t			 i, have = 0;
+	pid_t			 pid;
+	int			 status;
+
+	for (i = 0; i < sizeof(msg); i++)
+		msg[i] = (char)(i * 7);
+	/* The receiver holds less than the message: a child sends while we read. */
+	if ((pid = fork()) == 0)
+		_exit(logd_send(c, LOG_INFO, msg, sizeof(msg)) == 0 ? 0 : 1);
+	do {
+		recv_one(&r);
+		ck_assert_uint_le(have + r.msg_len, sizeof(got));
+		memcpy(got + have, r.msg, r.msg_len);
+		have += r.msg_len;
+	} while (r.flags & PROTO_REC_MORE);
+	ck_assert_uint_eq(have, sizeof(msg));
+	ck_assert_int_eq(memcmp(got, msg, sizeof(msg)), 0);
+	waitpid(pid, &status, 0);
+	ck_assert_int_eq(WEXITSTATUS(status), 0);
+	/* A long printf message takes the heap path and arrives whole too. */
+	memset(msg, 'x', 9999);
+	msg[9999] = '\0';
+	ck_assert_int_eq(logd_printf(c, LOG_INFO, "%s", msg), 0);
+	recv_one(&r);
+	ck_assert_uint_eq(r.msg_len, 9999);
+	logd_close(c);
+}
+END_TEST
+
+START_TEST(nonblock_full_socket_gives_eagain_and_reports_drops_later)
+{
+	struct proto_record	 r;
+	logd_client		*c = logd_open("nb", LOGD_NONBLOCK);
+	char			 msg[4000];
+	int			 i, rc = 0;
+	uint64_t		 n;
+
+	memset(msg, 'm', sizeof(msg));
+	close(rx);
+	rx = bind_receiver(4096);
+	for (i = 0; i < 100000 && rc == 0; i++)
+		rc = logd_send(c, LOG_INFO, msg, sizeof(msg));
+	ck_assert_int_eq(rc, -EAGAIN);
+	ck_assert_int_eq(logd_send(c, LOG_INFO, "x", 1), -EAGAIN);
+	n = logd_dropped(c);
+	ck_assert_uint_eq(n, 2);
+	/* Drain the receiver; the next record carries the count. */
+	while (recv(rx, buf, sizeof(buf), MSG_DONTWAIT) > 0)
+		;
+	ck_assert_int_eq(logd_send(c, LOG_INFO, "after", 5), 0);
+	recv_one(&r);
+	ck_assert_uint_eq(r.dropped, 2);
+	ck_assert_int_eq(logd_send(c, LOG_INFO, "next", 4), 0);
+	recv_one(&r);
+	ck_assert_uint_eq(r.dropped, 0);
+	ck_assert_uint_eq(logd_dropped(c), 2);
+	logd_close(c);
+}
+END_TEST
+
+static void *
+drain_later(void *arg)
+{
+	struct timespec	ts = { 0, 200 * 1000000 };
+	int		*count = arg;
+
+	nanosleep(&ts, NULL);	/* lets the sender fill the socket and block; not a sync point */
+	while (*count < 200) {
+		if (recv(rx, buf, sizeof(buf), 0) > 0)
+			(*count)++;
+	}
+	return NULL;
+}
+
+START_TEST(blocking_mode_waits_for_room_and_loses_nothing)
+{
+	logd_client	*c = logd_open("blk", 0);
+	pthread_t	 t;
+	char		 msg[4000];
+	int		 i, count = 0;
+
+	memset(msg, 'b', sizeof(msg));
+	close(rx);
+	rx = bind_receiver(4096);
+	pthread_create(&t, NULL, drain_later, &count);
+	for (i = 0; i < 200; i++)
+		ck_assert_int_eq(logd_send(c, LOG_INFO, msg, sizeof(msg)), 0);
+	pthread_join(t, NULL);
+	ck_assert_int_eq(count, 200);
+	ck_assert_uint_eq(logd_dropped(c), 0);
+	logd_close(c);
+}
+END_TEST
+
+START_TEST(dead_daemon_is_counted_never_a_crash)
+{
+	logd_client	*c;
+	int		 rc;
+
+	signal(SIGPIPE, SIG_DFL);	/* a SIGPIPE would kill this test */
+	close(rx);
+	rx = -1;
+	ck_assert_ptr_nonnull(c = logd_open("dead", 0));
+	rc = logd_send(c, LOG_INFO, "x", 1);
+	ck_assert_msg(rc == -ECONNREFUSED || rc == -ENOENT, "rc %d", rc);
+	unlink(path);
+	rc = logd_send(c, LOG_INFO, "y", 1);
+	ck_assert_int_eq(rc, -ENOENT);
+	ck_assert_uint_eq(logd_dropped(c), 2);
+	logd_close(c);
+}
+END_TEST
+
+START_TEST(reconnects_to_a_restarted_daemon)
+{
+	struct proto_record	 r;
+	logd_client		*c = logd_open("re", 0);
+
+	ck_assert_int_eq(logd_send(c, LOG_INFO, "one", 3), 0);
+	recv_one(&r);
+	/* The daemon restarts: a new socket at the same path. */
+	close(rx);
+	rx = bind_receiver(0);
+	ck_assert_int_eq(logd_send(c, LOG_INFO, "two", 3), 0);
+	recv_one(&r);
+	ck_assert_int_eq(r.msg_len == 3 && memcmp(r.msg, "two", 3) == 0, 1);
+	ck_assert_uint_eq(logd_dropped(c), 0);
+	logd_close(c);
+}
+END_TEST
+
+START_TEST(shut_down_receiver_gives_epipe_without_sigpipe)
+{
+	logd_client	*c = logd_open("pipe", 0);
+
+	signal(SIGPIPE, SIG_DFL);
+	shutdown(rx, SHUT_RD);
+	ck_assert_int_eq(logd_send(c, LOG_INFO, "x", 1), -EPIPE);
+	ck_assert_uint_eq(logd_dropped(c), 1);
+	logd_close(c);
+}
+END_TEST
+
+START_TEST(rejects_bad_arguments)
+{
+	logd_client	*c;
+	char		 name[80];
+
+	errno = 0;
+	ck_assert_ptr_null(logd_open("a/b", 0));
+	ck_assert_int_eq(errno, EINVAL);
+	ck_assert_ptr_null(logd_open("", 0));
+	ck_assert_ptr_null(logd_open(".x", 0));
+	ck_assert_ptr_null(logd_open(NULL, 0));
+	ck_assert_ptr_null(logd_open("ok", 0x80));
+	memset(name, 'n', sizeof(name) - 1);
+	name[sizeof(name) - 1] = '\0';
+	ck_assert_ptr_null(logd_open(name, 0));
+	name[64] = '\0';
+	ck_assert_ptr_nonnull(c = logd_open(name, 0));
+	ck_assert_int_eq(logd_send(c, 8, "x", 1), -EINVAL);
+	ck_assert_int_eq(logd_send(c, -1, "x", 1), -EINVAL);
+	ck_assert_int_eq(logd_send(c, LOG_INFO, NULL, 1), -EINVAL);
+	ck_assert_int_eq(logd_send(NULL, LOG_INFO, "x", 1), -EINVAL);
+	ck_assert_uint_eq(logd_dropped(c), 0);
+	ck_assert_uint_eq(logd_dropped(NULL), 0);
+	logd_close(c);
+	logd_close(NULL);
+}
+END_TEST
+
+START_TEST(child_after_fork_sends_with_its_own_pid)
+{
+	struct proto_record	 r;
+	struct ucred		 uc;
+	logd_client		*c = logd_open("fork", 0);
+	char			 cbuf[CMSG_SPACE(sizeof(struct ucred))];
+	struct iovec		 iov = { buf, sizeof(buf) };
+	struct msghdr		 mh = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf,
+				    .msg_controllen = sizeof(cbuf) };
+	int			 one = 1, status;
+	size_t			 off = PROTO_HDR_SIZE;
+	ssize_t			 n;
+	pid_t			 pid;
+
+	setsockopt(rx, SOL_SOCKET, SO_PASSCRED, &one, sizeof(one));
+	if ((pid = fork()) == 0)
+		_exit(logd_send(c, LOG_INFO, "child", 5) == 0 ? 0 : 1);
+	waitpid(pid, &status, 0);
+	ck_assert_int_eq(WEXITSTATUS(status), 0);
+	ck_assert_int_gt(n = recvmsg(rx, &mh, 0), 0);
+	ck_assert_int_eq(proto_next(buf, (size_t)n, &off, &r), 0);
+	ck_assert_int_eq(r.msg_len == 5 && memcmp(r.msg, "child", 5) == 0, 1);
+	memcpy(&uc, CMSG_DATA(CMSG_FIRSTHDR(&mh)), sizeof(uc));
+	ck_assert_int_eq(uc.pid, pid);
+	logd_close(c);
+}
+END_TEST
+
+struct thread_arg {
+	logd_client	*c;
+	int		 id;
+};
+
+static void *
+send_many(void *arg)
+{
+	struct thread_arg	*a = arg;
+	int			 i;
+
+	for (i = 0; i < 1000; i++)
+		if (logd_printf(a->c, LOG_INFO, "t%d %d", a->id, i) != 0)
+			return (void *)1;
+	return NULL;
+}
+
+START_TEST(threads_share_a_handle_without_loss)
+{
+	struct proto_record	 r;
+	struct thread_arg	 a[4];
+	pthread_t		 t[4];
+	logd_client		*c = logd_open("thr", 0);
+	int			 i, next[4] = { 0 }, id, seq, total = 0;
+	void			*ret;
+	char			 text[32];
+
+	for (i = 0; i < 4; i++) {
+		a[i].c = c;
+		a[i].id = i;
+		pthread_create(&t[i], NULL, send_many, &a[i]);
+	}
+	while (total < 4000) {
+		recv_one(&r);
+		ck_assert_uint_lt(r.msg_len, sizeof(text));
+		memcpy(text, r.msg, r.msg_len);
+		text[r.msg_len] = '\0';
+		ck_assert_int_eq(sscanf(text, "t%d %d", &id, &seq), 2);
+		ck_assert_int_eq(seq, next[id]);	/* in order per thread */
+		next[id]++;
+		total++;
+	}
+	for (i = 0; i < 4; i++) {
+		pthread_join(t[i], &ret);
+		ck_assert_ptr_null(ret);
+	}
+	ck_assert_uint_eq(logd_dropped(c), 0);
+	logd_close(c);
+}
+END_TEST
+
+static Suite *
+client_suite(void)
+{
+	Suite	*s = suite_create("client");
+	TCase	*tc = tcase_create("core");
+
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, sends_one_record_with_every_field);
+	tcase_add_test(tc, macros_record_file_line_and_function);
+	tcase_add_test(tc, splits_long_message_into_continuation_records);
+	tcase_add_test(tc, nonblock_full_socket_gives_eagain_and_reports_drops_later);
+	tcase_add_test(tc, blocking_mode_waits_for_room_and_loses_nothing);
+	tcase_add_test(tc, dead_daemon_is_counted_never_a_crash);
+	tcase_add_test(tc, reconnects_to_a_restarted_daemon);
+	tcase_add_test(tc, shut_down_receiver_gives_epipe_without_sigpipe);
+	tcase_add_test(tc, rejects_bad_arguments);
+	tcase_add_test(tc, child_after_fork_sends_with_its_own_pid);
+	tcase_add_test(tc, threads_share_a_handle_without_loss);
+	tcase_set_timeout(tc, 60);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int
+main(void)
+{
+	SRunner	*sr = srunner_create(client_suite());
+	int	 failed;
+
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed == 0 ? 0 : 1;
+}
