@@ -114,15 +114,6 @@ check_stream(const char *s)
 	return 2;
 }
 
-static uint64_t
-now_ns(void)
-{
-	struct timespec	ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
-
 static int
 packer_open(struct packer *p, const char *stream, int nonblock)
 {
@@ -179,7 +170,7 @@ packer_add(struct packer *p, int priority, int more, const void *msg, size_t len
 		.flags = more ? PROTO_REC_MORE : 0,
 		.name = p->stream,
 		.name_len = p->stream_len,
-		.ts_ns = now_ns(),
+		.ts_ns = transport_now_ns(),
 		.msg = msg,
 		.msg_len = len,
 	};

@@ -21,7 +21,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "proto.h"
 #include "transport.h"
@@ -84,15 +83,6 @@ logd_dropped(const logd_client *c)
 	return c == NULL ? 0 : atomic_load_explicit(&c->dropped, memory_order_relaxed);
 }
 
-static uint64_t
-now_ns(void)
-{
-	struct timespec	ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
-
 /* Sends one record whose head fields are set in rec; the message is msg/len. */
 static int
 send_record(logd_client *c, struct proto_record *rec, const uint8_t *msg, size_t len)
@@ -129,7 +119,7 @@ send_message(logd_client *c, int priority, const char *file, int line, const cha
 	rec.priority = (uint8_t)priority;
 	rec.name = c->name;
 	rec.name_len = c->name_len;
-	rec.ts_ns = now_ns();
+	rec.ts_ns = transport_now_ns();
 	if (file != NULL) {
 		rec.file_len = strlen(file);
 		/* The end of a long path says more than its start. */

@@ -89,56 +89,56 @@ parse_u64(const char *s, uint64_t *out, const char **end)
 	return 0;
 }
 
+struct config_unit {
+	const char	*suffix;
+	uint64_t	 scale;
+};
+
+/* A whole number followed by exactly one of units' suffixes, scaled. */
 static int
-scale(uint64_t v, uint64_t unit, uint64_t *out)
+parse_with_unit(const char *s, const struct config_unit *units, size_t nunits, uint64_t *out)
 {
-	if (unit != 0 && v > UINT64_MAX / unit)
-		return -ERANGE;
-	*out = v * unit;
-	return 0;
+	const char	*end;
+	uint64_t	 v;
+	size_t		 i;
+	int		 rc;
+
+	if ((rc = parse_u64(s, &v, &end)) < 0)
+		return rc;
+	for (i = 0; i < nunits; i++) {
+		if (strcmp(end, units[i].suffix) != 0)
+			continue;
+		if (v > UINT64_MAX / units[i].scale)
+			return -ERANGE;
+		*out = v * units[i].scale;
+		return 0;
+	}
+	return -EINVAL;
 }
 
 int
 config_parse_size(const char *s, uint64_t *out)
 {
-	static const struct { const char *suffix; uint64_t unit; } units[] = {
+	static const struct config_unit units[] = {
 		{ "", 1 }, { "B", 1 },
 		{ "K", KIB }, { "KB", KIB }, { "KiB", KIB }, { "k", KIB },
 		{ "M", MIB }, { "MB", MIB }, { "MiB", MIB }, { "m", MIB },
 		{ "G", GIB }, { "GB", GIB }, { "GiB", GIB }, { "g", GIB },
 		{ "T", TIB }, { "TB", TIB }, { "TiB", TIB }, { "t", TIB },
 	};
-	const char	*end;
-	uint64_t	 v;
-	size_t		 i;
-	int		 rc;
 
-	if ((rc = parse_u64(s, &v, &end)) < 0)
-		return rc;
-	for (i = 0; i < sizeof(units) / sizeof(units[0]); i++)
-		if (strcmp(end, units[i].suffix) == 0)
-			return scale(v, units[i].unit, out);
-	return -EINVAL;
+	return parse_with_unit(s, units, sizeof(units) / sizeof(units[0]), out);
 }
 
 int
 config_parse_duration_ms(const char *s, uint64_t *out)
 {
-	static const struct { const char *suffix; uint64_t ms; } units[] = {
+	static const struct config_unit units[] = {
 		{ "", 1000 }, { "ms", 1 }, { "s", 1000 }, { "sec", 1000 },
 		{ "min", 60 * 1000 }, { "h", 3600 * 1000 }, { "d", 86400 * 1000 },
 	};
-	const char	*end;
-	uint64_t	 v;
-	size_t		 i;
-	int		 rc;
 
-	if ((rc = parse_u64(s, &v, &end)) < 0)
-		return rc;
-	for (i = 0; i < sizeof(units) / sizeof(units[0]); i++)
-		if (strcmp(end, units[i].suffix) == 0)
-			return scale(v, units[i].ms, out);
-	return -EINVAL;
+	return parse_with_unit(s, units, sizeof(units) / sizeof(units[0]), out);
 }
 
 static const struct config_key *

@@ -2,7 +2,6 @@
  * test_client.c - liblogd against a real receiving socket bound by the test
  * (the library's unit under test; the daemon's tests are end to end).
  */
-#include <check.h>
 #include <errno.h>
 #include <pthread.h>
 #include <signal.h>
@@ -17,6 +16,7 @@
 
 #include "logd.h"
 #include "proto.h"
+#include "unit.h"
 
 static char	dir[] = "/tmp/test_client.XXXXXX";
 static char	path[100];
@@ -412,11 +412,5 @@ client_suite(void)
 int
 main(void)
 {
-	SRunner	*sr = srunner_create(client_suite());
-	int	 failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? 0 : 1;
+	return unit_run(client_suite());
 }

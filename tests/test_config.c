@@ -1,5 +1,4 @@
 /* test_config.c - logd.conf parsing, the value parsers, and every kind of error. */
-#include <check.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -8,6 +7,7 @@
 #include <unistd.h>
 
 #include "config.h"
+#include "unit.h"
 
 #ifndef EXAMPLE_CONF
 #error "EXAMPLE_CONF must name daemon/logd.conf.example"
@@ -303,11 +303,5 @@ config_suite(void)
 int
 main(void)
 {
-	SRunner	*sr = srunner_create(config_suite());
-	int	 failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? 0 : 1;
+	return unit_run(config_suite());
 }

@@ -1,10 +1,10 @@
 /* test_format.c - text and JSON lines: timestamps, priorities, escaping, bounds. */
-#include <check.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "format.h"
+#include "unit.h"
 
 static struct format_cache	fc;
 static char			out[1 << 20];
@@ -215,11 +215,5 @@ format_suite(void)
 int
 main(void)
 {
-	SRunner	*sr = srunner_create(format_suite());
-	int	 failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? 0 : 1;
+	return unit_run(format_suite());
 }

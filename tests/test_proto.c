@@ -1,10 +1,10 @@
 /* test_proto.c - the wire format: round trips, every malformation, names, encoder limits. */
-#include <check.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "proto.h"
+#include "unit.h"
 
 static uint8_t	dg[PROTO_MAX_DGRAM + 16];
 
@@ -333,11 +333,5 @@ proto_suite(void)
 int
 main(void)
 {
-	SRunner	*sr = srunner_create(proto_suite());
-	int	 failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? 0 : 1;
+	return unit_run(proto_suite());
 }

@@ -1,5 +1,4 @@
 /* test_queue.c - the batch queue and memory budget shared by the loop and the writer. */
-#include <check.h>
 #include <errno.h>
 #include <poll.h>
 #include <pthread.h>
@@ -7,6 +6,7 @@
 #include <string.h>
 
 #include "queue.h"
+#include "unit.h"
 
 static int
 wake_pending(struct queue *q)
@@ -194,11 +194,5 @@ queue_suite(void)
 int
 main(void)
 {
-	SRunner	*sr = srunner_create(queue_suite());
-	int	 failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? 0 : 1;
+	return unit_run(queue_suite());
 }

@@ -1,5 +1,4 @@
 /* test_stream.c - the stream table: lookup, bounds, batching, sealing, markers. */
-#include <check.h>
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
@@ -9,6 +8,7 @@
 #include "config.h"
 #include "queue.h"
 #include "stream.h"
+#include "unit.h"
 
 struct fixture {
 	struct config		 cfg;
@@ -268,11 +268,5 @@ stream_suite(void)
 int
 main(void)
 {
-	SRunner	*sr = srunner_create(stream_suite());
-	int	 failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? 0 : 1;
+	return unit_run(stream_suite());
 }
