@@ -268,7 +268,7 @@ ingest_route(struct ingest *in)
 		}
 		while (in->off < len) {
 			next = in->off;
-			if (proto_next(buf, len, &next, &rec) < 0)
+			if (proto_decode(buf, len, &next, &rec) < 0)
 				break;	/* cannot happen after proto_validate */
 			if ((rc = stream_get(in->streams, rec.name, rec.name_len, &s)) < 0) {
 				in->st->rejected++;

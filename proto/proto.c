@@ -183,7 +183,7 @@ proto_fields(const uint8_t *p, size_t len, struct proto_record *rec)
 }
 
 int
-proto_next(const void *buf, size_t len, size_t *off, struct proto_record *rec)
+proto_decode(const void *buf, size_t len, size_t *off, struct proto_record *rec)
 {
 	const uint8_t	*p = (const uint8_t *)buf + *off;
 	size_t		 left, rec_len, name_len, fields_len;
@@ -241,7 +241,7 @@ proto_validate(const void *buf, size_t len)
 	if (len == PROTO_HDR_SIZE)
 		return -PROTO_E_EMPTY;
 	while (off < len) {
-		if ((rc = proto_next(buf, len, &off, &rec)) < 0)
+		if ((rc = proto_decode(buf, len, &off, &rec)) < 0)
 			return rc;
 		n++;
 	}

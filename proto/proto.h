@@ -107,7 +107,7 @@ ssize_t		proto_validate(const void *buf, size_t len);
  * advances *off.  Returns 0, or -PROTO_E_* if the record is malformed.  The
  * caller stops when *off == len.
  */
-int		proto_next(const void *buf, size_t len, size_t *off, struct proto_record *rec);
+int		proto_decode(const void *buf, size_t len, size_t *off, struct proto_record *rec);
 
 /*
  * Walks the key=value fields of a decoded record: *off starts at 0.  Returns 1

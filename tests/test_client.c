@@ -71,7 +71,7 @@ recv_one(struct proto_record *r)
 	ck_assert_int_gt(n, 0);
 	ck_assert_int_le(n, PROTO_MAX_DGRAM);
 	ck_assert_int_eq(proto_validate(buf, (size_t)n), 1);
-	ck_assert_int_eq(proto_next(buf, (size_t)n, &off, r), 0);
+	ck_assert_int_eq(proto_decode(buf, (size_t)n, &off, r), 0);
 	return (size_t)n;
 }
 
@@ -327,7 +327,7 @@ START_TEST(child_after_fork_sends_with_its_own_pid)
 	waitpid(pid, &status, 0);
 	ck_assert_int_eq(WEXITSTATUS(status), 0);
 	ck_assert_int_gt(n = recvmsg(rx, &mh, 0), 0);
-	ck_assert_int_eq(proto_next(buf, (size_t)n, &off, &r), 0);
+	ck_assert_int_eq(proto_decode(buf, (size_t)n, &off, &r), 0);
 	ck_assert_int_eq(r.msg_len == 5 && memcmp(r.msg, "child", 5) == 0, 1);
 	memcpy(&uc, CMSG_DATA(CMSG_FIRSTHDR(&mh)), sizeof(uc));
 	ck_assert_int_eq(uc.pid, pid);

@@ -65,7 +65,7 @@ START_TEST(round_trips_every_field)
 	r.kv_len = (size_t)(k1 + k2);
 	len = build(&r, 1);
 	ck_assert_int_eq(proto_validate(dg, len), 1);
-	ck_assert_int_eq(proto_next(dg, len, &off, &d), 0);
+	ck_assert_int_eq(proto_decode(dg, len, &off, &d), 0);
 	ck_assert_uint_eq(off, len);
 	ck_assert_uint_eq(d.priority, 3);
 	ck_assert_uint_eq(d.flags, PROTO_REC_MORE);
@@ -99,7 +99,7 @@ START_TEST(round_trips_several_records_and_an_empty_message)
 
 	ck_assert_int_eq(proto_validate(dg, len), 3);
 	for (i = 0; i < 3; i++) {
-		ck_assert_int_eq(proto_next(dg, len, &off, &d), 0);
+		ck_assert_int_eq(proto_decode(dg, len, &off, &d), 0);
 		ck_assert_uint_eq(d.name_len, r[i].name_len);
 		ck_assert_uint_eq(d.msg_len, r[i].msg_len);
 		ck_assert_int_eq(memcmp(d.msg, r[i].msg, r[i].msg_len), 0);
@@ -121,7 +121,7 @@ START_TEST(largest_message_fills_a_datagram_exactly)
 	len = build(&r, 1);
 	ck_assert_uint_eq(len, PROTO_MAX_DGRAM);
 	ck_assert_int_eq(proto_validate(dg, len), 1);
-	ck_assert_int_eq(proto_next(dg, len, &off, &d), 0);
+	ck_assert_int_eq(proto_decode(dg, len, &off, &d), 0);
 	ck_assert_uint_eq(d.msg_len, r.msg_len);
 	/* One byte more does not encode. */
 	r.msg_len++;
@@ -246,7 +246,7 @@ START_TEST(skips_unknown_field_types)
 
 	len = with_fields((const uint8_t *)"\x63\x02\x00" "zz" "\x02\x04\x00" "\x07\x00\x00\x00", 12);
 	ck_assert_int_eq(proto_validate(dg, len), 1);
-	ck_assert_int_eq(proto_next(dg, len, &off, &d), 0);
+	ck_assert_int_eq(proto_decode(dg, len, &off, &d), 0);
 	ck_assert_uint_eq(d.line, 7);
 	ck_assert_uint_eq(d.msg_len, 3);
 }

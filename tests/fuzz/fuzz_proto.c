@@ -7,7 +7,7 @@
  * exercises the decoder on hostile bytes on every run (also under ASan).
  *
  * Checked for every input: proto_validate's record count equals the records
- * proto_next walks; every decoded pointer lies inside the input; a decoded
+ * proto_decode walks; every decoded pointer lies inside the input; a decoded
  * record re-encodes and decodes to the same fields.
  */
 #include <stdint.h>
@@ -61,7 +61,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	REQUIRE(n >= 1);
 	while (off < size) {
-		REQUIRE(proto_next(data, size, &off, &r) == 0);
+		REQUIRE(proto_decode(data, size, &off, &r) == 0);
 		walked++;
 		REQUIRE(proto_name_valid(r.name, r.name_len) == 0 && r.priority <= 7);
 		REQUIRE(inside(r.name, r.name_len, data, size));
@@ -84,7 +84,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		REQUIRE(k > 0);
 		REQUIRE(proto_validate(again, PROTO_HDR_SIZE + (size_t)k) == 1);
 		off2 = PROTO_HDR_SIZE;
-		REQUIRE(proto_next(again, PROTO_HDR_SIZE + (size_t)k, &off2, &r2) == 0);
+		REQUIRE(proto_decode(again, PROTO_HDR_SIZE + (size_t)k, &off2, &r2) == 0);
 		same_record(&r, &r2);
 	}
 	REQUIRE(off == size && walked == n);
