@@ -323,6 +323,7 @@ ingest_continue(struct ingest *in)
 	if (rc < 0) {
 		if (!in->blocked) {
 			in->blocked = 1;
+			in->st->backpressure++;
 			event_del(in->ev);
 		}
 		return;

@@ -173,7 +173,8 @@ on_wake(evutil_socket_t fd, short what, void *arg)
 static int
 daemon_run(struct daemon *d)
 {
-	int	log_fd = -1, rc = 1;
+	struct queue_stats	qs;
+	int			log_fd = -1, rc = 1;
 
 	raise_nofile();
 	signal(SIGPIPE, SIG_IGN);
@@ -220,11 +221,14 @@ out:
 		if (rc != 0)
 			queue_close(d->queue);
 		writer_join(d->writer);
+		queue_stats(d->queue, &qs);
 		diag(LOG_INFO, "stopped: records=%" PRIu64 " written=%" PRIu64
 		    " datagrams=%" PRIu64 " malformed=%" PRIu64 " rejected=%" PRIu64
-		    " client_dropped=%" PRIu64, d->st.records,
+		    " client_dropped=%" PRIu64 " backpressure=%" PRIu64
+		    " queue_high_water=%" PRIu64, d->st.records,
 		    (uint64_t)atomic_load(&d->st.written_lines), d->st.datagrams,
-		    d->st.malformed, d->st.rejected, d->st.client_dropped);
+		    d->st.malformed, d->st.rejected, d->st.client_dropped, d->st.backpressure,
+		    qs.high_water_bytes);
 	}
 	ingest_free(d->ingest);
 	stream_table_free(d->streams);

@@ -1,0 +1,64 @@
+"""Bounds from the configuration: max_streams rejects and counts; a tiny queue
+holds senders back (backpressure) without losing or reordering anything; the
+json format writes one valid object per line."""
+import json
+
+from harness import LOGCTL, SENDER, Logd, check, main, parse, wait_for
+
+
+def test_max_streams_rejects_and_counts_new_streams():
+    with Logd(config="[daemon]\nmax_streams = 2\n") as d:
+        for stream, n in [("one", 3), ("two", 2), ("three", 4), ("one", 1)]:
+            for i in range(n):
+                r = d.run([LOGCTL, "send", "-s", stream, "%s %d" % (stream, i)])
+                check(r.returncode == 0, "logctl send failed: %s" % r.stderr)
+        wait_for(lambda: "max_streams" in d.stderr(), "the max_streams message")
+        check(d.stop() == 0, "logd exit status")
+        check(len(d.lines("one")) == 4 and len(d.lines("two")) == 2, "streams within the bound")
+        check(d.lines("three") == [], "a third stream was written")
+        st = d.stopped()
+        check(st["rejected"] == 4, "rejected=%d, want 4" % st["rejected"])
+        check("stream three" in d.stderr() and "raise max_streams" in d.stderr(),
+              "stderr names the stream and the setting: %s" % d.stderr())
+
+
+def test_tiny_queue_applies_backpressure_and_loses_nothing():
+    # Eight streams whose 256K batches cannot all be open in a 1M budget:
+    # ingest must stop reading, hand everything to the writer, and resume.
+    conf = "[daemon]\nqueue_max_bytes = 1M\nbatch_bytes = 256K\n"
+    n = 8
+    with Logd(config=conf) as d:
+        senders = [d.spawn([SENDER, "load", "bp%d" % i, str(i), "5000"]) for i in range(n)]
+        for p in senders:
+            check(p.wait(120) == 0, "a blocking sender failed")
+        check(d.stop() == 0, "logd exit status: %s" % d.stderr())
+        st = d.stopped()
+        check(st["backpressure"] > 0, "the queue never filled: the test did not test")
+        check(st["queue_high_water"] <= 1 << 20, "queue grew to %d bytes, past its 1M cap" %
+              st["queue_high_water"])
+        for i in range(n):
+            seqs = [int(parse(x)["msg"].split()[1][4:]) for x in d.lines("bp%d" % i)]
+            check(seqs == list(range(5000)), "bp%d: %d records, lost or reordered" %
+                  (i, len(seqs)))
+
+
+def test_json_format_writes_one_object_per_line():
+    with Logd(config="[defaults]\nformat = json\n") as d:
+        p = d.spawn([SENDER, "caller", "js"])
+        check(p.wait(30) == 0, "sender failed")
+        check(d.run([LOGCTL, "send", "-s", "js", 'quote " and \x01']).returncode == 0, "send")
+        check(d.stop() == 0, "logd exit status")
+        objs = [json.loads(x) for x in d.lines("js")]
+        check(len(objs) == 2, "%d lines" % len(objs))
+        a, b = objs
+        check(a["priority"] == "warning" and a["message"] == "from caller" and
+              a["stream"] == "js" and a["pid"] == p.pid and a["func"] == "main" and
+              a["file"].endswith("e2e_sender.c") and a["line"] > 0, "caller record: %s" % a)
+        check(b["message"] == 'quote " and \x01' and b["priority"] == "info", "send: %s" % b)
+        check(a["ts"].endswith("Z") and "uid" in a and "gid" in a, "ts/uid/gid: %s" % a)
+
+
+if __name__ == "__main__":
+    main([test_max_streams_rejects_and_counts_new_streams,
+          test_tiny_queue_applies_backpressure_and_loses_nothing,
+          test_json_format_writes_one_object_per_line])
