@@ -59,8 +59,9 @@ static const char usage_text[] =
 "  -h, --help           print this help and exit\n"
 "\n"
 "Flags override the file.  SIGTERM or SIGINT: stop receiving, write everything\n"
-"received, exit 0.  Exit status: 0 success, 1 configuration or start-up error,\n"
-"2 usage error.  See logd(8) and logd.conf(5).\n";
+"received, exit 0; a second one during that drain exits at once with status 3.\n"
+"Exit status: 0 success, 1 configuration or start-up error, 2 usage error,\n"
+"3 stopped before everything was written.  See logd(8) and logd.conf(5).\n";
 
 static int
 usage_error(const char *what, const char *arg)
@@ -146,9 +147,11 @@ on_signal(evutil_socket_t sig, short what, void *arg)
 	struct daemon	*d = arg;
 
 	if (d->stopping) {
-		diag(LOG_NOTICE, "%s again: still writing what was received",
-		    sig == SIGINT ? "SIGINT" : "SIGTERM");
-		return;
+		/* The drain is stuck (a disk that fails every write) or too slow for the operator. */
+		diag(LOG_ERR, "%s again: exiting now; %" PRIu64 " lines were not written",
+		    sig == SIGINT ? "SIGINT" : "SIGTERM",
+		    stream_lines(d->streams) - atomic_load(&d->st.written_lines));
+		_exit(3);
 	}
 	d->stopping = 1;
 	diag(LOG_INFO, "%s: stopping; writing everything received",
