@@ -2,7 +2,8 @@
 
 Every test script imports this.  Paths of the binaries come from the
 environment (set by tests/e2e/meson.build): LOGD, LOGCTL, E2E_SENDER.
-LOGD_VALGRIND=1 runs logd under valgrind (errors make it exit 99).
+LOGD_VALGRIND=1 runs logd under valgrind (errors make it exit 99); without
+valgrind installed, main() exits 77 so meson reports the test as skipped.
 """
 import os
 import re
@@ -110,6 +111,8 @@ class Logd:
                 f.write(config)
         self.args = list(args)
         self.proc = None
+        self.errfile = None
+        self.starts = 0
         self.children = []
         self.env = dict(os.environ, LOGD_SOCKET=self.sock)
         if start:
@@ -119,11 +122,15 @@ class Logd:
         cmd = [LOGD, "--config", self.conf, "--socket", self.sock, "--log-dir", self.logs]
         if VALGRIND:
             cmd = ["valgrind", "--error-exitcode=99", "--leak-check=full",
-                   "--errors-for-leak-kinds=definite", "-q"] + cmd
+                   "--errors-for-leak-kinds=definite", "--track-fds=no", "-q"] + cmd
         return cmd + self.args
 
     def start(self):
-        self.errpath = os.path.join(self.dir, "stderr.%d" % len(self.children))
+        """Starts logd (again, after stop() or a kill: each run has its own stderr file)."""
+        if self.errfile is not None:
+            self.errfile.close()
+        self.errpath = os.path.join(self.dir, "stderr.%d" % self.starts)
+        self.starts += 1
         self.errfile = open(self.errpath, "w")
         self.proc = subprocess.Popen(self.command(), stderr=self.errfile,
                                      stdin=subprocess.DEVNULL)
@@ -161,12 +168,16 @@ class Logd:
     def stop(self, sig=signal.SIGTERM, timeout=60):
         """Signals logd and waits for it; returns its exit status."""
         self.proc.send_signal(sig)
+        return self.wait(timeout, "of signal %d" % sig)
+
+    def wait(self, timeout=60, what="of the signal"):
+        """Waits for logd to exit (killing it after timeout s); returns its exit status."""
         try:
             return self.proc.wait(timeout * SLOW)
         except subprocess.TimeoutExpired:
             self.proc.kill()
             self.proc.wait()
-            raise Fail("logd did not exit within %d s of signal %d" % (timeout * SLOW, sig))
+            raise Fail("logd did not exit within %d s %s" % (timeout * SLOW, what))
 
     def stopped(self):
         """The counters of logd's final 'stopped:' line."""
@@ -194,7 +205,7 @@ class Logd:
         if self.proc is not None and self.proc.poll() is None:
             self.proc.kill()
             self.proc.wait()
-        if self.proc is not None:
+        if self.errfile is not None:
             self.errfile.close()
         shutil.rmtree(self.dir, ignore_errors=True)
 
@@ -205,8 +216,40 @@ class Logd:
         self.cleanup()
 
 
+def messages(lines, pid=None):
+    """The logical messages of parsed lines: the parts of a continued message
+    ([pid+] lines, then the [pid] line that ends it) joined per pid, each
+    unescaped to bytes.  Returns (pid, priority, bytes) in order of completion;
+    a message still open at the end fails the check."""
+    out, open_parts = [], {}
+    for line in lines:
+        r = parse(line)
+        if pid is not None and r["pid"] != pid:
+            continue
+        parts = open_parts.setdefault(r["pid"], [])
+        parts.append(unescape(r["msg"]))
+        if not r["more"]:
+            out.append((r["pid"], r["prio"], b"".join(parts)))
+            del open_parts[r["pid"]]
+    check(not any(open_parts.values()), "continued messages never ended: pids %s" %
+          [p for p, v in open_parts.items() if v])
+    return out
+
+
+def proc_state(pid):
+    """The state letter of /proc/PID/stat (R, S, D, T, Z...), or None if gone."""
+    try:
+        with open("/proc/%d/stat" % pid) as f:
+            return f.read().rsplit(")", 1)[1].split()[0]
+    except (FileNotFoundError, ProcessLookupError, IndexError):
+        return None
+
+
 def main(tests):
     """Runs each test function; prints a line per test; exits 1 if any failed."""
+    if VALGRIND and shutil.which("valgrind") is None:
+        print("valgrind is not installed: skipping")
+        sys.exit(77)
     failed = 0
     for t in tests:
         t0 = time.monotonic()

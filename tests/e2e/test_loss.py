@@ -1,0 +1,117 @@
+"""Loss is accounted end to end.  A LOGD_NONBLOCK client whose daemon cannot
+keep up (here: stopped with SIGSTOP) drops and counts, and its next delivered
+record makes logd write a "logd: dropped N records" marker; a blocking client
+waits instead and loses nothing; a client that outlives its daemon counts what
+it could not send and reconnects to the restarted daemon by itself."""
+import re
+import signal
+import subprocess
+
+from harness import SENDER, Logd, check, main, parse, proc_state, wait_for
+
+
+class Repl:
+    """e2e_sender repl: "N TEXT" on its stdin sends N records "TEXT i"."""
+
+    def __init__(self, d, stream, *flags):
+        self.p = d.spawn([SENDER, "repl", stream] + list(flags), stdin=subprocess.PIPE,
+                         stdout=subprocess.PIPE, text=True, bufsize=1)
+
+    def send(self, n, text):
+        self.p.stdin.write("%d %s\n" % (n, text))
+        self.p.stdin.flush()
+        out = self.p.stdout.readline()
+        m = re.match(r"sent=(\d+) failed=(\d+) dropped=(\d+) errno=(\S+)", out)
+        check(m is not None, "e2e_sender repl said %r (exit %s)" % (out, self.p.poll()))
+        return int(m.group(1)), int(m.group(2)), int(m.group(3)), m.group(4)
+
+    def close(self):
+        self.p.stdin.close()
+        check(self.p.wait(30) == 0, "e2e_sender repl exited %s" % self.p.returncode)
+
+
+def test_nonblocking_client_counts_drops_and_logd_writes_a_marker():
+    n = 5000
+    with Logd() as d:
+        c = Repl(d, "nb", "nonblock")
+        c.send(1, "warm-up")
+        wait_for(lambda: len(d.lines("nb")) == 1, "the warm-up record on disk")
+        d.proc.send_signal(signal.SIGSTOP)
+        try:
+            sent, failed, dropped, err = c.send(n, "burst")
+        finally:
+            d.proc.send_signal(signal.SIGCONT)
+        check(failed > 0 and err == "EAGAIN",
+              "no send failed with EAGAIN while logd was stopped (test premise): sent=%d" % sent)
+        check(sent + failed == n and dropped == failed, "sent=%d failed=%d dropped=%d" %
+              (sent, failed, dropped))
+        wait_for(lambda: len(d.lines("nb")) == 1 + sent, "the %d delivered records" % sent)
+        check(c.send(1, "after") == (1, 0, dropped, "0"), "the record after the loss")
+        c.close()
+        check(d.stop() == 0, "logd exited non-zero: %s" % d.stderr())
+
+        lines = [parse(x) for x in d.lines("nb")]
+        check(len(lines) == 1 + sent + 2, "%d lines, want warm-up + %d + marker + after" %
+              (len(lines), sent))
+        burst = [r["msg"] for r in lines[1:1 + sent]]
+        check(burst == ["burst %d" % i for i in range(sent)],
+              "the burst's delivered records are not its first %d, in order" % sent)
+        marker, after = lines[-2], lines[-1]
+        check(marker["prio"] == "warning" and marker["msg"].startswith("logd: ") and
+              "dropped %d records" % failed in marker["msg"] and marker["pid"] == c.p.pid,
+              "marker line: %s" % marker)
+        check(after["msg"] == "after 0", "the record after the marker: %s" % after)
+        st = d.stopped()
+        check(st["client_dropped"] == failed, "client_dropped=%d, want %d" %
+              (st["client_dropped"], failed))
+        check(st["written"] == st["records"] + 1, "written=%d records=%d: one marker line" %
+              (st["written"], st["records"]))
+
+
+def test_blocking_client_waits_for_a_stopped_daemon_and_loses_nothing():
+    n = 3000
+    with Logd() as d:
+        d.proc.send_signal(signal.SIGSTOP)
+        try:
+            p = d.spawn([SENDER, "load", "blk", "0", str(n)])
+            # The socket's queue holds far fewer than n datagrams: the sender must block.
+            wait_for(lambda: proc_state(p.pid) == "S", "the sender to block in sendmsg")
+            check(p.poll() is None, "the sender finished while logd was stopped")
+        finally:
+            d.proc.send_signal(signal.SIGCONT)
+        check(p.wait(60) == 0, "the blocking sender failed or dropped records")
+        check(d.stop() == 0, "logd exited non-zero")
+        got = [parse(x)["msg"].split()[1] for x in d.lines("blk")]
+        check(got == ["seq=%d" % i for i in range(n)], "%d of %d records, or reordered" %
+              (len(got), n))
+        check(d.stopped()["client_dropped"] == 0, "a drop was reported")
+
+
+def test_client_outlives_a_daemon_restart_and_reports_its_loss():
+    with Logd() as d:
+        c = Repl(d, "rs")
+        check(c.send(3, "first") == (3, 0, 0, "0"), "sends to the first logd")
+        check(d.stop() == 0, "first logd exited non-zero")
+        check([parse(x)["msg"] for x in d.lines("rs")] == ["first 0", "first 1", "first 2"],
+              "the first logd's file")
+        sent, failed, dropped, err = c.send(2, "nobody")
+        check(sent == 0 and failed == 2 and dropped == 2 and err in ("ECONNREFUSED", "ENOENT"),
+              "sends with no daemon: sent=%d failed=%d dropped=%d errno=%s" %
+              (sent, failed, dropped, err))
+        d.start()
+        check(c.send(2, "second") == (2, 0, 2, "0"), "sends to the restarted logd")
+        c.close()
+        check(d.stop() == 0, "second logd exited non-zero")
+        lines = [parse(x) for x in d.lines("rs")]
+        msgs = [r["msg"] for r in lines]
+        check(msgs[:3] == ["first 0", "first 1", "first 2"] and
+              msgs[4:] == ["second 0", "second 1"], "after the restart: %s" % msgs)
+        check(lines[3]["prio"] == "warning" and "dropped 2 records" in msgs[3],
+              "marker for the 2 records sent while no daemon ran: %s" % msgs[3])
+        check(d.stopped()["client_dropped"] == 2, "client_dropped in the second logd")
+
+
+if __name__ == "__main__":
+    main([test_nonblocking_client_counts_drops_and_logd_writes_a_marker,
+          test_blocking_client_waits_for_a_stopped_daemon_and_loses_nothing,
+          test_client_outlives_a_daemon_restart_and_reports_its_loss])
