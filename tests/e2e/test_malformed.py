@@ -1,77 +1,159 @@
-"""Every kind of malformed datagram is counted and skipped; its neighbours land."""
+"""Every kind of malformed datagram is counted and skipped with its own reason on
+stderr; its neighbours land; no record of a bad datagram is written, not even
+the good records before the bad one in the same datagram."""
+import array
+import os
+import re
 import socket
 import struct
 
-from harness import Logd, check, datagram, field, main, parse, record
+from harness import Logd, check, datagram, field, main, parse, record, wait_for
 
-GOOD = record("ok", "neighbour")
+# The reason texts logd prints (proto_strerror), one per enum proto_err value.
+SHORT = "shorter than the 8-byte datagram header"
+TOOBIG = "longer than 65536 bytes"
+MAGIC = "bad magic"
+VERSION = "unsupported protocol version"
+HDR_RESERVED = "non-zero flags or reserved bytes in the datagram header"
+EMPTY = "no record after the header"
+REC_TRUNC = "record truncated"
+REC_SHORT = "record length smaller than its header, name and fields"
+PRIORITY = "priority above 7"
+REC_FLAGS = "unknown record flag or non-zero reserved byte"
+NAME = "bad stream name"
+FIELD_TRUNC = "field runs past the fields area"
+FIELD_TYPE = "field of type 0"
+FIELD_SIZE = "fixed-size field (line, dropped) of the wrong length"
+FIELD_DUP = "file, line, function or dropped field given twice"
+KV = "key=value field without '=' or with a bad key"
+ALL_REASONS = [SHORT, TOOBIG, MAGIC, VERSION, HDR_RESERVED, EMPTY, REC_TRUNC, REC_SHORT,
+               PRIORITY, REC_FLAGS, NAME, FIELD_TRUNC, FIELD_TYPE, FIELD_SIZE, FIELD_DUP, KV]
 
 
 def bad_datagrams():
+    """(name, datagram, reason): each is malformed in exactly one way."""
     r = record("web", "x")
-    return {
-        "short": b"log",
-        "too big": datagram(record("web", b"y" * 70000)),
-        "magic": datagram(r, magic=b"gold"),
-        "version": datagram(r, version=9),
-        "header reserved": datagram(r, flags=1),
-        "empty": datagram(),
-        "record truncated": datagram(r)[:-1] + b"",
-        "record too short": datagram(struct.pack("<I", 21) + r[4:]),
-        "priority": datagram(record("web", "x", prio=8)),
-        "record flags": datagram(record("web", "x", flags=0x80)),
-        "record reserved": datagram(record("web", "x", reserved=1)),
-        "name slash": datagram(record("a/b", "x")),
-        "name dot": datagram(record(".hidden", "x")),
-        "name empty": datagram(record("", "x")),
-        "field overrun": datagram(record("web", "x", fields=struct.pack("<BH", 1, 50) + b"ab")),
-        "field header cut": datagram(record("web", "x", fields=b"\x01\x05")),
-        "field type 0": datagram(record("web", "x", fields=field(0, b"a"))),
-        "line size": datagram(record("web", "x", fields=field(2, b"\x01\x00"))),
-        "dropped size": datagram(record("web", "x", fields=field(5, b"\x01"))),
-        "duplicate file": datagram(record("web", "x", fields=field(1, b"a") + field(1, b"b"))),
-        "kv without =": datagram(record("web", "x", fields=field(4, b"novalue"))),
-        "kv bad key": datagram(record("web", "x", fields=field(4, b"a b=c"))),
-        "second of three bad": datagram(record("web", "first"), record("web", "x", prio=8),
-                                        record("web", "third")),
-    }
+    return [
+        ("empty datagram", b"", SHORT),
+        ("short", b"log", SHORT),
+        ("header only 7 bytes", datagram()[:7], SHORT),
+        ("too big", datagram(record("web", b"y" * 70000)), TOOBIG),
+        ("one byte too big", datagram(record("web", b"y" * (65536 - 8 - 23 + 1))), TOOBIG),
+        ("magic", datagram(r, magic=b"gold"), MAGIC),
+        ("version 0", datagram(r, version=0), VERSION),
+        ("version 9", datagram(r, version=9), VERSION),
+        ("header flags", datagram(r, flags=1), HDR_RESERVED),
+        ("header reserved u16", b"logd\x01\x00\x00\x01" + r, HDR_RESERVED),
+        ("no record", datagram(), EMPTY),
+        ("record truncated", datagram(r)[:-1], REC_TRUNC),
+        ("trailing bytes after a record", datagram(r) + b"\x05\x00\x00", REC_TRUNC),
+        ("rec_len 2^32-1", datagram(struct.pack("<I", 0xFFFFFFFF) + r[4:]), REC_TRUNC),
+        ("rec_len 0", datagram(struct.pack("<I", 0) + r[4:]), REC_SHORT),
+        ("rec_len below name", datagram(struct.pack("<I", 21) + r[4:]), REC_SHORT),
+        ("priority 8", datagram(record("web", "x", prio=8)), PRIORITY),
+        ("priority 255", datagram(record("web", "x", prio=255)), PRIORITY),
+        ("record flags", datagram(record("web", "x", flags=0x80)), REC_FLAGS),
+        ("record reserved", datagram(record("web", "x", reserved=1)), REC_FLAGS),
+        ("record reserved u16", datagram(r[:18] + b"\x00\x01" + r[20:]), REC_FLAGS),
+        ("name slash", datagram(record("a/b", "x")), NAME),
+        ("name dot", datagram(record(".hidden", "x")), NAME),
+        ("name empty", datagram(record("", "x")), NAME),
+        ("name 65 bytes", datagram(record("n" * 65, "x")), NAME),
+        ("name space", datagram(record("a b", "x")), NAME),
+        ("name byte 0x80", datagram(record(b"caf\xc3\xa9", "x")), NAME),
+        ("field overrun", datagram(record("web", "x", fields=struct.pack("<BH", 1, 50) + b"ab")),
+         FIELD_TRUNC),
+        ("field header cut", datagram(record("web", "x", fields=b"\x01\x05")), FIELD_TRUNC),
+        ("field type 0", datagram(record("web", "x", fields=field(0, b"a"))), FIELD_TYPE),
+        ("line size", datagram(record("web", "x", fields=field(2, b"\x01\x00"))), FIELD_SIZE),
+        ("dropped size", datagram(record("web", "x", fields=field(5, b"\x01"))), FIELD_SIZE),
+        ("duplicate file", datagram(record("web", "x", fields=field(1, b"a") + field(1, b"b"))),
+         FIELD_DUP),
+        ("duplicate dropped", datagram(record("web", "x", fields=field(5, bytes(8)) * 2)),
+         FIELD_DUP),
+        ("kv without =", datagram(record("web", "x", fields=field(4, b"novalue"))), KV),
+        ("kv bad key", datagram(record("web", "x", fields=field(4, b"a b=c"))), KV),
+        ("kv empty key", datagram(record("web", "x", fields=field(4, b"=c"))), KV),
+        ("kv key 65 bytes", datagram(record("web", "x", fields=field(4, b"k" * 65 + b"=v"))), KV),
+        ("second of three bad", datagram(record("web", "first"), record("web", "x", prio=8),
+                                         record("web", "third")), PRIORITY),
+        ("third of three bad", datagram(record("web", "first"), record("web", "second"),
+                                        record("bad/", "x")), NAME),
+    ]
 
 
 def test_each_malformed_datagram_is_counted_and_skipped():
     bad = bad_datagrams()
+    check(sorted(set(reason for _, _, reason in bad)) == sorted(ALL_REASONS),
+          "the table does not cover every reason (test premise)")
     with Logd() as d:
         s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
         s.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, 1 << 20)
-        s.connect(d.sock)
-        n = 0
-        for name, dg in bad.items():
-            s.send(datagram(record("ok", "before %s" % name)))
-            s.send(dg)
-            s.send(datagram(record("ok", "after %s" % name)))
-            n += 1
-        s.close()
+        try:
+            s.connect(d.sock)
+            for name, dg, _ in bad:
+                s.send(datagram(record("ok", "before %s" % name)))
+                s.send(dg)
+                s.send(datagram(record("ok", "after %s" % name)))
+        finally:
+            s.close()
+        check(d.proc.poll() is None, "logd died: %s" % d.stderr())
         check(d.stop() == 0, "logd exited non-zero: %s" % d.stderr())
         msgs = [parse(x)["msg"] for x in d.lines("ok")]
         want = []
-        for name in bad:
+        for name, _, _ in bad:
             want += ["before %s" % name, "after %s" % name]
         check(msgs == want, "neighbours lost or reordered: %s" % msgs)
         check(d.lines("web") == [], "records of a malformed datagram were written: %s" %
               d.lines("web"))
         st = d.stopped()
-        check(st["malformed"] == n, "malformed=%d, want %d" % (st["malformed"], n))
-        check(st["records"] == 2 * n, "records=%d, want %d" % (st["records"], 2 * n))
+        check(st["malformed"] == len(bad), "malformed=%d, want %d" % (st["malformed"], len(bad)))
+        check(st["records"] == 2 * len(bad), "records=%d, want %d" % (st["records"], 2 * len(bad)))
+        check(st["written"] == 2 * len(bad), "written=%d, want %d" % (st["written"], 2 * len(bad)))
+        check(st["datagrams"] == 2 * len(bad), "datagrams=%d, want %d" %
+              (st["datagrams"], 2 * len(bad)))
+
+        # One line per reason at least (the rate limit is per reason); each line
+        # says which malformed datagram it is ("N so far"), so each maps to its case.
         err = d.stderr()
-        for reason in ["shorter than the 8-byte", "longer than 65536", "bad magic",
-                       "unsupported protocol version", "priority above 7", "bad stream name",
-                       "field runs past", "field of type 0", "given twice", "key=value"]:
-            check(reason in err, "stderr does not name the reason %r: %s" % (reason, err))
+        said = re.findall(r"malformed datagram from pid (\d+) \(\d+ bytes\): (.*); skipped it "
+                          r"\((\d+) so far\)", err)
+        check(said, "no malformed-datagram lines on stderr: %s" % err)
+        for pid, reason, n in said:
+            name, _, want_reason = bad[int(n) - 1]
+            check(reason.startswith(want_reason), "case %r: stderr says %r, want %r" %
+                  (name, reason, want_reason))
+        named = set(r for _, r, _ in said)
+        for reason in ALL_REASONS:
+            check(any(x.startswith(reason) for x in named),
+                  "stderr never names the reason %r: %s" % (reason, err))
+        check(all(int(pid) > 0 for pid, _, _ in said), "the sender's pid is missing")
+
+
+def test_datagram_of_exactly_64_kib_is_accepted():
+    body = b"z" * (65536 - 8 - 23)
+    dg = datagram(record("web", body))
+    check(len(dg) == 65536, "test premise: %d bytes" % len(dg))
+    with Logd() as d:
+        s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, 1 << 20)
+        try:
+            s.connect(d.sock)
+            s.send(dg)
+        finally:
+            s.close()
+        check(d.stop() == 0, "logd exited non-zero: %s" % d.stderr())
+        lines = d.lines("web")
+        check(len(lines) == 1 and parse(lines[0])["msg"] == body.decode(),
+              "the 65536-byte datagram's record: %d lines" % len(lines))
+        check(d.stopped()["malformed"] == 0, "a 65536-byte datagram was counted as malformed")
 
 
 def test_valid_fields_are_accepted_and_unknown_types_skipped():
     with Logd() as d:
         fields = (field(1, b"main.c") + field(2, struct.pack("<I", 42)) + field(3, b"main") +
-                  field(4, b"user_id=7") + field(99, b"from a newer client"))
+                  field(4, b"user_id=7") + field(4, b"k=") + field(99, b"from a newer client") +
+                  field(200, b""))
         d.send(datagram(record("f", "with fields", fields=fields)))
         check(d.stop() == 0, "logd exited non-zero")
         lines = [parse(x) for x in d.lines("f")]
@@ -79,6 +161,54 @@ def test_valid_fields_are_accepted_and_unknown_types_skipped():
         check(d.stopped()["malformed"] == 0, "a valid datagram was counted as malformed")
 
 
+def test_dropped_field_gives_a_marker_line_before_the_record():
+    with Logd() as d:
+        d.send(datagram(record("lossy", "first")),
+               datagram(record("lossy", "after a loss", prio=3,
+                               fields=field(5, struct.pack("<Q", 17)))),
+               datagram(record("lossy", "no loss", fields=field(5, bytes(8)))))
+        check(d.stop() == 0, "logd exited non-zero")
+        lines = [parse(x) for x in d.lines("lossy")]
+        check([r["msg"] for r in lines][0] == "first" and len(lines) == 4,
+              "want first, marker, the record, no loss: %s" % lines)
+        marker, rec = lines[1], lines[2]
+        check(marker["prio"] == "warning" and marker["msg"].startswith("logd: ") and
+              "dropped 17 records" in marker["msg"], "marker line: %s" % marker)
+        check(rec["msg"] == "after a loss" and rec["prio"] == "err", "the record: %s" % rec)
+        check(lines[3]["msg"] == "no loss", "a dropped count of 0 gives no marker: %s" % lines)
+        st = d.stopped()
+        check(st["client_dropped"] == 17, "client_dropped=%d, want 17" % st["client_dropped"])
+        check(st["records"] == 3 and st["written"] == 4, "records=%d written=%d, want 3 and 4"
+              " (records plus the marker)" % (st["records"], st["written"]))
+
+
+def test_file_descriptors_sent_along_are_closed():
+    # SCM_RIGHTS on the log socket: logd must not keep (leak) what it is sent,
+    # including more descriptors than its control buffer has room for.
+    with Logd() as d:
+        d.send(datagram(record("fd", "warm-up")))
+        wait_for(lambda: d.lines("fd"), "the warm-up record on disk (its file open)")
+        fds = lambda: len(os.listdir("/proc/%d/fd" % d.proc.pid))   # noqa: E731
+        before = fds()
+        s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+        null = os.open("/dev/null", os.O_RDONLY)
+        try:
+            s.connect(d.sock)
+            for i in range(100):
+                s.sendmsg([datagram(record("fd", "with %d fds" % (1 + i % 100)))],
+                          [(socket.SOL_SOCKET, socket.SCM_RIGHTS,
+                            array.array("i", [null] * (1 + i % 100)))])
+        finally:
+            s.close()
+            os.close(null)
+        wait_for(lambda: len(d.lines("fd")) == 101, "the 100 records with descriptors on disk")
+        check(fds() == before, "logd holds %d descriptors, %d before" % (fds(), before))
+        check(d.stop() == 0, "logd exited non-zero: %s" % d.stderr())
+
+
 if __name__ == "__main__":
     main([test_each_malformed_datagram_is_counted_and_skipped,
-          test_valid_fields_are_accepted_and_unknown_types_skipped])
+          test_datagram_of_exactly_64_kib_is_accepted,
+          test_valid_fields_are_accepted_and_unknown_types_skipped,
+          test_dropped_field_gives_a_marker_line_before_the_record,
+          test_file_descriptors_sent_along_are_closed])
