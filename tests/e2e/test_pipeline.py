@@ -1,11 +1,12 @@
 """The whole path: 4 liblogd processes x 25,000 records, logctl cat of 20,000 stdin
 lines, logctl cat -- sh -c ... on stdout and stderr, malformed datagrams in between,
 then SIGTERM: every record present exactly once, in order per sender, right priority."""
-import os
+import struct
+import subprocess
 import time
 
-from harness import (LOGCTL, PRIORITIES, SENDER, VALGRIND, Logd, check, datagram, main, parse,
-                     record)
+from harness import (LOGCTL, PRIORITIES, SENDER, VALGRIND, Logd, check, datagram, field, main,
+                     parse, record)
 
 SCALE = 10 if VALGRIND else 1
 SENDERS = 4
@@ -19,8 +20,27 @@ MALFORMED = [
     datagram(record("web", "x"), version=2),          # bad version
     datagram(record("bad/name", "x")),                # bad stream name
     datagram(record("web", "x", prio=9)),             # priority above 7
-    datagram(record("web", "x")[:-3] + b""),          # truncated record
+    datagram(record("web", "x"))[:-3],                # truncated record
+    datagram(),                                       # no record
+    datagram(record("web", "x"), flags=4),            # header flags
+    datagram(record("web", "x", flags=0x10)),         # unknown record flag
+    datagram(record("web", "x", fields=field(2, b"\x01"))),    # LINE not 4 bytes
+    datagram(record("web", "x", fields=field(4, b"=v"))),      # empty key
+    datagram(record("catstream", "ok"), record("catstream", "x", prio=8)),  # 2nd bad
+    datagram(struct.pack("<I", 0) + record("web", "x")[4:]),   # rec_len 0
 ]
+
+
+def write_lines(pipe, lines):
+    """Writes whole lines in writes of at most 4096 bytes (PIPE_BUF: atomic), so
+    logctl never sees half a line and never has to send one as a continued record."""
+    chunk = b""
+    for line in lines:
+        if len(chunk) + len(line) > 4096:
+            pipe.write(chunk)
+            chunk = b""
+        chunk += line
+    pipe.write(chunk)
 
 
 def test_pipeline_delivers_every_record_once_in_order():
@@ -28,20 +48,21 @@ def test_pipeline_delivers_every_record_once_in_order():
         t0 = time.monotonic()
         senders = [d.spawn([SENDER, "load", "load", str(i), str(PER_SENDER)])
                    for i in range(SENDERS)]
-        cat = d.spawn([LOGCTL, "cat", "-s", "catstream"], stdin=__import__("subprocess").PIPE)
+        cat = d.spawn([LOGCTL, "cat", "-s", "catstream"], stdin=subprocess.PIPE, bufsize=0)
         cmd = d.spawn([LOGCTL, "cat", "-s", "cmdstream", "--", "sh", "-c",
                        'i=0; while [ $i -lt %d ]; do i=$((i+1)); echo "out $i"; '
                        'echo "err $i" >&2; done; exit 3' % CMD_LINES])
         sent_bad = 0
-        for i in range(CAT_LINES):
-            cat.stdin.write(b"cat line %d\n" % i)
-            if i % (CAT_LINES // 20) == 0:
-                # Malformed datagrams interleaved with the valid traffic.
-                d.send(MALFORMED[sent_bad % len(MALFORMED)])
-                sent_bad += 1
+        step = CAT_LINES // 40
+        for i in range(0, CAT_LINES, step):
+            write_lines(cat.stdin, [b"cat line %d\n" % j for j in range(i, i + step)])
+            # Malformed datagrams interleaved with the valid traffic, all kinds twice over.
+            d.send(MALFORMED[sent_bad % len(MALFORMED)])
+            sent_bad += 1
         cat.stdin.close()
         for p in senders:
             check(p.wait(120) == 0, "a liblogd sender failed")
+        t_senders = time.monotonic()
         check(cat.wait(120) == 0, "logctl cat (stdin) failed")
         check(cmd.wait(120) == 3, "logctl cat -- sh exited %s, want 3" % cmd.returncode)
         rc = d.stop()
@@ -55,22 +76,27 @@ def test_pipeline_delivers_every_record_once_in_order():
             by_pid.setdefault(r["pid"], []).append(r)
         check(sorted(by_pid) == sorted(p.pid for p in senders),
               "load: pids %s, want the senders' %s" % (sorted(by_pid), [p.pid for p in senders]))
-        for pid, recs in by_pid.items():
+        for i, p in enumerate(senders):
+            recs = by_pid[p.pid]
             check(len(recs) == PER_SENDER, "pid %d: %d records, want %d" %
-                  (pid, len(recs), PER_SENDER))
-            ident = recs[0]["msg"].split()[0]
+                  (p.pid, len(recs), PER_SENDER))
+            ident = "id=%d" % i
+            pid = p.pid
             for n, r in enumerate(recs):
                 words = r["msg"].split()
                 check(words[0] == ident and words[1] == "seq=%d" % n,
                       "pid %d: record %d is %r" % (pid, n, r["msg"]))
                 check(r["prio"] == PRIORITIES[n % 8], "pid %d seq %d: priority %s" %
                       (pid, n, r["prio"]))
+                check(not r["more"], "pid %d seq %d: marked as continued" % (pid, n))
 
         lines = [parse(x) for x in d.lines("catstream")]
         check([r["msg"] for r in lines] == ["cat line %d" % i for i in range(CAT_LINES)],
               "catstream: lines missing, duplicated or out of order (%d lines)" % len(lines))
-        check(all(r["prio"] == "info" and r["pid"] == cat.pid for r in lines),
-              "catstream: wrong priority or pid")
+        check(all(r["prio"] == "info" and r["pid"] == cat.pid and not r["more"]
+                  for r in lines), "catstream: wrong priority, pid or continuation mark")
+        check(d.lines("web") == [], "records of malformed datagrams were written: %s" %
+              d.lines("web")[:3])
 
         lines = [parse(x) for x in d.lines("cmdstream")]
         out = [r["msg"] for r in lines if r["prio"] == "info"]
@@ -78,6 +104,8 @@ def test_pipeline_delivers_every_record_once_in_order():
         check(out == ["out %d" % i for i in range(1, CMD_LINES + 1)], "cmdstream stdout lines")
         check(err == ["err %d" % i for i in range(1, CMD_LINES + 1)], "cmdstream stderr lines")
         check(len(lines) == 2 * CMD_LINES, "cmdstream: %d lines" % len(lines))
+        check(all(r["pid"] == cmd.pid and not r["more"] for r in lines),
+              "cmdstream: records not from logctl's pid %d, or marked continued" % cmd.pid)
 
         st = d.stopped()
         total = SENDERS * PER_SENDER + CAT_LINES + 2 * CMD_LINES
@@ -86,9 +114,13 @@ def test_pipeline_delivers_every_record_once_in_order():
         check(st["malformed"] == sent_bad, "stopped: malformed=%d, want %d" %
               (st["malformed"], sent_bad))
         check("malformed datagram" in d.stderr(), "no malformed-datagram message on stderr")
-        print("end to end: %d records in %.2f s = %.0f records/s (4 x %d liblogd + %d cat"
-              " + %d cmd lines)" % (total, elapsed, total / elapsed, PER_SENDER, CAT_LINES,
-                                    2 * CMD_LINES))
+        check(st["datagrams"] > 0, "stopped: datagrams=0")
+        check("ready:" in d.stderr().splitlines()[0], "the first stderr line is not ready:")
+        print("end to end: %d x %d liblogd records, first send to logd's exit: %.2f s = "
+              "%.0f records/s (senders done after %.2f s)" %
+              (SENDERS, PER_SENDER, elapsed, SENDERS * PER_SENDER / elapsed, t_senders - t0))
+        print("end to end: all %d records (with %d cat + %d cmd lines) in %.2f s = %.0f "
+              "records/s" % (total, CAT_LINES, 2 * CMD_LINES, elapsed, total / elapsed))
 
 
 if __name__ == "__main__":
