@@ -1,18 +1,28 @@
-"""Messages longer than a datagram are split into continuation records, and
-the parts, read back in order, give the message exactly."""
+"""Messages longer than a datagram are split into continuation records ([pid+]
+lines, then a [pid] line), and the parts, unescaped and joined in order, give
+back the message byte for byte."""
 import subprocess
 
-from harness import LOGCTL, SENDER, Logd, check, main, parse
+from harness import LOGCTL, SENDER, Logd, check, main, messages, parse, unescape
 
 
-def joined(lines, pid):
-    """The message parts of pid: all but the last marked [pid+]."""
+def joined(lines, pid, min_parts):
+    """The message of pid, checking the marks: all parts but the last [pid+]."""
     recs = [parse(x) for x in lines]
     recs = [r for r in recs if r["pid"] == pid]
-    check(len(recs) >= 2, "expected a split message, got %d lines" % len(recs))
+    check(len(recs) >= min_parts, "expected at least %d parts, got %d lines" %
+          (min_parts, len(recs)))
     check(all(r["more"] for r in recs[:-1]) and not recs[-1]["more"],
           "continuation marks wrong: %s" % [r["more"] for r in recs])
-    return "".join(r["msg"] for r in recs)
+    parts = [unescape(r["msg"]) for r in recs]
+    check(all(len(p) <= 65536 for p in parts), "a part longer than a datagram")
+    return b"".join(parts)
+
+
+def pattern(size, binary):
+    if binary:
+        return bytes((i * 7 + i // 256) % 256 for i in range(size))
+    return bytes(ord("a") + i % 26 for i in range(size))
 
 
 def test_liblogd_splits_and_the_parts_rejoin():
@@ -21,24 +31,53 @@ def test_liblogd_splits_and_the_parts_rejoin():
         p = d.spawn([SENDER, "big", "big", str(size)])
         check(p.wait(60) == 0, "sender failed")
         check(d.stop() == 0, "logd exited non-zero")
-        want = "".join(chr(ord("a") + i % 26) for i in range(size))
         lines = d.lines("big")
-        check(joined(lines, p.pid) == want, "rejoined message differs")
+        check(joined(lines, p.pid, 4) == pattern(size, False), "rejoined message differs")
         check(all(parse(x)["prio"] == "notice" for x in lines), "priority of the parts")
 
 
+def test_two_binary_messages_split_at_once_rejoin_per_sender():
+    # Every byte value, so escapes fall on the cut points; two senders at once,
+    # so their parts interleave in one stream and are told apart by pid.
+    size = 200000
+    with Logd() as d:
+        ps = [d.spawn([SENDER, "bigbin", "bin", str(size)]) for _ in range(2)]
+        for p in ps:
+            check(p.wait(60) == 0, "sender failed")
+        check(d.stop() == 0, "logd exited non-zero")
+        lines = d.lines("bin")
+        for p in ps:
+            check(joined(lines, p.pid, 4) == pattern(size, True),
+                  "pid %d: rejoined binary message differs" % p.pid)
+        st = d.stopped()
+        check(st["records"] == len(lines) and st["written"] == len(lines),
+              "records=%d written=%d, %d lines" % (st["records"], st["written"], len(lines)))
+
+
 def test_logctl_cat_splits_a_long_line():
-    line = "".join(chr(ord("A") + i % 26) for i in range(150000))
+    # 150,000 bytes with tabs, backslashes, escapes and UTF-8, but no newline.
+    unit = "ABC\tdef\\é✓\x1b\x7f".encode()
+    line = (unit * (150000 // len(unit) + 1))[:150000]
     with Logd() as d:
         p = d.spawn([LOGCTL, "cat", "-s", "long"], stdin=subprocess.PIPE)
-        p.stdin.write(line.encode() + b"\nshort\n")
-        p.stdin.close()
+        try:
+            p.stdin.write(line + b"\nshort\n" + line[:70000])   # the last line has no newline
+            p.stdin.close()
+        except BrokenPipeError:
+            pass
         check(p.wait(60) == 0, "logctl cat failed")
         check(d.stop() == 0, "logd exited non-zero")
         lines = d.lines("long")
-        check(parse(lines[-1])["msg"] == "short", "the next line follows the long one")
-        check(joined(lines[:-1], p.pid) == line, "rejoined line differs")
+        got = messages(lines)
+        check([m for _, _, m in got] == [line, b"short", line[:70000]],
+              "rejoined lines differ: %d messages of %s bytes" %
+              (len(got), [len(m) for _, _, m in got]))
+        check(all(pid == p.pid and prio == "info" for pid, prio, _ in got), "pid or priority")
+        check(len(lines) >= 3 + 2 + 1, "150,000 bytes in fewer than 3 records: %d lines" %
+              len(lines))
 
 
 if __name__ == "__main__":
-    main([test_liblogd_splits_and_the_parts_rejoin, test_logctl_cat_splits_a_long_line])
+    main([test_liblogd_splits_and_the_parts_rejoin,
+          test_two_binary_messages_split_at_once_rejoin_per_sender,
+          test_logctl_cat_splits_a_long_line])
