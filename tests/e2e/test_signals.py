@@ -1,22 +1,32 @@
 """SIGTERM and SIGINT: everything received before the signal is written, exit 0;
 a send after it fails at the sender."""
 import os
+import re
 import signal
 import socket
+import subprocess
 
 from harness import LOGCTL, SENDER, Logd, check, datagram, main, parse, record, wait_for
 
 
+# Neither the flush timer nor a full batch writes anything before the signal:
+# only the shutdown drain can put these records on disk.
+NO_FLUSH = "[daemon]\nflush_interval = 1min\nbatch_bytes = 16M\n"
+
+
 def stops_cleanly(sig):
-    with Logd() as d:
+    with Logd(config=NO_FLUSH) as d:
         p = d.spawn([SENDER, "load", "s", "1", "5000"])
         check(p.wait(60) == 0, "sender failed")
-        # The signal follows the last send at once: nothing has been flushed by time.
+        check(d.lines("s") == [], "records written before the signal (test premise)")
+        # The signal follows the last send at once.
         check(d.stop(sig) == 0, "logd exited non-zero: %s" % d.stderr())
         lines = d.lines("s")
         check(len(lines) == 5000, "%d of 5000 records on disk" % len(lines))
         check([parse(x)["msg"].split()[1] for x in lines] ==
               ["seq=%d" % i for i in range(5000)], "records out of order")
+        st = d.stopped()
+        check(st["records"] == 5000 and st["written"] == 5000, "stopped: %s" % st)
 
 
 def test_sigterm_writes_everything_received():
@@ -25,6 +35,53 @@ def test_sigterm_writes_everything_received():
 
 def test_sigint_behaves_as_sigterm():
     stops_cleanly(signal.SIGINT)
+
+
+def test_records_still_in_the_socket_at_sigterm_are_written():
+    # Datagrams sent and the signal sent right after, from one process: many of
+    # them are still in the socket's queue when logd sees SIGTERM.
+    n = 3000
+    with Logd(config=NO_FLUSH) as d:
+        s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+        try:
+            s.connect(d.sock)
+            for i in range(n):
+                s.send(datagram(record("q", "q %d" % i)))
+            d.proc.send_signal(signal.SIGTERM)
+        finally:
+            s.close()
+        check(d.wait() == 0, "logd exited non-zero: %s" % d.stderr())
+        got = [parse(x)["msg"] for x in d.lines("q")]
+        check(got == ["q %d" % i for i in range(n)], "%d of %d records on disk, or reordered" %
+              (len(got), n))
+
+
+def test_sigterm_under_backpressure_writes_every_accepted_record():
+    # A queue too small for the load: ingest is stopped and resumed over and
+    # over.  SIGTERM in the middle: senders then fail, but every send that
+    # succeeded (the kernel queued it for logd) must be on disk, in order.
+    conf = "[daemon]\nqueue_max_bytes = 1M\nbatch_bytes = 256K\n"
+    n, count = 6, 40000
+    with Logd(config=conf) as d:
+        ps = [d.spawn([SENDER, "load", "bp%d" % i, str(i), str(count)],
+                      stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+              for i in range(n)]
+        wait_for(lambda: all(len(d.lines("bp%d" % i)) >= 1000 for i in range(n)),
+                 "1000 records of every sender on disk")
+        d.proc.send_signal(signal.SIGTERM)
+        check(d.wait() == 0, "logd exited non-zero: %s" % d.stderr())
+        for i, p in enumerate(ps):
+            out = p.communicate(timeout=60)[0]
+            m = re.search(r"sent=(\d+) failed=(\d+)", out)
+            check(m is not None, "sender %d said %r" % (i, out))
+            sent = int(m.group(1))
+            seqs = [parse(x)["msg"].split()[1] for x in d.lines("bp%d" % i)]
+            check(seqs == ["seq=%d" % j for j in range(sent)],
+                  "bp%d: %d records on disk, want the %d the sender sent, in order" %
+                  (i, len(seqs), sent))
+        st = d.stopped()
+        check(st["written"] == st["records"], "stopped: %s" % st)
+        check(st["backpressure"] > 0, "the queue never filled: the test did not test")
 
 
 def test_send_after_stop_fails_at_the_sender():
@@ -66,5 +123,7 @@ def test_unwritable_stream_is_reported_once_and_second_signal_exits_3():
 
 if __name__ == "__main__":
     main([test_sigterm_writes_everything_received, test_sigint_behaves_as_sigterm,
+          test_records_still_in_the_socket_at_sigterm_are_written,
+          test_sigterm_under_backpressure_writes_every_accepted_record,
           test_send_after_stop_fails_at_the_sender,
           test_unwritable_stream_is_reported_once_and_second_signal_exits_3])
