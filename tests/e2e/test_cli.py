@@ -1,5 +1,6 @@
 """Command lines, usage errors, configuration errors, sockets in use and stale sockets."""
 import os
+import shutil
 import signal
 import subprocess
 import tempfile
@@ -9,6 +10,17 @@ from harness import LOGCTL, LOGD, Logd, check, main, parse, wait_for
 
 def run(argv, env=None, **kw):
     return subprocess.run(argv, capture_output=True, text=True, timeout=60, env=env, **kw)
+
+
+class TempDir:
+    """A temporary directory removed at the end of the with block."""
+
+    def __enter__(self):
+        self.path = tempfile.mkdtemp(prefix="logd-e2e-cli-")
+        return self.path
+
+    def __exit__(self, *exc):
+        shutil.rmtree(self.path, ignore_errors=True)
 
 
 def test_logd_help_and_version():
@@ -28,7 +40,11 @@ def test_logd_unknown_flag_is_a_usage_error():
 
 
 def test_check_config_reports_every_error_with_file_and_line():
-    d = tempfile.mkdtemp()
+    with TempDir() as d:
+        check_config_in(d)
+
+
+def check_config_in(d):
     path = os.path.join(d, "logd.conf")
     with open(path, "w") as f:
         f.write("[daemon]\n"
@@ -54,10 +70,18 @@ def test_check_config_reports_every_error_with_file_and_line():
 
 
 def test_missing_log_dir_parent_is_a_clear_error():
-    d = tempfile.mkdtemp()
-    logs = os.path.join(d, "no", "such", "logs")
-    r = run([LOGD, "--config", "/dev/null", "--socket", os.path.join(d, "s"), "--log-dir", logs])
-    check(r.returncode == 1 and logs in r.stderr, "exit %d: %s" % (r.returncode, r.stderr))
+    with TempDir() as d:
+        logs = os.path.join(d, "no", "such", "logs")
+        r = run([LOGD, "--config", "/dev/null", "--socket", os.path.join(d, "s"),
+                 "--log-dir", logs])
+        check(r.returncode == 1 and logs in r.stderr, "exit %d: %s" % (r.returncode, r.stderr))
+        check(not os.path.exists(os.path.join(d, "s")), "the failed logd left its socket")
+        # One missing level is created.
+        with Logd(start=False) as l:
+            l.logs = os.path.join(l.dir, "new")
+            l.start()
+            check(os.path.isdir(l.logs), "the log dir was not created")
+            check(l.stop() == 0, "logd exit status")
 
 
 def test_second_logd_on_a_live_socket_exits_and_first_keeps_working():
@@ -87,26 +111,45 @@ def test_stale_socket_after_kill_9_is_replaced():
 def test_logctl_usage_errors():
     r = run([LOGCTL, "--help"])
     check(r.returncode == 0 and "cat" in r.stdout and "send" in r.stdout, "logctl --help")
+    r = run([LOGCTL, "--version"])
+    check(r.returncode == 0 and r.stdout.startswith("logctl "), "logctl --version: %s" %
+          r.stdout)
     for argv, what in [([LOGCTL], "missing command"), ([LOGCTL, "frob"], "frob"),
                        ([LOGCTL, "send", "-p", "loud", "x"], "loud"),
+                       ([LOGCTL, "send", "-p", "8", "x"], "8"),
                        ([LOGCTL, "send", "-s", "a/b", "x"], "a/b"),
+                       ([LOGCTL, "send", "-s", ".hidden", "x"], ".hidden"),
+                       ([LOGCTL, "send", "-s", "n" * 65, "x"], "n" * 65),
                        ([LOGCTL, "send", "--bogus", "x"], "--bogus"),
-                       ([LOGCTL, "send"], "MESSAGE")]:
+                       ([LOGCTL, "send"], "MESSAGE"),
+                       ([LOGCTL, "cat", "-p", "bogus"], "bogus"),
+                       ([LOGCTL, "cat", "--stderr-priority", "loud", "--", "true"], "loud"),
+                       ([LOGCTL, "cat", "-s", "a b", "--", "true"], "a b")]:
         r = run(argv)
         check(r.returncode == 2 and what in r.stderr, "%s: exit %d: %s" %
               (argv, r.returncode, r.stderr))
 
 
 def test_logctl_against_a_dead_daemon_fails_clearly():
-    d = tempfile.mkdtemp()
-    sock = os.path.join(d, "nobody-here")
-    env = dict(os.environ, LOGD_SOCKET=sock)
-    r = run([LOGCTL, "send", "hello"], env=env)
-    check(r.returncode == 1 and sock in r.stderr and "1 record" in r.stderr,
-          "send: %d %s" % (r.returncode, r.stderr))
-    r = run([LOGCTL, "cat", "--", "sh", "-c", "echo one; echo two"], env=env)
-    check(r.returncode == 1 and "could not be delivered" in r.stderr,
-          "cat -- sh: %d %s" % (r.returncode, r.stderr))
+    with TempDir() as d:
+        sock = os.path.join(d, "nobody-here")
+        env = dict(os.environ, LOGD_SOCKET=sock)
+        r = run([LOGCTL, "send", "hello"], env=env)
+        check(r.returncode == 1 and sock in r.stderr and "1 record" in r.stderr,
+              "send: %d %s" % (r.returncode, r.stderr))
+        r = run([LOGCTL, "cat", "--", "sh", "-c", "echo one; echo two"], env=env)
+        check(r.returncode == 1 and "could not be delivered" in r.stderr,
+              "cat -- sh: %d %s" % (r.returncode, r.stderr))
+        r = run([LOGCTL, "cat", "--nonblock"], env=env, input="a\nb\n")
+        check(r.returncode == 1 and sock in r.stderr, "cat --nonblock: %d %s" %
+              (r.returncode, r.stderr))
+        # A socket file nobody receives on (a killed daemon's) is the same.
+        with Logd() as l:
+            l.proc.kill()
+            l.proc.wait()
+            r = l.run([LOGCTL, "send", "hello"], text=True)
+            check(r.returncode == 1 and l.sock in r.stderr, "stale socket: %d %s" %
+                  (r.returncode, r.stderr))
 
 
 def test_logctl_exit_status_and_default_streams():
@@ -120,6 +163,9 @@ def test_logctl_exit_status_and_default_streams():
         check(d.run([LOGCTL, "cat"], input=b"from stdin\n").returncode == 0, "cat stdin")
         check(d.run([LOGCTL, "cat", "--", "echo", "from echo"]).returncode == 0, "cat -- echo")
         check(d.run([LOGCTL, "send", "-p", "3", "to user"]).returncode == 0, "send")
+        check(d.run([LOGCTL, "cat", "-s", "prios", "-p", "notice", "--stderr-priority",
+                     "warning", "--nonblock", "--", "sh", "-c",
+                     "echo o; echo e >&2; printf 'no newline'"]).returncode == 0, "cat -p")
         wait_for(lambda: d.lines("stdin") and d.lines("echo") and d.lines("user"),
                  "the three default streams")
         check(d.stop() == 0, "logd exit status")
@@ -127,6 +173,23 @@ def test_logctl_exit_status_and_default_streams():
         check(parse(d.lines("echo")[0])["msg"] == "from echo", "stream echo (basename)")
         r = parse(d.lines("user")[0])
         check(r["msg"] == "to user" and r["prio"] == "err", "stream user, priority 3")
+        got = sorted((r["prio"], r["msg"]) for r in map(parse, d.lines("prios")))
+        check(got == [("notice", "no newline"), ("notice", "o"), ("warning", "e")],
+              "-p and --stderr-priority, last line without newline: %s" % got)
+        check(not os.path.exists(os.path.join(d.logs, "sh")), "-s was ignored for -- sh")
+
+
+def test_logctl_cat_passes_sigterm_to_the_command():
+    with Logd() as d:
+        p = d.spawn([LOGCTL, "cat", "-s", "sig", "--", "sh", "-c",
+                     'trap "echo got TERM; exit 5" TERM; echo ready; '
+                     'while :; do sleep 0.05; done'])
+        wait_for(lambda: d.lines("sig"), "the command's first line on disk")
+        p.send_signal(signal.SIGTERM)
+        check(p.wait(30) == 5, "logctl exited %s, want the command's 5" % p.returncode)
+        check(d.stop() == 0, "logd exit status")
+        check([parse(x)["msg"] for x in d.lines("sig")] == ["ready", "got TERM"],
+              "lines: %s" % d.lines("sig"))
 
 
 if __name__ == "__main__":
@@ -136,4 +199,5 @@ if __name__ == "__main__":
           test_second_logd_on_a_live_socket_exits_and_first_keeps_working,
           test_stale_socket_after_kill_9_is_replaced, test_logctl_usage_errors,
           test_logctl_against_a_dead_daemon_fails_clearly,
-          test_logctl_exit_status_and_default_streams])
+          test_logctl_exit_status_and_default_streams,
+          test_logctl_cat_passes_sigterm_to_the_command])
