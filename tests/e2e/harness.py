@@ -236,6 +236,18 @@ def messages(lines, pid=None):
     return out
 
 
+def write_lines(pipe, lines):
+    """Writes whole lines in writes of at most 4096 bytes (PIPE_BUF: atomic), so
+    logctl never sees half a line and never has to send one as a continued record."""
+    chunk = b""
+    for line in lines:
+        if len(chunk) + len(line) > 4096:
+            pipe.write(chunk)
+            chunk = b""
+        chunk += line
+    pipe.write(chunk)
+
+
 def proc_state(pid):
     """The state letter of /proc/PID/stat (R, S, D, T, Z...), or None if gone."""
     try:

@@ -2,8 +2,9 @@
 holds senders back (backpressure) without losing or reordering anything; the
 json format writes one valid object per line."""
 import json
+import subprocess
 
-from harness import LOGCTL, SENDER, Logd, check, main, parse, wait_for
+from harness import LOGCTL, SENDER, Logd, check, main, parse, wait_for, write_lines
 
 
 def test_max_streams_rejects_and_counts_new_streams():
@@ -42,6 +43,31 @@ def test_tiny_queue_applies_backpressure_and_loses_nothing():
                   (i, len(seqs)))
 
 
+def test_tiny_queue_resumes_inside_a_datagram_without_loss_or_duplicates():
+    # logctl cat packs hundreds of records into one datagram, so the memory
+    # budget runs out in the middle of one: ingest must resume at that record.
+    conf = "[daemon]\nqueue_max_bytes = 1M\nbatch_bytes = 256K\n"
+    n, count = 6, 30000
+    want = [b"line %d %s" % (k, b"x" * (k % 50)) for k in range(count)]
+    with Logd(config=conf) as d:
+        ps = [d.spawn([LOGCTL, "cat", "-s", "c%d" % i], stdin=subprocess.PIPE, bufsize=0)
+              for i in range(n)]
+        for j in range(0, count, 1000):
+            for p in ps:
+                write_lines(p.stdin, [x + b"\n" for x in want[j:j + 1000]])
+        for p in ps:
+            p.stdin.close()
+        for p in ps:
+            check(p.wait(120) == 0, "logctl cat failed")
+        check(d.stop() == 0, "logd exit status: %s" % d.stderr())
+        st = d.stopped()
+        check(st["backpressure"] > 0, "the queue never filled: the test did not test")
+        check(st["records"] > 10 * st["datagrams"], "records were not packed (test premise)")
+        for i in range(n):
+            got = [parse(x)["msg"].encode() for x in d.lines("c%d" % i)]
+            check(got == want, "c%d: %d lines, lost, duplicated or reordered" % (i, len(got)))
+
+
 def test_json_format_writes_one_object_per_line():
     with Logd(config="[defaults]\nformat = json\n") as d:
         p = d.spawn([SENDER, "caller", "js"])
@@ -61,4 +87,5 @@ def test_json_format_writes_one_object_per_line():
 if __name__ == "__main__":
     main([test_max_streams_rejects_and_counts_new_streams,
           test_tiny_queue_applies_backpressure_and_loses_nothing,
+          test_tiny_queue_resumes_inside_a_datagram_without_loss_or_duplicates,
           test_json_format_writes_one_object_per_line])

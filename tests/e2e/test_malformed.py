@@ -130,6 +130,22 @@ def test_each_malformed_datagram_is_counted_and_skipped():
         check(all(int(pid) > 0 for pid, _, _ in said), "the sender's pid is missing")
 
 
+def test_malformed_messages_are_rate_limited():
+    n = 500
+    with Logd() as d:
+        bad = datagram(record("web", "x"), magic=b"LOGX")
+        d.send(*([bad] * n + [datagram(record("ok", "still here"))]))
+        wait_for(lambda: d.lines("ok"), "the valid record after %d malformed ones" % n)
+        check(d.stop() == 0, "logd exited non-zero: %s" % d.stderr())
+        check(d.stopped()["malformed"] == n, "malformed=%d, want %d" %
+              (d.stopped()["malformed"], n))
+        said = [x for x in d.stderr().splitlines() if "malformed datagram" in x]
+        # One line per reason per 5 s: this test takes far less.
+        check(1 <= len(said) <= 2, "%d malformed-datagram lines for %d datagrams of one kind" %
+              (len(said), n))
+        check(said[0].startswith("<4>logd: "), "priority prefix: %r" % said[0])
+
+
 def test_datagram_of_exactly_64_kib_is_accepted():
     body = b"z" * (65536 - 8 - 23)
     dg = datagram(record("web", body))
@@ -208,6 +224,7 @@ def test_file_descriptors_sent_along_are_closed():
 
 if __name__ == "__main__":
     main([test_each_malformed_datagram_is_counted_and_skipped,
+          test_malformed_messages_are_rate_limited,
           test_datagram_of_exactly_64_kib_is_accepted,
           test_valid_fields_are_accepted_and_unknown_types_skipped,
           test_dropped_field_gives_a_marker_line_before_the_record,

@@ -6,7 +6,7 @@ import subprocess
 import time
 
 from harness import (LOGCTL, PRIORITIES, SENDER, VALGRIND, Logd, check, datagram, field, main,
-                     parse, record)
+                     parse, record, write_lines)
 
 SCALE = 10 if VALGRIND else 1
 SENDERS = 4
@@ -29,18 +29,6 @@ MALFORMED = [
     datagram(record("catstream", "ok"), record("catstream", "x", prio=8)),  # 2nd bad
     datagram(struct.pack("<I", 0) + record("web", "x")[4:]),   # rec_len 0
 ]
-
-
-def write_lines(pipe, lines):
-    """Writes whole lines in writes of at most 4096 bytes (PIPE_BUF: atomic), so
-    logctl never sees half a line and never has to send one as a continued record."""
-    chunk = b""
-    for line in lines:
-        if len(chunk) + len(line) > 4096:
-            pipe.write(chunk)
-            chunk = b""
-        chunk += line
-    pipe.write(chunk)
 
 
 def test_pipeline_delivers_every_record_once_in_order():
