@@ -1,13 +1,14 @@
 """Loss is accounted end to end.  A LOGD_NONBLOCK client whose daemon cannot
 keep up (here: stopped with SIGSTOP) drops and counts, and its next delivered
 record makes logd write a "logd: dropped N records" marker; a blocking client
-waits instead and loses nothing; a client that outlives its daemon counts what
+(liblogd or logctl cat) waits instead and loses nothing; a client that outlives its daemon counts what
 it could not send and reconnects to the restarted daemon by itself."""
+import os
 import re
 import signal
 import subprocess
 
-from harness import SENDER, Logd, check, main, parse, proc_state, wait_for
+from harness import LOGCTL, SENDER, Logd, check, main, parse, proc_state, wait_for
 
 
 class Repl:
@@ -111,7 +112,59 @@ def test_client_outlives_a_daemon_restart_and_reports_its_loss():
         check(d.stopped()["client_dropped"] == 2, "client_dropped in the second logd")
 
 
+def lines_file(d, n):
+    """A file of n lines "line i" in d's directory, as logctl cat's standard input."""
+    path = os.path.join(d.dir, "input")
+    with open(path, "w") as f:
+        f.write("".join("line %d\n" % i for i in range(n)))
+    return open(path, "rb")
+
+
+def test_logctl_cat_waits_for_a_stopped_daemon_and_loses_nothing():
+    # logctl packs lines into 64 KiB datagrams: 100,000 lines are about 20 of
+    # them, more than the kernel holds for one sender (its SO_SNDBUF).
+    n = 100000
+    with Logd() as d, lines_file(d, n) as stdin:
+        d.proc.send_signal(signal.SIGSTOP)
+        try:
+            p = d.spawn([LOGCTL, "cat", "-s", "lc"], stdin=stdin, stderr=subprocess.PIPE)
+            # Its input is a file, always readable: it can only sleep in sendmsg.
+            wait_for(lambda: proc_state(p.pid) == "S", "logctl cat to block in sendmsg")
+            check(p.poll() is None, "logctl cat finished while logd was stopped")
+        finally:
+            d.proc.send_signal(signal.SIGCONT)
+        err = p.communicate(timeout=60)[1]
+        check(p.returncode == 0, "logctl cat exited %d: %s" % (p.returncode, err))
+        check(d.stop() == 0, "logd exited non-zero")
+        got = [parse(x)["msg"] for x in d.lines("lc")]
+        check(got == ["line %d" % i for i in range(n)], "%d of %d lines, or reordered" %
+              (len(got), n))
+
+
+def test_logctl_cat_nonblock_drops_counts_and_says_so():
+    n = 100000
+    with Logd() as d, lines_file(d, n) as stdin:
+        d.proc.send_signal(signal.SIGSTOP)
+        try:
+            p = d.spawn([LOGCTL, "cat", "--nonblock", "-s", "lcn"], stdin=stdin,
+                        stderr=subprocess.PIPE, text=True)
+            err = p.communicate(timeout=60)[1]     # it must not wait for the daemon
+        finally:
+            d.proc.send_signal(signal.SIGCONT)
+        m = re.search(r"(\d+) records? could not be delivered", err)
+        check(p.returncode == 1 and m is not None and "busy" in err,
+              "logctl cat --nonblock: exit %d: %s" % (p.returncode, err))
+        lost = int(m.group(1))
+        check(d.stop() == 0, "logd exited non-zero")
+        got = [parse(x)["msg"] for x in d.lines("lcn")]
+        check(len(got) + lost == n, "%d lines on disk + %d lost != %d" % (len(got), lost, n))
+        nums = [int(x.split()[1]) for x in got]
+        check(nums == sorted(set(nums)), "the delivered lines are reordered or duplicated")
+
+
 if __name__ == "__main__":
     main([test_nonblocking_client_counts_drops_and_logd_writes_a_marker,
           test_blocking_client_waits_for_a_stopped_daemon_and_loses_nothing,
-          test_client_outlives_a_daemon_restart_and_reports_its_loss])
+          test_client_outlives_a_daemon_restart_and_reports_its_loss,
+          test_logctl_cat_waits_for_a_stopped_daemon_and_loses_nothing,
+          test_logctl_cat_nonblock_drops_counts_and_says_so])
