@@ -110,6 +110,7 @@ class Logd:
             with open(self.conf, "w") as f:
                 f.write(config)
         self.args = list(args)
+        self.cwd = None         # logd's working directory (None: the test's)
         self.proc = None
         self.errfile = None
         self.starts = 0
@@ -133,7 +134,7 @@ class Logd:
         self.starts += 1
         self.errfile = open(self.errpath, "w")
         self.proc = subprocess.Popen(self.command(), stderr=self.errfile,
-                                     stdin=subprocess.DEVNULL)
+                                     stdin=subprocess.DEVNULL, cwd=self.cwd)
         wait_for(lambda: "ready:" in self.stderr() or self.proc.poll() is not None,
                  "logd to print ready:")
         check(self.proc.poll() is None,

@@ -108,6 +108,19 @@ def test_stale_socket_after_kill_9_is_replaced():
         check([parse(x)["msg"] for x in d.lines("again")] == ["works"], "new logd's file")
 
 
+def test_relative_paths_work_and_the_socket_is_removed_at_exit():
+    # As scripts/run starts it: --socket ./run/socket --log-dir ./run/logs.
+    with Logd(start=False, args=["--socket", "./sock", "--log-dir", "./logs"]) as d:
+        d.cwd = d.dir
+        d.start()
+        check(os.path.exists(d.sock), "no socket at ./sock")
+        r = d.run([LOGCTL, "send", "-s", "rel", "relative"])
+        check(r.returncode == 0, "send: %s" % r.stderr)
+        check(d.stop() == 0, "logd exit status")
+        check([parse(x)["msg"] for x in d.lines("rel")] == ["relative"], "./logs/rel")
+        check(not os.path.exists(d.sock), "the socket file is left after a clean exit")
+
+
 def test_logctl_usage_errors():
     r = run([LOGCTL, "--help"])
     check(r.returncode == 0 and "cat" in r.stdout and "send" in r.stdout, "logctl --help")
@@ -197,7 +210,8 @@ if __name__ == "__main__":
           test_check_config_reports_every_error_with_file_and_line,
           test_missing_log_dir_parent_is_a_clear_error,
           test_second_logd_on_a_live_socket_exits_and_first_keeps_working,
-          test_stale_socket_after_kill_9_is_replaced, test_logctl_usage_errors,
+          test_stale_socket_after_kill_9_is_replaced,
+          test_relative_paths_work_and_the_socket_is_removed_at_exit, test_logctl_usage_errors,
           test_logctl_against_a_dead_daemon_fails_clearly,
           test_logctl_exit_status_and_default_streams,
           test_logctl_cat_passes_sigterm_to_the_command])

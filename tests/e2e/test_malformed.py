@@ -177,6 +177,16 @@ def test_valid_fields_are_accepted_and_unknown_types_skipped():
         check(d.stopped()["malformed"] == 0, "a valid datagram was counted as malformed")
 
 
+def test_stream_names_at_the_bounds_are_accepted():
+    names = ["n" * 64, "a-b_c.d", "-dash", "0", "A.B", "trailing.", "x..y"]
+    with Logd() as d:
+        d.send(*[datagram(record(n, "to %s" % n)) for n in names])
+        check(d.stop() == 0, "logd exited non-zero")
+        for n in names:
+            check([parse(x)["msg"] for x in d.lines(n)] == ["to %s" % n], "stream %r" % n)
+        check(d.stopped()["malformed"] == 0, "a valid name was rejected")
+
+
 def test_dropped_field_gives_a_marker_line_before_the_record():
     with Logd() as d:
         d.send(datagram(record("lossy", "first")),
@@ -227,5 +237,6 @@ if __name__ == "__main__":
           test_malformed_messages_are_rate_limited,
           test_datagram_of_exactly_64_kib_is_accepted,
           test_valid_fields_are_accepted_and_unknown_types_skipped,
+          test_stream_names_at_the_bounds_are_accepted,
           test_dropped_field_gives_a_marker_line_before_the_record,
           test_file_descriptors_sent_along_are_closed])
