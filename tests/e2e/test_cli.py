@@ -108,6 +108,19 @@ def test_stale_socket_after_kill_9_is_replaced():
         check([parse(x)["msg"] for x in d.lines("again")] == ["works"], "new logd's file")
 
 
+def test_a_regular_file_at_the_socket_path_is_left_alone():
+    with TempDir() as d:
+        path = os.path.join(d, "precious")
+        with open(path, "w") as f:
+            f.write("keep me\n")
+        r = run([LOGD, "--config", "/dev/null", "--socket", path, "--log-dir",
+                 os.path.join(d, "logs")])
+        check(r.returncode == 1 and path in r.stderr and "not a socket" in r.stderr,
+              "exit %d: %s" % (r.returncode, r.stderr))
+        with open(path) as f:
+            check(f.read() == "keep me\n", "logd changed the file at its socket path")
+
+
 def test_relative_paths_work_and_the_socket_is_removed_at_exit():
     # As scripts/run starts it: --socket ./run/socket --log-dir ./run/logs.
     with Logd(start=False, args=["--socket", "./sock", "--log-dir", "./logs"]) as d:
@@ -211,6 +224,7 @@ if __name__ == "__main__":
           test_missing_log_dir_parent_is_a_clear_error,
           test_second_logd_on_a_live_socket_exits_and_first_keeps_working,
           test_stale_socket_after_kill_9_is_replaced,
+          test_a_regular_file_at_the_socket_path_is_left_alone,
           test_relative_paths_work_and_the_socket_is_removed_at_exit, test_logctl_usage_errors,
           test_logctl_against_a_dead_daemon_fails_clearly,
           test_logctl_exit_status_and_default_streams,
