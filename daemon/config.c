@@ -25,7 +25,7 @@ enum config_type {
 	CONFIG_T_SIZE,
 	CONFIG_T_DURATION,
 	CONFIG_T_COUNT,
-	CONFIG_T_FORMAT,
+	CONFIG_T_ENUM,		/* one of names[], stored as its index (an int) */
 };
 
 struct config_key {
@@ -36,7 +36,12 @@ struct config_key {
 	uint64_t		 min;
 	uint64_t		 max;
 	const char		*range;		/* min..max as a person writes it */
+	const char *const	*names;		/* CONFIG_T_ENUM: the values, NULL-terminated */
 };
+
+static const char *const format_names[] = { "text", "json", NULL };
+static const char *const overflow_names[] = { "block", "drop", NULL };
+static const char *const sync_names[] = { "none", "interval", "always", NULL };
 
 #define KIB	1024ull
 #define MIB	(1024ull * KIB)
@@ -44,17 +49,29 @@ struct config_key {
 #define TIB	(1024ull * GIB)
 
 static const struct config_key config_keys[] = {
-	{ "daemon", "socket", CONFIG_T_SOCKET, offsetof(struct config, socket_path), 0, 0, NULL },
-	{ "daemon", "log_dir", CONFIG_T_PATH, offsetof(struct config, log_dir), 0, 0, NULL },
+	{ "daemon", "socket", CONFIG_T_SOCKET, offsetof(struct config, socket_path), 0, 0, NULL,
+	    NULL },
+	{ "daemon", "log_dir", CONFIG_T_PATH, offsetof(struct config, log_dir), 0, 0, NULL, NULL },
 	{ "daemon", "queue_max_bytes", CONFIG_T_SIZE, offsetof(struct config, queue_max_bytes),
-	    MIB, TIB, "1M..1T" },
+	    MIB, TIB, "1M..1T", NULL },
 	{ "daemon", "batch_bytes", CONFIG_T_SIZE, offsetof(struct config, batch_bytes),
-	    4 * KIB, 16 * MIB, "4K..16M" },
+	    4 * KIB, 16 * MIB, "4K..16M", NULL },
 	{ "daemon", "flush_interval", CONFIG_T_DURATION,
-	    offsetof(struct config, flush_interval_ms), 1, 60 * 1000, "1ms..1min" },
+	    offsetof(struct config, flush_interval_ms), 1, 60 * 1000, "1ms..1min", NULL },
 	{ "daemon", "max_streams", CONFIG_T_COUNT, offsetof(struct config, max_streams),
-	    1, 1000000, "1..1000000" },
-	{ "defaults", "format", CONFIG_T_FORMAT, offsetof(struct config, format), 0, 0, NULL },
+	    1, 1000000, "1..1000000", NULL },
+	{ "daemon", "sync", CONFIG_T_ENUM, offsetof(struct config, sync), 0, 0, NULL,
+	    sync_names },
+	{ "daemon", "sync_interval", CONFIG_T_DURATION,
+	    offsetof(struct config, sync_interval_ms), 1, 3600 * 1000, "1ms..1h", NULL },
+	{ "daemon", "drain_timeout", CONFIG_T_DURATION,
+	    offsetof(struct config, drain_timeout_ms), 1, 86400 * 1000, "1ms..1d", NULL },
+	{ "defaults", "format", CONFIG_T_ENUM, offsetof(struct config, format), 0, 0, NULL,
+	    format_names },
+	{ "defaults", "overflow", CONFIG_T_ENUM, offsetof(struct config, overflow), 0, 0, NULL,
+	    overflow_names },
+	{ "defaults", "stream_queue_max_bytes", CONFIG_T_SIZE,
+	    offsetof(struct config, stream_queue_max_bytes), 4 * KIB, TIB, "4K..1T", NULL },
 };
 #define NKEYS	(sizeof(config_keys) / sizeof(config_keys[0]))
 
@@ -68,7 +85,12 @@ config_defaults(struct config *cfg)
 	cfg->batch_bytes = 64 * KIB;
 	cfg->flush_interval_ms = 100;
 	cfg->max_streams = 1024;
+	cfg->sync = CONFIG_SYNC_INTERVAL;
+	cfg->sync_interval_ms = 1000;
+	cfg->drain_timeout_ms = 10 * 1000;
 	cfg->format = CONFIG_FORMAT_TEXT;
+	cfg->overflow = CONFIG_OVERFLOW_BLOCK;
+	cfg->stream_queue_max_bytes = 0;	/* config_check(): a quarter of the queue */
 }
 
 /* Digits only, no sign, no blanks.  Sets *end after them. */
@@ -196,6 +218,26 @@ config_hint(const char *section, const char *key)
 	return NULL;
 }
 
+static int
+set_enum(const struct config_key *k, char *field, const char *value, char *err,
+    size_t err_len)
+{
+	char	list[128] = "";
+	size_t	i, n = 0;
+
+	for (i = 0; k->names[i] != NULL; i++) {
+		if (strcmp(value, k->names[i]) == 0) {
+			*(int *)(void *)field = (int)i;
+			return 0;
+		}
+	}
+	for (i = 0; k->names[i] != NULL; i++)
+		n += (size_t)snprintf(list + n, sizeof(list) - n, "%s%s",
+		    i == 0 ? "" : k->names[i + 1] == NULL ? " or " : ", ", k->names[i]);
+	snprintf(err, err_len, "%s: \"%s\" is not one of %s", k->name, value, list);
+	return -EINVAL;
+}
+
 int
 config_set(struct config *cfg, const char *section, const char *key, const char *value,
     char *err, size_t err_len)
@@ -231,17 +273,8 @@ config_set(struct config *cfg, const char *section, const char *key, const char 
 		memcpy(field, value, strlen(value) + 1);
 		return 0;
 	}
-	case CONFIG_T_FORMAT:
-		if (strcmp(value, "text") == 0)
-			cfg->format = CONFIG_FORMAT_TEXT;
-		else if (strcmp(value, "json") == 0)
-			cfg->format = CONFIG_FORMAT_JSON;
-		else {
-			snprintf(err, err_len, "%s: \"%s\" is not a format (use text or json)",
-			    key, value);
-			return -EINVAL;
-		}
-		return 0;
+	case CONFIG_T_ENUM:
+		return set_enum(k, field, value, err, err_len);
 	case CONFIG_T_SIZE:
 		rc = config_parse_size(value, &v);
 		if (rc == -EINVAL) {
@@ -283,11 +316,22 @@ config_set(struct config *cfg, const char *section, const char *key, const char 
 }
 
 int
-config_check(const struct config *cfg, char *err, size_t err_len)
+config_check(struct config *cfg, char *err, size_t err_len)
 {
 	if (cfg->batch_bytes > cfg->queue_max_bytes / 4) {
 		snprintf(err, err_len, "batch_bytes (%llu) must be at most a quarter of "
 		    "queue_max_bytes (%llu)", (unsigned long long)cfg->batch_bytes,
+		    (unsigned long long)cfg->queue_max_bytes);
+		return -EINVAL;
+	}
+	if (cfg->stream_queue_max_bytes == 0)
+		cfg->stream_queue_max_bytes = cfg->queue_max_bytes / 4;
+	if (cfg->stream_queue_max_bytes > cfg->queue_max_bytes ||
+	    cfg->stream_queue_max_bytes < cfg->batch_bytes) {
+		snprintf(err, err_len, "stream_queue_max_bytes (%llu) must be between "
+		    "batch_bytes (%llu) and queue_max_bytes (%llu)",
+		    (unsigned long long)cfg->stream_queue_max_bytes,
+		    (unsigned long long)cfg->batch_bytes,
 		    (unsigned long long)cfg->queue_max_bytes);
 		return -EINVAL;
 	}

@@ -25,6 +25,17 @@ enum config_format {
 	CONFIG_FORMAT_JSON,
 };
 
+enum config_overflow {
+	CONFIG_OVERFLOW_BLOCK,		/* stop reading the socket until there is room */
+	CONFIG_OVERFLOW_DROP,		/* drop the stream's lowest-priority records */
+};
+
+enum config_sync {
+	CONFIG_SYNC_NONE,		/* only at shutdown (and rotation) */
+	CONFIG_SYNC_INTERVAL,		/* dirty files every sync_interval */
+	CONFIG_SYNC_ALWAYS,		/* after every write */
+};
+
 struct config {
 	/* [daemon] */
 	char		socket_path[sizeof(((struct sockaddr_un *)0)->sun_path)];
@@ -33,8 +44,13 @@ struct config {
 	uint64_t	batch_bytes;		/* seal a batch at this size; 64K, 4K..16M */
 	uint64_t	flush_interval_ms;	/* seal after this; 100 ms, 1 ms..1 min */
 	uint32_t	max_streams;		/* 1024, 1..1000000 */
+	enum config_sync sync;			/* interval */
+	uint64_t	sync_interval_ms;	/* 1 s, 1 ms..1 h */
+	uint64_t	drain_timeout_ms;	/* 10 s, 1 ms..1 d */
 	/* [defaults] */
 	enum config_format format;		/* text */
+	enum config_overflow overflow;		/* block */
+	uint64_t	stream_queue_max_bytes;	/* one stream's share; 0 = queue_max_bytes / 4 */
 };
 
 /* Fills cfg with the built-in defaults. */
@@ -57,8 +73,12 @@ int	config_load(struct config *cfg, const char *path, int missing_ok, int *nerro
 int	config_set(struct config *cfg, const char *section, const char *key, const char *value,
 	    char *err, size_t err_len);
 
-/* Checks settings that depend on each other (batch_bytes <= queue_max_bytes / 4). */
-int	config_check(const struct config *cfg, char *err, size_t err_len);
+/*
+ * Checks settings that depend on each other (batch_bytes <= queue_max_bytes / 4,
+ * batch_bytes <= stream_queue_max_bytes <= queue_max_bytes) and fills in
+ * stream_queue_max_bytes when it was left at 0 (a quarter of the queue).
+ */
+int	config_check(struct config *cfg, char *err, size_t err_len);
 
 /* "64K", "1M", "123" -> bytes.  -EINVAL on syntax, -ERANGE on overflow. */
 int	config_parse_size(const char *s, uint64_t *out);

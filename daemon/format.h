@@ -34,6 +34,9 @@
  */
 #define FORMAT_EXPANSION	16
 
+/* Every line format_line() writes is at least this long (a text line with no message is 37). */
+#define FORMAT_MIN_LINE		32
+
 /* Who sent the record (from SCM_CREDENTIALS, never from the payload). */
 struct format_sender {
 	pid_t	pid;

@@ -40,11 +40,13 @@ struct daemon {
 	struct stream_table	*streams;
 	struct writer		*writer;
 	struct ingest		*ingest;
-	struct event		*ev_term;
-	struct event		*ev_int;
+	struct event		*ev_sig[4];	/* SIGTERM, SIGINT, SIGHUP, SIGUSR1 */
 	struct event		*ev_wake;
+	struct event		*ev_drain;	/* drain_timeout after the first signal */
 	int			 stopping;
 };
+
+static const int handled_signals[4] = { SIGTERM, SIGINT, SIGHUP, SIGUSR1 };
 
 static const char usage_text[] =
 "Usage: logd [OPTION]...\n"
@@ -59,7 +61,8 @@ static const char usage_text[] =
 "  -h, --help           print this help and exit\n"
 "\n"
 "Flags override the file.  SIGTERM or SIGINT: stop receiving, write everything\n"
-"received, exit 0; a second one during that drain exits at once with status 3.\n"
+"received, exit 0; a second one, or drain_timeout passing, exits at once with\n"
+"status 3.  SIGUSR1: print the counters to stderr.\n"
 "Exit status: 0 success, 1 configuration or start-up error, 2 usage error,\n"
 "3 stopped before everything was written.  See logd(8) and logd.conf(5).\n";
 
@@ -131,32 +134,83 @@ raise_nofile(void)
 	}
 }
 
+/* The counters, on one line after label. */
+static void
+print_stats(struct daemon *d, int prio, const char *label)
+{
+	struct queue_stats	qs;
+
+	queue_stats(d->queue, &qs);
+	diag(prio, "%s: records=%" PRIu64 " written=%" PRIu64 " datagrams=%" PRIu64
+	    " malformed=%" PRIu64 " rejected=%" PRIu64 " client_dropped=%" PRIu64
+	    " overflow_dropped=%" PRIu64 " backpressure=%" PRIu64 " queue_bytes=%" PRIu64
+	    " queue_high_water=%" PRIu64 " streams=%" PRIu32 " fsyncs=%" PRIu64
+	    " write_errors=%" PRIu64 " stalls=%" PRIu64 " stalled_ms=%" PRIu64, label,
+	    d->st.records, (uint64_t)atomic_load(&d->st.written_lines), d->st.datagrams,
+	    d->st.malformed, d->st.rejected, d->st.client_dropped, stream_dropped(d->streams),
+	    d->st.backpressure, qs.used_bytes, qs.high_water_bytes, stream_count(d->streams),
+	    (uint64_t)atomic_load(&d->st.fsyncs), (uint64_t)atomic_load(&d->st.write_errors),
+	    (uint64_t)atomic_load(&d->st.stalls), (uint64_t)atomic_load(&d->st.stalled_ms));
+}
+
+/* The drain cannot finish (a disk that fails every write) or the operator won't wait. */
+static void
+exit_unwritten(struct daemon *d, const char *why)
+{
+	diag(LOG_ERR, "%s: exiting now; %" PRIu64 " lines were not written", why,
+	    stream_lines(d->streams) - atomic_load(&d->st.written_lines));
+	_exit(3);
+}
+
 static void
 on_drained(void *arg)
 {
 	struct daemon	*d = arg;
 
 	/* Everything that was in the socket is in the batches now. */
+	stream_flush_markers(d->streams, 1);
 	stream_seal_all(d->streams);
 	queue_close(d->queue);
+}
+
+static void
+on_drain_timeout(evutil_socket_t fd, short what, void *arg)
+{
+	struct daemon	*d = arg;
+	char		 why[64];
+
+	snprintf(why, sizeof(why), "drain_timeout (%" PRIu64 " ms) passed",
+	    d->cfg.drain_timeout_ms);
+	exit_unwritten(d, why);
 }
 
 static void
 on_signal(evutil_socket_t sig, short what, void *arg)
 {
 	struct daemon	*d = arg;
+	const char	*name = sig == SIGINT ? "SIGINT" : "SIGTERM";
+	struct timeval	 tv = { .tv_sec = (time_t)(d->cfg.drain_timeout_ms / 1000),
+			    .tv_usec = (suseconds_t)(d->cfg.drain_timeout_ms % 1000) * 1000 };
 
+	if (sig == SIGUSR1) {
+		print_stats(d, LOG_INFO, "SIGUSR1");
+		return;
+	}
+	if (sig == SIGHUP) {
+		diag(LOG_NOTICE, "SIGHUP: this version has nothing to reload; ignored");
+		return;
+	}
 	if (d->stopping) {
-		/* The drain is stuck (a disk that fails every write) or too slow for the operator. */
-		diag(LOG_ERR, "%s again: exiting now; %" PRIu64 " lines were not written",
-		    sig == SIGINT ? "SIGINT" : "SIGTERM",
-		    stream_lines(d->streams) - atomic_load(&d->st.written_lines));
-		_exit(3);
+		char	why[32];
+
+		snprintf(why, sizeof(why), "%s again", name);
+		exit_unwritten(d, why);
 	}
 	d->stopping = 1;
-	diag(LOG_INFO, "%s: stopping; writing everything received",
-	    sig == SIGINT ? "SIGINT" : "SIGTERM");
+	diag(LOG_INFO, "%s: stopping; writing everything received (at most %" PRIu64 " ms)",
+	    name, d->cfg.drain_timeout_ms);
 	sd_notify(0, "STOPPING=1");
+	evtimer_add(d->ev_drain, &tv);
 	ingest_stop(d->ingest);		/* no new senders; read what is queued */
 }
 
@@ -176,8 +230,8 @@ on_wake(evutil_socket_t fd, short what, void *arg)
 static int
 daemon_run(struct daemon *d)
 {
-	struct queue_stats	qs;
-	int			log_fd = -1, rc = 1;
+	int	log_fd = -1, rc = 1;
+	size_t	i;
 
 	raise_nofile();
 	signal(SIGPIPE, SIG_IGN);
@@ -187,26 +241,31 @@ daemon_run(struct daemon *d)
 	}
 	if (open_log_dir(d->cfg.log_dir, &log_fd) < 0)
 		goto out;
-	if ((rc = queue_new(d->cfg.queue_max_bytes, &d->queue)) < 0 ||
+	if ((rc = queue_new(d->cfg.queue_max_bytes, d->cfg.stream_queue_max_bytes,
+	    d->cfg.max_streams, &d->queue)) < 0 ||
 	    (rc = stream_table_new(d->base, &d->cfg, d->queue, &d->streams)) < 0) {
 		diag_errno(LOG_ERR, rc, "cannot set up the queue");
 		rc = 1;
 		goto out;
 	}
 	rc = 1;
-	d->ev_term = evsignal_new(d->base, SIGTERM, on_signal, d);
-	d->ev_int = evsignal_new(d->base, SIGINT, on_signal, d);
+	for (i = 0; i < 4; i++) {
+		d->ev_sig[i] = evsignal_new(d->base, handled_signals[i], on_signal, d);
+		if (d->ev_sig[i] == NULL || evsignal_add(d->ev_sig[i], NULL) < 0) {
+			diag(LOG_ERR, "cannot set up signal handling");
+			goto out;
+		}
+	}
 	d->ev_wake = event_new(d->base, queue_wake_fd(d->queue), EV_READ | EV_PERSIST, on_wake, d);
-	if (d->ev_term == NULL || d->ev_int == NULL || d->ev_wake == NULL ||
-	    evsignal_add(d->ev_term, NULL) < 0 || evsignal_add(d->ev_int, NULL) < 0 ||
-	    event_add(d->ev_wake, NULL) < 0) {
-		diag(LOG_ERR, "cannot set up signal handling");
+	d->ev_drain = evtimer_new(d->base, on_drain_timeout, d);
+	if (d->ev_wake == NULL || d->ev_drain == NULL || event_add(d->ev_wake, NULL) < 0) {
+		diag(LOG_ERR, "cannot set up the event loop");
 		goto out;
 	}
 	if (ingest_new(d->base, &d->cfg, d->streams, d->queue, &d->st, on_drained, d,
 	    &d->ingest) < 0)
 		goto out;
-	if (writer_start(d->queue, log_fd, d->cfg.max_streams, &d->st, &d->writer) < 0) {
+	if (writer_start(d->queue, log_fd, &d->cfg, &d->st, &d->writer) < 0) {
 		diag(LOG_ERR, "cannot start the writer thread");
 		goto out;
 	}
@@ -224,24 +283,18 @@ out:
 		if (rc != 0)
 			queue_close(d->queue);
 		writer_join(d->writer);
-		queue_stats(d->queue, &qs);
-		diag(LOG_INFO, "stopped: records=%" PRIu64 " written=%" PRIu64
-		    " datagrams=%" PRIu64 " malformed=%" PRIu64 " rejected=%" PRIu64
-		    " client_dropped=%" PRIu64 " backpressure=%" PRIu64
-		    " queue_high_water=%" PRIu64, d->st.records,
-		    (uint64_t)atomic_load(&d->st.written_lines), d->st.datagrams,
-		    d->st.malformed, d->st.rejected, d->st.client_dropped, d->st.backpressure,
-		    qs.high_water_bytes);
+		print_stats(d, LOG_INFO, "stopped");
 	}
 	ingest_free(d->ingest);
 	stream_table_free(d->streams);
 	queue_free(d->queue);
+	if (d->ev_drain != NULL)
+		event_free(d->ev_drain);
 	if (d->ev_wake != NULL)
 		event_free(d->ev_wake);
-	if (d->ev_int != NULL)
-		event_free(d->ev_int);
-	if (d->ev_term != NULL)
-		event_free(d->ev_term);
+	for (i = 0; i < 4; i++)
+		if (d->ev_sig[i] != NULL)
+			event_free(d->ev_sig[i]);
 	if (log_fd >= 0)
 		close(log_fd);
 	event_base_free(d->base);

@@ -1,45 +1,76 @@
 /*
  * queue.c - sealed batches between the loop and the writer (see queue.h).
- * Invariant: used_bytes <= max_bytes; queued_batches/queued_bytes match the list.
+ * Invariants: used_bytes <= max_bytes (unless forced); each stream's used
+ * is the cost of its live batches; queued_batches/queued_bytes and every
+ * stream's queued list and nlines[] match the global list.
  */
 #include "queue.h"
 
 #include <errno.h>
 #include <pthread.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/eventfd.h>
+#include <time.h>
 #include <unistd.h>
 
+TAILQ_HEAD(batch_list, batch);
+
+struct queue_stream {
+	uint64_t		used;			/* cost of its live batches */
+	struct batch_list	queued;			/* pushed, not yet popped */
+	uint64_t		nlines[QUEUE_NCLASS];	/* lines in those, by class */
+};
+
 struct queue {
-	pthread_mutex_t	 mtx;
-	pthread_cond_t	 cond;		/* writer: a batch was pushed, or the queue closed */
-	struct batch	*head;
-	struct batch	*tail;
-	uint64_t	 max_bytes;
-	uint64_t	 used_bytes;
-	uint64_t	 high_water_bytes;
-	uint64_t	 queued_batches;
-	uint64_t	 queued_bytes;
-	int		 want_wake;	/* the loop waits for memory */
-	int		 closed;
-	int		 finished;
-	int		 wake_fd;	/* eventfd: writer -> loop */
+	pthread_mutex_t		 mtx;
+	pthread_cond_t		 cond;		/* writer: a batch was pushed, or the queue closed */
+	struct batch_list	 list;
+	struct queue_stream	*streams;	/* by stream id */
+	uint32_t		 max_streams;
+	uint64_t		 max_bytes;
+	uint64_t		 stream_max_bytes;
+	uint64_t		 used_bytes;
+	uint64_t		 high_water_bytes;
+	uint64_t		 queued_batches;
+	uint64_t		 queued_bytes;
+	int			 want_wake;	/* the loop waits for memory */
+	int			 closed;
+	int			 finished;
+	int			 wake_fd;	/* eventfd: writer -> loop */
 };
 
 int
-queue_new(uint64_t max_bytes, struct queue **out)
+queue_new(uint64_t max_bytes, uint64_t stream_max_bytes, uint32_t max_streams,
+    struct queue **out)
 {
-	struct queue	*q;
+	pthread_condattr_t	 ca;
+	struct queue		*q;
+	uint32_t		 i;
 
 	if ((q = calloc(1, sizeof(*q))) == NULL)
 		return -ENOMEM;
+	if ((q->streams = calloc(max_streams, sizeof(*q->streams))) == NULL) {
+		free(q);
+		return -ENOMEM;
+	}
 	if ((q->wake_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK)) < 0) {
+		free(q->streams);
 		free(q);
 		return -errno;
 	}
+	for (i = 0; i < max_streams; i++)
+		TAILQ_INIT(&q->streams[i].queued);
+	TAILQ_INIT(&q->list);
 	pthread_mutex_init(&q->mtx, NULL);
-	pthread_cond_init(&q->cond, NULL);
+	/* The writer's deadlines are CLOCK_MONOTONIC: the wall clock may jump. */
+	pthread_condattr_init(&ca);
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	pthread_cond_init(&q->cond, &ca);
+	pthread_condattr_destroy(&ca);
+	q->max_streams = max_streams;
 	q->max_bytes = max_bytes;
+	q->stream_max_bytes = stream_max_bytes;
 	*out = q;
 	return 0;
 }
@@ -51,61 +82,237 @@ queue_free(struct queue *q)
 
 	if (q == NULL)
 		return;
-	while ((b = q->head) != NULL) {
-		q->head = b->next;
+	while ((b = TAILQ_FIRST(&q->list)) != NULL) {
+		TAILQ_REMOVE(&q->list, b, link);
 		free(b);
 	}
 	close(q->wake_fd);
 	pthread_cond_destroy(&q->cond);
 	pthread_mutex_destroy(&q->mtx);
+	free(q->streams);
 	free(q);
 }
 
+/* Called with the mutex held. */
+static void
+queue_charge(struct queue *q, uint32_t id, size_t cost)
+{
+	q->used_bytes += cost;
+	q->streams[id].used += cost;
+	if (q->used_bytes > q->high_water_bytes)
+		q->high_water_bytes = q->used_bytes;
+}
+
+/* Called with the mutex held. */
+static void
+queue_uncharge(struct queue *q, uint32_t id, size_t cost)
+{
+	q->used_bytes -= cost;
+	q->streams[id].used -= cost;
+}
+
+/* Called with the mutex held. */
+static int
+queue_fits(const struct queue *q, uint32_t id, size_t cost)
+{
+	uint64_t	sused = q->streams[id].used;
+
+	if (q->used_bytes > q->max_bytes || cost > q->max_bytes - q->used_bytes)
+		return 0;
+	if (sused == 0)
+		return 1;	/* one batch, however big: the record must get through */
+	return sused <= q->stream_max_bytes && cost <= q->stream_max_bytes - sused;
+}
+
+static void
+batch_init(struct batch *b, uint32_t stream_id, size_t cap, uint32_t max_lines)
+{
+	memset(b, 0, sizeof(*b));
+	b->stream_id = stream_id;
+	b->cap = cap;
+	b->max_lines = max_lines;
+	b->cost = cap + max_lines;
+	b->prios = (uint8_t *)b->data + cap;
+}
+
 struct batch *
-queue_batch_new(struct queue *q, size_t cap)
+queue_batch_new(struct queue *q, uint32_t stream_id, size_t cap, uint32_t max_lines,
+    int force)
 {
 	struct batch	*b;
+	size_t		 cost = cap + max_lines;
 	int		 ok;
 
 	pthread_mutex_lock(&q->mtx);
-	ok = cap <= q->max_bytes - q->used_bytes;
-	if (ok) {
-		q->used_bytes += cap;
-		if (q->used_bytes > q->high_water_bytes)
-			q->high_water_bytes = q->used_bytes;
-	}
+	ok = force || queue_fits(q, stream_id, cost);
+	if (ok)
+		queue_charge(q, stream_id, cost);
 	pthread_mutex_unlock(&q->mtx);
 	if (!ok)
 		return NULL;
-	if ((b = malloc(sizeof(*b) + cap)) == NULL) {
+	if ((b = malloc(sizeof(*b) + cost)) == NULL) {
 		pthread_mutex_lock(&q->mtx);
-		q->used_bytes -= cap;
+		queue_uncharge(q, stream_id, cost);
 		pthread_mutex_unlock(&q->mtx);
 		return NULL;
 	}
-	b->next = NULL;
-	b->stream_id = 0;
-	b->stream_name = NULL;
-	b->nrecords = 0;
-	b->len = 0;
-	b->cap = cap;
+	batch_init(b, stream_id, cap, max_lines);
 	return b;
+}
+
+void
+batch_add_line(struct batch *b, unsigned cls)
+{
+	b->prios[b->nrecords++] = (uint8_t)cls;
+	b->nprio[cls]++;
+}
+
+/*
+ * Copies src's lines except those of priority prio to dst, which may be src
+ * itself (lines only move towards the start).  dst must have room for them.
+ */
+static uint32_t
+batch_filter(struct batch *dst, const struct batch *src, unsigned prio)
+{
+	const char	*p = src->data, *end = src->data + src->len, *nl;
+	size_t		 len = 0, n;
+	uint32_t	 i, kept = 0, nrecords = src->nrecords, dropped;
+
+	for (i = 0; i < nrecords && p < end; i++, p = nl + 1) {
+		if ((nl = memchr(p, '\n', (size_t)(end - p))) == NULL)
+			nl = end - 1;	/* cannot happen: every line ends in '\n' */
+		if (src->prios[i] == prio)
+			continue;
+		n = (size_t)(nl + 1 - p);
+		memmove(dst->data + len, p, n);
+		len += n;
+		dst->prios[kept++] = src->prios[i];
+	}
+	dropped = nrecords - kept;
+	if (dst != src)
+		memcpy(dst->nprio, src->nprio, sizeof(dst->nprio));
+	dst->nprio[prio] = 0;
+	dst->nrecords = kept;
+	dst->len = len;
+	dst->flags = src->flags;
+	dst->stream_name = src->stream_name;
+	return dropped;
+}
+
+uint32_t
+batch_drop(struct batch *b, unsigned prio)
+{
+	if (prio >= QUEUE_NPRIO || b->nprio[prio] == 0)
+		return 0;
+	return batch_filter(b, b, prio);
 }
 
 void
 queue_push(struct queue *q, struct batch *b)
 {
+	struct queue_stream	*qs = &q->streams[b->stream_id];
+	unsigned		 i;
+
 	pthread_mutex_lock(&q->mtx);
-	b->next = NULL;
-	if (q->tail != NULL)
-		q->tail->next = b;
-	else
-		q->head = b;
-	q->tail = b;
+	TAILQ_INSERT_TAIL(&q->list, b, link);
+	TAILQ_INSERT_TAIL(&qs->queued, b, slink);
+	for (i = 0; i < QUEUE_NCLASS; i++)
+		qs->nlines[i] += b->nprio[i];
 	q->queued_batches++;
 	q->queued_bytes += b->len;
 	pthread_cond_signal(&q->cond);
 	pthread_mutex_unlock(&q->mtx);
+}
+
+/* Called with the mutex held: b leaves the queue (popped or emptied). */
+static void
+queue_unlink(struct queue *q, struct batch *b)
+{
+	struct queue_stream	*qs = &q->streams[b->stream_id];
+	unsigned		 i;
+
+	TAILQ_REMOVE(&q->list, b, link);
+	TAILQ_REMOVE(&qs->queued, b, slink);
+	for (i = 0; i < QUEUE_NCLASS; i++)
+		qs->nlines[i] -= b->nprio[i];
+	q->queued_batches--;
+	q->queued_bytes -= b->len;
+}
+
+int
+queue_lowest(struct queue *q, uint32_t stream_id)
+{
+	int	prio;
+
+	pthread_mutex_lock(&q->mtx);
+	for (prio = QUEUE_NPRIO - 1; prio >= 0; prio--)
+		if (q->streams[stream_id].nlines[prio] > 0)
+			break;
+	pthread_mutex_unlock(&q->mtx);
+	return prio;
+}
+
+/* Called with the mutex held.  Replaces queued batch b by a copy without prio's lines. */
+static uint32_t
+queue_shrink(struct queue *q, struct batch *b, unsigned prio)
+{
+	struct queue_stream	*qs = &q->streams[b->stream_id];
+	struct batch		*nb;
+	uint32_t		 kept = b->nrecords - b->nprio[prio], dropped;
+	size_t			 cap = 0, cost;
+	const char		*p;
+	uint32_t		 i;
+
+	if (kept == 0) {
+		dropped = b->nrecords;
+		queue_unlink(q, b);
+		queue_uncharge(q, b->stream_id, b->cost);
+		free(b);
+		return dropped;
+	}
+	/* The kept lines' length, to allocate exactly that. */
+	for (i = 0, p = b->data; i < b->nrecords; i++) {
+		const char	*nl = memchr(p, '\n', (size_t)(b->data + b->len - p));
+
+		if (b->prios[i] != prio)
+			cap += (size_t)(nl + 1 - p);
+		p = nl + 1;
+	}
+	cost = cap + kept;
+	if ((nb = malloc(sizeof(*nb) + cost)) == NULL)
+		return 0;	/* keep it as it is: nothing is lost, nothing freed */
+	batch_init(nb, b->stream_id, cap, kept);
+	dropped = batch_filter(nb, b, prio);
+	TAILQ_INSERT_BEFORE(b, nb, link);
+	TAILQ_INSERT_BEFORE(b, nb, slink);
+	q->queued_bytes += nb->len;
+	for (i = 0; i < QUEUE_NCLASS; i++)
+		qs->nlines[i] += nb->nprio[i];
+	q->queued_batches++;
+	queue_charge(q, nb->stream_id, nb->cost);
+	queue_unlink(q, b);
+	queue_uncharge(q, b->stream_id, b->cost);
+	free(b);
+	return dropped;
+}
+
+uint32_t
+queue_drop(struct queue *q, uint32_t stream_id, unsigned prio)
+{
+	struct queue_stream	*qs = &q->streams[stream_id];
+	struct batch		*b, *next;
+	uint32_t		 dropped = 0;
+
+	if (prio >= QUEUE_NPRIO)
+		return 0;
+	pthread_mutex_lock(&q->mtx);
+	for (b = TAILQ_FIRST(&qs->queued); b != NULL; b = next) {
+		next = TAILQ_NEXT(b, slink);
+		if (b->nprio[prio] > 0)
+			dropped += queue_shrink(q, b, prio);
+	}
+	pthread_mutex_unlock(&q->mtx);
+	return dropped;
 }
 
 void
@@ -164,21 +371,24 @@ queue_wake_loop(struct queue *q)
 }
 
 struct batch *
-queue_pop(struct queue *q)
+queue_pop(struct queue *q, uint64_t deadline_ms, int *timed_out)
 {
+	struct timespec	 ts = { .tv_sec = (time_t)(deadline_ms / 1000),
+			    .tv_nsec = (long)(deadline_ms % 1000) * 1000000 };
 	struct batch	*b;
 
+	*timed_out = 0;
 	pthread_mutex_lock(&q->mtx);
-	while (q->head == NULL && !q->closed)
-		pthread_cond_wait(&q->cond, &q->mtx);
-	if ((b = q->head) != NULL) {
-		q->head = b->next;
-		if (q->head == NULL)
-			q->tail = NULL;
-		q->queued_batches--;
-		q->queued_bytes -= b->len;
-		b->next = NULL;
+	while (TAILQ_EMPTY(&q->list) && !q->closed) {
+		if (deadline_ms == 0)
+			pthread_cond_wait(&q->cond, &q->mtx);
+		else if (pthread_cond_timedwait(&q->cond, &q->mtx, &ts) == ETIMEDOUT) {
+			*timed_out = TAILQ_EMPTY(&q->list) && !q->closed;
+			break;
+		}
 	}
+	if ((b = TAILQ_FIRST(&q->list)) != NULL)
+		queue_unlink(q, b);
 	pthread_mutex_unlock(&q->mtx);
 	return b;
 }
@@ -186,11 +396,12 @@ queue_pop(struct queue *q)
 void
 queue_batch_free(struct queue *q, struct batch *b)
 {
-	size_t	cap = b->cap;
+	uint32_t	id = b->stream_id;
+	size_t		cost = b->cost;
 
 	free(b);
 	pthread_mutex_lock(&q->mtx);
-	q->used_bytes -= cap;
+	queue_uncharge(q, id, cost);
 	if (q->want_wake) {
 		q->want_wake = 0;
 		queue_wake_loop(q);
@@ -219,25 +430,70 @@ queue_stats(struct queue *q, struct queue_stats *out)
 	pthread_mutex_unlock(&q->mtx);
 }
 
+uint64_t
+queue_stream_used(struct queue *q, uint32_t stream_id)
+{
+	uint64_t	used;
+
+	pthread_mutex_lock(&q->mtx);
+	used = q->streams[stream_id].used;
+	pthread_mutex_unlock(&q->mtx);
+	return used;
+}
+
+/* Called with the mutex held: whether b's counts match its lines. */
+static int
+batch_consistent(const struct batch *b)
+{
+	uint32_t	n[QUEUE_NCLASS] = { 0 }, i, lines = 0;
+	size_t		j;
+
+	if (b->len > b->cap || b->nrecords > b->max_lines || b->cost != b->cap + b->max_lines)
+		return 0;
+	for (j = 0; j < b->len; j++)
+		lines += b->data[j] == '\n';
+	if (lines != b->nrecords || (b->len > 0 && b->data[b->len - 1] != '\n'))
+		return 0;
+	for (i = 0; i < b->nrecords; i++) {
+		if (b->prios[i] >= QUEUE_NCLASS)
+			return 0;
+		n[b->prios[i]]++;
+	}
+	return memcmp(n, b->nprio, sizeof(n)) == 0;
+}
+
 int
 queue_check(struct queue *q)
 {
 	struct batch	*b;
-	uint64_t	 n = 0, bytes = 0, cap = 0;
+	uint64_t	 n = 0, bytes = 0, cost = 0, lines[QUEUE_NCLASS];
+	uint32_t	 id;
+	unsigned	 i;
 	int		 rc = 0;
 
 	pthread_mutex_lock(&q->mtx);
-	for (b = q->head; b != NULL; b = b->next) {
+	TAILQ_FOREACH(b, &q->list, link) {
 		n++;
 		bytes += b->len;
-		cap += b->cap;
-		if (b->len > b->cap || (b->next == NULL && b != q->tail))
+		cost += b->cost;
+		if (!batch_consistent(b) || b->stream_id >= q->max_streams)
 			rc = -EINVAL;
 	}
 	if (q->used_bytes > q->max_bytes || n != q->queued_batches ||
-	    bytes != q->queued_bytes || cap > q->used_bytes ||
+	    bytes != q->queued_bytes || cost > q->used_bytes ||
 	    q->high_water_bytes < q->used_bytes)
 		rc = -EINVAL;
+	for (id = 0; id < q->max_streams && rc == 0; id++) {
+		memset(lines, 0, sizeof(lines));
+		TAILQ_FOREACH(b, &q->streams[id].queued, slink) {
+			if (b->stream_id != id)
+				rc = -EINVAL;
+			for (i = 0; i < QUEUE_NCLASS; i++)
+				lines[i] += b->nprio[i];
+		}
+		if (memcmp(lines, q->streams[id].nlines, sizeof(lines)) != 0)
+			rc = -EINVAL;
+	}
 	pthread_mutex_unlock(&q->mtx);
 	return rc;
 }

@@ -4,12 +4,20 @@
  *
  * This is the only state the two threads share.  Every batch - open in a
  * stream, queued, or being written - is allocated by queue_batch_new() and
- * counted by its capacity until queue_batch_free(); the sum never exceeds
- * max_bytes (queue_batch_new() refuses instead, and the loop applies
- * backpressure).  A batch has exactly one owner at a time: the stream table
- * while open, the queue once pushed, the writer once popped.
+ * charged to two budgets until queue_batch_free(): the global one
+ * (max_bytes) and its stream's share (stream_max_bytes).  queue_batch_new()
+ * refuses a batch that would exceed either, so the sum never exceeds
+ * max_bytes and one stream never holds more than its share - except that a
+ * stream holding nothing may always take one batch, so a single record larger
+ * than the share still gets through.  A batch has exactly one owner at a
+ * time: the stream table while open, the queue once pushed, the writer once
+ * popped.
  *
- * Locking: one mutex guards the list, the byte counts and the flags; the
+ * Every line of a batch has its priority recorded, so that under
+ * overflow = drop the loop can take a stream's lowest-priority lines back
+ * out of batches that are queued but not yet popped (queue_drop()).
+ *
+ * Locking: one mutex guards the lists, the byte counts and the flags; the
  * writer sleeps on a condition variable; the loop sleeps in libevent on an
  * eventfd (queue_wake_fd()) that the writer signals when it frees memory the
  * loop is waiting for, and when it has finished after queue_close().
@@ -19,36 +27,79 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/queue.h>
+
+#define QUEUE_NPRIO		8	/* syslog priorities 0-7: lines that may be dropped */
+#define QUEUE_KEEP		QUEUE_NPRIO	/* class of lines never dropped (logd's markers) */
+#define QUEUE_NCLASS		(QUEUE_NPRIO + 1)
+#define BATCH_SYNC		0x1u	/* sync the file right after writing this batch */
 
 struct queue;
 
 struct batch {
-	struct batch	*next;		/* queue link, owned by the queue */
-	uint32_t	 stream_id;	/* index into the writer's file table */
+	TAILQ_ENTRY(batch) link;	/* the queue, owned by the queue */
+	TAILQ_ENTRY(batch) slink;	/* its stream's queued batches, owned by the queue */
+	uint32_t	 stream_id;	/* below max_streams */
 	const char	*stream_name;	/* NUL-terminated, valid until the stream table is freed */
+	unsigned	 flags;		/* BATCH_* */
 	uint32_t	 nrecords;	/* lines in data[] */
+	uint32_t	 max_lines;	/* room in prios[] */
+	uint32_t	 nprio[QUEUE_NCLASS];	/* lines of each class (priority, or QUEUE_KEEP) */
+	uint8_t		*prios;		/* the class of each line, in order */
 	size_t		 len;		/* bytes used in data[] */
 	size_t		 cap;		/* bytes allocated for data[] */
-	char		 data[];
+	size_t		 cost;		/* what the budgets are charged: cap + max_lines */
+	char		 data[];	/* lines, each ending in '\n'; prios[] follows */
 };
 
 struct queue_stats {
-	uint64_t	used_bytes;	/* capacity of all live batches */
+	uint64_t	used_bytes;	/* charged for all live batches */
 	uint64_t	high_water_bytes;
 	uint64_t	max_bytes;
 	uint64_t	queued_batches;	/* pushed, not yet popped */
 	uint64_t	queued_bytes;	/* len of those */
 };
 
-/* A queue with a budget of max_bytes.  -errno on failure (eventfd, ENOMEM). */
-int		 queue_new(uint64_t max_bytes, struct queue **out);
+/*
+ * A queue with a budget of max_bytes, of which one stream (id below
+ * max_streams) may hold stream_max_bytes.  -errno on failure.
+ */
+int		 queue_new(uint64_t max_bytes, uint64_t stream_max_bytes, uint32_t max_streams,
+		    struct queue **out);
 void		 queue_free(struct queue *q);
 
-/* Loop: a new empty batch of cap bytes, or NULL if the budget (or malloc) can't take it. */
-struct batch	*queue_batch_new(struct queue *q, size_t cap);
+/*
+ * Loop: a new empty batch for stream_id with room for cap bytes and
+ * max_lines lines, or NULL if a budget (or malloc) can't take it.  With
+ * force, the budgets are not checked (small shutdown-time markers only).
+ */
+struct batch	*queue_batch_new(struct queue *q, uint32_t stream_id, size_t cap,
+		    uint32_t max_lines, int force);
+
+/* Loop: counts the line just appended to data[] (len already includes it); cls is its priority or QUEUE_KEEP. */
+void		 batch_add_line(struct batch *b, unsigned cls);
+
+/*
+ * Loop: removes the lines of priority prio (0-7) from an open batch (one not
+ * in the queue), keeping the others in order.  Returns how many it removed.
+ */
+uint32_t	 batch_drop(struct batch *b, unsigned prio);
 
 /* Loop: hands a sealed batch to the writer. */
 void		 queue_push(struct queue *q, struct batch *b);
+
+/*
+ * Loop: the lowest priority (largest number) of any line of stream_id that
+ * is queued and not yet popped, or -1 if there is none.
+ */
+int		 queue_lowest(struct queue *q, uint32_t stream_id);
+
+/*
+ * Loop: removes every line of priority prio of stream_id from the batches
+ * still in the queue, returning their memory to the budgets.  Returns how
+ * many lines it removed.
+ */
+uint32_t	 queue_drop(struct queue *q, uint32_t stream_id, unsigned prio);
 
 /* Loop: ask for a wake-up (the eventfd) at the next queue_batch_free(). */
 void		 queue_want_wake(struct queue *q);
@@ -64,12 +115,13 @@ void		 queue_wake_clear(struct queue *q);
 int		 queue_finished(struct queue *q);
 
 /*
- * Writer: the oldest batch, waiting while the queue is empty.  NULL once the
- * queue is closed and empty.
+ * Writer: the oldest batch, waiting while the queue is empty, but not past
+ * deadline_ms (CLOCK_MONOTONIC in ms; 0 = no deadline).  NULL once the queue
+ * is closed and empty, or at the deadline (then *timed_out is set).
  */
-struct batch	*queue_pop(struct queue *q);
+struct batch	*queue_pop(struct queue *q, uint64_t deadline_ms, int *timed_out);
 
-/* Writer: frees a written batch and returns its bytes to the budget. */
+/* Writer: frees a written batch and returns its bytes to the budgets. */
 void		 queue_batch_free(struct queue *q, struct batch *b);
 
 /* Writer: it has written everything after queue_close(); wakes the loop. */
@@ -78,7 +130,10 @@ void		 queue_finish(struct queue *q);
 /* Any thread: a consistent snapshot of the counters. */
 void		 queue_stats(struct queue *q, struct queue_stats *out);
 
-/* Returns 0 if the invariants hold (used <= max, counts match the list). */
+/* Any thread: bytes charged to stream_id now. */
+uint64_t	 queue_stream_used(struct queue *q, uint32_t stream_id);
+
+/* Returns 0 if the invariants hold (budgets, counts match the lists and lines). */
 int		 queue_check(struct queue *q);
 
 #endif

@@ -26,6 +26,10 @@ struct stats {
 	_Atomic uint64_t	written_lines;		/* lines written, markers included */
 	_Atomic uint64_t	written_bytes;
 	_Atomic uint64_t	write_errors;		/* failed write/open attempts */
+	_Atomic uint64_t	writer_markers;		/* lines the writer added (stalls, torn lines) */
+	_Atomic uint64_t	fsyncs;
+	_Atomic uint64_t	stalls;			/* episodes of failing writes */
+	_Atomic uint64_t	stalled_ms;		/* their total length */
 };
 
 #endif

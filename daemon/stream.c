@@ -13,10 +13,13 @@
 
 #include <errno.h>
 #include <inttypes.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <syslog.h>
+#include <time.h>
+#include <unistd.h>
 
 struct stream {
 	char		 name[PROTO_MAX_NAME + 1];
@@ -26,6 +29,11 @@ struct stream {
 	struct batch	*open;		/* the batch lines are formatted into, or NULL */
 	struct stream	*dirty_next;
 	int		 dirty;
+	/* Drops not yet reported by a marker line (see stream_markers()). */
+	int		 due;
+	uint64_t	 dropped[QUEUE_NPRIO];	/* by logd under overflow = drop, by priority */
+	uint64_t	 lost;			/* reported by senders in records logd dropped */
+	pid_t		 lost_pid;		/* the last of those senders */
 };
 
 struct stream_table {
@@ -41,7 +49,21 @@ struct stream_table {
 	struct stream		*last;		/* the most recent lookup: senders repeat themselves */
 	struct stream		*dirty_head;
 	struct format_cache	 fc;
+	struct format_sender	 self;		/* logd, the sender of its own marker lines */
 	uint64_t		 lines;
+	uint64_t		 dropped;	/* by overflow = drop */
+	uint32_t		 ndue;		/* streams with drops to report */
+};
+
+/* The marker lines due before a record: at most one of each kind. */
+#define STREAM_MAX_MARKERS	3
+
+struct stream_markers {
+	struct proto_record	rec[STREAM_MAX_MARKERS];
+	struct format_sender	who[STREAM_MAX_MARKERS];
+	char			text[STREAM_MAX_MARKERS][256];
+	unsigned		n;
+	size_t			need;	/* format_max_len() of them all */
 };
 
 static void	on_flush(evutil_socket_t fd, short what, void *arg);
@@ -71,6 +93,9 @@ stream_table_new(struct event_base *base, const struct config *cfg, struct queue
 	t->flush_tv.tv_sec = (time_t)(cfg->flush_interval_ms / 1000);
 	t->flush_tv.tv_usec = (suseconds_t)(cfg->flush_interval_ms % 1000) * 1000;
 	format_cache_init(&t->fc);
+	t->self.pid = getpid();
+	t->self.uid = getuid();
+	t->self.gid = getgid();
 	*out = t;
 	return 0;
 }
@@ -166,18 +191,32 @@ stream_seal_all(struct stream_table *t)
 }
 
 static void
-on_flush(evutil_socket_t fd, short what, void *arg)
+stream_arm_flush(struct stream_table *t)
 {
-	stream_seal_all(arg);
+	if (!evtimer_pending(t->flush_ev, NULL))
+		evtimer_add(t->flush_ev, &t->flush_tv);
 }
 
-/* Makes sure s's open batch has room for need more bytes. */
+static void
+on_flush(evutil_socket_t fd, short what, void *arg)
+{
+	struct stream_table	*t = arg;
+
+	stream_flush_markers(t, 0);
+	stream_seal_all(t);
+	if (t->ndue > 0)
+		stream_arm_flush(t);	/* no room for a marker yet: try again */
+}
+
+/* Makes sure s's open batch has room for need more bytes in nlines more lines. */
 static int
-stream_reserve(struct stream_table *t, struct stream *s, size_t need)
+stream_reserve(struct stream_table *t, struct stream *s, size_t need, uint32_t nlines,
+    int force)
 {
 	size_t	cap;
 
-	if (s->open != NULL && s->open->cap - s->open->len >= need)
+	if (s->open != NULL && s->open->cap - s->open->len >= need &&
+	    s->open->max_lines - s->open->nrecords >= nlines)
 		return 0;
 	stream_seal(t, s);
 	if (s->open != NULL) {
@@ -186,9 +225,10 @@ stream_reserve(struct stream_table *t, struct stream *s, size_t need)
 		s->open = NULL;
 	}
 	cap = t->cfg->batch_bytes > need ? t->cfg->batch_bytes : need;
-	if ((s->open = queue_batch_new(t->q, cap)) == NULL)
+	/* A line is at least FORMAT_MIN_LINE bytes: this many always fit. */
+	s->open = queue_batch_new(t->q, s->id, cap, (uint32_t)(cap / FORMAT_MIN_LINE + 1), force);
+	if (s->open == NULL)
 		return -ENOBUFS;
-	s->open->stream_id = s->id;
 	s->open->stream_name = s->name;
 	return 0;
 }
@@ -201,47 +241,232 @@ stream_mark_dirty(struct stream_table *t, struct stream *s)
 	s->dirty = 1;
 	s->dirty_next = t->dirty_head;
 	t->dirty_head = s;
-	if (!evtimer_pending(t->flush_ev, NULL))
-		evtimer_add(t->flush_ev, &t->flush_tv);
+	stream_arm_flush(t);
+}
+
+static void stream_marker(struct stream_table *t, const struct stream *s,
+    struct stream_markers *m, const struct format_sender *who, const char *fmt, ...)
+    __attribute__((format(printf, 5, 6)));
+
+static void
+stream_marker(struct stream_table *t, const struct stream *s, struct stream_markers *m,
+    const struct format_sender *who, const char *fmt, ...)
+{
+	struct proto_record	*r = &m->rec[m->n];
+	va_list			 ap;
+	int			 n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(m->text[m->n], sizeof(m->text[m->n]), fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		n = 0;
+	else if ((size_t)n >= sizeof(m->text[m->n]))
+		n = (int)sizeof(m->text[m->n]) - 1;
+	memset(r, 0, sizeof(*r));
+	r->priority = LOG_WARNING;
+	r->name = s->name;
+	r->name_len = (uint8_t)s->name_len;
+	r->msg = (const uint8_t *)m->text[m->n];
+	r->msg_len = (size_t)n;
+	m->who[m->n] = *who;
+	m->need += format_max_len(t->cfg->format, r);
+	m->n++;
+}
+
+/*
+ * The marker lines due in s before a record that carries rec_dropped (its
+ * sender's count of records it could not deliver; who sent it).  Every
+ * marker says "logd: dropped N records: <why>", so the sum of N in a file is
+ * everything its senders and logd lost.
+ */
+static void
+stream_markers(struct stream_table *t, const struct stream *s, uint64_t rec_dropped,
+    const struct format_sender *who, struct stream_markers *m)
+{
+	struct format_sender	 lost_who = { .pid = s->lost_pid, .uid = (uid_t)-1,
+				    .gid = (gid_t)-1 };
+	char			 by_prio[128];
+	uint64_t		 total = 0;
+	size_t			 n = 0;
+	int			 prio;
+
+	m->n = 0;
+	m->need = 0;
+	if (s->lost > 0)
+		stream_marker(t, s, m, &lost_who, "logd: dropped %" PRIu64 " records: pid %ld "
+		    "could not deliver them", s->lost, (long)s->lost_pid);
+	if (rec_dropped > 0)
+		stream_marker(t, s, m, who, "logd: dropped %" PRIu64 " records: pid %ld could "
+		    "not deliver them", rec_dropped, (long)who->pid);
+	by_prio[0] = '\0';
+	for (prio = QUEUE_NPRIO - 1; prio >= 0; prio--) {
+		if (s->dropped[prio] == 0)
+			continue;
+		total += s->dropped[prio];
+		n += (size_t)snprintf(by_prio + n, sizeof(by_prio) - n, "%s%" PRIu64 " %s",
+		    n > 0 ? ", " : "", s->dropped[prio], format_priority_name((unsigned)prio));
+		if (n >= sizeof(by_prio))
+			n = sizeof(by_prio) - 1;
+	}
+	if (total > 0)
+		stream_marker(t, s, m, &t->self, "logd: dropped %" PRIu64 " records: the "
+		    "stream's queue was full (overflow = drop; lowest priority first): %s",
+		    total, by_prio);
+}
+
+/* Appends m's lines to s's open batch, which has room for them; they are now reported. */
+static void
+stream_put_markers(struct stream_table *t, struct stream *s, const struct stream_markers *m,
+    uint64_t ts_ns)
+{
+	struct batch	*b = s->open;
+	unsigned	 i;
+
+	for (i = 0; i < m->n; i++) {
+		b->len += format_line(&t->fc, t->cfg->format, b->data + b->len, &m->rec[i], ts_ns,
+		    &m->who[i]);
+		batch_add_line(b, QUEUE_KEEP);
+		t->lines++;
+	}
+	if (s->due) {
+		s->due = 0;
+		s->lost = 0;
+		memset(s->dropped, 0, sizeof(s->dropped));
+		t->ndue--;
+	}
+}
+
+/* The lowest priority (largest number) of any line of s not yet popped, or -1. */
+static int
+stream_lowest(struct stream_table *t, const struct stream *s)
+{
+	int	low = queue_lowest(t->q, s->id), prio;
+
+	for (prio = QUEUE_NPRIO - 1; s->open != NULL && prio > low; prio--)
+		if (s->open->nprio[prio] > 0)
+			return prio;
+	return low;
+}
+
+/*
+ * overflow = drop: takes s's least important lines out, lowest priority
+ * first and only those less important than prio, until need bytes in
+ * nlines lines fit.
+ */
+static int
+stream_make_room(struct stream_table *t, struct stream *s, unsigned prio, size_t need,
+    uint32_t nlines)
+{
+	uint32_t	n;
+	int		low;
+
+	while ((low = stream_lowest(t, s)) > (int)prio) {
+		n = queue_drop(t->q, s->id, (unsigned)low);
+		if (s->open != NULL)
+			n += batch_drop(s->open, (unsigned)low);
+		if (n == 0)
+			break;		/* out of memory for the copy: drop the record instead */
+		s->dropped[low] += n;
+		t->dropped += n;
+		if (!s->due) {
+			s->due = 1;
+			t->ndue++;
+		}
+		if (stream_reserve(t, s, need, nlines, 0) == 0)
+			return 0;
+	}
+	return -ENOBUFS;
+}
+
+/* overflow = drop: rec does not fit; count it (and the losses it reported) as due. */
+static void
+stream_drop_record(struct stream_table *t, struct stream *s, const struct proto_record *rec,
+    const struct format_sender *who)
+{
+	s->dropped[rec->priority & (QUEUE_NPRIO - 1)]++;
+	t->dropped++;
+	if (rec->dropped > 0) {
+		s->lost += rec->dropped;
+		s->lost_pid = who->pid;
+	}
+	if (!s->due) {
+		s->due = 1;
+		t->ndue++;
+	}
+	stream_arm_flush(t);
 }
 
 int
 stream_append(struct stream_table *t, struct stream *s, const struct proto_record *rec,
     uint64_t ts_ns, const struct format_sender *who)
 {
-	enum config_format	 fmt = t->cfg->format;
-	struct proto_record	 marker;
-	char			 text[160];
+	struct stream_markers	 m;
 	size_t			 need;
-	int			 n;
-	struct batch		*b;
+	int			 rc;
 
-	need = format_max_len(fmt, rec);
-	if (rec->dropped > 0) {
-		n = snprintf(text, sizeof(text),
-		    "logd: dropped %" PRIu64 " records: pid %ld could not deliver them",
-		    rec->dropped, (long)who->pid);
-		memset(&marker, 0, sizeof(marker));
-		marker.priority = LOG_WARNING;
-		marker.name = rec->name;
-		marker.name_len = rec->name_len;
-		marker.msg = (const uint8_t *)text;
-		marker.msg_len = (size_t)n;
-		need += format_max_len(fmt, &marker);
+	stream_markers(t, s, rec->dropped, who, &m);
+	need = m.need + format_max_len(t->cfg->format, rec);
+	rc = stream_reserve(t, s, need, m.n + 1, 0);
+	if (rc < 0 && t->cfg->overflow == CONFIG_OVERFLOW_DROP) {
+		if (stream_make_room(t, s, rec->priority, need, m.n + 1) < 0) {
+			stream_drop_record(t, s, rec, who);
+			return 1;
+		}
+		/* Dropping may have added an overflow marker: count it in. */
+		stream_markers(t, s, rec->dropped, who, &m);
+		need = m.need + format_max_len(t->cfg->format, rec);
+		rc = stream_reserve(t, s, need, m.n + 1, 0);
+		if (rc < 0) {
+			stream_drop_record(t, s, rec, who);
+			return 1;
+		}
 	}
-	if (stream_reserve(t, s, need) < 0)
+	if (rc < 0)
 		return -ENOBUFS;
-	b = s->open;
-	if (rec->dropped > 0) {
-		b->len += format_line(&t->fc, fmt, b->data + b->len, &marker, ts_ns, who);
-		b->nrecords++;
-		t->lines++;
-	}
-	b->len += format_line(&t->fc, fmt, b->data + b->len, rec, ts_ns, who);
-	b->nrecords++;
+	stream_put_markers(t, s, &m, ts_ns);
+	s->open->len += format_line(&t->fc, t->cfg->format, s->open->data + s->open->len, rec,
+	    ts_ns, who);
+	batch_add_line(s->open, rec->priority & (QUEUE_NPRIO - 1));
 	t->lines++;
 	stream_mark_dirty(t, s);
+	if (rec->priority <= LOG_CRIT) {
+		/* As journald does: crit and worse go to disk now, synced. */
+		s->open->flags |= BATCH_SYNC;
+		stream_seal(t, s);
+	}
 	return 0;
+}
+
+void
+stream_flush_markers(struct stream_table *t, int force)
+{
+	struct stream_markers	 m;
+	struct stream		*s;
+	uint32_t		 i;
+	uint64_t		 ts_ns;
+	struct timespec		 ts;
+
+	if (t->ndue == 0)
+		return;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	ts_ns = (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+	for (i = 0; i < t->nstreams && t->ndue > 0; i++) {
+		s = t->by_id[i];
+		if (!s->due)
+			continue;
+		stream_markers(t, s, 0, NULL, &m);
+		if (stream_reserve(t, s, m.need, m.n, force) < 0)
+			continue;
+		stream_put_markers(t, s, &m, ts_ns);
+		stream_mark_dirty(t, s);
+	}
+}
+
+uint64_t
+stream_dropped(const struct stream_table *t)
+{
+	return t->dropped;
 }
 
 uint32_t

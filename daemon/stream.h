@@ -34,10 +34,17 @@ int		stream_get(struct stream_table *t, const char *name, size_t len,
 		    struct stream **out);
 
 /*
- * Formats rec as a line into s's open batch (after a "dropped N records"
- * marker line when rec->dropped > 0).  Returns 0, or -ENOBUFS when the
- * memory budget can't take it now: then nothing was appended, and the
- * caller retries after the writer has freed memory.
+ * Formats rec as a line into s's open batch, after the marker lines that are
+ * due: "logd: dropped N records: ..." for rec->dropped > 0, and for drops
+ * not yet reported.  A record at priority crit or higher seals the batch at
+ * once, flagged for an immediate sync.  When the budget is full:
+ *   overflow = block: returns -ENOBUFS and appends nothing; the caller
+ *     retries after the writer has freed memory;
+ *   overflow = drop: takes the stream's lowest-priority lines (only lines
+ *     less important than rec) back out of its queued batches until rec
+ *     fits; when nothing less important is queued, drops rec itself.  Every
+ *     drop is counted and reported by a marker line when there is room.
+ * Returns 0 when rec was appended, 1 when it was dropped, -ENOBUFS.
  */
 int		stream_append(struct stream_table *t, struct stream *s,
 		    const struct proto_record *rec, uint64_t ts_ns,
@@ -45,6 +52,15 @@ int		stream_append(struct stream_table *t, struct stream *s,
 
 /* Seals every non-empty open batch into the queue. */
 void		stream_seal_all(struct stream_table *t);
+
+/*
+ * Appends the marker lines of drops not yet reported.  With force (at
+ * shutdown) past the budget; otherwise those that don't fit stay due.
+ */
+void		stream_flush_markers(struct stream_table *t, int force);
+
+/* Records dropped by overflow = drop since the table was made. */
+uint64_t	stream_dropped(const struct stream_table *t);
 
 /* Number of streams. */
 uint32_t	stream_count(const struct stream_table *t);

@@ -5,8 +5,12 @@
  * <log_dir>/<stream>/current.log, creating the stream's directory and file
  * on first use.  A failed write keeps the batch and is retried with backoff
  * (at most 1 s apart) until it succeeds, so nothing accepted is dropped; the
- * error is reported once per episode.  After queue_close() it writes what is
- * left, syncs every file, and signals the loop through queue_finish().
+ * error is reported once per episode on stderr, and a marker line in the
+ * file says how long writing was stalled.  A file found ending in a torn
+ * line (a crash) has the line terminated and a marker line added.  Files are
+ * synced per the sync policy, and at once after a batch flagged BATCH_SYNC.
+ * After queue_close() it writes what is left, syncs every file, and
+ * signals the loop through queue_finish().
  * Everything behind struct writer belongs to the writer thread.
  */
 #ifndef LOGD_WRITER_H
@@ -14,6 +18,7 @@
 
 #include <stdint.h>
 
+#include "config.h"
 #include "queue.h"
 #include "stats.h"
 
@@ -21,10 +26,11 @@ struct writer;
 
 /*
  * Starts the thread.  log_dir_fd is an O_DIRECTORY fd the writer takes over;
- * max_streams sizes its file table (stream ids are below it).
+ * cfg (read-only from now on) gives max_streams (stream ids are below it),
+ * the sync policy and the line format of the writer's own marker lines.
  */
-int	writer_start(struct queue *q, int log_dir_fd, uint32_t max_streams, struct stats *st,
-	    struct writer **out);
+int	writer_start(struct queue *q, int log_dir_fd, const struct config *cfg,
+	    struct stats *st, struct writer **out);
 
 /* Waits for the thread to end (after queue_close()) and frees everything. */
 void	writer_join(struct writer *w);

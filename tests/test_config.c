@@ -195,7 +195,7 @@ START_TEST(reports_every_error_with_file_and_line)
 	HAS(4, "[daemon]: batch_bytes: 1K is out of range (4K..16M)");
 	HAS(5, "[daemon]: max_streams: \"many\" is not a whole number");
 	HAS(6, "syntax error: \"this is not a line\"");
-	HAS(8, "[defaults]: format: \"xml\" is not a format (use text or json)");
+	HAS(8, "[defaults]: format: \"xml\" is not one of text or json");
 	HAS(9, "[stream web]: per-stream sections are not supported");
 	HAS(11, "unknown section [nonsense]");
 	HAS(13, "[daemon]: max_streams: 0 is out of range (1..1000000)");

@@ -17,18 +17,39 @@ struct fixture {
 	struct stream_table	*t;
 };
 
+/* The queue, its budget per stream, and the overflow policy. */
 static void
-setup(struct fixture *f, uint64_t queue_max, uint64_t batch_bytes, uint32_t max_streams)
+setup_with(struct fixture *f, uint64_t queue_max, uint64_t stream_max, uint64_t batch_bytes,
+    uint32_t max_streams, enum config_overflow overflow)
 {
 	config_defaults(&f->cfg);
+	f->cfg.stream_queue_max_bytes = stream_max;
+	f->cfg.overflow = overflow;
 	f->cfg.queue_max_bytes = queue_max;
 	f->cfg.batch_bytes = batch_bytes;
 	f->cfg.max_streams = max_streams;
 	f->cfg.flush_interval_ms = 1;
+	if (f->cfg.stream_queue_max_bytes == 0)
+		f->cfg.stream_queue_max_bytes = queue_max;
 	ck_assert_ptr_nonnull(f->base = event_base_new());
-	ck_assert_int_eq(queue_new(queue_max, &f->q), 0);
+	ck_assert_int_eq(queue_new(queue_max, f->cfg.stream_queue_max_bytes, max_streams, &f->q),
+	    0);
 	ck_assert_int_eq(stream_table_new(f->base, &f->cfg, f->q, &f->t), 0);
 	ck_assert_int_eq(stream_table_check(f->t), 0);
+}
+
+static void
+setup(struct fixture *f, uint64_t queue_max, uint64_t batch_bytes, uint32_t max_streams)
+{
+	setup_with(f, queue_max, 0, batch_bytes, max_streams, CONFIG_OVERFLOW_BLOCK);
+}
+
+static struct batch *
+pop(struct fixture *f)
+{
+	int	timed_out;
+
+	return queue_pop(f->q, 0, &timed_out);
 }
 
 static void
@@ -37,7 +58,7 @@ teardown(struct fixture *f)
 	struct batch	*b;
 
 	queue_close(f->q);
-	while ((b = queue_pop(f->q)) != NULL)
+	while ((b = pop(f)) != NULL)
 		queue_batch_free(f->q, b);
 	stream_table_free(f->t);
 	queue_free(f->q);
@@ -74,7 +95,7 @@ drain(struct fixture *f, char *out, size_t cap, unsigned *nbatches)
 		queue_stats(f->q, &st);
 		if (st.queued_batches == 0)
 			break;
-		b = queue_pop(f->q);
+		b = pop(f);
 		ck_assert_uint_le(len + b->len, cap);
 		memcpy(out + len, b->data, b->len);
 		len += b->len;
@@ -205,15 +226,15 @@ START_TEST(refuses_record_without_budget_and_appends_nothing)
 	static char		 out[1 << 16];
 	unsigned		 nb;
 
-	/* Room for exactly one 4 KiB batch. */
-	setup(&f, 4096, 4096, 8);
+	/* Room for exactly one 4 KiB batch: its bytes and its line room (4096 / 32 + 1). */
+	setup(&f, 4096 + 129, 4096, 8);
 	ck_assert_int_eq(stream_get(f.t, "a", 1, &a), 0);
 	ck_assert_int_eq(stream_get(f.t, "b", 1, &b), 0);
 	ck_assert_int_eq(stream_append(f.t, a, &ra, ra.ts_ns, &who), 0);
 	ck_assert_int_eq(stream_append(f.t, b, &rb, rb.ts_ns, &who), -ENOBUFS);
 	ck_assert_int_eq(stream_table_check(f.t), 0);
 	queue_stats(f.q, &st);
-	ck_assert_uint_le(st.used_bytes, 4096);
+	ck_assert_uint_le(st.used_bytes, 4096 + 129);
 	ck_assert_uint_eq(stream_lines(f.t), 1);
 	/* Sealing and writing a frees the budget for b. */
 	stream_seal_all(f.t);
@@ -248,6 +269,157 @@ START_TEST(flush_timer_seals_dirty_streams)
 }
 END_TEST
 
+/* Counts the lines of out containing what. */
+static unsigned
+count(const char *out, const char *what)
+{
+	unsigned	n = 0;
+
+	for (; (out = strstr(out, what)) != NULL; out++)
+		n++;
+	return n;
+}
+
+/* The sum of N over "dropped N records" in out. */
+static unsigned
+dropped_sum(const char *out)
+{
+	unsigned	sum = 0, n;
+
+	for (; (out = strstr(out, "logd: dropped ")) != NULL; out++)
+		if (sscanf(out, "logd: dropped %u records", &n) == 1)
+			sum += n;
+	return sum;
+}
+
+START_TEST(block_mode_holds_one_stream_to_its_share)
+{
+	struct fixture		 f;
+	struct stream		*a, *b;
+	struct proto_record	 ra = record("a", "a flood of lines, all the same"), rb;
+	int			 i, rc = 0;
+
+	/* Three batches for stream a, out of a queue that has room for many. */
+	setup_with(&f, 1 << 20, 3 * (4096 + 129), 4096, 8, CONFIG_OVERFLOW_BLOCK);
+	ck_assert_int_eq(stream_get(f.t, "a", 1, &a), 0);
+	ck_assert_int_eq(stream_get(f.t, "b", 1, &b), 0);
+	for (i = 0; i < 10000 && (rc = stream_append(f.t, a, &ra, ra.ts_ns, &who)) == 0; i++)
+		;
+	ck_assert_int_eq(rc, -ENOBUFS);
+	ck_assert_int_gt(i, 100);
+	ck_assert_int_lt(i, 3 * 4096 / 60);
+	/* Another stream is not held up by a's share. */
+	rb = record("b", "b is fine");
+	ck_assert_int_eq(stream_append(f.t, b, &rb, rb.ts_ns, &who), 0);
+	ck_assert_int_eq(stream_table_check(f.t), 0);
+	teardown(&f);
+}
+END_TEST
+
+START_TEST(drop_mode_drops_lowest_priority_first_and_reports_it)
+{
+	struct fixture		 f;
+	struct stream		*s;
+	struct proto_record	 r;
+	static char		 out[1 << 17];
+	unsigned		 nb, i, appended = 0;
+	int			 rc;
+
+	setup_with(&f, 1 << 20, 3 * (4096 + 129), 4096, 8, CONFIG_OVERFLOW_DROP);
+	ck_assert_int_eq(stream_get(f.t, "s", 1, &s), 0);
+	/* 300 debug lines of about 70 bytes: more than three 4 KiB batches. */
+	for (i = 0; i < 300; i++) {
+		r = record("s", "debug line");
+		r.priority = 7;
+		rc = stream_append(f.t, s, &r, r.ts_ns, &who);
+		ck_assert(rc == 0 || rc == 1);
+		appended += rc == 0;
+	}
+	ck_assert_uint_lt(appended, 300);	/* the share is full: the newest were dropped */
+	ck_assert_uint_eq(stream_dropped(f.t), 300 - appended);
+	/* Then 20 info and 20 err lines: each takes the debug lines' place. */
+	for (i = 0; i < 20; i++) {
+		r = record("s", "info line");
+		ck_assert_int_eq(stream_append(f.t, s, &r, r.ts_ns, &who), 0);
+		r = record("s", "err line");
+		r.priority = 3;
+		ck_assert_int_eq(stream_append(f.t, s, &r, r.ts_ns, &who), 0);
+		ck_assert_int_eq(stream_table_check(f.t), 0);
+		ck_assert_int_eq(queue_check(f.q), 0);
+	}
+	stream_flush_markers(f.t, 0);
+	stream_seal_all(f.t);
+	drain(&f, out, sizeof(out), &nb);
+	ck_assert_uint_eq(count(out, "info [42] info line"), 20);
+	ck_assert_uint_eq(count(out, "err [42] err line"), 20);
+	/* Every debug line is either in the file or counted in a marker. */
+	ck_assert_uint_eq(count(out, "debug [42] debug line") + dropped_sum(out), 300);
+	ck_assert_uint_eq(dropped_sum(out), stream_dropped(f.t));
+	ck_assert_ptr_nonnull(strstr(out, "warning [" ));
+	ck_assert_ptr_nonnull(strstr(out, "the stream's queue was full (overflow = drop; "
+	    "lowest priority first): "));
+	ck_assert_uint_eq(count(out, " info\n"), 0);	/* no info was dropped */
+	teardown(&f);
+}
+END_TEST
+
+START_TEST(drop_mode_never_drops_a_more_important_line)
+{
+	struct fixture		 f;
+	struct stream		*s;
+	struct proto_record	 r;
+	static char		 out[1 << 17];
+	unsigned		 nb, i, dropped = 0;
+	int			 rc;
+
+	setup_with(&f, 1 << 20, 2 * (4096 + 129), 4096, 8, CONFIG_OVERFLOW_DROP);
+	ck_assert_int_eq(stream_get(f.t, "s", 1, &s), 0);
+	for (i = 0; i < 200; i++) {
+		r = record("s", "an err line");
+		r.priority = 3;
+		ck_assert_int_eq(stream_append(f.t, s, &r, r.ts_ns, &who) >= 0, 1);
+	}
+	/* Everything queued is more important than info: the info line goes. */
+	r = record("s", "an info line");
+	r.dropped = 5;		/* and the loss it reported is carried over */
+	rc = stream_append(f.t, s, &r, r.ts_ns, &who);
+	ck_assert_int_eq(rc, 1);
+	dropped = (unsigned)stream_dropped(f.t);
+	stream_seal_all(f.t);
+	drain(&f, out, sizeof(out), &nb);
+	ck_assert_uint_eq(count(out, "an info line"), 0);
+	/* Room again: the markers come first. */
+	stream_flush_markers(f.t, 0);
+	stream_seal_all(f.t);
+	drain(&f, out, sizeof(out), &nb);
+	ck_assert_ptr_nonnull(strstr(out, "logd: dropped 5 records: pid 42 could not deliver them"));
+	ck_assert_uint_eq(dropped_sum(out), dropped + 5);
+	ck_assert_ptr_nonnull(strstr(out, "(overflow = drop; lowest priority first): 1 info"));
+	teardown(&f);
+}
+END_TEST
+
+START_TEST(crit_record_seals_its_batch_for_sync)
+{
+	struct fixture		 f;
+	struct stream		*s;
+	struct proto_record	 r = record("s", "info first"), c = record("s", "disk on fire");
+	struct batch		*b;
+
+	setup(&f, 1 << 20, 4096, 8);
+	c.priority = 2;
+	ck_assert_int_eq(stream_get(f.t, "s", 1, &s), 0);
+	ck_assert_int_eq(stream_append(f.t, s, &r, r.ts_ns, &who), 0);
+	ck_assert_int_eq(stream_append(f.t, s, &c, c.ts_ns, &who), 0);
+	ck_assert_ptr_nonnull(b = pop(&f));
+	ck_assert_uint_eq(b->nrecords, 2);
+	ck_assert_uint_eq(b->flags & BATCH_SYNC, BATCH_SYNC);
+	queue_batch_free(f.q, b);
+	ck_assert_int_eq(stream_table_check(f.t), 0);
+	teardown(&f);
+}
+END_TEST
+
 static Suite *
 stream_suite(void)
 {
@@ -261,6 +433,10 @@ stream_suite(void)
 	tcase_add_test(tc, writes_marker_line_before_record_with_dropped_count);
 	tcase_add_test(tc, refuses_record_without_budget_and_appends_nothing);
 	tcase_add_test(tc, flush_timer_seals_dirty_streams);
+	tcase_add_test(tc, block_mode_holds_one_stream_to_its_share);
+	tcase_add_test(tc, drop_mode_drops_lowest_priority_first_and_reports_it);
+	tcase_add_test(tc, drop_mode_never_drops_a_more_important_line);
+	tcase_add_test(tc, crit_record_seals_its_batch_for_sync);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -1,8 +1,9 @@
 /*
  * e2e_sender.c - drives liblogd as an application would, for the end-to-end tests.
  *
- *   e2e_sender load STREAM ID COUNT   COUNT records "id=ID seq=N ...", priority N % 8;
- *                                     prints "sent=S failed=F" at the end
+ *   e2e_sender load STREAM ID COUNT [PRIO]
+ *                                     COUNT records "id=ID seq=N ...", priority N % 8
+ *                                     (or PRIO); prints "sent=S failed=F" at the end
  *   e2e_sender big STREAM SIZE        one message of SIZE bytes ('a' + i % 26)
  *   e2e_sender bigbin STREAM SIZE     one message of SIZE bytes, every byte value:
  *                                     (i * 7 + i / 256) % 256
@@ -23,13 +24,13 @@
 #include "logd.h"
 
 static int
-load(logd_client *c, const char *id, long count)
+load(logd_client *c, const char *id, long count, int prio)
 {
 	long	i, failed = 0;
 	int	rc;
 
 	for (i = 0; i < count; i++) {
-		rc = logd_printf(c, (int)(i % 8), "id=%s seq=%ld payload=%.*s", id, i,
+		rc = logd_printf(c, prio >= 0 ? prio : (int)(i % 8), "id=%s seq=%ld payload=%.*s", id, i,
 		    (int)(i % 40), "0123456789abcdefghijklmnopqrstuvwxyzABCD");
 		if (rc != 0 && failed++ < 5)
 			fprintf(stderr, "e2e_sender: record %ld: %s\n", i, strerror(-rc));
@@ -129,8 +130,8 @@ main(int argc, char *argv[])
 		fprintf(stderr, "e2e_sender: logd_open: %s\n", strerror(errno));
 		return 1;
 	}
-	if (strcmp(argv[1], "load") == 0 && argc == 5)
-		rc = load(c, argv[3], atol(argv[4]));
+	if (strcmp(argv[1], "load") == 0 && (argc == 5 || argc == 6))
+		rc = load(c, argv[3], atol(argv[4]), argc == 6 ? atoi(argv[5]) : -1);
 	else if (strcmp(argv[1], "big") == 0 && argc == 4)
 		rc = big(c, atol(argv[3]), 0);
 	else if (strcmp(argv[1], "bigbin") == 0 && argc == 4)

@@ -16,7 +16,8 @@ NO_FLUSH = "[daemon]\nflush_interval = 1min\nbatch_bytes = 16M\n"
 
 def stops_cleanly(sig):
     with Logd(config=NO_FLUSH) as d:
-        p = d.spawn([SENDER, "load", "s", "1", "5000"])
+        # At info: a crit record would be written (and synced) at once.
+        p = d.spawn([SENDER, "load", "s", "1", "5000", "6"])
         check(p.wait(60) == 0, "sender failed")
         check(d.lines("s") == [], "records written before the signal (test premise)")
         # The signal follows the last send at once.
