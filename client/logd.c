@@ -27,6 +27,7 @@
 
 #define LOGD_API	__attribute__((visibility("default")))
 #define LOGD_FMT_STACK	4096	/* printf messages up to this size need no heap */
+#define LOGD_CLOSE_WAIT_MS	100	/* logd_close() waits this long to deliver a report */
 #define LOGD_HEAD_MAX	(PROTO_HDR_SIZE + PROTO_REC_HDR_SIZE + PROTO_MAX_NAME + \
 			 4 * PROTO_FIELD_HDR_SIZE + 2 * PROTO_MAX_CALLER + 4 + 8)
 
@@ -67,12 +68,39 @@ logd_open(const char *stream, unsigned flags)
 	return c;
 }
 
+/* Sends a record that only reports the unreported losses, waiting at most LOGD_CLOSE_WAIT_MS. */
+static void
+send_report(logd_client *c)
+{
+	struct proto_record	rec;
+	uint8_t			head[LOGD_HEAD_MAX];
+	struct iovec		iov;
+	ssize_t			n;
+
+	memset(&rec, 0, sizeof(rec));
+	rec.priority = LOG_WARNING;
+	rec.flags = PROTO_REC_REPORT;
+	rec.name = c->name;
+	rec.name_len = c->name_len;
+	rec.ts_ns = transport_now_ns();
+	rec.dropped = atomic_load_explicit(&c->unreported, memory_order_relaxed);
+	(void)proto_encode_header(head, sizeof(head));
+	if ((n = proto_encode_head(head + PROTO_HDR_SIZE, sizeof(head) - PROTO_HDR_SIZE,
+	    &rec)) < 0)
+		return;
+	iov.iov_base = head;
+	iov.iov_len = PROTO_HDR_SIZE + (size_t)n;
+	if (transport_send_within(&c->t, &iov, 1, LOGD_CLOSE_WAIT_MS) == 0)
+		atomic_fetch_sub_explicit(&c->unreported, rec.dropped, memory_order_relaxed);
+}
+
 LOGD_API void
 logd_close(logd_client *c)
 {
 	if (c == NULL)
 		return;
-	/* TODO(#4): deliver a pending drop report, waiting at most 100 ms. */
+	if (atomic_load_explicit(&c->unreported, memory_order_relaxed) > 0)
+		send_report(c);
 	transport_close(&c->t);
 	free(c);
 }

@@ -5,6 +5,7 @@
 #include "transport.h"
 
 #include <errno.h>
+#include <poll.h>
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
@@ -88,5 +89,29 @@ transport_send(struct transport *t, const struct iovec *iov, int iovcnt, int non
 	default:
 		break;
 	}
+	return rc;
+}
+
+static int64_t
+now_ms(void)
+{
+	struct timespec	ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+int
+transport_send_within(struct transport *t, const struct iovec *iov, int iovcnt,
+    int timeout_ms)
+{
+	struct pollfd	pfd = { .fd = t->fd, .events = POLLOUT };
+	int64_t		deadline = now_ms() + timeout_ms, left;
+	int		rc;
+
+	/* A connected datagram socket polls writable when the peer's queue has room. */
+	while ((rc = transport_send(t, iov, iovcnt, 1)) == -EAGAIN &&
+	    (left = deadline - now_ms()) > 0)
+		(void)poll(&pfd, 1, (int)left);
 	return rc;
 }

@@ -41,4 +41,8 @@ uint64_t	transport_now_ns(void);
 int		transport_send(struct transport *t, const struct iovec *iov, int iovcnt,
 		    int nonblock);
 
+/* As transport_send(), waiting at most timeout_ms for room in the socket.  0 or -errno. */
+int		transport_send_within(struct transport *t, const struct iovec *iov, int iovcnt,
+		    int timeout_ms);
+
 #endif

@@ -384,8 +384,10 @@ static void
 stream_drop_record(struct stream_table *t, struct stream *s, const struct proto_record *rec,
     const struct format_sender *who)
 {
-	s->dropped[rec->priority & (QUEUE_NPRIO - 1)]++;
-	t->dropped++;
+	if (!(rec->flags & PROTO_REC_REPORT)) {
+		s->dropped[rec->priority & (QUEUE_NPRIO - 1)]++;
+		t->dropped++;
+	}
 	if (rec->dropped > 0) {
 		s->lost += rec->dropped;
 		s->lost_pid = who->pid;
@@ -403,33 +405,33 @@ stream_append(struct stream_table *t, struct stream *s, const struct proto_recor
 {
 	struct stream_markers	 m;
 	size_t			 need;
-	int			 rc;
+	uint32_t		 line = (rec->flags & PROTO_REC_REPORT) ? 0 : 1;
+	int			 tries;
 
-	stream_markers(t, s, rec->dropped, who, &m);
-	need = m.need + format_max_len(t->cfg->format, rec);
-	rc = stream_reserve(t, s, need, m.n + 1, 0);
-	if (rc < 0 && t->cfg->overflow == CONFIG_OVERFLOW_DROP) {
-		if (stream_make_room(t, s, rec->priority, need, m.n + 1) < 0) {
-			stream_drop_record(t, s, rec, who);
-			return 1;
-		}
-		/* Dropping may have added an overflow marker: count it in. */
+	/* A loss report (line = 0) has no line of its own: only its marker. */
+	for (tries = 0;; tries++) {
 		stream_markers(t, s, rec->dropped, who, &m);
-		need = m.need + format_max_len(t->cfg->format, rec);
-		rc = stream_reserve(t, s, need, m.n + 1, 0);
-		if (rc < 0) {
+		if (m.n + line == 0)
+			return 0;
+		need = m.need + (line ? format_max_len(t->cfg->format, rec) : 0);
+		if (stream_reserve(t, s, need, m.n + line, 0) == 0)
+			break;
+		if (t->cfg->overflow != CONFIG_OVERFLOW_DROP)
+			return -ENOBUFS;
+		/* Making room adds an overflow marker: the second try counts it in. */
+		if (tries > 0 || stream_make_room(t, s, rec->priority, need, m.n + line) < 0) {
 			stream_drop_record(t, s, rec, who);
 			return 1;
 		}
 	}
-	if (rc < 0)
-		return -ENOBUFS;
 	stream_put_markers(t, s, &m, ts_ns);
+	stream_mark_dirty(t, s);
+	if (!line)
+		return 0;
 	s->open->len += format_line(&t->fc, t->cfg->format, s->open->data + s->open->len, rec,
 	    ts_ns, who);
 	batch_add_line(s->open, rec->priority & (QUEUE_NPRIO - 1));
 	t->lines++;
-	stream_mark_dirty(t, s);
 	if (rec->priority <= LOG_CRIT) {
 		/* As journald does: crit and worse go to disk now, synced. */
 		s->open->flags |= BATCH_SYNC;

@@ -201,7 +201,7 @@ proto_decode(const void *buf, size_t len, size_t *off, struct proto_record *rec)
 		return -PROTO_E_REC_SHORT;
 	if (p[4] > PROTO_MAX_PRIORITY)
 		return -PROTO_E_PRIORITY;
-	if ((p[5] & ~PROTO_REC_MORE) != 0 || p[7] != 0 || get16(p + 18) != 0)
+	if ((p[5] & ~PROTO_REC_FLAGS) != 0 || p[7] != 0 || get16(p + 18) != 0)
 		return -PROTO_E_REC_FLAGS;
 	memset(rec, 0, sizeof(*rec));
 	rec->priority = p[4];
@@ -320,7 +320,7 @@ proto_encode_head(void *buf, size_t cap, const struct proto_record *rec)
 	uint8_t	*p = buf, *f, num[8];
 	size_t	 head, fields_len;
 
-	if (rec->priority > PROTO_MAX_PRIORITY || (rec->flags & ~PROTO_REC_MORE) != 0 ||
+	if (rec->priority > PROTO_MAX_PRIORITY || (rec->flags & ~PROTO_REC_FLAGS) != 0 ||
 	    proto_name_valid(rec->name, rec->name_len) < 0 ||
 	    rec->file_len > PROTO_MAX_CALLER || rec->func_len > PROTO_MAX_CALLER ||
 	    rec->kv_len > PROTO_MAX_DGRAM)

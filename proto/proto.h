@@ -10,7 +10,7 @@
  *   datagram = header (8 bytes) record+
  *   header   = magic "logd" (4) | version u8 = 1 | flags u8 = 0 | reserved u16 = 0
  *   record   = rec_len u32 (whole record, this field included)
- *              | priority u8 (0-7) | flags u8 (PROTO_REC_MORE) | name_len u8 (1-64)
+ *              | priority u8 (0-7) | flags u8 (PROTO_REC_*) | name_len u8 (1-64)
  *              | reserved u8 = 0 | timestamp u64 (CLOCK_REALTIME ns, 0 = stamp on receipt)
  *              | fields_len u16 | reserved u16 = 0
  *              | name (name_len) | fields (fields_len) | message (the rest of the record)
@@ -35,6 +35,8 @@
 
 /* Record flags. */
 #define PROTO_REC_MORE		0x01	/* the message continues in the sender's next record */
+#define PROTO_REC_REPORT	0x02	/* a loss report only: no line of its own, no message */
+#define PROTO_REC_FLAGS		(PROTO_REC_MORE | PROTO_REC_REPORT)
 
 /* Field types.  Unknown types are skipped, so newer clients work with older daemons. */
 enum proto_field {

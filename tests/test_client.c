@@ -249,6 +249,50 @@ START_TEST(dead_daemon_is_counted_never_a_crash)
 }
 END_TEST
 
+START_TEST(close_delivers_a_pending_loss_report)
+{
+	struct proto_record	 r;
+	logd_client		*c;
+
+	close(rx);
+	rx = -1;
+	ck_assert_ptr_nonnull(c = logd_open("gone", 0));
+	ck_assert_int_lt(logd_send(c, LOG_INFO, "x", 1), 0);
+	ck_assert_int_lt(logd_send(c, LOG_INFO, "y", 1), 0);
+	/* The daemon is back; the client closes without sending anything else. */
+	rx = bind_receiver(0);
+	logd_close(c);
+	recv_one(&r);
+	ck_assert_uint_eq(r.flags, PROTO_REC_REPORT);
+	ck_assert_uint_eq(r.dropped, 2);
+	ck_assert_uint_eq(r.msg_len, 0);
+	ck_assert_int_eq(r.name_len == 4 && memcmp(r.name, "gone", 4) == 0, 1);
+	/* Nothing more: a close with nothing to report sends nothing. */
+	ck_assert_ptr_nonnull(c = logd_open("quiet", 0));
+	logd_close(c);
+	ck_assert_int_lt(recv(rx, buf, sizeof(buf), MSG_DONTWAIT), 0);
+}
+END_TEST
+
+START_TEST(close_gives_up_on_a_full_socket)
+{
+	logd_client	*c = logd_open("full", LOGD_NONBLOCK);
+	char		 msg[4000];
+	int		 i, rc = 0;
+
+	memset(msg, 'f', sizeof(msg));
+	close(rx);
+	rx = bind_receiver(4096);
+	for (i = 0; i < 100000 && rc == 0; i++)
+		rc = logd_send(c, LOG_INFO, msg, sizeof(msg));
+	ck_assert_int_eq(rc, -EAGAIN);
+	/* Nobody reads: the report cannot go, and close returns anyway (after 100 ms). */
+	logd_close(c);
+	while (recv(rx, buf, sizeof(buf), MSG_DONTWAIT) > 0)
+		ck_assert_uint_eq(buf[PROTO_HDR_SIZE + 5] & PROTO_REC_REPORT, 0);
+}
+END_TEST
+
 START_TEST(reconnects_to_a_restarted_daemon)
 {
 	struct proto_record	 r;
@@ -399,6 +443,8 @@ client_suite(void)
 	tcase_add_test(tc, nonblock_full_socket_gives_eagain_and_reports_drops_later);
 	tcase_add_test(tc, blocking_mode_waits_for_room_and_loses_nothing);
 	tcase_add_test(tc, dead_daemon_is_counted_never_a_crash);
+	tcase_add_test(tc, close_delivers_a_pending_loss_report);
+	tcase_add_test(tc, close_gives_up_on_a_full_socket);
 	tcase_add_test(tc, reconnects_to_a_restarted_daemon);
 	tcase_add_test(tc, shut_down_receiver_gives_epipe_without_sigpipe);
 	tcase_add_test(tc, rejects_bad_arguments);

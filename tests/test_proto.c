@@ -192,7 +192,7 @@ START_TEST(rejects_each_malformation_with_its_reason)
 	dg[PROTO_HDR_SIZE + 4] = 8;
 	EXPECT(PROTO_E_PRIORITY, len);
 	len = one("web", 6);
-	dg[PROTO_HDR_SIZE + 5] = 0x02;
+	dg[PROTO_HDR_SIZE + 5] = 0x04;
 	EXPECT(PROTO_E_REC_FLAGS, len);
 	len = one("web", 6);
 	dg[PROTO_HDR_SIZE + 7] = 1;

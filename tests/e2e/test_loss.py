@@ -8,27 +8,7 @@ import re
 import signal
 import subprocess
 
-from harness import LOGCTL, SENDER, Logd, check, main, parse, proc_state, wait_for
-
-
-class Repl:
-    """e2e_sender repl: "N TEXT" on its stdin sends N records "TEXT i"."""
-
-    def __init__(self, d, stream, *flags):
-        self.p = d.spawn([SENDER, "repl", stream] + list(flags), stdin=subprocess.PIPE,
-                         stdout=subprocess.PIPE, text=True, bufsize=1)
-
-    def send(self, n, text):
-        self.p.stdin.write("%d %s\n" % (n, text))
-        self.p.stdin.flush()
-        out = self.p.stdout.readline()
-        m = re.match(r"sent=(\d+) failed=(\d+) dropped=(\d+) errno=(\S+)", out)
-        check(m is not None, "e2e_sender repl said %r (exit %s)" % (out, self.p.poll()))
-        return int(m.group(1)), int(m.group(2)), int(m.group(3)), m.group(4)
-
-    def close(self):
-        self.p.stdin.close()
-        check(self.p.wait(30) == 0, "e2e_sender repl exited %s" % self.p.returncode)
+from harness import LOGCTL, SENDER, Logd, Repl, check, main, parse, proc_state, wait_for
 
 
 def test_nonblocking_client_counts_drops_and_logd_writes_a_marker():
@@ -112,6 +92,22 @@ def test_client_outlives_a_daemon_restart_and_reports_its_loss():
         check(d.stopped()["client_dropped"] == 2, "client_dropped in the second logd")
 
 
+def test_close_delivers_the_loss_report_alone():
+    with Logd(start=False) as d:
+        c = Repl(d, "cl", "nonblock")
+        sent, failed, dropped, err = c.send(5, "into the void")
+        check((sent, failed, dropped, err) == (0, 5, 5, "ENOENT"),
+              "sends with no daemon: %s" % ((sent, failed, dropped, err),))
+        d.start()
+        c.close()       # logd_close() reports the 5 in a record of its own
+        wait_for(lambda: len(d.lines("cl")) == 1, "the loss report on disk")
+        check(d.stop() == 0, "logd exited non-zero: %s" % d.stderr())
+        r = parse(d.lines("cl")[0])
+        check(r["prio"] == "warning" and r["pid"] == c.p.pid and
+              r["msg"] == "logd: dropped 5 records: pid %d could not deliver them" % c.p.pid,
+              "the report: %s" % r)
+
+
 def lines_file(d, n):
     """A file of n lines "line i" in d's directory, as logctl cat's standard input."""
     path = os.path.join(d.dir, "input")
@@ -163,7 +159,8 @@ def test_logctl_cat_nonblock_drops_counts_and_says_so():
 
 
 if __name__ == "__main__":
-    main([test_nonblocking_client_counts_drops_and_logd_writes_a_marker,
+    main([test_close_delivers_the_loss_report_alone,
+          test_nonblocking_client_counts_drops_and_logd_writes_a_marker,
           test_blocking_client_waits_for_a_stopped_daemon_and_loses_nothing,
           test_client_outlives_a_daemon_restart_and_reports_its_loss,
           test_logctl_cat_waits_for_a_stopped_daemon_and_loses_nothing,

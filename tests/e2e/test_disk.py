@@ -1,0 +1,174 @@
+"""Disk full, a stuck disk, and syncing.
+
+A tiny tmpfs (mounted by the test; skipped where mounting is not allowed)
+fills up under four blocking senders and one non-blocking one, then grows:
+every blocking record lands, no partial line is left, the error is reported
+once, a marker says how long writing stalled, peak RSS stays under the
+bound, and the non-blocking sender's failures equal the "dropped N" sum.
+A FIFO as current.log is a disk that never returns: drain_timeout ends logd
+with status 3 and the count of lines it could not write."""
+import os
+import re
+import subprocess
+import time
+
+from harness import (SANITIZED, SENDER, Logd, Repl, Skip, check, datagram, dropped_sum, main,
+                     parse, record, wait_for)
+
+# logd's memory beyond its queue: 64 receive buffers of 64 KiB (4 MiB), the
+# stream and file tables, libevent, libc and the threads' stacks as touched.
+FIXED_OVERHEAD = 16 << 20
+
+
+def mount_tmpfs(path, size):
+    os.makedirs(path, exist_ok=True)
+    if os.geteuid() != 0:
+        raise Skip("not root: cannot mount a tmpfs to fill up")
+    r = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=%s,mode=0755" % size, "tmpfs", path],
+                       capture_output=True, text=True)
+    if r.returncode != 0:
+        raise Skip("cannot mount a tmpfs here: %s" % r.stderr.strip())
+
+
+def resize_tmpfs(path, size):
+    r = subprocess.run(["mount", "-o", "remount,size=%s" % size, path], capture_output=True,
+                       text=True)
+    check(r.returncode == 0, "cannot grow the tmpfs: %s" % r.stderr)
+
+
+def umount(path):
+    subprocess.run(["umount", "-l", path], capture_output=True)
+
+
+def test_full_disk_stalls_then_resumes_without_loss_or_torn_lines():
+    conf = "[daemon]\nqueue_max_bytes = 4M\nbatch_bytes = 64K\n"
+    count, nsenders = 20000, 4
+    with Logd(config=conf, start=False) as d:
+        mount_tmpfs(d.logs, "256k")
+        try:
+            d.start()
+            senders = [d.spawn([SENDER, "load", "full%d" % i, str(i), str(count), "6"],
+                               stdout=subprocess.PIPE, text=True) for i in range(nsenders)]
+            nb = Repl(d, "nb", "nonblock")
+            wait_for(lambda: "cannot write" in d.stderr(), "the disk to fill up")
+            # The queue fills, logd stops reading, the socket fills: now the
+            # non-blocking sender fails.
+            wait_for(lambda: d.counters()["backpressure"] > 0, "logd to stop reading")
+            attempts = failures = 0
+            while failures == 0:
+                sent, failed, _, err = nb.send(200, "nb")
+                attempts += 200
+                failures += failed
+                check(attempts < 10 ** 6, "the non-blocking sender never failed")
+            check(err == "EAGAIN", "non-blocking failure was %s, not EAGAIN" % err)
+            stalled = d.counters()
+            check(stalled["written"] < nsenders * count, "nothing was held back (test premise)")
+            rss = d.peak_rss()
+            resize_tmpfs(d.logs, "64m")
+            # Space is back: the sender's next record carries its loss report.
+            while True:
+                sent, failed, _, _ = nb.send(1, "final")
+                attempts += 1
+                failures += failed
+                if sent == 1:
+                    break
+                time.sleep(0.01)    # the socket is still full: try again shortly
+            nb.close()
+            for i, p in enumerate(senders):
+                out = p.communicate(timeout=120)[0]
+                check(p.returncode == 0 and out.strip() == "sent=%d failed=0" % count,
+                      "blocking sender %d: %r (exit %s)" % (i, out, p.returncode))
+            check(d.stop() == 0, "logd exited non-zero: %s" % d.stderr())
+
+            for i in range(nsenders):
+                lines = [parse(x) for x in d.lines("full%d" % i)]   # every line whole
+                seqs = [int(r["msg"].split()[1][4:]) for r in lines
+                        if not r["msg"].startswith("logd: ")]
+                check(seqs == list(range(count)), "full%d: %d records, lost or reordered" %
+                      (i, len(seqs)))
+            nb_lines = d.lines("nb")
+            kept = [r for r in map(parse, nb_lines) if not r["msg"].startswith("logd: ")]
+            check(len(kept) + failures == attempts, "nb: %d kept + %d failed != %d sent" %
+                  (len(kept), failures, attempts))
+            check(dropped_sum(nb_lines) == failures, "nb: markers say %d dropped, the sender "
+                  "counted %d" % (dropped_sum(nb_lines), failures))
+            everything = sum((d.lines(s) for s in os.listdir(d.logs)), [])
+            stalls = [r for r in map(parse, everything)
+                      if re.match(r"logd: writing was stalled for \d+\.\d{3} s: "
+                                  r"No space left on device$", r["msg"])]
+            check(len(stalls) >= 1, "no 'writing was stalled' marker line")
+            st = d.stopped()
+            errs = re.findall(r"stream (\S+): cannot write", d.stderr())
+            check(len(errs) == st["stalls"] >= 1, "%d messages for %d stalls" %
+                  (len(errs), st["stalls"]))
+            check(st["write_errors"] > st["stalls"], "no write was retried (test premise)")
+            check(len(stalls) == st["stalls"], "%d markers for %d stalls" %
+                  (len(stalls), st["stalls"]))
+            bound = 4 * 1024 * 1024 + FIXED_OVERHEAD
+            print("peak RSS with the disk full: %.1f MiB (bound %.1f MiB); queue high water "
+                  "%.1f MiB" % (rss / 2 ** 20, bound / 2 ** 20,
+                                stalled["queue_high_water"] / 2 ** 20))
+            if not SANITIZED:
+                check(rss <= bound, "peak RSS %d > %d" % (rss, bound))
+        finally:
+            d.cleanup()
+            umount(d.logs)
+
+
+def stuck_stream(d, stream):
+    """A FIFO in place of the stream's current.log, never read: writes to it block."""
+    os.makedirs(os.path.join(d.logs, stream))
+    os.mkfifo(d.path(stream))
+
+
+def test_drain_timeout_exits_3_with_the_count_when_the_disk_is_stuck():
+    conf = "[daemon]\ndrain_timeout = 1s\nbatch_bytes = 4K\nsync = none\n"
+    n = 200
+    with Logd(config=conf, start=False) as d:
+        stuck_stream(d, "stuck")
+        d.start()
+        for i in range(n):
+            d.send(datagram(record("stuck", "%04d " % i + "x" * 1000)))
+        wait_for(lambda: d.counters()["records"] == n, "logd to take in all records")
+        t0 = time.monotonic()
+        rc = d.stop(timeout=30)
+        took = time.monotonic() - t0
+        check(rc == 3, "logd exited %s, want 3: %s" % (rc, d.stderr()))
+        m = re.search(r"logd: drain_timeout \(1000 ms\) passed: exiting now; (\d+) lines were "
+                      r"not written", d.stderr())
+        check(m is not None, "no drain_timeout message: %s" % d.stderr())
+        # At most a pipe's worth (64 KiB: 63 of these lines) reached the FIFO.
+        unwritten = int(m.group(1))
+        check(n - 64 <= unwritten <= n, "%d lines not written, of %d" % (unwritten, n))
+        check(took >= 0.9, "logd gave up after %.2f s, before drain_timeout" % took)
+
+
+def test_crit_record_is_synced_at_once():
+    conf = "[daemon]\nsync = none\n"
+    with Logd(config=conf) as d:
+        d.send(datagram(record("s", "just info")))
+        wait_for(lambda: len(d.lines("s")) == 1, "the info record on disk")
+        check(d.counters()["fsyncs"] == 0, "sync = none synced an info record")
+        d.send(datagram(record("s", "the disk is on fire", prio=2)))
+        wait_for(lambda: d.counters()["fsyncs"] == 1, "the crit record to be synced")
+        check(d.stop() == 0, "logd exited non-zero: %s" % d.stderr())
+
+
+def test_sync_interval_and_always():
+    with Logd(config="[daemon]\nsync = interval\nsync_interval = 10ms\n") as d:
+        d.send(datagram(record("s", "one")))
+        wait_for(lambda: d.counters()["fsyncs"] >= 1, "the interval sync")
+        check(d.stop() == 0, "logd exited non-zero: %s" % d.stderr())
+    with Logd(config="[daemon]\nsync = always\nflush_interval = 1ms\n") as d:
+        for i in range(5):
+            d.send(datagram(record("s", "r%d" % i)))
+            wait_for(lambda: len(d.lines("s")) == i + 1, "record %d on disk" % i)
+        check(d.counters()["fsyncs"] >= 5, "sync = always did not sync every write")
+        check(d.stop() == 0, "logd exited non-zero: %s" % d.stderr())
+
+
+if __name__ == "__main__":
+    main([test_full_disk_stalls_then_resumes_without_loss_or_torn_lines,
+          test_drain_timeout_exits_3_with_the_count_when_the_disk_is_stuck,
+          test_crit_record_is_synced_at_once,
+          test_sync_interval_and_always])
