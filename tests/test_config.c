@@ -78,7 +78,12 @@ START_TEST(defaults_are_documented_values)
 	ck_assert_uint_eq(c.batch_bytes, 64u << 10);
 	ck_assert_uint_eq(c.flush_interval_ms, 100);
 	ck_assert_uint_eq(c.max_streams, 1024);
+	ck_assert_int_eq(c.sync, CONFIG_SYNC_INTERVAL);
+	ck_assert_uint_eq(c.sync_interval_ms, 1000);
+	ck_assert_uint_eq(c.drain_timeout_ms, 10000);
 	ck_assert_int_eq(c.format, CONFIG_FORMAT_TEXT);
+	ck_assert_int_eq(c.overflow, CONFIG_OVERFLOW_BLOCK);
+	ck_assert_uint_eq(c.stream_queue_max_bytes, 0);		/* a quarter, once checked */
 }
 END_TEST
 
@@ -90,7 +95,9 @@ START_TEST(reads_every_key)
 	ck_assert_int_eq(load(&c,
 	    "; comment\n# comment\n[daemon]\n  socket = /tmp/s\nlog_dir=/tmp/l\n"
 	    "queue_max_bytes = 2G\nbatch_bytes = 128K ; inline comment\n"
-	    "flush_interval = 2s\nmax_streams = 5000\n\n[defaults]\nformat = json\n", &n), 0);
+	    "flush_interval = 2s\nmax_streams = 5000\nsync = always\nsync_interval = 5min\n"
+	    "drain_timeout = 250ms\n\n[defaults]\nformat = json\noverflow = drop\n"
+	    "stream_queue_max_bytes = 1G\n", &n), 0);
 	ck_assert_int_eq(n, 0);
 	ck_assert_str_eq(errs, "");
 	ck_assert_str_eq(c.socket_path, "/tmp/s");
@@ -99,7 +106,12 @@ START_TEST(reads_every_key)
 	ck_assert_uint_eq(c.batch_bytes, 128u << 10);
 	ck_assert_uint_eq(c.flush_interval_ms, 2000);
 	ck_assert_uint_eq(c.max_streams, 5000);
+	ck_assert_int_eq(c.sync, CONFIG_SYNC_ALWAYS);
+	ck_assert_uint_eq(c.sync_interval_ms, 300000);
+	ck_assert_uint_eq(c.drain_timeout_ms, 250);
 	ck_assert_int_eq(c.format, CONFIG_FORMAT_JSON);
+	ck_assert_int_eq(c.overflow, CONFIG_OVERFLOW_DROP);
+	ck_assert_uint_eq(c.stream_queue_max_bytes, 1ull << 30);
 }
 END_TEST
 
@@ -278,6 +290,45 @@ START_TEST(batch_must_be_at_most_a_quarter_of_the_queue)
 }
 END_TEST
 
+START_TEST(stream_share_defaults_to_a_quarter_and_is_checked)
+{
+	struct config	c;
+	char		err[256];
+
+	config_defaults(&c);
+	ck_assert_int_eq(config_check(&c, err, sizeof(err)), 0);
+	ck_assert_uint_eq(c.stream_queue_max_bytes, 16u << 20);
+	c.stream_queue_max_bytes = (64u << 20) + 1;
+	ck_assert_int_eq(config_check(&c, err, sizeof(err)), -EINVAL);
+	ck_assert_str_eq(err, "stream_queue_max_bytes (67108865) must be between batch_bytes "
+	    "(65536) and queue_max_bytes (67108864)");
+	c.stream_queue_max_bytes = 32u << 10;
+	ck_assert_int_eq(config_check(&c, err, sizeof(err)), -EINVAL);
+	c.stream_queue_max_bytes = 64u << 20;
+	ck_assert_int_eq(config_check(&c, err, sizeof(err)), 0);
+}
+END_TEST
+
+START_TEST(enum_values_are_listed_in_the_error)
+{
+	struct config	c;
+	char		err[256];
+
+	config_defaults(&c);
+	ck_assert_int_eq(config_set(&c, "daemon", "sync", "sometimes", err, sizeof(err)),
+	    -EINVAL);
+	ck_assert_str_eq(err, "sync: \"sometimes\" is not one of none, interval or always");
+	ck_assert_int_eq(config_set(&c, "defaults", "overflow", "Drop", err, sizeof(err)),
+	    -EINVAL);
+	ck_assert_str_eq(err, "overflow: \"Drop\" is not one of block or drop");
+	ck_assert_int_eq(config_set(&c, "daemon", "drain_timeout", "0", err, sizeof(err)),
+	    -ERANGE);
+	ck_assert_str_eq(err, "drain_timeout: 0 is out of range (1ms..1d)");
+	ck_assert_int_eq(config_set(&c, "daemon", "sync", "none", err, sizeof(err)), 0);
+	ck_assert_int_eq(c.sync, CONFIG_SYNC_NONE);
+}
+END_TEST
+
 static Suite *
 config_suite(void)
 {
@@ -296,6 +347,8 @@ config_suite(void)
 	tcase_add_test(tc, missing_file_is_defaults_only_when_allowed);
 	tcase_add_test(tc, flags_use_the_same_setter);
 	tcase_add_test(tc, batch_must_be_at_most_a_quarter_of_the_queue);
+	tcase_add_test(tc, stream_share_defaults_to_a_quarter_and_is_checked);
+	tcase_add_test(tc, enum_values_are_listed_in_the_error);
 	suite_add_tcase(s, tc);
 	return s;
 }
