@@ -1,0 +1,85 @@
+#!/usr/bin/env python3
+"""full_queue.py - peak memory with the queue full, and how long draining it takes.
+
+Runs the real logd with the default configuration (queue_max_bytes = 64M,
+a quarter of it per stream) and a writer held up by a FIFO in place of the
+first stream's current.log: eight senders fill the queue to its cap, then
+logd gets SIGTERM and the FIFO is read (to /dev/null), so logd drains the
+whole queue into real files under a temporary directory and syncs them.
+
+Prints logd's peak RSS (VmHWM) against queue_max_bytes and the drain time.
+A measurement, not a test: run it by hand (build first), e.g.
+    LOGD=build/daemon/logd python3 tests/bench/full_queue.py [RUNS]
+"""
+import os
+import statistics
+import sys
+import threading
+import time
+
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "e2e"))
+from harness import Logd, datagram, record, wait_for  # noqa: E402
+
+QUEUE = 64 << 20
+STREAMS = 8
+
+
+def flood(d, stream, stop):
+    import socket
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+    s.connect(d.sock)
+    payload = "x" * 900
+    dg = datagram(*[record(stream, "%s %s" % (stream, payload)) for _ in range(60)])
+    try:
+        while not stop.is_set():
+            s.send(dg)
+    except OSError:
+        pass    # logd shut the socket down
+    finally:
+        s.close()
+
+
+def run_once():
+    with Logd(start=False) as d:
+        os.makedirs(os.path.join(d.logs, "s0"))
+        os.mkfifo(d.path("s0"))
+        d.start()
+        stop = threading.Event()
+        threads = [threading.Thread(target=flood, args=(d, "s%d" % i, stop), daemon=True)
+                   for i in range(STREAMS)]
+        for t in threads:
+            t.start()
+        wait_for(lambda: d.counters()["queue_bytes"] > QUEUE - (2 << 20),
+                 "the queue to fill", timeout=120)
+        c = d.counters()
+        rss = d.peak_rss()
+        stop.set()
+        t0 = time.monotonic()
+        d.proc.send_signal(15)
+        sink = threading.Thread(target=lambda: open(d.path("s0"), "rb").read(), daemon=True)
+        sink.start()
+        rc = d.wait(300)
+        took = time.monotonic() - t0
+        for t in threads:
+            t.join(10)
+        return rc, rss, c["queue_bytes"], took
+
+
+def main():
+    runs = int(sys.argv[1]) if len(sys.argv) > 1 else 3
+    rss_l, took_l = [], []
+    for _ in range(runs):
+        rc, rss, queued, took = run_once()
+        print("exit %d  queue %.1f MiB  peak RSS %.1f MiB (queue_max_bytes + %.1f MiB)  "
+              "drain %.2f s" % (rc, queued / 2 ** 20, rss / 2 ** 20, (rss - QUEUE) / 2 ** 20,
+                                took), flush=True)
+        rss_l.append(rss)
+        took_l.append(took)
+    print("median of %d: peak RSS %.1f MiB = queue_max_bytes + %.1f MiB; drain of a full "
+          "64 MiB queue %.2f s" % (runs, statistics.median(rss_l) / 2 ** 20,
+                                   (statistics.median(rss_l) - QUEUE) / 2 ** 20,
+                                   statistics.median(took_l)))
+
+
+if __name__ == "__main__":
+    main()
