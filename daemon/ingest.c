@@ -328,6 +328,7 @@ ingest_continue(struct ingest *in)
 		}
 		return;
 	}
+	stream_seal_urgent(in->streams);
 	if (in->blocked) {
 		in->blocked = 0;
 		event_add(in->ev, NULL);

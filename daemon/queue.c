@@ -207,12 +207,41 @@ batch_drop(struct batch *b, unsigned prio)
 	return batch_filter(b, b, prio);
 }
 
+/*
+ * A batch sealed early (the flush timer, a crit record) is mostly empty:
+ * give the room it will never use back to the budgets.  Loop thread, before
+ * the batch is in the queue.
+ */
+static struct batch *
+queue_trim(struct queue *q, struct batch *b)
+{
+	struct batch	*nb;
+	size_t		 cost = b->len + b->nrecords;
+
+	if (b->cost - cost < QUEUE_TRIM_MIN)
+		return b;
+	memmove(b->data + b->len, b->prios, b->nrecords);
+	if ((nb = realloc(b, sizeof(*b) + cost)) == NULL) {
+		memmove(b->prios, b->data + b->len, b->nrecords);	/* as it was */
+		return b;
+	}
+	pthread_mutex_lock(&q->mtx);
+	queue_uncharge(q, nb->stream_id, nb->cost - cost);
+	pthread_mutex_unlock(&q->mtx);
+	nb->cap = nb->len;
+	nb->max_lines = nb->nrecords;
+	nb->cost = cost;
+	nb->prios = (uint8_t *)nb->data + nb->cap;
+	return nb;
+}
+
 void
 queue_push(struct queue *q, struct batch *b)
 {
 	struct queue_stream	*qs = &q->streams[b->stream_id];
 	unsigned		 i;
 
+	b = queue_trim(q, b);
 	pthread_mutex_lock(&q->mtx);
 	TAILQ_INSERT_TAIL(&q->list, b, link);
 	TAILQ_INSERT_TAIL(&qs->queued, b, slink);

@@ -85,7 +85,13 @@ void		 batch_add_line(struct batch *b, unsigned cls);
  */
 uint32_t	 batch_drop(struct batch *b, unsigned prio);
 
-/* Loop: hands a sealed batch to the writer. */
+/* A sealed batch with this much unused room is shrunk to fit (queue_push()). */
+#define QUEUE_TRIM_MIN		4096
+
+/*
+ * Loop: hands a sealed batch to the writer, first shrinking it to fit when
+ * it has QUEUE_TRIM_MIN or more unused (b may move: don't use it after).
+ */
 void		 queue_push(struct queue *q, struct batch *b);
 
 /*
@@ -113,6 +119,9 @@ void		 queue_wake_clear(struct queue *q);
 
 /* Loop: whether the writer has finished after queue_close(). */
 int		 queue_finished(struct queue *q);
+
+/* A deadline for queue_pop() that has always passed: do not wait. */
+#define QUEUE_NOWAIT		1
 
 /*
  * Writer: the oldest batch, waiting while the queue is empty, but not past

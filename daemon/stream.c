@@ -53,6 +53,7 @@ struct stream_table {
 	uint64_t		 lines;
 	uint64_t		 dropped;	/* by overflow = drop */
 	uint32_t		 ndue;		/* streams with drops to report */
+	int			 urgent;	/* an open batch is flagged BATCH_SYNC */
 };
 
 /* The marker lines due before a record: at most one of each kind. */
@@ -190,6 +191,19 @@ stream_seal_all(struct stream_table *t)
 	}
 }
 
+void
+stream_seal_urgent(struct stream_table *t)
+{
+	struct stream	*s;
+
+	if (!t->urgent)
+		return;
+	t->urgent = 0;
+	for (s = t->dirty_head; s != NULL; s = s->dirty_next)
+		if (s->open != NULL && (s->open->flags & BATCH_SYNC))
+			stream_seal(t, s);
+}
+
 static void
 stream_arm_flush(struct stream_table *t)
 {
@@ -293,6 +307,8 @@ stream_markers(struct stream_table *t, const struct stream *s, uint64_t rec_drop
 
 	m->n = 0;
 	m->need = 0;
+	if (!s->due && rec_dropped == 0)
+		return;		/* the common case */
 	if (s->lost > 0)
 		stream_marker(t, s, m, &lost_who, "logd: dropped %" PRIu64 " records: pid %ld "
 		    "could not deliver them", s->lost, (long)s->lost_pid);
@@ -433,9 +449,9 @@ stream_append(struct stream_table *t, struct stream *s, const struct proto_recor
 	batch_add_line(s->open, rec->priority & (QUEUE_NPRIO - 1));
 	t->lines++;
 	if (rec->priority <= LOG_CRIT) {
-		/* As journald does: crit and worse go to disk now, synced. */
+		/* As journald does: crit and worse go to disk now (stream_seal_urgent()), synced. */
 		s->open->flags |= BATCH_SYNC;
-		stream_seal(t, s);
+		t->urgent = 1;
 	}
 	return 0;
 }

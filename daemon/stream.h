@@ -36,8 +36,8 @@ int		stream_get(struct stream_table *t, const char *name, size_t len,
 /*
  * Formats rec as a line into s's open batch, after the marker lines that are
  * due: "logd: dropped N records: ..." for rec->dropped > 0, and for drops
- * not yet reported.  A record at priority crit or higher seals the batch at
- * once, flagged for an immediate sync.  When the budget is full:
+ * not yet reported.  A record at priority crit or higher flags its batch
+ * for stream_seal_urgent().  When the budget is full:
  *   overflow = block: returns -ENOBUFS and appends nothing; the caller
  *     retries after the writer has freed memory;
  *   overflow = drop: takes the stream's lowest-priority lines (only lines
@@ -52,6 +52,14 @@ int		stream_append(struct stream_table *t, struct stream *s,
 
 /* Seals every non-empty open batch into the queue. */
 void		stream_seal_all(struct stream_table *t);
+
+/*
+ * Seals the batches holding a record at priority crit or worse (flagged
+ * BATCH_SYNC: the writer syncs them at once).  Called after each round of
+ * receiving, so every such record goes to disk right away, and all those of
+ * one round share one sync.
+ */
+void		stream_seal_urgent(struct stream_table *t);
 
 /*
  * Appends the marker lines of drops not yet reported.  With force (at

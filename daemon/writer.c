@@ -29,6 +29,7 @@
 
 #define WRITER_BACKOFF_MIN_MS	10
 #define WRITER_BACKOFF_MAX_MS	1000
+#define WRITER_GROUP_MAX	64	/* batches written before an urgent sync is done */
 
 struct writer {
 	pthread_t		 thread;
@@ -252,38 +253,53 @@ writer_put(struct writer *w, uint32_t id, const char *name, const char *buf, siz
 	}
 }
 
-static void
+/* Writes b; returns whether it asks for a sync now (a crit record, or sync = always). */
+static int
 writer_batch(struct writer *w, struct batch *b)
 {
 	writer_put(w, b->stream_id, b->stream_name, b->data, b->len);
-	if ((b->flags & BATCH_SYNC) || w->cfg->sync == CONFIG_SYNC_ALWAYS)
-		writer_sync(w, b->stream_id);	/* stays on the dirty list: harmless */
 	atomic_fetch_add_explicit(&w->st->written_lines, b->nrecords, memory_order_relaxed);
 	atomic_fetch_add_explicit(&w->st->written_bytes, b->len, memory_order_relaxed);
+	return (b->flags & BATCH_SYNC) || w->cfg->sync == CONFIG_SYNC_ALWAYS;
 }
 
+/*
+ * An urgent sync is group commit: the writer first writes whatever else is
+ * queued (up to WRITER_GROUP_MAX batches), then syncs every file written
+ * since the last sync, once, before it waits for more.  A flood of crit
+ * records thus costs one fdatasync per file per round, not one per record.
+ */
 static void *
 writer_main(void *arg)
 {
 	struct writer	*w = arg;
 	struct batch	*b;
 	uint64_t	 deadline;
-	uint32_t	 i;
+	uint32_t	 i, urgent = 0;	/* batches written since a sync was asked for */
 	int		 timed_out;
 
 	for (;;) {
-		deadline = w->cfg->sync == CONFIG_SYNC_INTERVAL && w->ndirty > 0 ?
-		    w->sync_due_ms : 0;
+		if (urgent > 0)
+			deadline = QUEUE_NOWAIT;
+		else if (w->cfg->sync == CONFIG_SYNC_INTERVAL && w->ndirty > 0)
+			deadline = w->sync_due_ms;
+		else
+			deadline = 0;
 		b = queue_pop(w->q, deadline, &timed_out);
 		if (b != NULL) {
-			writer_batch(w, b);
+			if (writer_batch(w, b) || urgent > 0)
+				urgent++;
 			queue_batch_free(w->q, b);
 		} else if (!timed_out) {
 			break;	/* closed and empty */
 		}
-		if (w->cfg->sync == CONFIG_SYNC_INTERVAL && w->ndirty > 0 &&
-		    diag_now_ms() >= w->sync_due_ms)
+		if (urgent > 0 && (b == NULL || urgent >= WRITER_GROUP_MAX)) {
 			writer_sync_dirty(w);
+			urgent = 0;
+		} else if (w->cfg->sync == CONFIG_SYNC_INTERVAL && w->ndirty > 0 &&
+		    diag_now_ms() >= w->sync_due_ms) {
+			writer_sync_dirty(w);
+		}
 	}
 	/* Make what we wrote durable before the loop exits. */
 	for (i = 0; i < w->nfds; i++)

@@ -411,8 +411,10 @@ START_TEST(crit_record_seals_its_batch_for_sync)
 	ck_assert_int_eq(stream_get(f.t, "s", 1, &s), 0);
 	ck_assert_int_eq(stream_append(f.t, s, &r, r.ts_ns, &who), 0);
 	ck_assert_int_eq(stream_append(f.t, s, &c, c.ts_ns, &who), 0);
+	ck_assert_int_eq(stream_append(f.t, s, &r, r.ts_ns, &who), 0);
+	stream_seal_urgent(f.t);
 	ck_assert_ptr_nonnull(b = pop(&f));
-	ck_assert_uint_eq(b->nrecords, 2);
+	ck_assert_uint_eq(b->nrecords, 3);
 	ck_assert_uint_eq(b->flags & BATCH_SYNC, BATCH_SYNC);
 	queue_batch_free(f.q, b);
 	ck_assert_int_eq(stream_table_check(f.t), 0);
