@@ -9,7 +9,9 @@
 #include "format.h"
 
 #include <string.h>
+#include <syslog.h>
 #include <time.h>
+#include <unistd.h>
 
 static const char *const priority_names[8] = {
 	"emerg", "alert", "crit", "err", "warning", "notice", "info", "debug",
@@ -330,4 +332,24 @@ format_line(struct format_cache *c, enum config_format fmt, char *buf,
 	}
 	*p++ = '\n';
 	return (size_t)(p - buf);
+}
+
+void
+format_marker(struct proto_record *rec, const char *name, size_t name_len, const char *text,
+    size_t text_len)
+{
+	memset(rec, 0, sizeof(*rec));
+	rec->priority = LOG_WARNING;
+	rec->name = name;
+	rec->name_len = (uint8_t)name_len;
+	rec->msg = (const uint8_t *)text;
+	rec->msg_len = text_len;
+}
+
+void
+format_self(struct format_sender *who)
+{
+	who->pid = getpid();
+	who->uid = getuid();
+	who->gid = getgid();
 }

@@ -63,6 +63,16 @@ size_t	format_max_len(enum config_format fmt, const struct proto_record *rec);
 size_t	format_line(struct format_cache *c, enum config_format fmt, char *buf,
 	    const struct proto_record *rec, uint64_t ts_ns, const struct format_sender *who);
 
+/*
+ * Fills rec as one of logd's own lines ("logd: dropped ...", "logd: writing
+ * was stalled ..."): priority warning, in stream name, message text.
+ */
+void	format_marker(struct proto_record *rec, const char *name, size_t name_len,
+	    const char *text, size_t text_len);
+
+/* logd itself as the sender of such lines: its own pid, uid and gid. */
+void	format_self(struct format_sender *who);
+
 /* syslog's name of a priority 0-7 ("emerg" ... "debug"); "?" otherwise. */
 const char *format_priority_name(unsigned prio);
 

@@ -19,7 +19,6 @@
 #include <string.h>
 #include <syslog.h>
 #include <time.h>
-#include <unistd.h>
 
 struct stream {
 	char		 name[PROTO_MAX_NAME + 1];
@@ -94,9 +93,7 @@ stream_table_new(struct event_base *base, const struct config *cfg, struct queue
 	t->flush_tv.tv_sec = (time_t)(cfg->flush_interval_ms / 1000);
 	t->flush_tv.tv_usec = (suseconds_t)(cfg->flush_interval_ms % 1000) * 1000;
 	format_cache_init(&t->fc);
-	t->self.pid = getpid();
-	t->self.uid = getuid();
-	t->self.gid = getgid();
+	format_self(&t->self);
 	*out = t;
 	return 0;
 }
@@ -277,12 +274,7 @@ stream_marker(struct stream_table *t, const struct stream *s, struct stream_mark
 		n = 0;
 	else if ((size_t)n >= sizeof(m->text[m->n]))
 		n = (int)sizeof(m->text[m->n]) - 1;
-	memset(r, 0, sizeof(*r));
-	r->priority = LOG_WARNING;
-	r->name = s->name;
-	r->name_len = (uint8_t)s->name_len;
-	r->msg = (const uint8_t *)m->text[m->n];
-	r->msg_len = (size_t)n;
+	format_marker(r, s->name, s->name_len, m->text[m->n], (size_t)n);
 	m->who[m->n] = *who;
 	m->need += format_max_len(t->cfg->format, r);
 	m->n++;

@@ -67,12 +67,8 @@ writer_marker(struct writer *w, uint32_t id, const char *name, const char *fmt, 
 	va_start(ap, fmt);
 	n = vsnprintf(text, sizeof(text), fmt, ap);
 	va_end(ap);
-	memset(&rec, 0, sizeof(rec));
-	rec.priority = LOG_WARNING;
-	rec.name = name;
-	rec.name_len = (uint8_t)strlen(name);
-	rec.msg = (const uint8_t *)text;
-	rec.msg_len = n < 0 ? 0 : (size_t)n >= sizeof(text) ? sizeof(text) - 1 : (size_t)n;
+	format_marker(&rec, name, strlen(name), text,
+	    n < 0 ? 0 : (size_t)n >= sizeof(text) ? sizeof(text) - 1 : (size_t)n);
 	clock_gettime(CLOCK_REALTIME, &ts);
 	/* format_max_len() of this record (at most 1850) fits in line[]. */
 	len = format_line(&w->fc, w->cfg->format, line, &rec,
@@ -334,9 +330,7 @@ writer_start(struct queue *q, int log_dir_fd, const struct config *cfg, struct s
 	w->cfg = cfg;
 	w->st = st;
 	w->dir_fd = log_dir_fd;
-	w->self.pid = getpid();
-	w->self.uid = getuid();
-	w->self.gid = getgid();
+	format_self(&w->self);
 	format_cache_init(&w->fc);
 	/* Signals are the loop's: the writer thread blocks them all. */
 	sigfillset(&all);
