@@ -19,6 +19,8 @@
 
 #include <ini.h>
 
+#include "proto.h"
+
 enum config_type {
 	CONFIG_T_SOCKET,
 	CONFIG_T_PATH,
@@ -29,10 +31,11 @@ enum config_type {
 };
 
 struct config_key {
-	const char		*section;
+	const char		*section;	/* "daemon", or "stream": [defaults] and [stream NAME] */
 	const char		*name;
+	size_t			 offset;	/* in struct config, or in struct stream_config */
+	size_t			 size;
 	enum config_type	 type;
-	size_t			 offset;
 	uint64_t		 min;
 	uint64_t		 max;
 	const char		*range;		/* min..max as a person writes it */
@@ -42,36 +45,48 @@ struct config_key {
 static const char *const format_names[] = { "text", "json", NULL };
 static const char *const overflow_names[] = { "block", "drop", NULL };
 static const char *const sync_names[] = { "none", "interval", "always", NULL };
+static const char *const compress_names[] = { "none", "zstd", NULL };
 
 #define KIB	1024ull
 #define MIB	(1024ull * KIB)
 #define GIB	(1024ull * MIB)
 #define TIB	(1024ull * GIB)
+#define DAY_MS	(86400ull * 1000)
 
+#define D(f)	"daemon", #f, offsetof(struct config, f), sizeof(((struct config *)0)->f)
+#define S(f)	"stream", #f, offsetof(struct stream_config, f), \
+		sizeof(((struct stream_config *)0)->f)
+
+/* The stream keys come last, in one run: a section's "set" bits count from the first. */
 static const struct config_key config_keys[] = {
-	{ "daemon", "socket", CONFIG_T_SOCKET, offsetof(struct config, socket_path), 0, 0, NULL,
-	    NULL },
-	{ "daemon", "log_dir", CONFIG_T_PATH, offsetof(struct config, log_dir), 0, 0, NULL, NULL },
-	{ "daemon", "queue_max_bytes", CONFIG_T_SIZE, offsetof(struct config, queue_max_bytes),
-	    MIB, TIB, "1M..1T", NULL },
-	{ "daemon", "batch_bytes", CONFIG_T_SIZE, offsetof(struct config, batch_bytes),
-	    4 * KIB, 16 * MIB, "4K..16M", NULL },
-	{ "daemon", "flush_interval", CONFIG_T_DURATION,
-	    offsetof(struct config, flush_interval_ms), 1, 60 * 1000, "1ms..1min", NULL },
-	{ "daemon", "max_streams", CONFIG_T_COUNT, offsetof(struct config, max_streams),
-	    1, 1000000, "1..1000000", NULL },
-	{ "daemon", "sync", CONFIG_T_ENUM, offsetof(struct config, sync), 0, 0, NULL,
-	    sync_names },
-	{ "daemon", "sync_interval", CONFIG_T_DURATION,
-	    offsetof(struct config, sync_interval_ms), 1, 3600 * 1000, "1ms..1h", NULL },
-	{ "daemon", "drain_timeout", CONFIG_T_DURATION,
-	    offsetof(struct config, drain_timeout_ms), 1, 86400 * 1000, "1ms..1d", NULL },
-	{ "defaults", "format", CONFIG_T_ENUM, offsetof(struct config, format), 0, 0, NULL,
-	    format_names },
-	{ "defaults", "overflow", CONFIG_T_ENUM, offsetof(struct config, overflow), 0, 0, NULL,
-	    overflow_names },
-	{ "defaults", "stream_queue_max_bytes", CONFIG_T_SIZE,
-	    offsetof(struct config, stream_queue_max_bytes), 4 * KIB, TIB, "4K..1T", NULL },
+	{ "daemon", "socket", offsetof(struct config, socket_path),
+	    sizeof(((struct config *)0)->socket_path), CONFIG_T_SOCKET, 0, 0, NULL, NULL },
+	{ D(log_dir), CONFIG_T_PATH, 0, 0, NULL, NULL },
+	{ D(queue_max_bytes), CONFIG_T_SIZE, MIB, TIB, "1M..1T", NULL },
+	{ D(batch_bytes), CONFIG_T_SIZE, 4 * KIB, 16 * MIB, "4K..16M", NULL },
+	{ "daemon", "flush_interval", offsetof(struct config, flush_interval_ms),
+	    sizeof(uint64_t), CONFIG_T_DURATION, 1, 60 * 1000, "1ms..1min", NULL },
+	{ D(max_streams), CONFIG_T_COUNT, 1, 1000000, "1..1000000", NULL },
+	{ D(sync), CONFIG_T_ENUM, 0, 0, NULL, sync_names },
+	{ "daemon", "sync_interval", offsetof(struct config, sync_interval_ms),
+	    sizeof(uint64_t), CONFIG_T_DURATION, 1, 3600 * 1000, "1ms..1h", NULL },
+	{ "daemon", "drain_timeout", offsetof(struct config, drain_timeout_ms),
+	    sizeof(uint64_t), CONFIG_T_DURATION, 1, DAY_MS, "1ms..1d", NULL },
+	{ D(max_use), CONFIG_T_SIZE, MIB, 1024 * TIB, "1M..1024T", NULL },
+	{ D(keep_free), CONFIG_T_SIZE, 0, 1024 * TIB, "0..1024T", NULL },
+	{ "daemon", "idle_close", offsetof(struct config, idle_close_ms), sizeof(uint64_t),
+	    CONFIG_T_DURATION, 1000, DAY_MS, "1s..1d", NULL },
+#define FIRST_STREAM_KEY	12
+	{ S(format), CONFIG_T_ENUM, 0, 0, NULL, format_names },
+	{ S(overflow), CONFIG_T_ENUM, 0, 0, NULL, overflow_names },
+	{ S(stream_queue_max_bytes), CONFIG_T_SIZE, 4 * KIB, TIB, "4K..1T", NULL },
+	{ S(max_file_size), CONFIG_T_SIZE, 4 * KIB, TIB, "4K..1T", NULL },
+	{ "stream", "max_file_age", offsetof(struct stream_config, max_file_age_ms),
+	    sizeof(uint64_t), CONFIG_T_DURATION, 0, 365 * DAY_MS, "0 (never)..365d", NULL },
+	{ S(max_files), CONFIG_T_COUNT, 1, 100000, "1..100000", NULL },
+	{ S(max_stream_bytes), CONFIG_T_SIZE, 0, 1024 * TIB, "0 (no limit)..1024T", NULL },
+	{ S(compress), CONFIG_T_ENUM, 0, 0, NULL, compress_names },
+	{ S(compress_level), CONFIG_T_COUNT, 1, 19, "1..19", NULL },
 };
 #define NKEYS	(sizeof(config_keys) / sizeof(config_keys[0]))
 
@@ -88,9 +103,18 @@ config_defaults(struct config *cfg)
 	cfg->sync = CONFIG_SYNC_INTERVAL;
 	cfg->sync_interval_ms = 1000;
 	cfg->drain_timeout_ms = 10 * 1000;
-	cfg->format = CONFIG_FORMAT_TEXT;
-	cfg->overflow = CONFIG_OVERFLOW_BLOCK;
-	cfg->stream_queue_max_bytes = 0;	/* config_check(): a quarter of the queue */
+	cfg->max_use = 0;			/* at run time: 10% of the file system, <= 4G */
+	cfg->keep_free = 0;			/* at run time: 15% of the file system, <= 4G */
+	cfg->idle_close_ms = 5 * 60 * 1000;
+	cfg->defaults.format = CONFIG_FORMAT_TEXT;
+	cfg->defaults.overflow = CONFIG_OVERFLOW_BLOCK;
+	cfg->defaults.stream_queue_max_bytes = 0;	/* config_check(): a quarter of the queue */
+	cfg->defaults.max_file_size = 64 * MIB;
+	cfg->defaults.max_file_age_ms = 0;
+	cfg->defaults.max_files = 10;
+	cfg->defaults.max_stream_bytes = 0;
+	cfg->defaults.compress = CONFIG_COMPRESS_NONE;
+	cfg->defaults.compress_level = 3;
 }
 
 /* Digits only, no sign, no blanks.  Sets *end after them. */
@@ -163,16 +187,54 @@ config_parse_duration_ms(const char *s, uint64_t *out)
 	return parse_with_unit(s, units, sizeof(units) / sizeof(units[0]), out);
 }
 
+/* The keys a section takes: "daemon" or "stream" ([defaults], [stream NAME]), or NULL. */
+static const char *
+config_class(const char *section)
+{
+	if (strcmp(section, "daemon") == 0)
+		return "daemon";
+	if (strcmp(section, "defaults") == 0 || strncmp(section, "stream ", 7) == 0)
+		return "stream";
+	return NULL;
+}
+
 static const struct config_key *
 config_find(const char *section, const char *key)
 {
-	size_t	i;
+	const char	*cls = config_class(section);
+	size_t		 i;
 
-	for (i = 0; i < NKEYS; i++)
-		if (strcmp(config_keys[i].section, section) == 0 &&
+	for (i = 0; cls != NULL && i < NKEYS; i++)
+		if (strcmp(config_keys[i].section, cls) == 0 &&
 		    strcmp(config_keys[i].name, key) == 0)
 			return &config_keys[i];
 	return NULL;
+}
+
+/* The [stream NAME] section named name, created if new; NULL (and err) if it can't be. */
+static struct config_section *
+config_section(struct config *cfg, const char *name, char *err, size_t err_len)
+{
+	struct config_section	*sec;
+	size_t			 len = strlen(name);
+	uint32_t		 i;
+
+	for (i = 0; i < cfg->nsections; i++)
+		if (strcmp(cfg->sections[i].name, name) == 0)
+			return &cfg->sections[i];
+	if (proto_name_valid(name, len) != 0) {
+		snprintf(err, err_len, "\"%s\" is not a stream name (1-64 bytes of "
+		    "A-Z a-z 0-9 . _ -, not starting with a dot)", name);
+		return NULL;
+	}
+	if (cfg->nsections >= CONFIG_MAX_SECTIONS) {
+		snprintf(err, err_len, "more than %d [stream] sections", CONFIG_MAX_SECTIONS);
+		return NULL;
+	}
+	sec = &cfg->sections[cfg->nsections++];
+	memset(sec, 0, sizeof(*sec));
+	memcpy(sec->name, name, len + 1);
+	return sec;
 }
 
 /* Edit distance, capped: we only care whether it is small. */
@@ -202,13 +264,13 @@ distance(const char *a, const char *b)
 static const char *
 config_hint(const char *section, const char *key)
 {
-	const char	*us = strchr(key, '_');
+	const char	*us = strchr(key, '_'), *cls = config_class(section);
 	size_t		 i, word = us != NULL ? (size_t)(us - key) : strlen(key);
 
-	for (i = 0; i < NKEYS; i++) {
+	for (i = 0; cls != NULL && i < NKEYS; i++) {
 		const char	*name = config_keys[i].name;
 
-		if (strcmp(config_keys[i].section, section) != 0)
+		if (strcmp(config_keys[i].section, cls) != 0)
 			continue;
 		if (distance(key, name) <= 2 ||
 		    (word >= 3 && strncmp(key, name, word) == 0 &&
@@ -243,9 +305,11 @@ config_set(struct config *cfg, const char *section, const char *key, const char 
     char *err, size_t err_len)
 {
 	const struct config_key	*k;
+	struct config_section	*sec = NULL;
 	const char		*hint;
 	char			*field;
 	uint64_t		 v;
+	uint32_t		 bit = 0;
 	int			 rc;
 
 	if ((k = config_find(section, key)) == NULL) {
@@ -255,7 +319,21 @@ config_set(struct config *cfg, const char *section, const char *key, const char 
 		    hint != NULL ? "?)" : "");
 		return -EINVAL;
 	}
-	field = (char *)cfg + k->offset;
+	if (strcmp(section, "daemon") == 0) {
+		field = (char *)cfg;
+	} else if (strcmp(section, "defaults") == 0) {
+		field = (char *)&cfg->defaults;
+	} else {
+		if ((sec = config_section(cfg, section + 7, err, err_len)) == NULL)
+			return -EINVAL;
+		bit = 1u << (k - config_keys - FIRST_STREAM_KEY);
+		if (sec->set & bit) {
+			snprintf(err, err_len, "%s set twice", key);
+			return -EINVAL;
+		}
+		field = (char *)&sec->sc;
+	}
+	field += k->offset;
 	if (*value == '\0') {
 		snprintf(err, err_len, "%s: empty value", key);
 		return -EINVAL;
@@ -274,7 +352,9 @@ config_set(struct config *cfg, const char *section, const char *key, const char 
 		return 0;
 	}
 	case CONFIG_T_ENUM:
-		return set_enum(k, field, value, err, err_len);
+		if ((rc = set_enum(k, field, value, err, err_len)) == 0 && sec != NULL)
+			sec->set |= bit;
+		return rc;
 	case CONFIG_T_SIZE:
 		rc = config_parse_size(value, &v);
 		if (rc == -EINVAL) {
@@ -312,30 +392,68 @@ config_set(struct config *cfg, const char *section, const char *key, const char 
 		*(uint32_t *)(void *)field = (uint32_t)v;
 	else
 		*(uint64_t *)(void *)field = v;
+	if (sec != NULL)
+		sec->set |= bit;
+	return 0;
+}
+
+static int
+check_share(const struct config *cfg, const struct stream_config *sc, const char *where,
+    char *err, size_t err_len)
+{
+	if (sc->stream_queue_max_bytes > cfg->queue_max_bytes ||
+	    sc->stream_queue_max_bytes < cfg->batch_bytes) {
+		snprintf(err, err_len, "%s: stream_queue_max_bytes (%llu) must be between "
+		    "batch_bytes (%llu) and queue_max_bytes (%llu)", where,
+		    (unsigned long long)sc->stream_queue_max_bytes,
+		    (unsigned long long)cfg->batch_bytes,
+		    (unsigned long long)cfg->queue_max_bytes);
+		return -EINVAL;
+	}
 	return 0;
 }
 
 int
 config_check(struct config *cfg, char *err, size_t err_len)
 {
+	const struct config_key	*k;
+	struct config_section	*sec;
+	char			 where[PROTO_MAX_NAME + 16];
+	uint32_t		 i;
+
 	if (cfg->batch_bytes > cfg->queue_max_bytes / 4) {
 		snprintf(err, err_len, "batch_bytes (%llu) must be at most a quarter of "
 		    "queue_max_bytes (%llu)", (unsigned long long)cfg->batch_bytes,
 		    (unsigned long long)cfg->queue_max_bytes);
 		return -EINVAL;
 	}
-	if (cfg->stream_queue_max_bytes == 0)
-		cfg->stream_queue_max_bytes = cfg->queue_max_bytes / 4;
-	if (cfg->stream_queue_max_bytes > cfg->queue_max_bytes ||
-	    cfg->stream_queue_max_bytes < cfg->batch_bytes) {
-		snprintf(err, err_len, "stream_queue_max_bytes (%llu) must be between "
-		    "batch_bytes (%llu) and queue_max_bytes (%llu)",
-		    (unsigned long long)cfg->stream_queue_max_bytes,
-		    (unsigned long long)cfg->batch_bytes,
-		    (unsigned long long)cfg->queue_max_bytes);
+	if (cfg->defaults.stream_queue_max_bytes == 0)
+		cfg->defaults.stream_queue_max_bytes = cfg->queue_max_bytes / 4;
+	if (check_share(cfg, &cfg->defaults, "[defaults]", err, err_len) < 0)
 		return -EINVAL;
+	for (i = 0; i < cfg->nsections; i++) {
+		sec = &cfg->sections[i];
+		for (k = &config_keys[FIRST_STREAM_KEY]; k < &config_keys[NKEYS]; k++)
+			if (!(sec->set & (1u << (k - config_keys - FIRST_STREAM_KEY))))
+				memcpy((char *)&sec->sc + k->offset,
+				    (const char *)&cfg->defaults + k->offset, k->size);
+		snprintf(where, sizeof(where), "[stream %s]", sec->name);
+		if (check_share(cfg, &sec->sc, where, err, err_len) < 0)
+			return -EINVAL;
 	}
 	return 0;
+}
+
+const struct stream_config *
+config_stream(const struct config *cfg, const char *name, size_t len)
+{
+	uint32_t	i;
+
+	for (i = 0; i < cfg->nsections; i++)
+		if (strncmp(cfg->sections[i].name, name, len) == 0 &&
+		    cfg->sections[i].name[len] == '\0')
+			return &cfg->sections[i].sc;
+	return &cfg->defaults;
 }
 
 /* What the reader and the handler share while one file is parsed. */
@@ -408,17 +526,20 @@ config_reader(char *str, int num, void *arg)
 			return str;
 		}
 		p->skip_section = 0;
-		if (!config_section_known(str + 1, (size_t)(e - str - 1))) {
-			*e = '\0';
-			if (strncmp(str + 1, "stream ", 7) == 0)
-				config_error(p, "[%s]: per-stream sections are not supported by "
-				    "this version of logd; use [defaults]", str + 1);
-			else
-				config_error(p, "unknown section [%s] (known: [daemon], "
-				    "[defaults])", str + 1);
-			*e = ']';
+		*e = '\0';
+		if (strncmp(str + 1, "stream ", 7) == 0) {
+			char	err[256];
+
+			if (config_section(p->cfg, str + 8, err, sizeof(err)) == NULL) {
+				config_error(p, "[%s]: %s", str + 1, err);
+				p->skip_section = 1;
+			}
+		} else if (!config_section_known(str + 1, strlen(str + 1))) {
+			config_error(p, "unknown section [%s] (known: [daemon], [defaults], "
+			    "[stream NAME])", str + 1);
 			p->skip_section = 1;
 		}
+		*e = ']';
 		return str;
 	}
 	if (strchr(str, '=') == NULL && strchr(str, ':') == NULL) {
@@ -444,7 +565,8 @@ config_handler(void *arg, const char *section, const char *key, const char *valu
 		return 1;
 	}
 	snprintf(where, sizeof(where), "[%s]", section);
-	if ((k = config_find(section, key)) != NULL && p->seen[k - config_keys] != 0) {
+	if ((k = config_find(section, key)) != NULL && strncmp(section, "stream ", 7) != 0 &&
+	    p->seen[k - config_keys] != 0) {
 		snprintf(err, sizeof(err), "%s set twice (first on line %u)", key,
 		    p->seen[k - config_keys]);
 		config_error(p, "%s: %s", where, err);
@@ -454,7 +576,8 @@ config_handler(void *arg, const char *section, const char *key, const char *valu
 		config_error(p, "%s: %s", where, err);
 		return 1;
 	}
-	p->seen[k - config_keys] = p->line;
+	if (strncmp(section, "stream ", 7) != 0)
+		p->seen[k - config_keys] = p->line;	/* a section finds its own repeats */
 	return 1;
 }
 

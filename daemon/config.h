@@ -15,10 +15,13 @@
 #include <stdint.h>
 #include <sys/un.h>
 
+#include "proto.h"
+
 #define CONFIG_DEFAULT_PATH	"/etc/logd/logd.conf"
 #define CONFIG_DEFAULT_SOCKET	"/run/logd/socket"
 #define CONFIG_DEFAULT_LOG_DIR	"/var/log/logd"
 #define CONFIG_MAX_PATH		4096
+#define CONFIG_MAX_SECTIONS	256	/* [stream NAME] sections in one file */
 
 enum config_format {
 	CONFIG_FORMAT_TEXT,
@@ -30,10 +33,35 @@ enum config_overflow {
 	CONFIG_OVERFLOW_DROP,		/* drop the stream's lowest-priority records */
 };
 
+enum config_compress {
+	CONFIG_COMPRESS_NONE,
+	CONFIG_COMPRESS_ZSTD,
+};
+
 enum config_sync {
 	CONFIG_SYNC_NONE,		/* only at shutdown (and rotation) */
 	CONFIG_SYNC_INTERVAL,		/* dirty files every sync_interval */
 	CONFIG_SYNC_ALWAYS,		/* after every write */
+};
+
+/* What [defaults] sets for every stream, and [stream NAME] for one. */
+struct stream_config {
+	enum config_format format;		/* text */
+	enum config_overflow overflow;		/* block */
+	uint64_t	stream_queue_max_bytes;	/* one stream's share; 0 = queue_max_bytes / 4 */
+	uint64_t	max_file_size;		/* rotate at this size; 64M, 4K..1T */
+	uint64_t	max_file_age_ms;	/* rotate at this age; 0 = never, ..365d */
+	uint32_t	max_files;		/* archives kept; 10, 1..100000 */
+	uint64_t	max_stream_bytes;	/* archives' bytes kept; 0 = no limit */
+	enum config_compress compress;		/* none */
+	uint32_t	compress_level;		/* zstd level; 3, 1..19 */
+};
+
+/* A [stream NAME] section: its settings, resolved over [defaults] by config_check(). */
+struct config_section {
+	char			name[PROTO_MAX_NAME + 1];
+	struct stream_config	sc;
+	uint32_t		set;		/* bit i: the section sets stream key i */
 };
 
 struct config {
@@ -47,10 +75,14 @@ struct config {
 	enum config_sync sync;			/* interval */
 	uint64_t	sync_interval_ms;	/* 1 s, 1 ms..1 h */
 	uint64_t	drain_timeout_ms;	/* 10 s, 1 ms..1 d */
+	uint64_t	max_use;		/* archives in log_dir; 0 = 10% of the fs, <= 4G */
+	uint64_t	keep_free;		/* free space kept; 0 = 15% of the fs, <= 4G */
+	uint64_t	idle_close_ms;		/* close a file unused this long; 5 min */
 	/* [defaults] */
-	enum config_format format;		/* text */
-	enum config_overflow overflow;		/* block */
-	uint64_t	stream_queue_max_bytes;	/* one stream's share; 0 = queue_max_bytes / 4 */
+	struct stream_config defaults;
+	/* [stream NAME] */
+	struct config_section sections[CONFIG_MAX_SECTIONS];
+	uint32_t	nsections;
 };
 
 /* Fills cfg with the built-in defaults. */
@@ -75,10 +107,15 @@ int	config_set(struct config *cfg, const char *section, const char *key, const c
 
 /*
  * Checks settings that depend on each other (batch_bytes <= queue_max_bytes / 4,
- * batch_bytes <= stream_queue_max_bytes <= queue_max_bytes) and fills in
- * stream_queue_max_bytes when it was left at 0 (a quarter of the queue).
+ * batch_bytes <= stream_queue_max_bytes <= queue_max_bytes), fills in
+ * stream_queue_max_bytes when it was left at 0 (a quarter of the queue), and
+ * resolves every [stream NAME] section over [defaults].
  */
 int	config_check(struct config *cfg, char *err, size_t err_len);
+
+/* The settings of the stream name (after config_check()): its section's, or [defaults]. */
+const struct stream_config *config_stream(const struct config *cfg, const char *name,
+	    size_t len);
 
 /* "64K", "1M", "123" -> bytes.  -EINVAL on syntax, -ERANGE on overflow. */
 int	config_parse_size(const char *s, uint64_t *out);

@@ -241,7 +241,7 @@ daemon_run(struct daemon *d)
 	}
 	if (open_log_dir(d->cfg.log_dir, &log_fd) < 0)
 		goto out;
-	if ((rc = queue_new(d->cfg.queue_max_bytes, d->cfg.stream_queue_max_bytes,
+	if ((rc = queue_new(d->cfg.queue_max_bytes, d->cfg.defaults.stream_queue_max_bytes,
 	    d->cfg.max_streams, &d->queue)) < 0 ||
 	    (rc = stream_table_new(d->base, &d->cfg, d->queue, &d->streams)) < 0) {
 		diag_errno(LOG_ERR, rc, "cannot set up the queue");

@@ -17,6 +17,7 @@
 TAILQ_HEAD(batch_list, batch);
 
 struct queue_stream {
+	uint64_t		max;			/* its share of the budget */
 	uint64_t		used;			/* cost of its live batches */
 	struct batch_list	queued;			/* pushed, not yet popped */
 	uint64_t		nlines[QUEUE_NCLASS];	/* lines in those, by class */
@@ -29,7 +30,6 @@ struct queue {
 	struct queue_stream	*streams;	/* by stream id */
 	uint32_t		 max_streams;
 	uint64_t		 max_bytes;
-	uint64_t		 stream_max_bytes;
 	uint64_t		 used_bytes;
 	uint64_t		 high_water_bytes;
 	uint64_t		 queued_batches;
@@ -59,8 +59,10 @@ queue_new(uint64_t max_bytes, uint64_t stream_max_bytes, uint32_t max_streams,
 		free(q);
 		return -errno;
 	}
-	for (i = 0; i < max_streams; i++)
+	for (i = 0; i < max_streams; i++) {
 		TAILQ_INIT(&q->streams[i].queued);
+		q->streams[i].max = stream_max_bytes;
+	}
 	TAILQ_INIT(&q->list);
 	pthread_mutex_init(&q->mtx, NULL);
 	/* The writer's deadlines are CLOCK_MONOTONIC: the wall clock may jump. */
@@ -70,7 +72,6 @@ queue_new(uint64_t max_bytes, uint64_t stream_max_bytes, uint32_t max_streams,
 	pthread_condattr_destroy(&ca);
 	q->max_streams = max_streams;
 	q->max_bytes = max_bytes;
-	q->stream_max_bytes = stream_max_bytes;
 	*out = q;
 	return 0;
 }
@@ -115,13 +116,13 @@ queue_uncharge(struct queue *q, uint32_t id, size_t cost)
 static int
 queue_fits(const struct queue *q, uint32_t id, size_t cost)
 {
-	uint64_t	sused = q->streams[id].used;
+	uint64_t	sused = q->streams[id].used, smax = q->streams[id].max;
 
 	if (q->used_bytes > q->max_bytes || cost > q->max_bytes - q->used_bytes)
 		return 0;
 	if (sused == 0)
 		return 1;	/* one batch, however big: the record must get through */
-	return sused <= q->stream_max_bytes && cost <= q->stream_max_bytes - sused;
+	return sused <= smax && cost <= smax - sused;
 }
 
 static void
@@ -456,6 +457,14 @@ queue_stats(struct queue *q, struct queue_stats *out)
 	out->max_bytes = q->max_bytes;
 	out->queued_batches = q->queued_batches;
 	out->queued_bytes = q->queued_bytes;
+	pthread_mutex_unlock(&q->mtx);
+}
+
+void
+queue_set_share(struct queue *q, uint32_t stream_id, uint64_t max_bytes)
+{
+	pthread_mutex_lock(&q->mtx);
+	q->streams[stream_id].max = max_bytes;
 	pthread_mutex_unlock(&q->mtx);
 }
 

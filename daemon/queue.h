@@ -62,7 +62,8 @@ struct queue_stats {
 
 /*
  * A queue with a budget of max_bytes, of which one stream (id below
- * max_streams) may hold stream_max_bytes.  -errno on failure.
+ * max_streams) may hold stream_max_bytes unless queue_set_share() says
+ * otherwise.  -errno on failure.
  */
 int		 queue_new(uint64_t max_bytes, uint64_t stream_max_bytes, uint32_t max_streams,
 		    struct queue **out);
@@ -138,6 +139,9 @@ void		 queue_finish(struct queue *q);
 
 /* Any thread: a consistent snapshot of the counters. */
 void		 queue_stats(struct queue *q, struct queue_stats *out);
+
+/* Loop: stream_id's share of the budget from now on. */
+void		 queue_set_share(struct queue *q, uint32_t stream_id, uint64_t max_bytes);
 
 /* Any thread: bytes charged to stream_id now. */
 uint64_t	 queue_stream_used(struct queue *q, uint32_t stream_id);

@@ -25,6 +25,7 @@ struct stream {
 	size_t		 name_len;
 	uint32_t	 hash;
 	uint32_t	 id;
+	const struct stream_config *sc;	/* its settings: [stream NAME] or [defaults] */
 	struct batch	*open;		/* the batch lines are formatted into, or NULL */
 	struct stream	*dirty_next;
 	int		 dirty;
@@ -158,6 +159,8 @@ stream_get(struct stream_table *t, const char *name, size_t len, struct stream *
 	s->name_len = len;
 	s->hash = h;
 	s->id = t->nstreams;
+	s->sc = config_stream(t->cfg, s->name, len);
+	queue_set_share(t->q, s->id, s->sc->stream_queue_max_bytes);
 	t->slots[i] = s;
 	t->by_id[t->nstreams++] = s;
 	*out = t->last = s;
@@ -276,7 +279,7 @@ stream_marker(struct stream_table *t, const struct stream *s, struct stream_mark
 		n = (int)sizeof(m->text[m->n]) - 1;
 	format_marker(r, s->name, s->name_len, m->text[m->n], (size_t)n);
 	m->who[m->n] = *who;
-	m->need += format_max_len(t->cfg->format, r);
+	m->need += format_max_len(s->sc->format, r);
 	m->n++;
 }
 
@@ -332,7 +335,7 @@ stream_put_markers(struct stream_table *t, struct stream *s, const struct stream
 	unsigned	 i;
 
 	for (i = 0; i < m->n; i++) {
-		b->len += format_line(&t->fc, t->cfg->format, b->data + b->len, &m->rec[i], ts_ns,
+		b->len += format_line(&t->fc, s->sc->format, b->data + b->len, &m->rec[i], ts_ns,
 		    &m->who[i]);
 		batch_add_line(b, QUEUE_KEEP);
 		t->lines++;
@@ -421,10 +424,10 @@ stream_append(struct stream_table *t, struct stream *s, const struct proto_recor
 		stream_markers(t, s, rec->dropped, who, &m);
 		if (m.n + line == 0)
 			return 0;
-		need = m.need + (line ? format_max_len(t->cfg->format, rec) : 0);
+		need = m.need + (line ? format_max_len(s->sc->format, rec) : 0);
 		if (stream_reserve(t, s, need, m.n + line, 0) == 0)
 			break;
-		if (t->cfg->overflow != CONFIG_OVERFLOW_DROP)
+		if (s->sc->overflow != CONFIG_OVERFLOW_DROP)
 			return -ENOBUFS;
 		/* Making room adds an overflow marker: the second try counts it in. */
 		if (tries > 0 || stream_make_room(t, s, rec->priority, need, m.n + line) < 0) {
@@ -436,7 +439,7 @@ stream_append(struct stream_table *t, struct stream *s, const struct proto_recor
 	stream_mark_dirty(t, s);
 	if (!line)
 		return 0;
-	s->open->len += format_line(&t->fc, t->cfg->format, s->open->data + s->open->len, rec,
+	s->open->len += format_line(&t->fc, s->sc->format, s->open->data + s->open->len, rec,
 	    ts_ns, who);
 	batch_add_line(s->open, rec->priority & (QUEUE_NPRIO - 1));
 	t->lines++;

@@ -71,7 +71,7 @@ writer_marker(struct writer *w, uint32_t id, const char *name, const char *fmt, 
 	    n < 0 ? 0 : (size_t)n >= sizeof(text) ? sizeof(text) - 1 : (size_t)n);
 	clock_gettime(CLOCK_REALTIME, &ts);
 	/* format_max_len() of this record (at most 1850) fits in line[]. */
-	len = format_line(&w->fc, w->cfg->format, line, &rec,
+	len = format_line(&w->fc, config_stream(w->cfg, name, rec.name_len)->format, line, &rec,
 	    (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec, &w->self);
 	atomic_fetch_add_explicit(&w->st->writer_markers, 1, memory_order_relaxed);
 	writer_put(w, id, name, line, len);

@@ -81,9 +81,19 @@ START_TEST(defaults_are_documented_values)
 	ck_assert_int_eq(c.sync, CONFIG_SYNC_INTERVAL);
 	ck_assert_uint_eq(c.sync_interval_ms, 1000);
 	ck_assert_uint_eq(c.drain_timeout_ms, 10000);
-	ck_assert_int_eq(c.format, CONFIG_FORMAT_TEXT);
-	ck_assert_int_eq(c.overflow, CONFIG_OVERFLOW_BLOCK);
-	ck_assert_uint_eq(c.stream_queue_max_bytes, 0);		/* a quarter, once checked */
+	ck_assert_uint_eq(c.max_use, 0);		/* 10% of the file system, at run time */
+	ck_assert_uint_eq(c.keep_free, 0);
+	ck_assert_uint_eq(c.idle_close_ms, 300000);
+	ck_assert_int_eq(c.defaults.format, CONFIG_FORMAT_TEXT);
+	ck_assert_int_eq(c.defaults.overflow, CONFIG_OVERFLOW_BLOCK);
+	ck_assert_uint_eq(c.defaults.stream_queue_max_bytes, 0);	/* a quarter, once checked */
+	ck_assert_uint_eq(c.defaults.max_file_size, 64u << 20);
+	ck_assert_uint_eq(c.defaults.max_file_age_ms, 0);
+	ck_assert_uint_eq(c.defaults.max_files, 10);
+	ck_assert_uint_eq(c.defaults.max_stream_bytes, 0);
+	ck_assert_int_eq(c.defaults.compress, CONFIG_COMPRESS_NONE);
+	ck_assert_uint_eq(c.defaults.compress_level, 3);
+	ck_assert_uint_eq(c.nsections, 0);
 }
 END_TEST
 
@@ -109,9 +119,9 @@ START_TEST(reads_every_key)
 	ck_assert_int_eq(c.sync, CONFIG_SYNC_ALWAYS);
 	ck_assert_uint_eq(c.sync_interval_ms, 300000);
 	ck_assert_uint_eq(c.drain_timeout_ms, 250);
-	ck_assert_int_eq(c.format, CONFIG_FORMAT_JSON);
-	ck_assert_int_eq(c.overflow, CONFIG_OVERFLOW_DROP);
-	ck_assert_uint_eq(c.stream_queue_max_bytes, 1ull << 30);
+	ck_assert_int_eq(c.defaults.format, CONFIG_FORMAT_JSON);
+	ck_assert_int_eq(c.defaults.overflow, CONFIG_OVERFLOW_DROP);
+	ck_assert_uint_eq(c.defaults.stream_queue_max_bytes, 1ull << 30);
 }
 END_TEST
 
@@ -188,7 +198,7 @@ START_TEST(reports_every_error_with_file_and_line)
 	    "this is not a line\n"		/* 6 */
 	    "[defaults]\n"
 	    "format = xml\n"			/* 8 */
-	    "[stream web]\n"			/* 9 */
+	    "[stream .web]\n"			/* 9 */
 	    "format = json\n"			/* 10: skipped with its section */
 	    "[nonsense]\n"			/* 11 */
 	    "[daemon]\n"
@@ -208,7 +218,7 @@ START_TEST(reports_every_error_with_file_and_line)
 	HAS(5, "[daemon]: max_streams: \"many\" is not a whole number");
 	HAS(6, "syntax error: \"this is not a line\"");
 	HAS(8, "[defaults]: format: \"xml\" is not one of text or json");
-	HAS(9, "[stream web]: per-stream sections are not supported");
+	HAS(9, "[stream .web]: \".web\" is not a stream name");
 	HAS(11, "unknown section [nonsense]");
 	HAS(13, "[daemon]: max_streams: 0 is out of range (1..1000000)");
 	HAS(15, "[daemon]: max_streams set twice (first on line 14)");
@@ -216,6 +226,64 @@ START_TEST(reports_every_error_with_file_and_line)
 #undef HAS
 	/* The good value stands. */
 	ck_assert_uint_eq(c.max_streams, 10);
+}
+END_TEST
+
+START_TEST(stream_sections_override_defaults_in_any_order)
+{
+	struct config			 c;
+	const struct stream_config	*sc;
+	char				 err[256];
+	int				 n;
+
+	ck_assert_int_eq(load(&c,
+	    "[stream web]\nmax_files = 3\nformat = text\n"
+	    "[defaults]\nformat = json\nmax_file_size = 1M\ncompress = zstd\n"
+	    "[stream db]\noverflow = drop\nstream_queue_max_bytes = 1M\n"
+	    "[stream web]\nmax_file_age = 1d\n", &n), 0);
+	ck_assert_str_eq(errs, "");
+	ck_assert_int_eq(n, 0);
+	ck_assert_int_eq(config_check(&c, err, sizeof(err)), 0);
+	ck_assert_uint_eq(c.nsections, 2);
+	sc = config_stream(&c, "web", 3);
+	ck_assert_int_eq(sc->format, CONFIG_FORMAT_TEXT);	/* its own */
+	ck_assert_uint_eq(sc->max_files, 3);
+	ck_assert_uint_eq(sc->max_file_age_ms, 86400000);
+	ck_assert_uint_eq(sc->max_file_size, 1u << 20);		/* [defaults], set after it */
+	ck_assert_int_eq(sc->compress, CONFIG_COMPRESS_ZSTD);
+	ck_assert_uint_eq(sc->stream_queue_max_bytes, 16u << 20);
+	sc = config_stream(&c, "db", 2);
+	ck_assert_int_eq(sc->overflow, CONFIG_OVERFLOW_DROP);
+	ck_assert_uint_eq(sc->stream_queue_max_bytes, 1u << 20);
+	ck_assert_int_eq(sc->format, CONFIG_FORMAT_JSON);
+	sc = config_stream(&c, "webx", 3);			/* a prefix is not a match */
+	ck_assert_ptr_eq(sc, config_stream(&c, "web", 3));
+	ck_assert_ptr_eq(config_stream(&c, "other", 5), &c.defaults);
+	ck_assert_ptr_eq(config_stream(&c, "we", 2), &c.defaults);
+}
+END_TEST
+
+START_TEST(stream_section_errors)
+{
+	struct config	c;
+	char		err[256];
+	int		n;
+
+	ck_assert_int_eq(load(&c,
+	    "[stream web]\nmax_files = 0\nmax_files = 2\nmax_files = 3\nsocket = /x\n"
+	    "[stream a/b]\nmax_files = 2\n", &n), 0);
+	ck_assert_int_eq(n, 4);
+	ck_assert_ptr_nonnull(strstr(errs, ":2: [stream web]: max_files: 0 is out of range "
+	    "(1..100000)"));
+	ck_assert_ptr_nonnull(strstr(errs, ":4: [stream web]: max_files set twice"));
+	ck_assert_ptr_nonnull(strstr(errs, ":5: [stream web]: unknown key \"socket\""));
+	ck_assert_ptr_nonnull(strstr(errs, ":6: [stream a/b]: \"a/b\" is not a stream name"));
+	config_defaults(&c);
+	ck_assert_int_eq(config_set(&c, "stream x", "stream_queue_max_bytes", "4K", err,
+	    sizeof(err)), 0);
+	ck_assert_int_eq(config_check(&c, err, sizeof(err)), -EINVAL);
+	ck_assert_str_eq(err, "[stream x]: stream_queue_max_bytes (4096) must be between "
+	    "batch_bytes (65536) and queue_max_bytes (67108864)");
 }
 END_TEST
 
@@ -297,14 +365,14 @@ START_TEST(stream_share_defaults_to_a_quarter_and_is_checked)
 
 	config_defaults(&c);
 	ck_assert_int_eq(config_check(&c, err, sizeof(err)), 0);
-	ck_assert_uint_eq(c.stream_queue_max_bytes, 16u << 20);
-	c.stream_queue_max_bytes = (64u << 20) + 1;
+	ck_assert_uint_eq(c.defaults.stream_queue_max_bytes, 16u << 20);
+	c.defaults.stream_queue_max_bytes = (64u << 20) + 1;
 	ck_assert_int_eq(config_check(&c, err, sizeof(err)), -EINVAL);
-	ck_assert_str_eq(err, "stream_queue_max_bytes (67108865) must be between batch_bytes "
-	    "(65536) and queue_max_bytes (67108864)");
-	c.stream_queue_max_bytes = 32u << 10;
+	ck_assert_str_eq(err, "[defaults]: stream_queue_max_bytes (67108865) must be between "
+	    "batch_bytes (65536) and queue_max_bytes (67108864)");
+	c.defaults.stream_queue_max_bytes = 32u << 10;
 	ck_assert_int_eq(config_check(&c, err, sizeof(err)), -EINVAL);
-	c.stream_queue_max_bytes = 64u << 20;
+	c.defaults.stream_queue_max_bytes = 64u << 20;
 	ck_assert_int_eq(config_check(&c, err, sizeof(err)), 0);
 }
 END_TEST
@@ -342,6 +410,8 @@ config_suite(void)
 	tcase_add_test(tc, parses_sizes);
 	tcase_add_test(tc, parses_durations);
 	tcase_add_test(tc, reports_every_error_with_file_and_line);
+	tcase_add_test(tc, stream_sections_override_defaults_in_any_order);
+	tcase_add_test(tc, stream_section_errors);
 	tcase_add_test(tc, key_outside_a_section_is_an_error);
 	tcase_add_test(tc, overlong_line_is_an_error);
 	tcase_add_test(tc, missing_file_is_defaults_only_when_allowed);

@@ -23,16 +23,17 @@ setup_with(struct fixture *f, uint64_t queue_max, uint64_t stream_max, uint64_t 
     uint32_t max_streams, enum config_overflow overflow)
 {
 	config_defaults(&f->cfg);
-	f->cfg.stream_queue_max_bytes = stream_max;
-	f->cfg.overflow = overflow;
+	f->cfg.defaults.stream_queue_max_bytes = stream_max;
+	f->cfg.defaults.overflow = overflow;
 	f->cfg.queue_max_bytes = queue_max;
 	f->cfg.batch_bytes = batch_bytes;
 	f->cfg.max_streams = max_streams;
 	f->cfg.flush_interval_ms = 1;
-	if (f->cfg.stream_queue_max_bytes == 0)
-		f->cfg.stream_queue_max_bytes = queue_max;
+	if (f->cfg.defaults.stream_queue_max_bytes == 0)
+		f->cfg.defaults.stream_queue_max_bytes = queue_max;
 	ck_assert_ptr_nonnull(f->base = event_base_new());
-	ck_assert_int_eq(queue_new(queue_max, f->cfg.stream_queue_max_bytes, max_streams, &f->q),
+	ck_assert_int_eq(queue_new(queue_max, f->cfg.defaults.stream_queue_max_bytes, max_streams,
+	    &f->q),
 	    0);
 	ck_assert_int_eq(stream_table_new(f->base, &f->cfg, f->q, &f->t), 0);
 	ck_assert_int_eq(stream_table_check(f->t), 0);
