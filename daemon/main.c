@@ -32,6 +32,8 @@
 #include "stream.h"
 #include "writer.h"
 
+#define NSIGNALS	5
+
 struct daemon {
 	struct config		 cfg;
 	struct stats		 st;
@@ -40,13 +42,17 @@ struct daemon {
 	struct stream_table	*streams;
 	struct writer		*writer;
 	struct ingest		*ingest;
-	struct event		*ev_sig[4];	/* SIGTERM, SIGINT, SIGHUP, SIGUSR1 */
+	struct event		*ev_sig[NSIGNALS];
 	struct event		*ev_wake;
 	struct event		*ev_drain;	/* drain_timeout after the first signal */
 	int			 stopping;
+	/* Where the configuration came from, for SIGHUP. */
+	const char		*conf_path;
+	int			 conf_given;
+	const char		*flags[2][2];	/* --socket, --log-dir: { key, value or NULL } */
 };
 
-static const int handled_signals[4] = { SIGTERM, SIGINT, SIGHUP, SIGUSR1 };
+static const int handled_signals[NSIGNALS] = { SIGTERM, SIGINT, SIGHUP, SIGUSR1, SIGUSR2 };
 
 static const char usage_text[] =
 "Usage: logd [OPTION]...\n"
@@ -162,6 +168,53 @@ exit_unwritten(struct daemon *d, const char *why)
 	_exit(3);
 }
 
+/*
+ * SIGHUP: reads the configuration again.  If it has errors, the one in use
+ * stays.  Settings the running daemon is built around (socket, log_dir, the
+ * queue's size, batch_bytes, flush_interval, max_streams) take effect at the
+ * next start; everything else now.  Then every file is closed and reopened
+ * (for logrotate's create + postrotate).  Nothing queued is lost.
+ */
+static void
+reload(struct daemon *d)
+{
+	static struct config	next;
+	char			err[512];
+
+	if (load_config(&next, d->conf_path, d->conf_given, d->flags, 2) != 0) {
+		diag(LOG_ERR, "SIGHUP: %s has errors (above); keeping the configuration in use",
+		    d->conf_path);
+		return;
+	}
+	if (strcmp(next.socket_path, d->cfg.socket_path) != 0 ||
+	    strcmp(next.log_dir, d->cfg.log_dir) != 0 ||
+	    next.queue_max_bytes != d->cfg.queue_max_bytes ||
+	    next.batch_bytes != d->cfg.batch_bytes ||
+	    next.flush_interval_ms != d->cfg.flush_interval_ms ||
+	    next.max_streams != d->cfg.max_streams)
+		diag(LOG_NOTICE, "SIGHUP: socket, log_dir, queue_max_bytes, batch_bytes, "
+		    "flush_interval and max_streams take effect at the next start");
+	memcpy(next.socket_path, d->cfg.socket_path, sizeof(next.socket_path));
+	memcpy(next.log_dir, d->cfg.log_dir, sizeof(next.log_dir));
+	next.queue_max_bytes = d->cfg.queue_max_bytes;
+	next.batch_bytes = d->cfg.batch_bytes;
+	next.flush_interval_ms = d->cfg.flush_interval_ms;
+	next.max_streams = d->cfg.max_streams;
+	if (config_check(&next, err, sizeof(err)) < 0) {
+		diag(LOG_ERR, "SIGHUP: %s: %s; keeping the configuration in use", d->conf_path,
+		    err);
+		return;
+	}
+	if (writer_reconfigure(d->writer, &next) < 0) {
+		diag(LOG_ERR, "SIGHUP: out of memory; keeping the configuration in use");
+		return;
+	}
+	memcpy(&d->cfg, &next, sizeof(next));
+	stream_reconfigure(d->streams);
+	writer_request(d->writer, WRITER_REOPEN);
+	diag(LOG_INFO, "SIGHUP: reloaded %s; reopening every file", d->conf_path);
+}
+
 static void
 on_drained(void *arg)
 {
@@ -197,7 +250,12 @@ on_signal(evutil_socket_t sig, short what, void *arg)
 		return;
 	}
 	if (sig == SIGHUP) {
-		diag(LOG_NOTICE, "SIGHUP: this version has nothing to reload; ignored");
+		reload(d);
+		return;
+	}
+	if (sig == SIGUSR2) {
+		diag(LOG_INFO, "SIGUSR2: rotating every stream");
+		writer_request(d->writer, WRITER_ROTATE);
 		return;
 	}
 	if (d->stopping) {
@@ -249,7 +307,7 @@ daemon_run(struct daemon *d)
 		goto out;
 	}
 	rc = 1;
-	for (i = 0; i < 4; i++) {
+	for (i = 0; i < NSIGNALS; i++) {
 		d->ev_sig[i] = evsignal_new(d->base, handled_signals[i], on_signal, d);
 		if (d->ev_sig[i] == NULL || evsignal_add(d->ev_sig[i], NULL) < 0) {
 			diag(LOG_ERR, "cannot set up signal handling");
@@ -292,7 +350,7 @@ out:
 		event_free(d->ev_drain);
 	if (d->ev_wake != NULL)
 		event_free(d->ev_wake);
-	for (i = 0; i < 4; i++)
+	for (i = 0; i < NSIGNALS; i++)
 		if (d->ev_sig[i] != NULL)
 			event_free(d->ev_sig[i]);
 	if (log_fd >= 0)
@@ -313,8 +371,7 @@ main(int argc, char *argv[])
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	static struct daemon	 d;
-	const char		*flags[][2] = { { "socket", NULL }, { "log_dir", NULL } };
+	static struct daemon	 d = { .flags = { { "socket", NULL }, { "log_dir", NULL } } };
 	const char		*path = CONFIG_DEFAULT_PATH;
 	int			 c, path_given = 0, check = 0;
 
@@ -326,10 +383,10 @@ main(int argc, char *argv[])
 			path_given = 1;
 			break;
 		case 's':
-			flags[0][1] = optarg;
+			d.flags[0][1] = optarg;
 			break;
 		case 'd':
-			flags[1][1] = optarg;
+			d.flags[1][1] = optarg;
 			break;
 		case 'C':
 			check = 1;
@@ -349,8 +406,10 @@ main(int argc, char *argv[])
 	if (optind < argc)
 		return usage_error("unexpected argument", argv[optind]);
 
-	if (load_config(&d.cfg, path, path_given, flags, sizeof(flags) / sizeof(flags[0])) != 0)
+	if (load_config(&d.cfg, path, path_given, d.flags, 2) != 0)
 		return 1;
+	d.conf_path = path;
+	d.conf_given = path_given;
 	if (check) {
 		printf("%s: ok\n", path);
 		return 0;

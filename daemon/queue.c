@@ -35,6 +35,7 @@ struct queue {
 	uint64_t		 queued_batches;
 	uint64_t		 queued_bytes;
 	int			 want_wake;	/* the loop waits for memory */
+	int			 kicked;	/* queue_kick(): the writer has something to do */
 	int			 closed;
 	int			 finished;
 	int			 wake_fd;	/* eventfd: writer -> loop */
@@ -378,6 +379,15 @@ queue_wake_clear(struct queue *q)
 		return;
 }
 
+void
+queue_kick(struct queue *q)
+{
+	pthread_mutex_lock(&q->mtx);
+	q->kicked = 1;
+	pthread_cond_signal(&q->cond);
+	pthread_mutex_unlock(&q->mtx);
+}
+
 int
 queue_finished(struct queue *q)
 {
@@ -410,6 +420,10 @@ queue_pop(struct queue *q, uint64_t deadline_ms, int *timed_out)
 	*timed_out = 0;
 	pthread_mutex_lock(&q->mtx);
 	while (TAILQ_EMPTY(&q->list) && !q->closed) {
+		if (q->kicked) {
+			*timed_out = 1;
+			break;
+		}
 		if (deadline_ms == 0)
 			pthread_cond_wait(&q->cond, &q->mtx);
 		else if (pthread_cond_timedwait(&q->cond, &q->mtx, &ts) == ETIMEDOUT) {
@@ -417,6 +431,7 @@ queue_pop(struct queue *q, uint64_t deadline_ms, int *timed_out)
 			break;
 		}
 	}
+	q->kicked = 0;
 	if ((b = TAILQ_FIRST(&q->list)) != NULL)
 		queue_unlink(q, b);
 	pthread_mutex_unlock(&q->mtx);

@@ -118,6 +118,9 @@ void		 queue_close(struct queue *q);
 int		 queue_wake_fd(const struct queue *q);
 void		 queue_wake_clear(struct queue *q);
 
+/* Loop: makes the writer's queue_pop() return now (NULL, *timed_out set) if it waits. */
+void		 queue_kick(struct queue *q);
+
 /* Loop: whether the writer has finished after queue_close(). */
 int		 queue_finished(struct queue *q);
 

@@ -482,6 +482,19 @@ stream_dropped(const struct stream_table *t)
 	return t->dropped;
 }
 
+void
+stream_reconfigure(struct stream_table *t)
+{
+	struct stream	*s;
+	uint32_t	 i;
+
+	for (i = 0; i < t->nstreams; i++) {
+		s = t->by_id[i];
+		s->sc = config_stream(t->cfg, s->name, s->name_len);
+		queue_set_share(t->q, s->id, s->sc->stream_queue_max_bytes);
+	}
+}
+
 uint32_t
 stream_count(const struct stream_table *t)
 {

@@ -70,6 +70,9 @@ void		stream_flush_markers(struct stream_table *t, int force);
 /* Records dropped by overflow = drop since the table was made. */
 uint64_t	stream_dropped(const struct stream_table *t);
 
+/* The configuration changed (SIGHUP): every stream takes its settings again. */
+void		stream_reconfigure(struct stream_table *t);
+
 /* Number of streams. */
 uint32_t	stream_count(const struct stream_table *t);
 

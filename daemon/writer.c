@@ -10,6 +10,7 @@
  */
 #include "writer.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
@@ -26,37 +27,62 @@
 
 #include "diag.h"
 #include "format.h"
+#include "rotate.h"
 
 #define WRITER_BACKOFF_MIN_MS	10
 #define WRITER_BACKOFF_MAX_MS	1000
 #define WRITER_GROUP_MAX	64	/* batches written before an urgent sync is done */
+#define WRITER_TICK_MS		1000	/* housekeeping: file age, idle files */
+
+/* One stream's file, by stream id. */
+struct wfile {
+	int			 fd;		/* current.log, or -1: not open */
+	int			 regular;	/* a regular file (a FIFO is never rotated) */
+	int			 dirty;		/* written since the last sync */
+	uint64_t		 size;
+	uint64_t		 born_ms;	/* CLOCK_REALTIME ms it was created (its age) */
+	uint64_t		 used_ms;	/* CLOCK_MONOTONIC ms of its last write */
+	const char		*name;		/* the stream's (the loop's, outlives us) */
+	const struct stream_config *sc;		/* in cfg */
+};
 
 struct writer {
 	pthread_t		 thread;
 	struct queue		*q;
-	const struct config	*cfg;
+	struct config		*cfg;		/* the writer's own copy */
+	struct config *_Atomic	 next_cfg;	/* writer_reconfigure(): to take over */
+	_Atomic unsigned	 requests;	/* WRITER_ROTATE, WRITER_REOPEN */
 	struct stats		*st;
 	struct format_cache	 fc;
 	struct format_sender	 self;
 	int			 dir_fd;
-	int			*fds;		/* by stream id; -1 = not open */
-	uint8_t			*dirty;		/* by stream id: written since the last sync */
+	struct wfile		*files;		/* by stream id */
 	uint32_t		*dirty_ids;	/* the ids with dirty set, ndirty of them */
 	uint32_t		 ndirty;
-	uint32_t		 nfds;
+	uint32_t		 nfiles;
 	uint64_t		 sync_due_ms;	/* sync = interval: when the dirty files are due */
+	uint64_t		 tick_ms;	/* next housekeeping */
 };
 
-static void	writer_put(struct writer *w, uint32_t id, const char *name, const char *buf,
-		    size_t len);
+static void	writer_put(struct writer *w, uint32_t id, const char *buf, size_t len);
+
+static uint64_t
+realtime_ms(void)
+{
+	struct timespec	ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
 
 /* Writes a "logd: ..." line at priority warning into stream id's file. */
-static void writer_marker(struct writer *w, uint32_t id, const char *name, const char *fmt,
-    ...) __attribute__((format(printf, 4, 5)));
+static void writer_marker(struct writer *w, uint32_t id, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
 
 static void
-writer_marker(struct writer *w, uint32_t id, const char *name, const char *fmt, ...)
+writer_marker(struct writer *w, uint32_t id, const char *fmt, ...)
 {
+	struct wfile		*f = &w->files[id];
 	struct proto_record	 rec;
 	struct timespec		 ts;
 	char			 text[256], line[2048];
@@ -67,27 +93,32 @@ writer_marker(struct writer *w, uint32_t id, const char *name, const char *fmt, 
 	va_start(ap, fmt);
 	n = vsnprintf(text, sizeof(text), fmt, ap);
 	va_end(ap);
-	format_marker(&rec, name, strlen(name), text,
+	format_marker(&rec, f->name, strlen(f->name), text,
 	    n < 0 ? 0 : (size_t)n >= sizeof(text) ? sizeof(text) - 1 : (size_t)n);
 	clock_gettime(CLOCK_REALTIME, &ts);
 	/* format_max_len() of this record (at most 1850) fits in line[]. */
-	len = format_line(&w->fc, config_stream(w->cfg, name, rec.name_len)->format, line, &rec,
+	len = format_line(&w->fc, f->sc->format, line, &rec,
 	    (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec, &w->self);
 	atomic_fetch_add_explicit(&w->st->writer_markers, 1, memory_order_relaxed);
-	writer_put(w, id, name, line, len);
+	writer_put(w, id, line, len);
 }
 
-/* Creates <stream>/ if needed and opens <stream>/current.log for appending. */
+/*
+ * Creates <stream>/ if needed, opens <stream>/current.log for appending,
+ * and notes its size and age.
+ */
 static int
-writer_open(struct writer *w, const char *name, int *out)
+writer_open(struct writer *w, uint32_t id)
 {
-	int	dfd, fd, rc = 0, created_dir = 0;
+	struct wfile	*f = &w->files[id];
+	struct statx	 stx;
+	int		 dfd, fd, rc = 0, created_dir = 0;
 
-	if (mkdirat(w->dir_fd, name, 0755) == 0)
+	if (mkdirat(w->dir_fd, f->name, 0755) == 0)
 		created_dir = 1;
 	else if (errno != EEXIST)
 		return -errno;
-	if ((dfd = openat(w->dir_fd, name, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
+	if ((dfd = openat(w->dir_fd, f->name, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
 		return -errno;
 	fd = openat(dfd, "current.log", O_RDWR | O_APPEND | O_CREAT | O_CLOEXEC | O_NOCTTY, 0640);
 	if (fd < 0) {
@@ -95,12 +126,18 @@ writer_open(struct writer *w, const char *name, int *out)
 		goto out;
 	}
 	/* Make the new names durable: the file in its directory, the directory in log_dir. */
-	if (fsync(dfd) < 0 || (created_dir && fsync(w->dir_fd) < 0)) {
+	if (fsync(dfd) < 0 || (created_dir && fsync(w->dir_fd) < 0) ||
+	    statx(fd, "", AT_EMPTY_PATH, STATX_TYPE | STATX_SIZE | STATX_BTIME, &stx) < 0) {
 		rc = -errno;
 		close(fd);
 		goto out;
 	}
-	*out = fd;
+	f->fd = fd;
+	f->regular = S_ISREG(stx.stx_mode);
+	f->size = stx.stx_size;
+	/* The file's age counts from its creation, where the file system knows it. */
+	f->born_ms = (stx.stx_mask & STATX_BTIME) ? (uint64_t)stx.stx_btime.tv_sec * 1000 +
+	    stx.stx_btime.tv_nsec / 1000000 : realtime_ms();
 out:
 	close(dfd);
 	return rc;
@@ -165,11 +202,11 @@ writer_sleep_ms(unsigned ms)
 static void
 writer_dirty(struct writer *w, uint32_t id)
 {
-	if (w->dirty[id])
+	if (w->files[id].dirty)
 		return;
 	if (w->ndirty == 0)
 		w->sync_due_ms = diag_now_ms() + w->cfg->sync_interval_ms;
-	w->dirty[id] = 1;
+	w->files[id].dirty = 1;
 	w->dirty_ids[w->ndirty++] = id;
 }
 
@@ -177,8 +214,8 @@ static void
 writer_sync(struct writer *w, uint32_t id)
 {
 	/* EINVAL: a FIFO or device in place of current.log, which has nothing to sync. */
-	if (fdatasync(w->fds[id]) < 0 && errno != EINVAL)
-		diag_errno(LOG_ERR, -errno, "cannot sync a stream file");
+	if (fdatasync(w->files[id].fd) < 0 && errno != EINVAL)
+		diag_errno(LOG_ERR, -errno, "stream %s: cannot sync current.log", w->files[id].name);
 	atomic_fetch_add_explicit(&w->st->fsyncs, 1, memory_order_relaxed);
 }
 
@@ -189,74 +226,236 @@ writer_sync_dirty(struct writer *w)
 
 	for (i = 0; i < w->ndirty; i++) {
 		id = w->dirty_ids[i];
-		w->dirty[id] = 0;
-		if (w->fds[id] >= 0)
+		w->files[id].dirty = 0;
+		if (w->files[id].fd >= 0)
 			writer_sync(w, id);
 	}
 	w->ndirty = 0;
 }
 
+/* Syncs and closes id's file; the next write opens current.log again. */
+static void
+writer_close(struct writer *w, uint32_t id)
+{
+	struct wfile	*f = &w->files[id];
+
+	if (f->fd < 0)
+		return;
+	if (f->dirty)
+		writer_sync(w, id);	/* stays on the dirty list, found closed there */
+	close(f->fd);
+	f->fd = -1;
+}
+
+/*
+ * The disk is full: makes room by removing the oldest archives of any
+ * stream.  Returns how many it removed, adding to *n and *bytes.
+ */
+static int
+writer_make_room(struct writer *w, uint64_t *n, uint64_t *bytes)
+{
+	int	removed = rotate_global(w->dir_fd, w->cfg->max_use, w->cfg->keep_free, 1, bytes);
+
+	*n += (uint64_t)removed;
+	atomic_fetch_add_explicit(&w->st->archives_removed, (uint64_t)removed,
+	    memory_order_relaxed);
+	return removed;
+}
+
 /*
  * Writes buf to stream id's file (opening it on first use), retrying with
- * backoff until all of it is written.  After a stall, says how long it was.
+ * backoff until all of it is written; a full disk first gives up the oldest
+ * archives.  After a stall or such a removal, a marker line says so.
  */
 static void
-writer_put(struct writer *w, uint32_t id, const char *name, const char *buf, size_t len)
+writer_put(struct writer *w, uint32_t id, const char *buf, size_t len)
 {
-	int		*fd = &w->fds[id];
+	struct wfile	*f = &w->files[id];
 	size_t		 done = 0;
 	unsigned	 backoff_ms = WRITER_BACKOFF_MIN_MS;
-	uint64_t	 stalled_at = 0;
-	int		 rc, first_err = 0, opened;
+	uint64_t	 stalled_at = 0, removed = 0, freed = 0;
+	int		 rc, first_err = 0;
 
 	for (;;) {
-		opened = 0;
-		rc = 0;
-		if (*fd < 0 && (rc = writer_open(w, name, fd)) == 0)
-			opened = 1;
-		if (opened && writer_torn(*fd)) {
+		if (f->fd < 0 && (rc = writer_open(w, id)) == 0 && writer_torn(f->fd)) {
 			/* Terminate the torn line first; our own record follows. */
-			writer_put(w, id, name, "\n", 1);
-			writer_marker(w, id, name, "logd: previous run ended uncleanly; "
-			    "the line before this one was cut short");
+			writer_put(w, id, "\n", 1);
+			writer_marker(w, id, "logd: previous run ended uncleanly; the line before "
+			    "this one was cut short");
 		}
-		if (rc == 0)
-			rc = writer_write(*fd, buf, len, &done);
+		rc = f->fd < 0 ? rc : writer_write(f->fd, buf, len, &done);
 		if (rc == 0)
 			break;
 		atomic_fetch_add_explicit(&w->st->write_errors, 1, memory_order_relaxed);
+		if ((rc == -ENOSPC || rc == -EDQUOT) && writer_make_room(w, &removed, &freed) > 0)
+			continue;
 		if (first_err == 0) {
 			first_err = rc;
 			stalled_at = diag_now_ms();
 			atomic_fetch_add_explicit(&w->st->stalls, 1, memory_order_relaxed);
 			diag_errno(LOG_ERR, rc, "stream %s: cannot write %s/current.log; "
-			    "keeping its records and retrying every %u ms until it works", name,
-			    name, WRITER_BACKOFF_MAX_MS);
+			    "keeping its records and retrying every %u ms until it works", f->name,
+			    f->name, WRITER_BACKOFF_MAX_MS);
 		}
 		writer_sleep_ms(backoff_ms);
 		if ((backoff_ms *= 2) > WRITER_BACKOFF_MAX_MS)
 			backoff_ms = WRITER_BACKOFF_MAX_MS;
 	}
+	f->size += len;
+	f->used_ms = diag_now_ms();
 	writer_dirty(w, id);
+	if (removed > 0)
+		writer_marker(w, id, "logd: the disk was full: removed the %" PRIu64 " oldest "
+		    "archives (%" PRIu64 " bytes) to keep writing", removed, freed);
 	if (first_err != 0) {
 		uint64_t	ms = diag_now_ms() - stalled_at;
 
 		atomic_fetch_add_explicit(&w->st->stalled_ms, ms, memory_order_relaxed);
 		diag(LOG_NOTICE, "stream %s: writing again after %" PRIu64 ".%03" PRIu64 " s",
-		    name, ms / 1000, ms % 1000);
-		writer_marker(w, id, name, "logd: writing was stalled for %" PRIu64 ".%03"
-		    PRIu64 " s: %s", ms / 1000, ms % 1000, strerror(-first_err));
+		    f->name, ms / 1000, ms % 1000);
+		writer_marker(w, id, "logd: writing was stalled for %" PRIu64 ".%03" PRIu64
+		    " s: %s", ms / 1000, ms % 1000, strerror(-first_err));
 	}
 }
 
-/* Writes b; returns whether it asks for a sync now (a crit record, or sync = always). */
+/*
+ * Rotates id's current.log (if it has anything): sync, rename to an archive,
+ * a new current.log, compression, retention.  A failure is reported and
+ * current.log stays in use.
+ */
+static void
+writer_rotate(struct writer *w, uint32_t id)
+{
+	struct wfile			*f = &w->files[id];
+	const struct stream_config	*sc = f->sc;
+	char				 arch[ROTATE_NAME_MAX];
+	uint64_t			 freed = 0;
+	int				 dfd, rc, removed;
+
+	if (f->fd < 0 || !f->regular || f->size == 0)
+		return;
+	writer_close(w, id);
+	if ((dfd = openat(w->dir_fd, f->name, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0) {
+		diag_errno(LOG_ERR, -errno, "stream %s: cannot rotate", f->name);
+		return;
+	}
+	if ((rc = rotate_archive(dfd, arch)) < 0) {
+		diag_errno(LOG_ERR, rc, "stream %s: cannot rename current.log; writing on to it",
+		    f->name);
+		goto out;
+	}
+	atomic_fetch_add_explicit(&w->st->rotations, 1, memory_order_relaxed);
+	/* The new current.log now, so a reader following the name finds it at once. */
+	if ((rc = writer_open(w, id)) < 0)
+		diag_errno(LOG_ERR, rc, "stream %s: cannot create current.log; will retry",
+		    f->name);
+	if (sc->compress == CONFIG_COMPRESS_ZSTD &&
+	    (rc = rotate_compress(dfd, arch, (int)sc->compress_level)) < 0)
+		diag_errno(LOG_ERR, rc, "stream %s: cannot compress %s; keeping it as it is",
+		    f->name, arch);
+	removed = rotate_retain(dfd, sc->max_files, sc->max_stream_bytes, &freed);
+	removed += rotate_global(w->dir_fd, w->cfg->max_use, w->cfg->keep_free, 0, &freed);
+	atomic_fetch_add_explicit(&w->st->archives_removed, (uint64_t)removed,
+	    memory_order_relaxed);
+out:
+	close(dfd);
+}
+
+/* Whether id's file is due for rotation by age. */
+static int
+writer_too_old(struct writer *w, uint32_t id, uint64_t now_ms)
+{
+	struct wfile	*f = &w->files[id];
+
+	return f->fd >= 0 && f->sc->max_file_age_ms > 0 && f->size > 0 &&
+	    now_ms - f->born_ms >= f->sc->max_file_age_ms;
+}
+
+/*
+ * Writes b, rotating first when the file is old enough, and wherever the
+ * next line would take the file past max_file_size (a line longer than that
+ * gets a file of its own).  Returns whether it asks for a sync now (a crit
+ * record, or sync = always).
+ */
 static int
 writer_batch(struct writer *w, struct batch *b)
 {
-	writer_put(w, b->stream_id, b->stream_name, b->data, b->len);
+	struct wfile	*f = &w->files[b->stream_id];
+	const char	*p = b->data, *nl;
+	size_t		 left = b->len, room, n;
+
+	if (f->name == NULL) {
+		f->name = b->stream_name;
+		f->sc = config_stream(w->cfg, f->name, strlen(f->name));
+	}
+	if (writer_too_old(w, b->stream_id, realtime_ms()))
+		writer_rotate(w, b->stream_id);
+	while (left > 0) {
+		if (f->fd < 0)
+			writer_put(w, b->stream_id, "", 0);	/* opens it, however long it takes */
+		room = f->size < f->sc->max_file_size ? f->sc->max_file_size - f->size : 0;
+		if (left <= room || !f->regular) {
+			writer_put(w, b->stream_id, p, left);
+			break;
+		}
+		/* The whole lines that fit; if none and the file is empty, the first line. */
+		nl = room > 0 ? memrchr(p, '\n', room) : NULL;
+		n = nl != NULL ? (size_t)(nl + 1 - p) : 0;
+		if (n == 0 && f->size == 0)
+			n = (size_t)((const char *)memchr(p, '\n', left) + 1 - p);
+		if (n > 0) {
+			writer_put(w, b->stream_id, p, n);
+			p += n;
+			left -= n;
+		}
+		if (left > 0)
+			writer_rotate(w, b->stream_id);
+	}
 	atomic_fetch_add_explicit(&w->st->written_lines, b->nrecords, memory_order_relaxed);
 	atomic_fetch_add_explicit(&w->st->written_bytes, b->len, memory_order_relaxed);
 	return (b->flags & BATCH_SYNC) || w->cfg->sync == CONFIG_SYNC_ALWAYS;
+}
+
+/* Once a tick: rotation by age, and closing files idle for idle_close. */
+static void
+writer_housekeeping(struct writer *w)
+{
+	uint64_t	now = realtime_ms(), mono = diag_now_ms();
+	uint32_t	id;
+
+	for (id = 0; id < w->nfiles; id++) {
+		if (w->files[id].fd < 0)
+			continue;
+		if (writer_too_old(w, id, now))
+			writer_rotate(w, id);
+		else if (mono - w->files[id].used_ms >= w->cfg->idle_close_ms)
+			writer_close(w, id);
+	}
+	w->tick_ms = mono + WRITER_TICK_MS;
+}
+
+/* What the loop asked for: a new configuration, rotation, reopening. */
+static void
+writer_requests(struct writer *w)
+{
+	struct config	*cfg = atomic_exchange(&w->next_cfg, NULL);
+	unsigned	 req = atomic_exchange(&w->requests, 0);
+	uint32_t	 id;
+
+	if (cfg != NULL) {
+		free(w->cfg);
+		w->cfg = cfg;
+		for (id = 0; id < w->nfiles; id++)
+			if (w->files[id].name != NULL)
+				w->files[id].sc = config_stream(cfg, w->files[id].name,
+				    strlen(w->files[id].name));
+	}
+	for (id = 0; id < w->nfiles; id++) {
+		if (req & WRITER_ROTATE)
+			writer_rotate(w, id);
+		if (req & WRITER_REOPEN)
+			writer_close(w, id);
+	}
 }
 
 /*
@@ -271,16 +470,17 @@ writer_main(void *arg)
 	struct writer	*w = arg;
 	struct batch	*b;
 	uint64_t	 deadline;
-	uint32_t	 i, urgent = 0;	/* batches written since a sync was asked for */
+	uint32_t	 id, urgent = 0;	/* batches written since a sync was asked for */
 	int		 timed_out;
 
+	w->tick_ms = diag_now_ms() + WRITER_TICK_MS;
 	for (;;) {
+		deadline = w->tick_ms;
 		if (urgent > 0)
 			deadline = QUEUE_NOWAIT;
-		else if (w->cfg->sync == CONFIG_SYNC_INTERVAL && w->ndirty > 0)
+		else if (w->cfg->sync == CONFIG_SYNC_INTERVAL && w->ndirty > 0 &&
+		    w->sync_due_ms < deadline)
 			deadline = w->sync_due_ms;
-		else
-			deadline = 0;
 		b = queue_pop(w->q, deadline, &timed_out);
 		if (b != NULL) {
 			if (writer_batch(w, b) || urgent > 0)
@@ -289,6 +489,7 @@ writer_main(void *arg)
 		} else if (!timed_out) {
 			break;	/* closed and empty */
 		}
+		writer_requests(w);
 		if (urgent > 0 && (b == NULL || urgent >= WRITER_GROUP_MAX)) {
 			writer_sync_dirty(w);
 			urgent = 0;
@@ -296,13 +497,51 @@ writer_main(void *arg)
 		    diag_now_ms() >= w->sync_due_ms) {
 			writer_sync_dirty(w);
 		}
+		if (diag_now_ms() >= w->tick_ms)
+			writer_housekeeping(w);
 	}
 	/* Make what we wrote durable before the loop exits. */
-	for (i = 0; i < w->nfds; i++)
-		if (w->fds[i] >= 0)
-			writer_sync(w, i);
+	for (id = 0; id < w->nfiles; id++)
+		writer_close(w, id);
 	queue_finish(w->q);
 	return NULL;
+}
+
+/* At start: what a crash left half done in the archives of every stream. */
+static void
+writer_cleanup(struct writer *w)
+{
+	const struct stream_config	*sc;
+	struct dirent			*de;
+	DIR				*d;
+	int				 fd, dfd;
+
+	if ((fd = dup(w->dir_fd)) < 0 || (d = fdopendir(fd)) == NULL) {
+		if (fd >= 0)
+			close(fd);
+		return;
+	}
+	while ((de = readdir(d)) != NULL) {
+		if (proto_name_valid(de->d_name, strlen(de->d_name)) != 0 ||
+		    (dfd = openat(w->dir_fd, de->d_name, O_RDONLY | O_DIRECTORY | O_CLOEXEC |
+		    O_NOFOLLOW)) < 0)
+			continue;
+		sc = config_stream(w->cfg, de->d_name, strlen(de->d_name));
+		(void)rotate_cleanup(dfd, sc->compress == CONFIG_COMPRESS_ZSTD,
+		    (int)sc->compress_level);
+		close(dfd);
+	}
+	closedir(d);
+}
+
+static struct config *
+config_copy(const struct config *cfg)
+{
+	struct config	*c = malloc(sizeof(*c));
+
+	if (c != NULL)
+		memcpy(c, cfg, sizeof(*c));
+	return c;
 }
 
 int
@@ -316,22 +555,24 @@ writer_start(struct queue *q, int log_dir_fd, const struct config *cfg, struct s
 
 	if ((w = calloc(1, sizeof(*w))) == NULL)
 		return -ENOMEM;
-	w->fds = malloc(cfg->max_streams * sizeof(*w->fds));
-	w->dirty = calloc(cfg->max_streams, sizeof(*w->dirty));
+	w->files = calloc(cfg->max_streams, sizeof(*w->files));
 	w->dirty_ids = malloc(cfg->max_streams * sizeof(*w->dirty_ids));
-	if (w->fds == NULL || w->dirty == NULL || w->dirty_ids == NULL) {
+	w->cfg = config_copy(cfg);
+	if (w->files == NULL || w->dirty_ids == NULL || w->cfg == NULL) {
 		rc = -ENOMEM;
 		goto fail;
 	}
 	for (i = 0; i < cfg->max_streams; i++)
-		w->fds[i] = -1;
-	w->nfds = cfg->max_streams;
+		w->files[i].fd = -1;
+	w->nfiles = cfg->max_streams;
 	w->q = q;
-	w->cfg = cfg;
 	w->st = st;
 	w->dir_fd = log_dir_fd;
+	atomic_init(&w->next_cfg, NULL);
+	atomic_init(&w->requests, 0);
 	format_self(&w->self);
 	format_cache_init(&w->fc);
+	writer_cleanup(w);
 	/* Signals are the loop's: the writer thread blocks them all. */
 	sigfillset(&all);
 	pthread_sigmask(SIG_BLOCK, &all, &old);
@@ -342,11 +583,30 @@ writer_start(struct queue *q, int log_dir_fd, const struct config *cfg, struct s
 	*out = w;
 	return 0;
 fail:
+	free(w->cfg);
 	free(w->dirty_ids);
-	free(w->dirty);
-	free(w->fds);
+	free(w->files);
 	free(w);
 	return rc;
+}
+
+void
+writer_request(struct writer *w, unsigned what)
+{
+	atomic_fetch_or(&w->requests, what);
+	queue_kick(w->q);
+}
+
+int
+writer_reconfigure(struct writer *w, const struct config *cfg)
+{
+	struct config	*c = config_copy(cfg);
+
+	if (c == NULL)
+		return -ENOMEM;
+	free(atomic_exchange(&w->next_cfg, c));
+	queue_kick(w->q);
+	return 0;
 }
 
 void
@@ -357,14 +617,15 @@ writer_join(struct writer *w)
 	if (w == NULL)
 		return;
 	pthread_join(w->thread, NULL);
-	for (i = 0; i < w->nfds; i++)
-		if (w->fds[i] >= 0)
-			close(w->fds[i]);
+	for (i = 0; i < w->nfiles; i++)
+		if (w->files[i].fd >= 0)
+			close(w->files[i].fd);
 	if (fsync(w->dir_fd) < 0)
 		diag_errno(LOG_ERR, -errno, "cannot sync the log directory at exit");
 	close(w->dir_fd);
+	free(atomic_exchange(&w->next_cfg, NULL));
+	free(w->cfg);
 	free(w->dirty_ids);
-	free(w->dirty);
-	free(w->fds);
+	free(w->files);
 	free(w);
 }

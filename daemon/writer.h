@@ -32,6 +32,19 @@ struct writer;
 int	writer_start(struct queue *q, int log_dir_fd, const struct config *cfg,
 	    struct stats *st, struct writer **out);
 
+#define WRITER_ROTATE	0x1u	/* rotate every open file that has data (SIGUSR2) */
+#define WRITER_REOPEN	0x2u	/* close every file; the next write reopens it (SIGHUP) */
+
+/* Loop: asks the writer for WRITER_* at its next step (between batches). */
+void	writer_request(struct writer *w, unsigned what);
+
+/*
+ * Loop: the writer takes a copy of cfg (per-stream settings, sync, limits)
+ * at its next step; batches queued before are written under the old one.
+ * 0 or -ENOMEM.
+ */
+int	writer_reconfigure(struct writer *w, const struct config *cfg);
+
 /* Waits for the thread to end (after queue_close()) and frees everything. */
 void	writer_join(struct writer *w);
 

@@ -1,0 +1,404 @@
+/*
+ * rotate.c - a stream directory's archives (see rotate.h).
+ *
+ * Archives are found by name, not kept in memory: a directory listing is
+ * cheap next to a rotation, and what is on disk is the truth after a crash.
+ */
+#include "rotate.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/statvfs.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <zstd.h>
+
+#include "proto.h"
+
+#define ROTATE_AUTO_CAP		(4ull << 30)	/* max_use and keep_free "auto": at most 4 GiB */
+
+struct archive {
+	char		path[PROTO_MAX_NAME + 1 + ROTATE_NAME_MAX];	/* [stream/]name */
+	const char	*name;		/* the archive's name in path */
+	uint64_t	 bytes;
+};
+
+int
+rotate_is_archive(const char *name)
+{
+	size_t	len = strlen(name);
+
+	/* 2026-11-25T12:00:00.123456Z.log, possibly -N before .log, possibly .zst after. */
+	if (len < 31 || len >= ROTATE_NAME_MAX || name[4] != '-' || name[10] != 'T' ||
+	    name[26] != 'Z')
+		return 0;
+	return (len > 4 && strcmp(name + len - 4, ".log") == 0) ||
+	    (len > 8 && strcmp(name + len - 8, ".log.zst") == 0);
+}
+
+static int
+has_suffix(const char *s, const char *suffix)
+{
+	size_t	ls = strlen(s), lx = strlen(suffix);
+
+	return ls > lx && strcmp(s + ls - lx, suffix) == 0;
+}
+
+static int
+sync_dir(int dfd)
+{
+	return fsync(dfd) < 0 ? -errno : 0;
+}
+
+int
+rotate_archive(int dfd, char name[ROTATE_NAME_MAX])
+{
+	struct timespec	ts;
+	struct tm	tm;
+	char		zst[ROTATE_NAME_MAX + 4];
+	int		tries;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	for (tries = 0; tries < 1000; tries++) {
+		gmtime_r(&ts.tv_sec, &tm);
+		strftime(name, ROTATE_NAME_MAX, "%Y-%m-%dT%H:%M:%S", &tm);
+		snprintf(name + 19, ROTATE_NAME_MAX - 19, ".%06dZ.log", (int)(ts.tv_nsec / 1000));
+		snprintf(zst, sizeof(zst), "%s.zst", name);
+		/* Taken (a rotation in the same microsecond, or a clock set back): a µs later. */
+		if (faccessat(dfd, zst, F_OK, AT_SYMLINK_NOFOLLOW) < 0) {
+			if (renameat2(dfd, "current.log", dfd, name, RENAME_NOREPLACE) == 0)
+				return sync_dir(dfd);
+			if (errno != EEXIST)
+				return -errno;
+		}
+		if ((ts.tv_nsec += 1000) >= 1000000000) {
+			ts.tv_nsec -= 1000000000;
+			ts.tv_sec++;
+		}
+	}
+	return -EEXIST;
+}
+
+static int
+write_all(int fd, const void *buf, size_t len)
+{
+	const char	*p = buf;
+	ssize_t		 n;
+
+	while (len > 0) {
+		if ((n = write(fd, p, len)) < 0) {
+			if (errno == EINTR)
+				continue;
+			return -errno;
+		}
+		p += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+/* Streams in to out through cctx. */
+static int
+compress_fd(ZSTD_CCtx *cctx, int in, int out)
+{
+	size_t		 isz = ZSTD_CStreamInSize(), osz = ZSTD_CStreamOutSize(), r;
+	char		*ibuf = malloc(isz), *obuf = malloc(osz);
+	ssize_t		 n;
+	int		 rc = 0, end = 0;
+
+	if (ibuf == NULL || obuf == NULL) {
+		rc = -ENOMEM;
+		goto out;
+	}
+	while (!end && rc == 0) {
+		if ((n = read(in, ibuf, isz)) < 0) {
+			if (errno != EINTR)
+				rc = -errno;
+			continue;
+		}
+		end = n == 0;
+		ZSTD_inBuffer	ib = { ibuf, (size_t)n, 0 };
+
+		do {
+			ZSTD_outBuffer	ob = { obuf, osz, 0 };
+
+			r = ZSTD_compressStream2(cctx, &ob, &ib, end ? ZSTD_e_end : ZSTD_e_continue);
+			if (ZSTD_isError(r)) {
+				rc = -EIO;
+				break;
+			}
+			if ((rc = write_all(out, obuf, ob.pos)) < 0)
+				break;
+		} while (end ? r != 0 : ib.pos < ib.size);
+	}
+out:
+	free(ibuf);
+	free(obuf);
+	return rc;
+}
+
+int
+rotate_compress(int dfd, const char *name, int level)
+{
+	char		 zst[ROTATE_NAME_MAX + 4], tmp[ROTATE_NAME_MAX + 8];
+	ZSTD_CCtx	*cctx = NULL;
+	int		 in, out = -1, rc;
+
+	snprintf(zst, sizeof(zst), "%s.zst", name);
+	snprintf(tmp, sizeof(tmp), "%s.zst.tmp", name);
+	if ((in = openat(dfd, name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)) < 0)
+		return -errno;
+	if ((out = openat(dfd, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW,
+	    0640)) < 0) {
+		rc = -errno;
+		goto out;
+	}
+	if ((cctx = ZSTD_createCCtx()) == NULL) {
+		rc = -ENOMEM;
+		goto out;
+	}
+	if (ZSTD_isError(ZSTD_CCtx_setParameter(cctx, ZSTD_c_compressionLevel, level)) ||
+	    ZSTD_isError(ZSTD_CCtx_setParameter(cctx, ZSTD_c_checksumFlag, 1))) {
+		rc = -EINVAL;
+		goto out;
+	}
+	if ((rc = compress_fd(cctx, in, out)) < 0)
+		goto out;
+	/* The compressed copy is whole and durable before the plain one goes. */
+	if (fsync(out) < 0 || renameat(dfd, tmp, dfd, zst) < 0) {
+		rc = -errno;
+		goto out;
+	}
+	if ((rc = sync_dir(dfd)) < 0)
+		goto out;
+	if (unlinkat(dfd, name, 0) < 0) {
+		rc = -errno;
+		goto out;
+	}
+	rc = sync_dir(dfd);
+out:
+	if (rc < 0 && out >= 0)
+		unlinkat(dfd, tmp, 0);
+	if (out >= 0)
+		close(out);
+	close(in);
+	ZSTD_freeCCtx(cctx);
+	return rc;
+}
+
+static int
+archive_cmp(const void *a, const void *b)
+{
+	const struct archive	*x = a, *y = b;
+	int			 c = strcmp(x->name, y->name);
+
+	return c != 0 ? c : strcmp(x->path, y->path);
+}
+
+/*
+ * Appends the archives of directory dfd (named dir in log_dir, or NULL) to
+ * *list.  0 or -errno.
+ */
+static int
+list_archives(int dfd, const char *dir, struct archive **list, size_t *n, size_t *cap)
+{
+	struct archive	*a;
+	struct dirent	*de;
+	struct stat	 sb;
+	DIR		*d;
+	int		 fd;
+
+	if ((fd = dup(dfd)) < 0)
+		return -errno;
+	if ((d = fdopendir(fd)) == NULL) {
+		close(fd);
+		return -errno;
+	}
+	rewinddir(d);
+	while ((de = readdir(d)) != NULL) {
+		if (!rotate_is_archive(de->d_name) ||
+		    fstatat(dfd, de->d_name, &sb, AT_SYMLINK_NOFOLLOW) < 0 || !S_ISREG(sb.st_mode))
+			continue;
+		if (*n == *cap) {
+			size_t	ncap = *cap ? *cap * 2 : 64;
+
+			if ((a = realloc(*list, ncap * sizeof(**list))) == NULL) {
+				closedir(d);
+				return -ENOMEM;
+			}
+			*list = a;
+			*cap = ncap;
+		}
+		a = &(*list)[(*n)++];
+		/* Both fit: stream names are at most 64 bytes, archive names below 48. */
+		snprintf(a->path, sizeof(a->path), "%.64s%s%.47s", dir != NULL ? dir : "",
+		    dir != NULL ? "/" : "", de->d_name);
+		a->bytes = (uint64_t)sb.st_blocks * 512;
+	}
+	closedir(d);
+	return 0;
+}
+
+/* Points each archive's name into its path (after a realloc moved them). */
+static void
+name_archives(struct archive *list, size_t n)
+{
+	size_t	i;
+	char	*slash;
+
+	for (i = 0; i < n; i++) {
+		slash = strrchr(list[i].path, '/');
+		list[i].name = slash != NULL ? slash + 1 : list[i].path;
+	}
+}
+
+int
+rotate_cleanup(int dfd, int compress, int level)
+{
+	struct dirent	*de;
+	char		 zst[ROTATE_NAME_MAX + 4];
+	char		(*plain)[ROTATE_NAME_MAX] = NULL;
+	size_t		 nplain = 0, cap = 0, i;
+	DIR		*d;
+	int		 fd, changed = 0;
+
+	if ((fd = dup(dfd)) < 0 || (d = fdopendir(fd)) == NULL) {
+		if (fd >= 0)
+			close(fd);
+		return 0;
+	}
+	rewinddir(d);
+	while ((de = readdir(d)) != NULL) {
+		if (has_suffix(de->d_name, ".zst.tmp")) {
+			changed += unlinkat(dfd, de->d_name, 0) == 0;
+		} else if (rotate_is_archive(de->d_name) && has_suffix(de->d_name, ".log")) {
+			snprintf(zst, sizeof(zst), "%s.zst", de->d_name);
+			if (faccessat(dfd, zst, F_OK, AT_SYMLINK_NOFOLLOW) == 0) {
+				changed += unlinkat(dfd, de->d_name, 0) == 0;
+			} else if (compress) {
+				/* Compressed below: not while the listing is open. */
+				if (nplain == cap) {
+					void	*p = realloc(plain, (cap = cap ? cap * 2 : 16) *
+						    sizeof(*plain));
+
+					if (p == NULL)
+						break;
+					plain = p;
+				}
+				snprintf(plain[nplain++], ROTATE_NAME_MAX, "%s", de->d_name);
+			}
+		}
+	}
+	closedir(d);
+	for (i = 0; i < nplain; i++)
+		changed += rotate_compress(dfd, plain[i], level) == 0;
+	free(plain);
+	if (changed > 0)
+		(void)sync_dir(dfd);
+	return changed;
+}
+
+/* Removes list[0..) oldest first while more than keep remain or over max_bytes. */
+static int
+remove_oldest(int dfd, struct archive *list, size_t n, size_t keep, uint64_t max_bytes,
+    uint64_t *freed)
+{
+	uint64_t	total = 0;
+	size_t		i;
+	int		removed = 0;
+
+	for (i = 0; i < n; i++)
+		total += list[i].bytes;
+	for (i = 0; i < n && (n - i > keep || (max_bytes > 0 && total > max_bytes)); i++) {
+		if (unlinkat(dfd, list[i].path, 0) < 0)
+			continue;
+		total -= list[i].bytes;
+		*freed += list[i].bytes;
+		removed++;
+	}
+	return removed;
+}
+
+int
+rotate_retain(int dfd, uint32_t max_files, uint64_t max_bytes, uint64_t *freed)
+{
+	struct archive	*list = NULL;
+	size_t		 n = 0, cap = 0;
+	int		 removed = 0;
+
+	if (list_archives(dfd, NULL, &list, &n, &cap) == 0) {
+		name_archives(list, n);
+		qsort(list, n, sizeof(*list), archive_cmp);
+		removed = remove_oldest(dfd, list, n, max_files, max_bytes, freed);
+		if (removed > 0)
+			(void)sync_dir(dfd);
+	}
+	free(list);
+	return removed;
+}
+
+static uint64_t
+auto_cap(uint64_t fs_bytes, unsigned percent)
+{
+	uint64_t	v = fs_bytes / 100 * percent;
+
+	return v < ROTATE_AUTO_CAP ? v : ROTATE_AUTO_CAP;
+}
+
+int
+rotate_global(int log_dir_fd, uint64_t max_use, uint64_t keep_free, int force,
+    uint64_t *freed)
+{
+	struct archive	*list = NULL;
+	struct statvfs	 vfs;
+	struct dirent	*de;
+	DIR		*d;
+	size_t		 n = 0, cap = 0, i;
+	uint64_t	 total = 0, avail, fs;
+	int		 fd, sfd, removed = 0;
+
+	if (fstatvfs(log_dir_fd, &vfs) < 0)
+		return 0;
+	fs = (uint64_t)vfs.f_blocks * vfs.f_frsize;
+	avail = (uint64_t)vfs.f_bavail * vfs.f_frsize;
+	if (max_use == 0)
+		max_use = auto_cap(fs, 10);
+	if (keep_free == 0)
+		keep_free = auto_cap(fs, 15);
+	if ((fd = dup(log_dir_fd)) < 0 || (d = fdopendir(fd)) == NULL) {
+		if (fd >= 0)
+			close(fd);
+		return 0;
+	}
+	rewinddir(d);
+	while ((de = readdir(d)) != NULL) {
+		if (de->d_name[0] == '.' ||
+		    (sfd = openat(log_dir_fd, de->d_name, O_RDONLY | O_DIRECTORY | O_CLOEXEC |
+		    O_NOFOLLOW)) < 0)
+			continue;
+		(void)list_archives(sfd, de->d_name, &list, &n, &cap);
+		close(sfd);
+	}
+	closedir(d);
+	name_archives(list, n);
+	qsort(list, n, sizeof(*list), archive_cmp);
+	for (i = 0; i < n; i++)
+		total += list[i].bytes;
+	for (i = 0; i < n && (total > max_use || avail < keep_free || (force && removed == 0));
+	    i++) {
+		if (unlinkat(log_dir_fd, list[i].path, 0) < 0)
+			continue;
+		total -= list[i].bytes;
+		avail += list[i].bytes;
+		*freed += list[i].bytes;
+		removed++;
+	}
+	free(list);
+	return removed;
+}
