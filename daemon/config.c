@@ -103,8 +103,8 @@ config_defaults(struct config *cfg)
 	cfg->sync = CONFIG_SYNC_INTERVAL;
 	cfg->sync_interval_ms = 1000;
 	cfg->drain_timeout_ms = 10 * 1000;
-	cfg->max_use = 0;			/* at run time: 10% of the file system, <= 4G */
-	cfg->keep_free = 0;			/* at run time: 15% of the file system, <= 4G */
+	cfg->max_use = CONFIG_AUTO;		/* at run time: 10% of the file system, <= 4G */
+	cfg->keep_free = CONFIG_AUTO;		/* at run time: 15% of the file system, <= 4G */
 	cfg->idle_close_ms = 5 * 60 * 1000;
 	cfg->defaults.format = CONFIG_FORMAT_TEXT;
 	cfg->defaults.overflow = CONFIG_OVERFLOW_BLOCK;

@@ -22,6 +22,7 @@
 #define CONFIG_DEFAULT_LOG_DIR	"/var/log/logd"
 #define CONFIG_MAX_PATH		4096
 #define CONFIG_MAX_SECTIONS	256	/* [stream NAME] sections in one file */
+#define CONFIG_AUTO		UINT64_MAX	/* max_use, keep_free: from the file system's size */
 
 enum config_format {
 	CONFIG_FORMAT_TEXT,
@@ -75,8 +76,8 @@ struct config {
 	enum config_sync sync;			/* interval */
 	uint64_t	sync_interval_ms;	/* 1 s, 1 ms..1 h */
 	uint64_t	drain_timeout_ms;	/* 10 s, 1 ms..1 d */
-	uint64_t	max_use;		/* archives in log_dir; 0 = 10% of the fs, <= 4G */
-	uint64_t	keep_free;		/* free space kept; 0 = 15% of the fs, <= 4G */
+	uint64_t	max_use;		/* archives in log_dir; CONFIG_AUTO: 10% of the fs, <= 4G */
+	uint64_t	keep_free;		/* free space kept; CONFIG_AUTO: 15% of the fs, <= 4G */
 	uint64_t	idle_close_ms;		/* close a file unused this long; 5 min */
 	/* [defaults] */
 	struct stream_config defaults;

@@ -151,12 +151,15 @@ print_stats(struct daemon *d, int prio, const char *label)
 	    " malformed=%" PRIu64 " rejected=%" PRIu64 " client_dropped=%" PRIu64
 	    " overflow_dropped=%" PRIu64 " backpressure=%" PRIu64 " queue_bytes=%" PRIu64
 	    " queue_high_water=%" PRIu64 " streams=%" PRIu32 " fsyncs=%" PRIu64
-	    " write_errors=%" PRIu64 " stalls=%" PRIu64 " stalled_ms=%" PRIu64, label,
+	    " write_errors=%" PRIu64 " stalls=%" PRIu64 " stalled_ms=%" PRIu64
+	    " rotations=%" PRIu64 " archives_removed=%" PRIu64, label,
 	    d->st.records, (uint64_t)atomic_load(&d->st.written_lines), d->st.datagrams,
 	    d->st.malformed, d->st.rejected, d->st.client_dropped, stream_dropped(d->streams),
 	    d->st.backpressure, qs.used_bytes, qs.high_water_bytes, stream_count(d->streams),
 	    (uint64_t)atomic_load(&d->st.fsyncs), (uint64_t)atomic_load(&d->st.write_errors),
-	    (uint64_t)atomic_load(&d->st.stalls), (uint64_t)atomic_load(&d->st.stalled_ms));
+	    (uint64_t)atomic_load(&d->st.stalls), (uint64_t)atomic_load(&d->st.stalled_ms),
+	    (uint64_t)atomic_load(&d->st.rotations),
+	    (uint64_t)atomic_load(&d->st.archives_removed));
 }
 
 /* The drain cannot finish (a disk that fails every write) or the operator won't wait. */

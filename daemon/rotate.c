@@ -367,9 +367,9 @@ rotate_global(int log_dir_fd, uint64_t max_use, uint64_t keep_free, int force,
 		return 0;
 	fs = (uint64_t)vfs.f_blocks * vfs.f_frsize;
 	avail = (uint64_t)vfs.f_bavail * vfs.f_frsize;
-	if (max_use == 0)
+	if (max_use == ROTATE_AUTO)
 		max_use = auto_cap(fs, 10);
-	if (keep_free == 0)
+	if (keep_free == ROTATE_AUTO)
 		keep_free = auto_cap(fs, 15);
 	if ((fd = dup(log_dir_fd)) < 0 || (d = fdopendir(fd)) == NULL) {
 		if (fd >= 0)

@@ -81,8 +81,8 @@ START_TEST(defaults_are_documented_values)
 	ck_assert_int_eq(c.sync, CONFIG_SYNC_INTERVAL);
 	ck_assert_uint_eq(c.sync_interval_ms, 1000);
 	ck_assert_uint_eq(c.drain_timeout_ms, 10000);
-	ck_assert_uint_eq(c.max_use, 0);		/* 10% of the file system, at run time */
-	ck_assert_uint_eq(c.keep_free, 0);
+	ck_assert_uint_eq(c.max_use, CONFIG_AUTO);	/* 10% of the file system, at run time */
+	ck_assert_uint_eq(c.keep_free, CONFIG_AUTO);
 	ck_assert_uint_eq(c.idle_close_ms, 300000);
 	ck_assert_int_eq(c.defaults.format, CONFIG_FORMAT_TEXT);
 	ck_assert_int_eq(c.defaults.overflow, CONFIG_OVERFLOW_BLOCK);

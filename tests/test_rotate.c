@@ -1,0 +1,197 @@
+/* test_rotate.c - archive names, rotation by rename, retention, compression, clean-up. */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <zstd.h>
+
+#include "rotate.h"
+#include "unit.h"
+
+static char	dir[] = "/tmp/test_rotate.XXXXXX";
+static int	dfd = -1;
+
+static void
+setup(void)
+{
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	ck_assert_int_ge(dfd = open(dir, O_RDONLY | O_DIRECTORY), 0);
+}
+
+static void
+teardown(void)
+{
+	struct dirent	*de;
+	DIR		*d = opendir(dir);
+
+	while (d != NULL && (de = readdir(d)) != NULL)
+		if (de->d_name[0] != '.')
+			unlinkat(dfd, de->d_name, 0);
+	if (d != NULL)
+		closedir(d);
+	close(dfd);
+	rmdir(dir);
+	memcpy(dir + strlen(dir) - 6, "XXXXXX", 6);
+}
+
+static void
+put(const char *name, const char *text)
+{
+	int	fd = openat(dfd, name, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(write(fd, text, strlen(text)), (ssize_t)strlen(text));
+	close(fd);
+}
+
+static int
+exists(const char *name)
+{
+	return faccessat(dfd, name, F_OK, 0) == 0;
+}
+
+static int
+count_files(void)
+{
+	struct dirent	*de;
+	DIR		*d = opendir(dir);
+	int		 n = 0;
+
+	while ((de = readdir(d)) != NULL)
+		n += de->d_name[0] != '.';
+	closedir(d);
+	return n;
+}
+
+START_TEST(archive_names_are_recognised)
+{
+	ck_assert_int_eq(rotate_is_archive("2026-11-25T12:00:00.123456Z.log"), 1);
+	ck_assert_int_eq(rotate_is_archive("2026-11-25T12:00:00.123456Z.log.zst"), 1);
+	ck_assert_int_eq(rotate_is_archive("current.log"), 0);
+	ck_assert_int_eq(rotate_is_archive("2026-11-25T12:00:00.123456Z.log.zst.tmp"), 0);
+	ck_assert_int_eq(rotate_is_archive("2026-11-25T12:00:00.123456Z.txt"), 0);
+	ck_assert_int_eq(rotate_is_archive("notes.log"), 0);
+}
+END_TEST
+
+START_TEST(rotation_renames_and_never_reuses_a_name)
+{
+	char	a[ROTATE_NAME_MAX], b[ROTATE_NAME_MAX];
+
+	ck_assert_int_eq(rotate_archive(dfd, a), -ENOENT);	/* no current.log */
+	put("current.log", "one\n");
+	ck_assert_int_eq(rotate_archive(dfd, a), 0);
+	ck_assert_int_eq(rotate_is_archive(a), 1);
+	ck_assert_int_eq(exists("current.log"), 0);
+	put("current.log", "two\n");
+	ck_assert_int_eq(rotate_archive(dfd, b), 0);
+	ck_assert_str_lt(a, b);		/* later, even within one microsecond */
+	ck_assert_int_eq(exists(a) && exists(b), 1);
+}
+END_TEST
+
+START_TEST(retention_removes_the_oldest_first)
+{
+	uint64_t	freed = 0;
+
+	put("2026-01-01T00:00:00.000001Z.log", "a\n");
+	put("2026-01-01T00:00:00.000002Z.log.zst", "b\n");
+	put("2026-01-01T00:00:00.000003Z.log", "c\n");
+	put("2026-01-01T00:00:00.000004Z.log", "d\n");
+	put("current.log", "now\n");
+	put("unrelated.txt", "x\n");
+	ck_assert_int_eq(rotate_retain(dfd, 2, 0, &freed), 2);
+	ck_assert_uint_gt(freed, 0);
+	ck_assert_int_eq(exists("2026-01-01T00:00:00.000001Z.log"), 0);
+	ck_assert_int_eq(exists("2026-01-01T00:00:00.000002Z.log.zst"), 0);
+	ck_assert_int_eq(exists("2026-01-01T00:00:00.000003Z.log"), 1);
+	ck_assert_int_eq(exists("current.log") && exists("unrelated.txt"), 1);
+	/* A byte limit: every archive takes at least one block, so 1 byte keeps none. */
+	ck_assert_int_eq(rotate_retain(dfd, 100, 1, &freed), 2);
+	ck_assert_int_eq(count_files(), 2);
+}
+END_TEST
+
+static char *
+decompress(const char *name, size_t *len)
+{
+	static char	in[1 << 16], out[1 << 20];
+	int		fd = openat(dfd, name, O_RDONLY);
+	ssize_t		n;
+	size_t		r;
+
+	ck_assert_int_ge(fd, 0);
+	n = read(fd, in, sizeof(in));
+	close(fd);
+	ck_assert_int_gt(n, 0);
+	r = ZSTD_decompress(out, sizeof(out), in, (size_t)n);
+	ck_assert_int_eq(ZSTD_isError(r), 0);
+	*len = r;
+	return out;
+}
+
+START_TEST(compression_replaces_the_archive_with_a_whole_zst)
+{
+	char	text[8192], *got;
+	size_t	len, i;
+
+	for (i = 0; i < sizeof(text) - 1; i++)
+		text[i] = i % 64 == 63 ? '\n' : (char)('a' + i % 26);
+	text[sizeof(text) - 1] = '\0';
+	put("2026-01-01T00:00:00.000001Z.log", text);
+	ck_assert_int_eq(rotate_compress(dfd, "2026-01-01T00:00:00.000001Z.log", 3), 0);
+	ck_assert_int_eq(exists("2026-01-01T00:00:00.000001Z.log"), 0);
+	ck_assert_int_eq(exists("2026-01-01T00:00:00.000001Z.log.zst.tmp"), 0);
+	got = decompress("2026-01-01T00:00:00.000001Z.log.zst", &len);
+	ck_assert_uint_eq(len, strlen(text));
+	ck_assert_int_eq(memcmp(got, text, len), 0);
+	ck_assert_int_eq(rotate_compress(dfd, "2026-01-01T00:00:00.000009Z.log", 3), -ENOENT);
+}
+END_TEST
+
+START_TEST(cleanup_finishes_what_a_crash_interrupted)
+{
+	size_t	len;
+
+	put("2026-01-01T00:00:00.000001Z.log", "plain, half compressed\n");
+	put("2026-01-01T00:00:00.000001Z.log.zst.tmp", "garbage");
+	put("2026-01-01T00:00:00.000002Z.log", "compressed, not yet removed\n");
+	ck_assert_int_eq(rotate_compress(dfd, "2026-01-01T00:00:00.000002Z.log", 1), 0);
+	put("2026-01-01T00:00:00.000002Z.log", "compressed, not yet removed\n");
+	ck_assert_int_eq(rotate_cleanup(dfd, 0, 3), 2);
+	ck_assert_int_eq(exists("2026-01-01T00:00:00.000001Z.log.zst.tmp"), 0);
+	ck_assert_int_eq(exists("2026-01-01T00:00:00.000002Z.log"), 0);
+	ck_assert_int_eq(exists("2026-01-01T00:00:00.000001Z.log"), 1);	/* compress = none */
+	ck_assert_int_eq(rotate_cleanup(dfd, 1, 3), 1);
+	decompress("2026-01-01T00:00:00.000001Z.log.zst", &len);
+	ck_assert_uint_eq(len, strlen("plain, half compressed\n"));
+	ck_assert_int_eq(count_files(), 2);
+}
+END_TEST
+
+static Suite *
+rotate_suite(void)
+{
+	Suite	*s = suite_create("rotate");
+	TCase	*tc = tcase_create("core");
+
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, archive_names_are_recognised);
+	tcase_add_test(tc, rotation_renames_and_never_reuses_a_name);
+	tcase_add_test(tc, retention_removes_the_oldest_first);
+	tcase_add_test(tc, compression_replaces_the_archive_with_a_whole_zst);
+	tcase_add_test(tc, cleanup_finishes_what_a_crash_interrupted);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int
+main(void)
+{
+	return unit_run(rotate_suite());
+}
