@@ -68,7 +68,8 @@ static const char usage_text[] =
 "\n"
 "Flags override the file.  SIGTERM or SIGINT: stop receiving, write everything\n"
 "received, exit 0; a second one, or drain_timeout passing, exits at once with\n"
-"status 3.  SIGUSR1: print the counters to stderr.\n"
+"status 3.  SIGHUP: reload the configuration and reopen files.  SIGUSR1: print\n"
+"the counters to stderr.  SIGUSR2: rotate every stream's file now.\n"
 "Exit status: 0 success, 1 configuration or start-up error, 2 usage error,\n"
 "3 stopped before everything was written.  See logd(8) and logd.conf(5).\n";
 
