@@ -69,7 +69,7 @@ rotate_archive(int dfd, char name[ROTATE_NAME_MAX])
 		gmtime_r(&ts.tv_sec, &tm);
 		strftime(name, ROTATE_NAME_MAX, "%Y-%m-%dT%H:%M:%S", &tm);
 		snprintf(name + 19, ROTATE_NAME_MAX - 19, ".%06dZ.log", (int)(ts.tv_nsec / 1000));
-		snprintf(zst, sizeof(zst), "%s.zst", name);
+		snprintf(zst, sizeof(zst), "%.47s.zst", name);
 		/* Taken (a rotation in the same microsecond, or a clock set back): a µs later. */
 		if (faccessat(dfd, zst, F_OK, AT_SYMLINK_NOFOLLOW) < 0) {
 			if (renameat2(dfd, "current.log", dfd, name, RENAME_NOREPLACE) == 0)
@@ -150,8 +150,8 @@ rotate_compress(int dfd, const char *name, int level)
 	ZSTD_CCtx	*cctx = NULL;
 	int		 in, out = -1, rc;
 
-	snprintf(zst, sizeof(zst), "%s.zst", name);
-	snprintf(tmp, sizeof(tmp), "%s.zst.tmp", name);
+	snprintf(zst, sizeof(zst), "%.47s.zst", name);
+	snprintf(tmp, sizeof(tmp), "%.47s.zst.tmp", name);
 	if ((in = openat(dfd, name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)) < 0)
 		return -errno;
 	if ((out = openat(dfd, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW,
@@ -278,7 +278,7 @@ rotate_cleanup(int dfd, int compress, int level)
 		if (has_suffix(de->d_name, ".zst.tmp")) {
 			changed += unlinkat(dfd, de->d_name, 0) == 0;
 		} else if (rotate_is_archive(de->d_name) && has_suffix(de->d_name, ".log")) {
-			snprintf(zst, sizeof(zst), "%s.zst", de->d_name);
+			snprintf(zst, sizeof(zst), "%.47s.zst", de->d_name);
 			if (faccessat(dfd, zst, F_OK, AT_SYMLINK_NOFOLLOW) == 0) {
 				changed += unlinkat(dfd, de->d_name, 0) == 0;
 			} else if (compress) {
@@ -291,7 +291,7 @@ rotate_cleanup(int dfd, int compress, int level)
 						break;
 					plain = p;
 				}
-				snprintf(plain[nplain++], ROTATE_NAME_MAX, "%s", de->d_name);
+				snprintf(plain[nplain++], ROTATE_NAME_MAX, "%.47s", de->d_name);
 			}
 		}
 	}
