@@ -115,6 +115,42 @@ def test_full_disk_stalls_then_resumes_without_loss_or_torn_lines():
             umount(d.logs)
 
 
+def test_full_disk_gives_up_the_oldest_archives_and_says_so():
+    conf = ("[daemon]\nkeep_free = 0\nmax_use = 1024T\nbatch_bytes = 4K\n"
+            "[defaults]\nmax_file_size = 64K\nmax_files = 100000\n")
+    n = 8000
+    with Logd(config=conf, start=False) as d:
+        mount_tmpfs(d.logs, "1m")
+        try:
+            d.start()
+            for i in range(0, n, 10):
+                d.send(datagram(*[record("arch", "%06d %s" % (j, "y" * 200))
+                                  for j in range(i, i + 10)]))
+            wait_for(lambda: d.counters()["written"] >= n, "every record written")
+            check(d.stop() == 0, "logd exited non-zero: %s" % d.stderr())
+            st = d.stopped()
+            check(st["archives_removed"] > 0, "no archive was removed (test premise)")
+            check(st["stalls"] == 0, "writing stalled although archives could go: %s" % st)
+            sdir = os.path.join(d.logs, "arch")
+            names = sorted(x for x in os.listdir(sdir) if x != "current.log") + ["current.log"]
+            lines = []
+            for name in names:
+                with open(os.path.join(sdir, name)) as f:
+                    data = f.read()
+                check(data.endswith("\n"), "%s does not end in a newline" % name)
+                lines += [parse(x) for x in data.splitlines()]
+            markers = [r for r in lines if re.match(r"logd: the disk was full: removed the "
+                                                    r"\d+ oldest archives \(\d+ bytes\) to "
+                                                    r"keep writing$", r["msg"])]
+            check(markers, "no marker says what was removed")
+            nums = [int(r["msg"].split()[0]) for r in lines if not r["msg"].startswith("logd: ")]
+            # What is left is the newest records, whole and in order.
+            check(nums == list(range(n - len(nums), n)), "the records left are not the newest")
+        finally:
+            d.cleanup()
+            umount(d.logs)
+
+
 def stuck_stream(d, stream):
     """A FIFO in place of the stream's current.log, never read: writes to it block."""
     os.makedirs(os.path.join(d.logs, stream))
@@ -169,6 +205,7 @@ def test_sync_interval_and_always():
 
 if __name__ == "__main__":
     main([test_full_disk_stalls_then_resumes_without_loss_or_torn_lines,
+          test_full_disk_gives_up_the_oldest_archives_and_says_so,
           test_drain_timeout_exits_3_with_the_count_when_the_disk_is_stuck,
           test_crit_record_is_synced_at_once,
           test_sync_interval_and_always])
