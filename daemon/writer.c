@@ -62,6 +62,7 @@ struct writer {
 	uint32_t		 nfiles;
 	uint64_t		 sync_due_ms;	/* sync = interval: when the dirty files are due */
 	uint64_t		 tick_ms;	/* next housekeeping */
+	struct diag_limit	 rotate_limit;	/* a failing rotation is retried often */
 };
 
 static void	writer_put(struct writer *w, uint32_t id, const char *buf, size_t len);
@@ -320,10 +321,10 @@ writer_put(struct writer *w, uint32_t id, const char *buf, size_t len)
 
 /*
  * Rotates id's current.log (if it has anything): sync, rename to an archive,
- * a new current.log, compression, retention.  A failure is reported and
- * current.log stays in use.
+ * a new current.log, compression, retention.  Returns -1 if current.log
+ * could not be renamed (reported; it stays in use), else 0.
  */
-static void
+static int
 writer_rotate(struct writer *w, uint32_t id)
 {
 	struct wfile			*f = &w->files[id];
@@ -333,16 +334,16 @@ writer_rotate(struct writer *w, uint32_t id)
 	int				 dfd, rc, removed;
 
 	if (f->fd < 0 || !f->regular || f->size == 0)
-		return;
+		return 0;
 	writer_close(w, id);
-	if ((dfd = openat(w->dir_fd, f->name, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0) {
-		diag_errno(LOG_ERR, -errno, "stream %s: cannot rotate", f->name);
-		return;
-	}
-	if ((rc = rotate_archive(dfd, arch)) < 0) {
-		diag_errno(LOG_ERR, rc, "stream %s: cannot rename current.log; writing on to it",
-		    f->name);
-		goto out;
+	if ((dfd = openat(w->dir_fd, f->name, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0 ||
+	    (rc = rotate_archive(dfd, arch)) < 0) {
+		rc = dfd < 0 ? -errno : rc;
+		diag_limited(&w->rotate_limit, diag_now_ms(), LOG_ERR, "stream %s: cannot rotate "
+		    "(%s); writing on to current.log", f->name, strerror(-rc));
+		if (dfd >= 0)
+			close(dfd);
+		return -1;
 	}
 	atomic_fetch_add_explicit(&w->st->rotations, 1, memory_order_relaxed);
 	/* The new current.log now, so a reader following the name finds it at once. */
@@ -357,8 +358,8 @@ writer_rotate(struct writer *w, uint32_t id)
 	removed += rotate_global(w->dir_fd, w->cfg->max_use, w->cfg->keep_free, 0, &freed);
 	atomic_fetch_add_explicit(&w->st->archives_removed, (uint64_t)removed,
 	    memory_order_relaxed);
-out:
 	close(dfd);
+	return 0;
 }
 
 /* Whether id's file is due for rotation by age. */
@@ -389,7 +390,7 @@ writer_batch(struct writer *w, struct batch *b)
 		f->sc = config_stream(w->cfg, f->name, strlen(f->name));
 	}
 	if (writer_too_old(w, b->stream_id, realtime_ms()))
-		writer_rotate(w, b->stream_id);
+		(void)writer_rotate(w, b->stream_id);
 	while (left > 0) {
 		if (f->fd < 0)
 			writer_put(w, b->stream_id, "", 0);	/* opens it, however long it takes */
@@ -408,8 +409,10 @@ writer_batch(struct writer *w, struct batch *b)
 			p += n;
 			left -= n;
 		}
-		if (left > 0)
-			writer_rotate(w, b->stream_id);
+		if (left > 0 && writer_rotate(w, b->stream_id) < 0) {
+			writer_put(w, b->stream_id, p, left);	/* past the size, but written */
+			break;
+		}
 	}
 	atomic_fetch_add_explicit(&w->st->written_lines, b->nrecords, memory_order_relaxed);
 	atomic_fetch_add_explicit(&w->st->written_bytes, b->len, memory_order_relaxed);
@@ -427,7 +430,7 @@ writer_housekeeping(struct writer *w)
 		if (w->files[id].fd < 0)
 			continue;
 		if (writer_too_old(w, id, now))
-			writer_rotate(w, id);
+			(void)writer_rotate(w, id);
 		else if (mono - w->files[id].used_ms >= w->cfg->idle_close_ms)
 			writer_close(w, id);
 	}
@@ -452,7 +455,7 @@ writer_requests(struct writer *w)
 	}
 	for (id = 0; id < w->nfiles; id++) {
 		if (req & WRITER_ROTATE)
-			writer_rotate(w, id);
+			(void)writer_rotate(w, id);
 		if (req & WRITER_REOPEN)
 			writer_close(w, id);
 	}
@@ -570,6 +573,7 @@ writer_start(struct queue *q, int log_dir_fd, const struct config *cfg, struct s
 	w->dir_fd = log_dir_fd;
 	atomic_init(&w->next_cfg, NULL);
 	atomic_init(&w->requests, 0);
+	w->rotate_limit.interval_ms = 60 * 1000;
 	format_self(&w->self);
 	format_cache_init(&w->fc);
 	writer_cleanup(w);
