@@ -9,6 +9,8 @@
 #include "ingest.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -16,6 +18,8 @@
 #include <sys/un.h>
 #include <time.h>
 #include <unistd.h>
+
+#include <systemd/sd-daemon.h>
 
 #include "diag.h"
 
@@ -42,6 +46,7 @@ struct ingest {
 	size_t			 off;
 	uint64_t		 now_ns;	/* receipt time of the current recvmmsg batch */
 
+	int			 activated;	/* the socket is systemd's (sd_listen_fds) */
 	int			 blocked;
 	int			 stopping;
 	int			 drained;
@@ -105,6 +110,45 @@ fail:
 	return rc;
 }
 
+/*
+ * The datagram socket systemd passed (socket activation): the one named
+ * "socket" (FileDescriptorName=), or the only AF_UNIX datagram socket.
+ * Returns the fd, 0 if logd was not socket-activated, or -errno.
+ */
+static int
+ingest_listen_fd(void)
+{
+	char	**names = NULL;
+	int	  n, i, fd = -ENOENT, ndgram = 0;
+
+	if ((n = sd_listen_fds_with_names(1, &names)) <= 0)
+		return n < 0 ? n : 0;
+	for (i = 0; i < n; i++) {
+		int	cand = SD_LISTEN_FDS_START + i;
+
+		if (sd_is_socket_unix(cand, SOCK_DGRAM, -1, NULL, 0) <= 0)
+			continue;
+		if (names != NULL && names[i] != NULL && strcmp(names[i], "socket") == 0) {
+			fd = cand;
+			ndgram = 1;
+			break;
+		}
+		fd = cand;
+		ndgram++;
+	}
+	if (ndgram > 1) {
+		diag(LOG_ERR, "systemd passed %d datagram sockets; name logd's "
+		    "FileDescriptorName=socket", ndgram);
+		fd = -EINVAL;
+	} else if (fd < 0) {
+		diag(LOG_ERR, "systemd passed %d sockets, none a Unix datagram socket", n);
+	}
+	for (i = 0; names != NULL && names[i] != NULL; i++)
+		free(names[i]);
+	free(names);
+	return fd;
+}
+
 int
 ingest_new(struct event_base *base, const struct config *cfg, struct stream_table *streams,
     struct queue *q, struct stats *st, void (*on_drained)(void *), void *arg,
@@ -138,11 +182,26 @@ ingest_new(struct event_base *base, const struct config *cfg, struct stream_tabl
 	in->rejected_limit.interval_ms = 5000;
 	memcpy(in->path, cfg->socket_path, sizeof(in->path));
 
-	if ((rc = ingest_bind(cfg->socket_path, &in->fd)) < 0) {
+	if ((rc = ingest_listen_fd()) < 0)
+		goto fail;
+	if (rc > 0) {
+		struct sockaddr_un	sa;
+		socklen_t		salen = sizeof(sa);
+
+		/* systemd holds the socket, and keeps it while logd restarts. */
+		in->fd = rc;
+		in->activated = 1;
+		if (getsockname(in->fd, (struct sockaddr *)&sa, &salen) == 0 &&
+		    salen > offsetof(struct sockaddr_un, sun_path) && sa.sun_path[0] != '\0')
+			snprintf(in->path, sizeof(in->path), "%.*s",
+			    (int)(salen - offsetof(struct sockaddr_un, sun_path)), sa.sun_path);
+		(void)fcntl(in->fd, F_SETFD, FD_CLOEXEC);
+		(void)fcntl(in->fd, F_SETFL, fcntl(in->fd, F_GETFL) | O_NONBLOCK);
+	} else if ((rc = ingest_bind(cfg->socket_path, &in->fd)) < 0) {
 		diag_errno(LOG_ERR, rc, "cannot listen on %s", cfg->socket_path);
 		goto fail;
 	}
-	if (stat(in->path, &sb) == 0) {
+	if (!in->activated && stat(in->path, &sb) == 0) {
 		in->dev = sb.st_dev;
 		in->ino = sb.st_ino;
 	}
@@ -176,7 +235,8 @@ ingest_free(struct ingest *in)
 	if (in->ev != NULL)
 		event_free(in->ev);
 	if (in->fd >= 0) {
-		if (stat(in->path, &sb) == 0 && sb.st_dev == in->dev && sb.st_ino == in->ino)
+		if (!in->activated && stat(in->path, &sb) == 0 && sb.st_dev == in->dev &&
+		    sb.st_ino == in->ino)
 			unlink(in->path);
 		close(in->fd);
 	}
@@ -331,6 +391,10 @@ ingest_continue(struct ingest *in)
 	stream_seal_urgent(in->streams);
 	if (in->blocked) {
 		in->blocked = 0;
+		if (in->activated && in->stopping) {
+			ingest_finish_drain(in);	/* what we had taken in is routed */
+			return;
+		}
 		event_add(in->ev, NULL);
 		if (in->stopping)
 			event_active(in->ev, EV_READ, 0);	/* an empty socket never fires */
@@ -347,7 +411,7 @@ on_read(evutil_socket_t fd, short what, void *arg)
 	unsigned	 i;
 	int		 n;
 
-	if (in->blocked)
+	if (in->blocked || (in->activated && in->stopping))
 		return;
 	for (i = 0; i < INGEST_SLOTS; i++) {
 		struct msghdr	*mh = &in->msgs[i].msg_hdr;
@@ -391,9 +455,21 @@ ingest_stop(struct ingest *in)
 	if (in->stopping)
 		return;
 	in->stopping = 1;
+	if (in->activated) {
+		/* systemd keeps the socket: what is queued in it waits for the next start. */
+		if (!in->blocked)
+			ingest_finish_drain(in);
+		return;
+	}
 	if (shutdown(in->fd, SHUT_RD) < 0)
 		diag_errno(LOG_WARNING, -errno, "%s: cannot shut down the socket for reading",
 		    in->path);
 	if (!in->blocked)
 		event_active(in->ev, EV_READ, 0);
+}
+
+int
+ingest_activated(const struct ingest *in)
+{
+	return in->activated;
 }

@@ -26,8 +26,9 @@
 struct ingest;
 
 /*
- * Binds cfg->socket_path (replacing a stale socket file that nothing answers
- * on) and starts reading.  on_drained(arg) runs once after ingest_stop(),
+ * Takes the datagram socket systemd passed (sd_listen_fds(); the one named
+ * "socket" if there are several), or else binds cfg->socket_path (replacing a
+ * stale socket file that nothing answers on), and starts reading.  on_drained(arg) runs once after ingest_stop(),
  * when every datagram that was in the socket has been routed.  Prints its
  * own error message; returns -errno.
  */
@@ -40,9 +41,14 @@ void	ingest_free(struct ingest *in);
 
 /*
  * Stops accepting: shutdown(SHUT_RD) makes further sends fail with EPIPE at
- * the sender; what is already queued in the socket is still read.
+ * the sender; what is already queued in the socket is still read.  A socket
+ * systemd passed is not shut down: logd stops reading it, and what is
+ * queued in it waits for the next start.
  */
 void	ingest_stop(struct ingest *in);
+
+/* Whether the socket came from systemd (socket activation). */
+int	ingest_activated(const struct ingest *in);
 
 /* The writer freed memory: continue where backpressure stopped us. */
 void	ingest_resume(struct ingest *in);

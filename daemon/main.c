@@ -33,6 +33,7 @@
 #include "writer.h"
 
 #define NSIGNALS	5
+#define LOGD_STATUS_S	5	/* STATUS= every this many seconds */
 
 struct daemon {
 	struct config		 cfg;
@@ -45,6 +46,10 @@ struct daemon {
 	struct event		*ev_sig[NSIGNALS];
 	struct event		*ev_wake;
 	struct event		*ev_drain;	/* drain_timeout after the first signal */
+	struct event		*ev_watchdog;	/* WATCHDOG=1 at half of WATCHDOG_USEC */
+	struct event		*ev_status;	/* STATUS= every few seconds */
+	uint64_t		 watchdog_ms;
+	uint64_t		 status_records;	/* records at the last STATUS= */
 	int			 stopping;
 	/* Where the configuration came from, for SIGHUP. */
 	const char		*conf_path;
@@ -172,8 +177,11 @@ exit_unwritten(struct daemon *d, const char *why)
 	_exit(3);
 }
 
+static void	reload_config(struct daemon *d);
+
 /*
- * SIGHUP: reads the configuration again.  If it has errors, the one in use
+ * SIGHUP: reads the configuration again (telling systemd RELOADING=1, then
+ * READY=1).  If it has errors, the one in use
  * stays.  Settings the running daemon is built around (socket, log_dir, the
  * queue's size, batch_bytes, flush_interval, max_streams) take effect at the
  * next start; everything else now.  Then every file is closed and reopened
@@ -181,6 +189,14 @@ exit_unwritten(struct daemon *d, const char *why)
  */
 static void
 reload(struct daemon *d)
+{
+	sd_notifyf(0, "RELOADING=1\nMONOTONIC_USEC=%" PRIu64, diag_now_ms() * 1000);
+	reload_config(d);
+	sd_notify(0, "READY=1");
+}
+
+static void
+reload_config(struct daemon *d)
 {
 	static struct config	next;
 	char			err[512];
@@ -276,6 +292,39 @@ on_signal(evutil_socket_t sig, short what, void *arg)
 	ingest_stop(d->ingest);		/* no new senders; read what is queued */
 }
 
+/*
+ * WATCHDOG=1, but only while the writer makes progress or waits for work:
+ * a writer stuck in one write(2) for a whole watchdog period stops the pings,
+ * and systemd restarts logd.
+ */
+static void
+on_watchdog(evutil_socket_t fd, short what, void *arg)
+{
+	struct daemon	*d = arg;
+	uint64_t	 quiet = diag_now_ms() - atomic_load(&d->st.alive_ms);
+
+	if (!atomic_load(&d->st.busy) || quiet < d->watchdog_ms)
+		sd_notify(0, "WATCHDOG=1");
+	else
+		diag(LOG_ERR, "the writer has been stuck for %" PRIu64 " ms; not telling the "
+		    "watchdog all is well", quiet);
+}
+
+/* STATUS=: a line for systemctl status. */
+static void
+on_status(evutil_socket_t fd, short what, void *arg)
+{
+	struct daemon		*d = arg;
+	struct queue_stats	 qs;
+
+	queue_stats(d->queue, &qs);
+	sd_notifyf(0, "STATUS=%" PRIu32 " streams, %" PRIu64 " records/s, queue %" PRIu64
+	    "%% full, %" PRIu64 " records in all", stream_count(d->streams),
+	    (d->st.records - d->status_records) / LOGD_STATUS_S, qs.used_bytes * 100 / qs.max_bytes,
+	    d->st.records);
+	d->status_records = d->st.records;
+}
+
 static void
 on_wake(evutil_socket_t fd, short what, void *arg)
 {
@@ -287,6 +336,33 @@ on_wake(evutil_socket_t fd, short what, void *arg)
 		return;
 	}
 	ingest_resume(d->ingest);
+}
+
+/* The watchdog and STATUS= timers, when systemd asks for them. */
+static int
+start_notify(struct daemon *d)
+{
+	struct timeval	tv = { .tv_sec = LOGD_STATUS_S };
+	uint64_t	usec;
+
+	atomic_store(&d->st.alive_ms, diag_now_ms());
+	if (sd_watchdog_enabled(0, &usec) > 0) {
+		d->watchdog_ms = usec / 1000;
+		d->ev_watchdog = event_new(d->base, -1, EV_PERSIST, on_watchdog, d);
+		tv.tv_sec = (time_t)(usec / 2 / 1000000);
+		tv.tv_usec = (suseconds_t)(usec / 2 % 1000000);
+		if (d->ev_watchdog == NULL || event_add(d->ev_watchdog, &tv) < 0)
+			return -1;
+		sd_notify(0, "WATCHDOG=1");
+	}
+	if (getenv("NOTIFY_SOCKET") != NULL) {
+		tv.tv_sec = LOGD_STATUS_S;
+		tv.tv_usec = 0;
+		d->ev_status = event_new(d->base, -1, EV_PERSIST, on_status, d);
+		if (d->ev_status == NULL || event_add(d->ev_status, &tv) < 0)
+			return -1;
+	}
+	return 0;
 }
 
 static int
@@ -332,8 +408,10 @@ daemon_run(struct daemon *d)
 		goto out;
 	}
 	log_fd = -1;	/* the writer's now */
-	diag(LOG_INFO, "ready: receiving on %s, writing to %s", d->cfg.socket_path,
-	    d->cfg.log_dir);
+	diag(LOG_INFO, "ready: receiving on %s%s, writing to %s", d->cfg.socket_path,
+	    ingest_activated(d->ingest) ? " (socket from systemd)" : "", d->cfg.log_dir);
+	if (start_notify(d) < 0)
+		goto out;
 	sd_notify(0, "READY=1");
 	if (event_base_dispatch(d->base) < 0) {
 		diag(LOG_ERR, "the event loop failed");
@@ -352,6 +430,10 @@ out:
 	queue_free(d->queue);
 	if (d->ev_drain != NULL)
 		event_free(d->ev_drain);
+	if (d->ev_watchdog != NULL)
+		event_free(d->ev_watchdog);
+	if (d->ev_status != NULL)
+		event_free(d->ev_status);
 	if (d->ev_wake != NULL)
 		event_free(d->ev_wake);
 	for (i = 0; i < NSIGNALS; i++)

@@ -30,6 +30,8 @@ struct stats {
 	_Atomic uint64_t	fsyncs;
 	_Atomic uint64_t	stalls;			/* episodes of failing writes */
 	_Atomic uint64_t	stalled_ms;		/* their total length */
+	_Atomic uint64_t	alive_ms;		/* CLOCK_MONOTONIC ms of its last step */
+	_Atomic int		busy;			/* writing, not waiting for work */
 	_Atomic uint64_t	rotations;
 	_Atomic uint64_t	archives_removed;	/* by retention, or for a full disk */
 };

@@ -190,6 +190,13 @@ writer_write(int fd, const char *buf, size_t len, size_t *done)
 	return 0;
 }
 
+/* For the watchdog: the writer is making progress. */
+static void
+writer_alive(struct writer *w)
+{
+	atomic_store_explicit(&w->st->alive_ms, diag_now_ms(), memory_order_relaxed);
+}
+
 static void
 writer_sleep_ms(unsigned ms)
 {
@@ -299,6 +306,7 @@ writer_put(struct writer *w, uint32_t id, const char *buf, size_t len)
 			    f->name, WRITER_BACKOFF_MAX_MS);
 		}
 		writer_sleep_ms(backoff_ms);
+		writer_alive(w);	/* retrying a full disk is not hanging */
 		if ((backoff_ms *= 2) > WRITER_BACKOFF_MAX_MS)
 			backoff_ms = WRITER_BACKOFF_MAX_MS;
 	}
@@ -484,7 +492,10 @@ writer_main(void *arg)
 		else if (w->cfg->sync == CONFIG_SYNC_INTERVAL && w->ndirty > 0 &&
 		    w->sync_due_ms < deadline)
 			deadline = w->sync_due_ms;
+		atomic_store(&w->st->busy, 0);
 		b = queue_pop(w->q, deadline, &timed_out);
+		atomic_store(&w->st->busy, 1);
+		writer_alive(w);
 		if (b != NULL) {
 			if (writer_batch(w, b) || urgent > 0)
 				urgent++;

@@ -121,6 +121,8 @@ class Logd:
         self.starts = 0
         self.children = []
         self.env = dict(os.environ, LOGD_SOCKET=self.sock)
+        self.logd_env = {}      # more environment for logd itself
+        self.listen = None      # a socket passed as systemd does (fd 3, LISTEN_FDS=1)
         if start:
             self.start()
 
@@ -138,8 +140,17 @@ class Logd:
         self.errpath = os.path.join(self.dir, "stderr.%d" % self.starts)
         self.starts += 1
         self.errfile = open(self.errpath, "w")
-        self.proc = subprocess.Popen(self.command(), stderr=self.errfile,
-                                     stdin=subprocess.DEVNULL, cwd=self.cwd)
+        cmd, env, kw = self.command(), None, {}
+        if self.logd_env or self.listen is not None:
+            env = dict(os.environ, **self.logd_env)
+            # LISTEN_PID and WATCHDOG_PID must be logd's own pid: the shell's, kept by exec.
+            cmd = ["sh", "-c", 'export LISTEN_PID=$$ WATCHDOG_PID=$$; exec "$@"', "sh"] + cmd
+        if self.listen is not None:
+            env.update(LISTEN_FDS="1", LISTEN_FDNAMES="socket")
+            fd = self.listen.fileno()
+            kw = dict(pass_fds=(3,), preexec_fn=lambda: os.dup2(fd, 3))
+        self.proc = subprocess.Popen(cmd, stderr=self.errfile, stdin=subprocess.DEVNULL,
+                                     cwd=self.cwd, env=env, **kw)
         wait_for(lambda: "ready:" in self.stderr() or self.proc.poll() is not None,
                  "logd to print ready:")
         check(self.proc.poll() is None,

@@ -1,0 +1,150 @@
+"""logd under systemd, with the test in systemd's place: socket activation
+(the test binds the socket and passes it as fd 3 with LISTEN_FDS, and keeps
+it while logd restarts), and sd_notify (the test's NOTIFY_SOCKET receives
+READY=1, STATUS=, RELOADING=1, STOPPING=1 and WATCHDOG=1)."""
+import os
+import re
+import signal
+import socket
+import subprocess
+import threading
+import time
+
+from harness import (SENDER, VALGRIND, Logd, check, datagram, main, parse, record, wait_for)
+
+
+class Notify:
+    """A NOTIFY_SOCKET: collects what logd tells systemd, with the time it came."""
+
+    def __init__(self, d):
+        self.path = os.path.join(d.dir, "notify")
+        self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+        self.sock.bind(self.path)
+        self.msgs = []
+        self.lock = threading.Lock()
+        threading.Thread(target=self.run, daemon=True).start()
+        d.logd_env["NOTIFY_SOCKET"] = self.path
+
+    def run(self):
+        while True:
+            try:
+                data = self.sock.recv(4096).decode()
+            except OSError:
+                return
+            with self.lock:
+                self.msgs.append((time.monotonic(), data))
+
+    def seen(self, prefix):
+        with self.lock:
+            return [(t, m) for t, m in self.msgs
+                    if any(line.startswith(prefix) for line in m.split("\n"))]
+
+    def close(self):
+        self.sock.close()
+
+
+def activated(d):
+    """Binds d's socket as systemd would, for logd to take as fd 3."""
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+    s.bind(d.sock)
+    os.chmod(d.sock, 0o666)
+    d.listen = s
+    return s
+
+
+def test_socket_activation_takes_the_socket_and_leaves_it():
+    with Logd(start=False) as d:
+        s = activated(d)
+        d.start()
+        check("(socket from systemd)" in d.stderr(), "not activated: %s" % d.stderr())
+        d.send(datagram(record("act", "via systemd's socket")))
+        wait_for(lambda: len(d.lines("act")) == 1, "the record on disk")
+        check(d.stop() == 0, "logd exited non-zero: %s" % d.stderr())
+        check(os.path.exists(d.sock), "logd removed systemd's socket file")
+        # Not shut down: a send now waits in the socket for the next start.
+        d.send(datagram(record("act", "while logd is down")))
+        d.start()
+        wait_for(lambda: len(d.lines("act")) == 2, "the record sent while logd was down")
+        check(d.stop() == 0, "logd exited non-zero: %s" % d.stderr())
+        s.close()
+
+
+def test_no_record_lost_across_activated_restarts_under_load():
+    count, n = 30000, 3
+    with Logd(start=False) as d:
+        s = activated(d)
+        d.start()
+        ps = [d.spawn([SENDER, "load", "re", str(i), str(count), "6"], stdout=subprocess.PIPE,
+                      text=True) for i in range(n)]
+        for restart in range(2):
+            target = (restart + 1) * count // 4
+            wait_for(lambda: len(d.lines("re")) > target, "%d records on disk" % target)
+            check(d.stop() == 0, "logd exited non-zero: %s" % d.stderr())
+            d.start()       # the senders kept sending into systemd's socket meanwhile
+        for p in ps:
+            out = p.communicate(timeout=120)[0]
+            check(p.returncode == 0 and out.strip() == "sent=%d failed=0" % count,
+                  "a sender: %r" % out)
+        check(d.stop() == 0, "logd exited non-zero: %s" % d.stderr())
+        by = {}
+        for r in map(parse, d.lines("re")):
+            f = dict(kv.split("=", 1) for kv in r["msg"].split())
+            by.setdefault(f["id"], []).append(int(f["seq"]))
+        lost = sum(count - len(by.get(str(i), [])) for i in range(n))
+        print("records lost across 2 activated restarts under load: %d of %d" %
+              (lost, n * count))
+        for i in range(n):
+            check(by.get(str(i)) == list(range(count)), "sender %d: lost, duplicated or "
+                  "reordered records (%d)" % (i, len(by.get(str(i), []))))
+        s.close()
+
+
+def test_sd_notify_ready_status_reloading_stopping():
+    with Logd(start=False) as d:
+        nt = Notify(d)
+        d.start()
+        wait_for(lambda: nt.seen("READY=1"), "READY=1")
+        d.send(datagram(record("n", "one")))
+        wait_for(lambda: nt.seen("STATUS="), "STATUS=", timeout=15)
+        check(re.search(r"STATUS=\d+ streams, \d+ records/s, queue \d+% full",
+                        nt.seen("STATUS=")[0][1]), "STATUS: %s" % nt.seen("STATUS="))
+        d.proc.send_signal(signal.SIGHUP)
+        wait_for(lambda: len(nt.seen("READY=1")) == 2, "READY=1 after the reload")
+        rel = nt.seen("RELOADING=1")
+        check(len(rel) == 1 and "MONOTONIC_USEC=" in rel[0][1], "RELOADING: %s" % rel)
+        check(rel[0][0] <= nt.seen("READY=1")[1][0], "READY=1 came before RELOADING=1")
+        check(d.stop() == 0, "logd exited non-zero: %s" % d.stderr())
+        check(nt.seen("STOPPING=1"), "no STOPPING=1")
+        nt.close()
+
+
+def test_watchdog_pings_only_while_the_writer_makes_progress():
+    with Logd(config="[daemon]\nbatch_bytes = 4K\nsync = none\n", start=False) as d:
+        os.makedirs(os.path.join(d.logs, "w"))
+        os.mkfifo(d.path("w"))      # a disk that never returns, once the pipe is full
+        nt = Notify(d)
+        d.logd_env["WATCHDOG_USEC"] = "400000"
+        d.start()
+        wait_for(lambda: len(nt.seen("WATCHDOG=1")) >= 3, "watchdog pings while idle")
+        for i in range(100):
+            d.send(datagram(record("w", "%04d %s" % (i, "x" * 1000))))
+        wait_for(lambda: "the writer has been stuck" in d.stderr(), "the writer to be stuck")
+        stuck_at = time.monotonic()
+        time.sleep(1.0)     # a watchdog period and more with no ping (what is tested)
+        late = [t for t, _ in nt.seen("WATCHDOG=1") if t > stuck_at]
+        check(late == [], "%d pings while the writer was stuck" % len(late))
+        reader = open(d.path("w"), "rb")    # the disk comes back
+        threading.Thread(target=reader.read, daemon=True).start()
+        wait_for(lambda: [t for t, _ in nt.seen("WATCHDOG=1") if t > stuck_at + 1.0],
+                 "pings again")
+        check(d.stop() == 0, "logd exited non-zero: %s" % d.stderr())
+        nt.close()
+
+
+if __name__ == "__main__":
+    if VALGRIND:
+        raise SystemExit(77)
+    main([test_socket_activation_takes_the_socket_and_leaves_it,
+          test_no_record_lost_across_activated_restarts_under_load,
+          test_sd_notify_ready_status_reloading_stopping,
+          test_watchdog_pings_only_while_the_writer_makes_progress])
