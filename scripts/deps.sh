@@ -3,7 +3,7 @@
 
 LOGD_BUILD_DEPS="gcc libc6-dev pkg-config meson ninja-build libevent-dev libsystemd-dev
 libinih-dev libzstd-dev check"
-LOGD_TEST_DEPS="python3 groff-base valgrind zstd"
+LOGD_TEST_DEPS="python3 groff-base valgrind zstd systemd"
 
 logd_install_deps() {
 	local missing="" pkg
