@@ -122,7 +122,7 @@ class Logd:
         self.children = []
         self.env = dict(os.environ, LOGD_SOCKET=self.sock)
         self.logd_env = {}      # more environment for logd itself
-        self.listen = None      # a socket passed as systemd does (fd 3, LISTEN_FDS=1)
+        self.listen = None      # sockets passed as systemd does: [(socket, name)] from fd 3
         if start:
             self.start()
 
@@ -146,9 +146,19 @@ class Logd:
             # LISTEN_PID and WATCHDOG_PID must be logd's own pid: the shell's, kept by exec.
             cmd = ["sh", "-c", 'export LISTEN_PID=$$ WATCHDOG_PID=$$; exec "$@"', "sh"] + cmd
         if self.listen is not None:
-            env.update(LISTEN_FDS="1", LISTEN_FDNAMES="socket")
-            fd = self.listen.fileno()
-            kw = dict(pass_fds=(3,), preexec_fn=lambda: os.dup2(fd, 3))
+            env.update(LISTEN_FDS=str(len(self.listen)),
+                       LISTEN_FDNAMES=":".join(name for _, name in self.listen))
+            # Each to its place from fd 3 on, by way of fds above them all.
+            fds = [s.fileno() for s, _ in self.listen]
+            top = 100 + max(fds + [3 + len(fds)])
+
+            def place():
+                for i, fd in enumerate(fds):
+                    os.dup2(fd, top + i)
+                for i in range(len(fds)):
+                    os.dup2(top + i, 3 + i)
+                    os.close(top + i)
+            kw = dict(pass_fds=tuple(range(3, 3 + len(fds))), preexec_fn=place)
         self.proc = subprocess.Popen(cmd, stderr=self.errfile, stdin=subprocess.DEVNULL,
                                      cwd=self.cwd, env=env, **kw)
         wait_for(lambda: "ready:" in self.stderr() or self.proc.poll() is not None,

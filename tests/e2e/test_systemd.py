@@ -10,7 +10,8 @@ import subprocess
 import threading
 import time
 
-from harness import (SENDER, VALGRIND, Logd, check, datagram, main, parse, record, wait_for)
+from harness import (SENDER, VALGRIND, Fail, Logd, check, datagram, main, parse, record,
+                     wait_for)
 
 
 class Notify:
@@ -48,7 +49,7 @@ def activated(d):
     s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
     s.bind(d.sock)
     os.chmod(d.sock, 0o666)
-    d.listen = s
+    d.listen = [(s, "socket")]
     return s
 
 
@@ -67,6 +68,32 @@ def test_socket_activation_takes_the_socket_and_leaves_it():
         wait_for(lambda: len(d.lines("act")) == 2, "the record sent while logd was down")
         check(d.stop() == 0, "logd exited non-zero: %s" % d.stderr())
         s.close()
+
+
+def test_the_socket_is_found_by_its_name_among_several():
+    with Logd(start=False) as d:
+        s = activated(d)
+        control = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        control.bind(os.path.join(d.dir, "control"))
+        control.listen()
+        other = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+        other.bind(os.path.join(d.dir, "other"))
+        d.listen = [(control, "control"), (other, "other"), (s, "socket")]
+        d.start()
+        d.send(datagram(record("named", "to the socket named socket")))
+        wait_for(lambda: len(d.lines("named")) == 1, "the record on disk")
+        check(d.stop() == 0, "logd exited non-zero: %s" % d.stderr())
+        # Two datagram sockets and none named "socket": logd cannot tell, and says so.
+        d.listen = [(other, "a"), (s, "b")]
+        try:
+            d.start()
+            refused = ""
+        except Fail as e:
+            refused = str(e)
+        check("exited at start (1)" in refused, "logd started with two unnamed sockets")
+        check("FileDescriptorName=socket" in d.stderr(), "no hint: %s" % d.stderr())
+        for x in (s, control, other):
+            x.close()
 
 
 def test_no_record_lost_across_activated_restarts_under_load():
@@ -145,6 +172,7 @@ if __name__ == "__main__":
     if VALGRIND:
         raise SystemExit(77)
     main([test_socket_activation_takes_the_socket_and_leaves_it,
+          test_the_socket_is_found_by_its_name_among_several,
           test_no_record_lost_across_activated_restarts_under_load,
           test_sd_notify_ready_status_reloading_stopping,
           test_watchdog_pings_only_while_the_writer_makes_progress])
