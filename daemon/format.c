@@ -131,6 +131,24 @@ put_time(struct format_cache *c, char *p, uint64_t ts_ns)
 	return p;
 }
 
+/*
+ * Whether any of the 8 bytes at s is one text escapes: below 0x20, DEL or a
+ * backslash.  The classic word tricks ("has a byte less than n", "has a zero
+ * byte" of w XOR the byte) give an exact yes or no.
+ */
+static int
+text_word_escapes(const uint8_t *s)
+{
+	const uint64_t	ones = 0x0101010101010101ull, high = 0x8080808080808080ull;
+	uint64_t	w, del, bs;
+
+	memcpy(&w, s, sizeof(w));
+	del = w ^ (ones * 0x7f);
+	bs = w ^ (ones * '\\');
+	return ((((w - ones * 0x20) & ~w) | ((del - ones) & ~del) | ((bs - ones) & ~bs)) &
+	    high) != 0;
+}
+
 static char *
 put_text_escaped(char *p, const uint8_t *s, size_t len)
 {
@@ -139,6 +157,9 @@ put_text_escaped(char *p, const uint8_t *s, size_t len)
 
 	while (s < end) {
 		run = s;
+		/* Eight clean bytes at a time, then byte by byte up to the next escape. */
+		while (end - s >= 8 && !text_word_escapes(s))
+			s += 8;
 		while (s < end && text_esc[*s] == 0)
 			s++;
 		if (s > run)
