@@ -149,6 +149,35 @@ text_word_escapes(const uint8_t *s)
 	    high) != 0;
 }
 
+/* The length of s once put_text_escaped() has escaped it. */
+static size_t
+text_escaped_len(const uint8_t *s, size_t len)
+{
+	const uint8_t	*end = s + len;
+	size_t		 n = len;
+
+	while (s < end) {
+		while (end - s >= 8 && !text_word_escapes(s))
+			s += 8;
+		if (s == end)
+			break;
+		if (text_esc[*s] != 0)
+			n += text_esc[*s] == 'x' ? 3 : 1;
+		s++;
+	}
+	return n;
+}
+
+size_t
+format_len(enum config_format fmt, const struct proto_record *rec)
+{
+	if (fmt != CONFIG_FORMAT_TEXT)
+		return format_max_len(fmt, rec);
+	/* Time 27, blank, priority, " [", pid (at most 10 digits), "+] ", message, newline. */
+	return 27 + 1 + priority_lens[rec->priority & 7] + 2 + 10 + 3 +
+	    text_escaped_len(rec->msg, rec->msg_len) + 1;
+}
+
 static char *
 put_text_escaped(char *p, const uint8_t *s, size_t len)
 {

@@ -52,8 +52,14 @@ struct format_cache {
 /* Empties the cache. */
 void	format_cache_init(struct format_cache *c);
 
-/* Upper bound of the bytes format_line() writes for rec. */
+/* Upper bound of the bytes format_line() writes for rec, from the lengths alone. */
 size_t	format_max_len(enum config_format fmt, const struct proto_record *rec);
+
+/*
+ * A tighter upper bound: for text, exact but for the pid's digits, at the
+ * cost of a scan of the message; for JSON, format_max_len().
+ */
+size_t	format_len(enum config_format fmt, const struct proto_record *rec);
 
 /*
  * Writes rec as one line ending in '\n' into buf, which must have room for

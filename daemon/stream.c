@@ -27,6 +27,7 @@ struct stream {
 	uint32_t	 id;
 	const struct stream_config *sc;	/* its settings: [stream NAME] or [defaults] */
 	struct batch	*open;		/* the batch lines are formatted into, or NULL */
+	size_t		 next_cap;	/* the size of its next batch (see stream_seal()) */
 	struct stream	*dirty_next;
 	int		 dirty;
 	/* Drops not yet reported by a marker line (see stream_markers()). */
@@ -55,6 +56,8 @@ struct stream_table {
 	uint32_t		 ndue;		/* streams with drops to report */
 	int			 urgent;	/* an open batch is flagged BATCH_SYNC */
 };
+
+#define STREAM_MIN_BATCH	4096	/* the smallest batch a stream is given */
 
 /* The marker lines due before a record: at most one of each kind. */
 #define STREAM_MAX_MARKERS	3
@@ -160,6 +163,7 @@ stream_get(struct stream_table *t, const char *name, size_t len, struct stream *
 	s->hash = h;
 	s->id = t->nstreams;
 	s->sc = config_stream(t->cfg, s->name, len);
+	s->next_cap = t->cfg->batch_bytes;
 	queue_set_share(t->q, s->id, s->sc->stream_queue_max_bytes);
 	t->slots[i] = s;
 	t->by_id[t->nstreams++] = s;
@@ -167,13 +171,25 @@ stream_get(struct stream_table *t, const char *name, size_t len, struct stream *
 	return 0;
 }
 
+/*
+ * Hands s's open batch to the writer.  The next batch is sized by what this
+ * one held: twice that, from STREAM_MIN_BATCH up to batch_bytes.  A busy
+ * stream keeps batch_bytes; ten thousand quiet ones, once sealed early (by
+ * the flush timer or backpressure), do not each hold batch_bytes of the
+ * budget.
+ */
 static void
 stream_seal(struct stream_table *t, struct stream *s)
 {
+	size_t	next;
+
 	if (s->open == NULL)
 		return;
 	if (s->open->len == 0)
 		return;		/* keep the empty batch for the next line */
+	next = 2 * s->open->len;
+	s->next_cap = next < STREAM_MIN_BATCH ? STREAM_MIN_BATCH :
+	    next > t->cfg->batch_bytes ? t->cfg->batch_bytes : next;
 	queue_push(t->q, s->open);
 	s->open = NULL;
 }
@@ -238,7 +254,7 @@ stream_reserve(struct stream_table *t, struct stream *s, size_t need, uint32_t n
 		queue_batch_free(t->q, s->open);
 		s->open = NULL;
 	}
-	cap = t->cfg->batch_bytes > need ? t->cfg->batch_bytes : need;
+	cap = s->next_cap > need ? s->next_cap : need;
 	/* A line is at least FORMAT_MIN_LINE bytes: this many always fit. */
 	s->open = queue_batch_new(t->q, s->id, cap, (uint32_t)(cap / FORMAT_MIN_LINE + 1), force);
 	if (s->open == NULL)
@@ -425,6 +441,12 @@ stream_append(struct stream_table *t, struct stream *s, const struct proto_recor
 		if (m.n + line == 0)
 			return 0;
 		need = m.need + (line ? format_max_len(s->sc->format, rec) : 0);
+		/*
+		 * The bound from lengths alone assumes every byte escaped: a big
+		 * record would take a batch of its own.  Short of room, count.
+		 */
+		if (line && (s->open == NULL || s->open->cap - s->open->len < need))
+			need = m.need + format_len(s->sc->format, rec);
 		if (stream_reserve(t, s, need, m.n + line, 0) == 0)
 			break;
 		if (s->sc->overflow != CONFIG_OVERFLOW_DROP)

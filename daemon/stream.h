@@ -4,9 +4,10 @@
  *
  * Records are formatted straight into the stream's open batch, so the hot
  * path allocates nothing per record.  A batch is sealed into the queue when
- * the next line would not fit in batch_bytes, when flush_interval has passed
- * since the table first became dirty, and by stream_seal_all() (backpressure,
- * shutdown).  Loop thread only.
+ * the next line would not fit in it (batch_bytes, or less for a stream that
+ * has been quiet), when flush_interval has passed since the table first
+ * became dirty, and by stream_seal_all() (backpressure, shutdown).  Loop
+ * thread only.
  */
 #ifndef LOGD_STREAM_H
 #define LOGD_STREAM_H

@@ -39,6 +39,7 @@ struct wfile {
 	int			 fd;		/* current.log, or -1: not open */
 	int			 regular;	/* a regular file (a FIFO is never rotated) */
 	int			 dirty;		/* written since the last sync */
+	int			 dir_dirty;	/* its directory has a new entry not yet synced */
 	uint64_t		 size;
 	uint64_t		 born_ms;	/* CLOCK_REALTIME ms it was created (its age) */
 	uint64_t		 used_ms;	/* CLOCK_MONOTONIC ms of its last write */
@@ -62,6 +63,7 @@ struct writer {
 	uint32_t		 nfiles;
 	uint64_t		 sync_due_ms;	/* sync = interval: when the dirty files are due */
 	uint64_t		 tick_ms;	/* next housekeeping */
+	int			 log_dir_dirty;	/* log_dir has a new stream directory not yet synced */
 	struct diag_limit	 rotate_limit;	/* a failing rotation is retried often */
 };
 
@@ -121,14 +123,18 @@ writer_open(struct writer *w, uint32_t id)
 		return -errno;
 	if ((dfd = openat(w->dir_fd, f->name, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
 		return -errno;
-	fd = openat(dfd, "current.log", O_RDWR | O_APPEND | O_CREAT | O_CLOEXEC | O_NOCTTY, 0640);
+	fd = openat(dfd, "current.log", O_RDWR | O_APPEND | O_CREAT | O_EXCL | O_CLOEXEC |
+	    O_NOCTTY, 0640);
+	if (fd >= 0)
+		f->dir_dirty = 1;	/* a new name: durable with the file's next sync */
+	else if (errno == EEXIST)
+		fd = openat(dfd, "current.log", O_RDWR | O_APPEND | O_CLOEXEC | O_NOCTTY);
 	if (fd < 0) {
 		rc = -errno;
 		goto out;
 	}
-	/* Make the new names durable: the file in its directory, the directory in log_dir. */
-	if (fsync(dfd) < 0 || (created_dir && fsync(w->dir_fd) < 0) ||
-	    statx(fd, "", AT_EMPTY_PATH, STATX_TYPE | STATX_SIZE | STATX_BTIME, &stx) < 0) {
+	w->log_dir_dirty |= created_dir;
+	if (statx(fd, "", AT_EMPTY_PATH, STATX_TYPE | STATX_SIZE | STATX_BTIME, &stx) < 0) {
 		rc = -errno;
 		close(fd);
 		goto out;
@@ -218,13 +224,29 @@ writer_dirty(struct writer *w, uint32_t id)
 	w->dirty_ids[w->ndirty++] = id;
 }
 
+/*
+ * Syncs id's file, and the names created since the last sync: current.log in
+ * its directory, the directory in log_dir.  Creating a file costs no sync of
+ * its own, so ten thousand new streams cost no twenty thousand syncs.
+ */
 static void
 writer_sync(struct writer *w, uint32_t id)
 {
+	struct wfile	*f = &w->files[id];
+	int		 dfd;
+
 	/* EINVAL: a FIFO or device in place of current.log, which has nothing to sync. */
-	if (fdatasync(w->files[id].fd) < 0 && errno != EINVAL)
-		diag_errno(LOG_ERR, -errno, "stream %s: cannot sync current.log", w->files[id].name);
+	if (fdatasync(f->fd) < 0 && errno != EINVAL)
+		diag_errno(LOG_ERR, -errno, "stream %s: cannot sync current.log", f->name);
 	atomic_fetch_add_explicit(&w->st->fsyncs, 1, memory_order_relaxed);
+	if (f->dir_dirty && (dfd = openat(w->dir_fd, f->name, O_RDONLY | O_DIRECTORY |
+	    O_CLOEXEC)) >= 0) {
+		if (fsync(dfd) == 0)
+			f->dir_dirty = 0;
+		close(dfd);
+	}
+	if (w->log_dir_dirty && fsync(w->dir_fd) == 0)
+		w->log_dir_dirty = 0;
 }
 
 static void
@@ -358,6 +380,8 @@ writer_rotate(struct writer *w, uint32_t id)
 	if ((rc = writer_open(w, id)) < 0)
 		diag_errno(LOG_ERR, rc, "stream %s: cannot create current.log; will retry",
 		    f->name);
+	else if (fsync(dfd) == 0)
+		f->dir_dirty = 0;
 	if (sc->compress == CONFIG_COMPRESS_ZSTD &&
 	    (rc = rotate_compress(dfd, arch, (int)sc->compress_level)) < 0)
 		diag_errno(LOG_ERR, rc, "stream %s: cannot compress %s; keeping it as it is",

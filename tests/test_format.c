@@ -183,6 +183,10 @@ START_TEST(random_records_stay_within_bounds)
 			    (uint64_t)rand() * 1000000000ull);
 			n = strlen(line);
 			ck_assert_ptr_eq(memchr(line, '\n', n), line + n - 1);
+			ck_assert_uint_le(n, format_len(f ? CONFIG_FORMAT_JSON :
+			    CONFIG_FORMAT_TEXT, &r));
+			ck_assert_uint_le(format_len(f ? CONFIG_FORMAT_JSON : CONFIG_FORMAT_TEXT, &r),
+			    format_max_len(f ? CONFIG_FORMAT_JSON : CONFIG_FORMAT_TEXT, &r));
 			for (i = 0; i < n - 1; i++)
 				if ((uint8_t)line[i] < 0x20 || line[i] == 0x7f)
 					break;

@@ -232,11 +232,16 @@ class Logd:
         return os.path.join(self.logs, stream, "current.log")
 
     def lines(self, stream):
+        """The stream's lines.  While logd runs, only the whole ones (a write may
+        be under way); once it has exited, the file must end in a newline."""
         try:
             with open(self.path(stream), encoding="utf-8", errors="surrogateescape") as f:
                 data = f.read()
         except FileNotFoundError:
             return []
+        if self.proc is not None and self.proc.poll() is None:
+            # logd may be in the middle of a write: what is whole so far.
+            return data[:data.rfind("\n") + 1].splitlines()
         check(data == "" or data.endswith("\n"), "%s does not end in a newline" % stream)
         return data.splitlines()
 
