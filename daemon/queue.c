@@ -211,8 +211,10 @@ batch_drop(struct batch *b, unsigned prio)
 
 /*
  * A batch sealed early (the flush timer, a crit record) is mostly empty:
- * give the room it will never use back to the budgets.  Loop thread, before
- * the batch is in the queue.
+ * give the room it will never use back to the budgets, by moving its lines
+ * to a batch of their size.  (Not realloc(): shrinking in place leaves
+ * holes that the next full-size batch cannot use, and memory grows past the
+ * budget.)  Loop thread, before the batch is in the queue.
  */
 static struct batch *
 queue_trim(struct queue *q, struct batch *b)
@@ -220,20 +222,19 @@ queue_trim(struct queue *q, struct batch *b)
 	struct batch	*nb;
 	size_t		 cost = b->len + b->nrecords;
 
-	if (b->cost - cost < QUEUE_TRIM_MIN)
+	if (b->cost - cost < QUEUE_TRIM_MIN || (nb = malloc(sizeof(*nb) + cost)) == NULL)
 		return b;
-	memmove(b->data + b->len, b->prios, b->nrecords);
-	if ((nb = realloc(b, sizeof(*b) + cost)) == NULL) {
-		memmove(b->prios, b->data + b->len, b->nrecords);	/* as it was */
-		return b;
-	}
-	pthread_mutex_lock(&q->mtx);
-	queue_uncharge(q, nb->stream_id, nb->cost - cost);
-	pthread_mutex_unlock(&q->mtx);
-	nb->cap = nb->len;
-	nb->max_lines = nb->nrecords;
+	memcpy(nb, b, sizeof(*nb));
+	memcpy(nb->data, b->data, b->len);
+	nb->cap = b->len;
+	nb->max_lines = b->nrecords;
 	nb->cost = cost;
 	nb->prios = (uint8_t *)nb->data + nb->cap;
+	memcpy(nb->prios, b->prios, b->nrecords);
+	pthread_mutex_lock(&q->mtx);
+	queue_uncharge(q, b->stream_id, b->cost - cost);
+	pthread_mutex_unlock(&q->mtx);
+	free(b);
 	return nb;
 }
 
@@ -447,7 +448,13 @@ queue_batch_free(struct queue *q, struct batch *b)
 	free(b);
 	pthread_mutex_lock(&q->mtx);
 	queue_uncharge(q, id, cost);
-	if (q->want_wake) {
+	/*
+	 * Wake the waiting loop once an eighth of the budget is free, or the
+	 * queue is empty: not for every small batch, which would cost a wake-up
+	 * (and a stop) per batch while the writer catches up.
+	 */
+	if (q->want_wake && (q->used_bytes <= q->max_bytes - q->max_bytes / 8 ||
+	    TAILQ_EMPTY(&q->list))) {
 		q->want_wake = 0;
 		queue_wake_loop(q);
 	}

@@ -108,7 +108,10 @@ int		 queue_lowest(struct queue *q, uint32_t stream_id);
  */
 uint32_t	 queue_drop(struct queue *q, uint32_t stream_id, unsigned prio);
 
-/* Loop: ask for a wake-up (the eventfd) at the next queue_batch_free(). */
+/*
+ * Loop: ask for a wake-up (the eventfd) when queue_batch_free() has freed
+ * an eighth of the budget, or emptied the queue.
+ */
 void		 queue_want_wake(struct queue *q);
 
 /* Loop: no more pushes; the writer empties the queue, then signals finished. */

@@ -33,6 +33,7 @@
 #define WRITER_BACKOFF_MAX_MS	1000
 #define WRITER_GROUP_MAX	64	/* batches written before an urgent sync is done */
 #define WRITER_TICK_MS		1000	/* housekeeping: file age, idle files */
+#define WRITER_SYNCFS_MIN	64	/* more dirty files than this: syncfs(2) them all */
 
 /* One stream's file, by stream id. */
 struct wfile {
@@ -254,6 +255,16 @@ writer_sync_dirty(struct writer *w)
 {
 	uint32_t	i, id;
 
+	if (w->ndirty > WRITER_SYNCFS_MIN && syncfs(w->dir_fd) == 0) {
+		/* One call for the whole file system beats thousands of fdatasync(2)s. */
+		atomic_fetch_add_explicit(&w->st->fsyncs, 1, memory_order_relaxed);
+		for (i = 0; i < w->ndirty; i++)
+			w->files[w->dirty_ids[i]].dirty = w->files[w->dirty_ids[i]].dir_dirty = 0;
+		if (fsync(w->dir_fd) == 0)
+			w->log_dir_dirty = 0;
+		w->ndirty = 0;
+		return;
+	}
 	for (i = 0; i < w->ndirty; i++) {
 		id = w->dirty_ids[i];
 		w->files[id].dirty = 0;
@@ -539,6 +550,7 @@ writer_main(void *arg)
 			writer_housekeeping(w);
 	}
 	/* Make what we wrote durable before the loop exits. */
+	writer_sync_dirty(w);
 	for (id = 0; id < w->nfiles; id++)
 		writer_close(w, id);
 	queue_finish(w->q);
