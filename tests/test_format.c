@@ -153,6 +153,37 @@ START_TEST(json_escapes_invalid_utf8_bytes_reversibly)
 END_TEST
 
 /* Property: random records stay within the bounds, are one line, and JSON has no raw controls. */
+/* One byte to escape at every position of a clean message, past the 8- and 16-byte scans. */
+START_TEST(escapes_a_byte_anywhere_in_a_long_clean_message)
+{
+	static const uint8_t	special[] = { 0x00, 0x0a, 0x1f, 0x7f, '\\', 0x80, 0xff, ' ' };
+	static const char	*want[] = { "\\x00", "\\n", "\\x1f", "\\x7f", "\\\\", "\x80",
+				    "\xff", " " };
+	struct proto_record	 r;
+	uint8_t			 msg[70];
+	char			 expect[300];
+	const char		*line, *body;
+	size_t			 pos, k;
+
+	format_cache_init(&fc);
+	for (k = 0; k < sizeof(special); k++) {
+		for (pos = 0; pos < sizeof(msg); pos++) {
+			memset(msg, 'a', sizeof(msg));
+			msg[pos] = special[k];
+			r = rec_of(msg, sizeof(msg));
+			line = fmt(CONFIG_FORMAT_TEXT, &r, 0);
+			body = strstr(line, "] ") + 2;
+			snprintf(expect, sizeof(expect), "%.*s%s%.*s\n", (int)pos,
+			    "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
+			    want[k], (int)(sizeof(msg) - pos - 1),
+			    "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa");
+			ck_assert_str_eq(body, expect);
+			ck_assert_uint_le(strlen(line), format_len(CONFIG_FORMAT_TEXT, &r));
+		}
+	}
+}
+END_TEST
+
 START_TEST(random_records_stay_within_bounds)
 {
 	static uint8_t		msg[70000];
@@ -210,6 +241,7 @@ format_suite(void)
 	tcase_add_test(tc, timestamps_roll_over_seconds_and_dates);
 	tcase_add_test(tc, json_has_all_fields);
 	tcase_add_test(tc, json_escapes_invalid_utf8_bytes_reversibly);
+	tcase_add_test(tc, escapes_a_byte_anywhere_in_a_long_clean_message);
 	tcase_add_test(tc, random_records_stay_within_bounds);
 	tcase_set_timeout(tc, 60);
 	suite_add_tcase(s, tc);
