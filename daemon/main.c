@@ -237,7 +237,7 @@ reload_config(struct daemon *d)
 }
 
 /*
- * Batches come and go by the thousand: keep up to 16 MiB they free in the
+ * Batches come and go by the thousand: keep up to 4 MiB they free in the
  * heap (glibc would give it back to the kernel at 128 KiB, and every new
  * batch would fault its pages in again: 4% of logd's time with 1 KiB
  * records), and take even large batches from the heap.  After a burst,
@@ -247,7 +247,7 @@ static void
 keep_heap(void)
 {
 	(void)mallopt(M_MMAP_THRESHOLD, 32 * 1024 * 1024);
-	(void)mallopt(M_TRIM_THRESHOLD, 16 * 1024 * 1024);
+	(void)mallopt(M_TRIM_THRESHOLD, 4 * 1024 * 1024);
 }
 
 static void

@@ -29,6 +29,22 @@ struct archive {
 	uint64_t	 bytes;
 };
 
+DIR *
+rotate_opendir(int dfd)
+{
+	DIR	*d;
+	int	 fd;
+
+	if ((fd = dup(dfd)) < 0)
+		return NULL;
+	if ((d = fdopendir(fd)) == NULL) {
+		close(fd);
+		return NULL;
+	}
+	rewinddir(d);	/* the dup shares dfd's position */
+	return d;
+}
+
 int
 rotate_is_archive(const char *name)
 {
@@ -212,15 +228,9 @@ list_archives(int dfd, const char *dir, struct archive **list, size_t *n, size_t
 	struct dirent	*de;
 	struct stat	 sb;
 	DIR		*d;
-	int		 fd;
 
-	if ((fd = dup(dfd)) < 0)
+	if ((d = rotate_opendir(dfd)) == NULL)
 		return -errno;
-	if ((d = fdopendir(fd)) == NULL) {
-		close(fd);
-		return -errno;
-	}
-	rewinddir(d);
 	while ((de = readdir(d)) != NULL) {
 		if (!rotate_is_archive(de->d_name) ||
 		    fstatat(dfd, de->d_name, &sb, AT_SYMLINK_NOFOLLOW) < 0 || !S_ISREG(sb.st_mode))
@@ -266,14 +276,10 @@ rotate_cleanup(int dfd, int compress, int level)
 	char		(*plain)[ROTATE_NAME_MAX] = NULL;
 	size_t		 nplain = 0, cap = 0, i;
 	DIR		*d;
-	int		 fd, changed = 0;
+	int		 changed = 0;
 
-	if ((fd = dup(dfd)) < 0 || (d = fdopendir(fd)) == NULL) {
-		if (fd >= 0)
-			close(fd);
+	if ((d = rotate_opendir(dfd)) == NULL)
 		return 0;
-	}
-	rewinddir(d);
 	while ((de = readdir(d)) != NULL) {
 		if (has_suffix(de->d_name, ".zst.tmp")) {
 			changed += unlinkat(dfd, de->d_name, 0) == 0;
@@ -361,7 +367,7 @@ rotate_global(int log_dir_fd, uint64_t max_use, uint64_t keep_free, int force,
 	DIR		*d;
 	size_t		 n = 0, cap = 0, i;
 	uint64_t	 total = 0, avail, fs;
-	int		 fd, sfd, removed = 0;
+	int		 sfd, removed = 0;
 
 	if (fstatvfs(log_dir_fd, &vfs) < 0)
 		return 0;
@@ -371,12 +377,8 @@ rotate_global(int log_dir_fd, uint64_t max_use, uint64_t keep_free, int force,
 		max_use = auto_cap(fs, 10);
 	if (keep_free == ROTATE_AUTO)
 		keep_free = auto_cap(fs, 15);
-	if ((fd = dup(log_dir_fd)) < 0 || (d = fdopendir(fd)) == NULL) {
-		if (fd >= 0)
-			close(fd);
+	if ((d = rotate_opendir(log_dir_fd)) == NULL)
 		return 0;
-	}
-	rewinddir(d);
 	while ((de = readdir(d)) != NULL) {
 		if (de->d_name[0] == '.' ||
 		    (sfd = openat(log_dir_fd, de->d_name, O_RDONLY | O_DIRECTORY | O_CLOEXEC |

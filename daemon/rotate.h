@@ -11,6 +11,7 @@
 #ifndef LOGD_ROTATE_H
 #define LOGD_ROTATE_H
 
+#include <dirent.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -54,6 +55,9 @@ int	rotate_retain(int dfd, uint32_t max_files, uint64_t max_bytes, uint64_t *fre
  */
 int	rotate_global(int log_dir_fd, uint64_t max_use, uint64_t keep_free, int force,
 	    uint64_t *freed);
+
+/* A listing of directory dfd from its start; dfd stays open.  closedir() it.  NULL + errno. */
+DIR	*rotate_opendir(int dfd);
 
 /* Whether name is an archive's name (plain or compressed). */
 int	rotate_is_archive(const char *name);

@@ -564,13 +564,10 @@ writer_cleanup(struct writer *w)
 	const struct stream_config	*sc;
 	struct dirent			*de;
 	DIR				*d;
-	int				 fd, dfd;
+	int				 dfd;
 
-	if ((fd = dup(w->dir_fd)) < 0 || (d = fdopendir(fd)) == NULL) {
-		if (fd >= 0)
-			close(fd);
+	if ((d = rotate_opendir(w->dir_fd)) == NULL)
 		return;
-	}
 	while ((de = readdir(d)) != NULL) {
 		if (proto_name_valid(de->d_name, strlen(de->d_name)) != 0 ||
 		    (dfd = openat(w->dir_fd, de->d_name, O_RDONLY | O_DIRECTORY | O_CLOEXEC |
