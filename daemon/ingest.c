@@ -374,6 +374,8 @@ ingest_continue(struct ingest *in)
 	int	rc;
 
 	if ((rc = ingest_route(in)) < 0) {
+		if (!in->blocked)
+			in->st->backpressure++;
 		queue_want_wake(in->q);
 		/* The writer frees only what it is given: give it everything we hold. */
 		stream_seal_all(in->streams);
@@ -383,7 +385,6 @@ ingest_continue(struct ingest *in)
 	if (rc < 0) {
 		if (!in->blocked) {
 			in->blocked = 1;
-			in->st->backpressure++;
 			event_del(in->ev);
 		}
 		return;

@@ -21,7 +21,7 @@ struct stats {
 	uint64_t		malformed_by[PROTO_E_COUNT];
 	uint64_t		rejected;		/* records refused: max_streams reached */
 	uint64_t		client_dropped;		/* sum of the senders' dropped counts */
-	uint64_t		backpressure;		/* times reading stopped: memory budget full */
+	uint64_t		backpressure;		/* times a record found the budget full */
 	/* writer thread */
 	_Atomic uint64_t	written_lines;		/* lines written, markers included */
 	_Atomic uint64_t	written_bytes;

@@ -26,10 +26,12 @@ def test_max_streams_rejects_and_counts_new_streams():
 def test_tiny_queue_applies_backpressure_and_loses_nothing():
     # Eight streams whose 256K batches cannot all be open in a 1M budget:
     # ingest must stop reading, hand everything to the writer, and resume.
-    conf = "[daemon]\nqueue_max_bytes = 1M\nbatch_bytes = 256K\n"
+    # No flush timer and no crit records, which would seal small batches early.
+    conf = "[daemon]\nqueue_max_bytes = 1M\nbatch_bytes = 256K\nflush_interval = 1min\n"
     n = 8
     with Logd(config=conf) as d:
-        senders = [d.spawn([SENDER, "load", "bp%d" % i, str(i), "5000"]) for i in range(n)]
+        senders = [d.spawn([SENDER, "load", "bp%d" % i, str(i), "5000", "6"])
+                   for i in range(n)]
         for p in senders:
             check(p.wait(120) == 0, "a blocking sender failed")
         check(d.stop() == 0, "logd exit status: %s" % d.stderr())
@@ -46,7 +48,7 @@ def test_tiny_queue_applies_backpressure_and_loses_nothing():
 def test_tiny_queue_resumes_inside_a_datagram_without_loss_or_duplicates():
     # logctl cat packs hundreds of records into one datagram, so the memory
     # budget runs out in the middle of one: ingest must resume at that record.
-    conf = "[daemon]\nqueue_max_bytes = 1M\nbatch_bytes = 256K\n"
+    conf = "[daemon]\nqueue_max_bytes = 1M\nbatch_bytes = 256K\nflush_interval = 1min\n"
     n, count = 6, 30000
     want = [b"line %d %s" % (k, b"x" * (k % 50)) for k in range(count)]
     with Logd(config=conf) as d:

@@ -61,10 +61,13 @@ def test_sigterm_under_backpressure_writes_every_accepted_record():
     # A queue too small for the load: ingest is stopped and resumed over and
     # over.  SIGTERM in the middle: senders then fail, but every send that
     # succeeded (the kernel queued it for logd) must be on disk, in order.
-    conf = "[daemon]\nqueue_max_bytes = 1M\nbatch_bytes = 256K\n"
+    # No flush timer: batches are sealed full (256K), and six streams' batches
+    # cannot all fit in 1M, so the queue fills however fast the writer is.
+    conf = "[daemon]\nqueue_max_bytes = 1M\nbatch_bytes = 256K\nflush_interval = 1min\n"
     n, count = 6, 40000
     with Logd(config=conf) as d:
-        ps = [d.spawn([SENDER, "load", "bp%d" % i, str(i), str(count)],
+        # At info: crit records would seal small batches at once.
+        ps = [d.spawn([SENDER, "load", "bp%d" % i, str(i), str(count), "6"],
                       stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
               for i in range(n)]
         wait_for(lambda: all(len(d.lines("bp%d" % i)) >= 1000 for i in range(n)),
