@@ -14,6 +14,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <malloc.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -65,6 +66,9 @@ struct writer {
 	uint64_t		 sync_due_ms;	/* sync = interval: when the dirty files are due */
 	uint64_t		 tick_ms;	/* next housekeeping */
 	int			 log_dir_dirty;	/* log_dir has a new stream directory not yet synced */
+	uint64_t		 written_at_tick;	/* batches written, at the last tick */
+	uint64_t		 batches;		/* batches written */
+	int			 trimmed;	/* memory given back since the last write */
 	struct diag_limit	 rotate_limit;	/* a failing rotation is retried often */
 };
 
@@ -457,17 +461,30 @@ writer_batch(struct writer *w, struct batch *b)
 			break;
 		}
 	}
+	w->batches++;
 	atomic_fetch_add_explicit(&w->st->written_lines, b->nrecords, memory_order_relaxed);
 	atomic_fetch_add_explicit(&w->st->written_bytes, b->len, memory_order_relaxed);
 	return (b->flags & BATCH_SYNC) || w->cfg->sync == CONFIG_SYNC_ALWAYS;
 }
 
-/* Once a tick: rotation by age, and closing files idle for idle_close. */
+/*
+ * Once a tick: rotation by age, closing files idle for idle_close, and after
+ * a tick with nothing to write, giving the heap's free memory back (logd
+ * keeps some for the next batches, see main.c): at rest, RSS is back to base.
+ */
 static void
 writer_housekeeping(struct writer *w)
 {
 	uint64_t	now = realtime_ms(), mono = diag_now_ms();
 	uint32_t	id;
+
+	if (w->batches != w->written_at_tick) {
+		w->written_at_tick = w->batches;
+		w->trimmed = 0;
+	} else if (!w->trimmed) {
+		(void)malloc_trim(0);
+		w->trimmed = 1;
+	}
 
 	for (id = 0; id < w->nfiles; id++) {
 		if (w->files[id].fd < 0)
