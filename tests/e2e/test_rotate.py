@@ -29,8 +29,13 @@ def read_archive(d, stream, name):
     if name.endswith(".zst"):
         data = subprocess.run(["zstd", "-dc", path], capture_output=True, check=True).stdout
     else:
-        with open(path, "rb") as f:
-            data = f.read()
+        try:
+            with open(path, "rb") as f:
+                data = f.read()
+        except FileNotFoundError:
+            # Between a rotation's rename and the new current.log: nothing yet.
+            check(name == "current.log", "%s/%s vanished" % (stream, name))
+            data = b""
     return data.decode("utf-8", "surrogateescape")
 
 
