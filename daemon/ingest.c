@@ -16,7 +16,6 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <systemd/sd-daemon.h>
@@ -408,7 +407,6 @@ static void
 on_read(evutil_socket_t fd, short what, void *arg)
 {
 	struct ingest	*in = arg;
-	struct timespec	 ts;
 	unsigned	 i;
 	int		 n;
 
@@ -435,8 +433,7 @@ on_read(evutil_socket_t fd, short what, void *arg)
 		}
 		return;
 	}
-	clock_gettime(CLOCK_REALTIME, &ts);
-	in->now_ns = (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+	in->now_ns = format_now_ns();
 	in->n = (unsigned)n;
 	in->cur = 0;
 	in->off = 0;

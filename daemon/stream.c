@@ -18,7 +18,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <syslog.h>
-#include <time.h>
 
 struct stream {
 	char		 name[PROTO_MAX_NAME + 1];
@@ -364,6 +363,16 @@ stream_put_markers(struct stream_table *t, struct stream *s, const struct stream
 	}
 }
 
+/* s has drops to report in a marker line (stream_markers()). */
+static void
+stream_set_due(struct stream_table *t, struct stream *s)
+{
+	if (!s->due) {
+		s->due = 1;
+		t->ndue++;
+	}
+}
+
 /* The lowest priority (largest number) of any line of s not yet popped, or -1. */
 static int
 stream_lowest(struct stream_table *t, const struct stream *s)
@@ -396,10 +405,7 @@ stream_make_room(struct stream_table *t, struct stream *s, unsigned prio, size_t
 			break;		/* out of memory for the copy: drop the record instead */
 		s->dropped[low] += n;
 		t->dropped += n;
-		if (!s->due) {
-			s->due = 1;
-			t->ndue++;
-		}
+		stream_set_due(t, s);
 		if (stream_reserve(t, s, need, nlines, 0) == 0)
 			return 0;
 	}
@@ -419,10 +425,7 @@ stream_drop_record(struct stream_table *t, struct stream *s, const struct proto_
 		s->lost += rec->dropped;
 		s->lost_pid = who->pid;
 	}
-	if (!s->due) {
-		s->due = 1;
-		t->ndue++;
-	}
+	stream_set_due(t, s);
 	stream_arm_flush(t);
 }
 
@@ -480,12 +483,10 @@ stream_flush_markers(struct stream_table *t, int force)
 	struct stream		*s;
 	uint32_t		 i;
 	uint64_t		 ts_ns;
-	struct timespec		 ts;
 
 	if (t->ndue == 0)
 		return;
-	clock_gettime(CLOCK_REALTIME, &ts);
-	ts_ns = (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+	ts_ns = format_now_ns();
 	for (i = 0; i < t->nstreams && t->ndue > 0; i++) {
 		s = t->by_id[i];
 		if (!s->due)

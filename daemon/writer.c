@@ -77,10 +77,7 @@ static void	writer_put(struct writer *w, uint32_t id, const char *buf, size_t le
 static uint64_t
 realtime_ms(void)
 {
-	struct timespec	ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+	return format_now_ns() / 1000000;
 }
 
 /* Writes a "logd: ..." line at priority warning into stream id's file. */
@@ -92,7 +89,6 @@ writer_marker(struct writer *w, uint32_t id, const char *fmt, ...)
 {
 	struct wfile		*f = &w->files[id];
 	struct proto_record	 rec;
-	struct timespec		 ts;
 	char			 text[256], line[2048];
 	va_list			 ap;
 	size_t			 len;
@@ -103,10 +99,8 @@ writer_marker(struct writer *w, uint32_t id, const char *fmt, ...)
 	va_end(ap);
 	format_marker(&rec, f->name, strlen(f->name), text,
 	    n < 0 ? 0 : (size_t)n >= sizeof(text) ? sizeof(text) - 1 : (size_t)n);
-	clock_gettime(CLOCK_REALTIME, &ts);
 	/* format_max_len() of this record (at most 1850) fits in line[]. */
-	len = format_line(&w->fc, f->sc->format, line, &rec,
-	    (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec, &w->self);
+	len = format_line(&w->fc, f->sc->format, line, &rec, format_now_ns(), &w->self);
 	atomic_fetch_add_explicit(&w->st->writer_markers, 1, memory_order_relaxed);
 	writer_put(w, id, line, len);
 }
