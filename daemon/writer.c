@@ -507,7 +507,7 @@ writer_requests(struct writer *w)
 				w->files[id].sc = config_stream(cfg, w->files[id].name,
 				    strlen(w->files[id].name));
 	}
-	for (id = 0; id < w->nfiles; id++) {
+	for (id = 0; req != 0 && id < w->nfiles; id++) {
 		if (req & WRITER_ROTATE)
 			(void)writer_rotate(w, id);
 		if (req & WRITER_REOPEN)
