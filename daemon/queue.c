@@ -137,29 +137,64 @@ batch_init(struct batch *b, uint32_t stream_id, size_t cap, uint32_t max_lines)
 	b->prios = (uint8_t *)b->data + cap;
 }
 
-struct batch *
-queue_batch_new(struct queue *q, uint32_t stream_id, size_t cap, uint32_t max_lines,
-    int force)
+/* Charges cost to stream_id if the budgets have room for it (or force). */
+static int
+queue_take(struct queue *q, uint32_t stream_id, size_t cost, int force)
 {
-	struct batch	*b;
-	size_t		 cost = cap + max_lines;
-	int		 ok;
+	int	ok;
 
 	pthread_mutex_lock(&q->mtx);
 	ok = force || queue_fits(q, stream_id, cost);
 	if (ok)
 		queue_charge(q, stream_id, cost);
 	pthread_mutex_unlock(&q->mtx);
-	if (!ok)
+	return ok;
+}
+
+static void
+queue_give_back(struct queue *q, uint32_t stream_id, size_t cost)
+{
+	pthread_mutex_lock(&q->mtx);
+	queue_uncharge(q, stream_id, cost);
+	pthread_mutex_unlock(&q->mtx);
+}
+
+struct batch *
+queue_batch_new(struct queue *q, uint32_t stream_id, size_t cap, uint32_t max_lines,
+    int force)
+{
+	struct batch	*b;
+	size_t		 cost = cap + max_lines;
+
+	if (!queue_take(q, stream_id, cost, force))
 		return NULL;
 	if ((b = malloc(sizeof(*b) + cost)) == NULL) {
-		pthread_mutex_lock(&q->mtx);
-		queue_uncharge(q, stream_id, cost);
-		pthread_mutex_unlock(&q->mtx);
+		queue_give_back(q, stream_id, cost);
 		return NULL;
 	}
 	batch_init(b, stream_id, cap, max_lines);
 	return b;
+}
+
+struct batch *
+queue_batch_grow(struct queue *q, struct batch *b, size_t cap, uint32_t max_lines)
+{
+	struct batch	*nb;
+	size_t		 more = cap + max_lines - b->cost;
+
+	if (cap < b->cap || max_lines < b->max_lines || !queue_take(q, b->stream_id, more, 0))
+		return NULL;
+	if ((nb = realloc(b, sizeof(*nb) + cap + max_lines)) == NULL) {
+		queue_give_back(q, b->stream_id, more);
+		return NULL;
+	}
+	/* prios[] follows data[]: move it to the end of the new data[]. */
+	memmove(nb->data + cap, nb->data + nb->cap, nb->nrecords);
+	nb->prios = (uint8_t *)nb->data + cap;
+	nb->cap = cap;
+	nb->max_lines = max_lines;
+	nb->cost = cap + max_lines;
+	return nb;
 }
 
 void
@@ -222,7 +257,9 @@ queue_trim(struct queue *q, struct batch *b)
 	struct batch	*nb;
 	size_t		 cost = b->len + b->nrecords;
 
-	if (b->cost - cost < QUEUE_TRIM_MIN || (nb = malloc(sizeof(*nb) + cost)) == NULL)
+	/* A full batch's unused tail is less than a line: copying it costs more. */
+	if (b->cost - cost < QUEUE_TRIM_MIN || b->cost - cost < b->cost / 2 ||
+	    (nb = malloc(sizeof(*nb) + cost)) == NULL)
 		return b;
 	memcpy(nb, b, sizeof(*nb));
 	memcpy(nb->data, b->data, b->len);
@@ -231,9 +268,7 @@ queue_trim(struct queue *q, struct batch *b)
 	nb->cost = cost;
 	nb->prios = (uint8_t *)nb->data + nb->cap;
 	memcpy(nb->prios, b->prios, b->nrecords);
-	pthread_mutex_lock(&q->mtx);
-	queue_uncharge(q, b->stream_id, b->cost - cost);
-	pthread_mutex_unlock(&q->mtx);
+	queue_give_back(q, b->stream_id, b->cost - cost);
 	free(b);
 	return nb;
 }

@@ -77,6 +77,14 @@ void		 queue_free(struct queue *q);
 struct batch	*queue_batch_new(struct queue *q, uint32_t stream_id, size_t cap,
 		    uint32_t max_lines, int force);
 
+/*
+ * Loop: gives open batch b room for cap bytes and max_lines lines (no less
+ * than it has), keeping its lines.  Returns the batch (it may move), or
+ * NULL, b unchanged, if a budget (or realloc) can't take the difference.
+ */
+struct batch	*queue_batch_grow(struct queue *q, struct batch *b, size_t cap,
+		    uint32_t max_lines);
+
 /* Loop: counts the line just appended to data[] (len already includes it); cls is its priority or QUEUE_KEEP. */
 void		 batch_add_line(struct batch *b, unsigned cls);
 
@@ -91,7 +99,8 @@ uint32_t	 batch_drop(struct batch *b, unsigned prio);
 
 /*
  * Loop: hands a sealed batch to the writer, first shrinking it to fit when
- * it has QUEUE_TRIM_MIN or more unused (b may move: don't use it after).
+ * more than half of it, and at least QUEUE_TRIM_MIN, is unused (b may move:
+ * don't use it after).
  */
 void		 queue_push(struct queue *q, struct batch *b);
 

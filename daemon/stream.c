@@ -56,7 +56,6 @@ struct stream_table {
 	int			 urgent;	/* an open batch is flagged BATCH_SYNC */
 };
 
-#define STREAM_MIN_BATCH	4096	/* the smallest batch a stream is given */
 
 /* The marker lines due before a record: at most one of each kind. */
 #define STREAM_MAX_MARKERS	3
@@ -162,7 +161,7 @@ stream_get(struct stream_table *t, const char *name, size_t len, struct stream *
 	s->hash = h;
 	s->id = t->nstreams;
 	s->sc = config_stream(t->cfg, s->name, len);
-	s->next_cap = t->cfg->batch_bytes;
+	s->next_cap = STREAM_MIN_BATCH;
 	queue_set_share(t->q, s->id, s->sc->stream_queue_max_bytes);
 	t->slots[i] = s;
 	t->by_id[t->nstreams++] = s;
@@ -171,11 +170,11 @@ stream_get(struct stream_table *t, const char *name, size_t len, struct stream *
 }
 
 /*
- * Hands s's open batch to the writer.  The next batch is sized by what this
- * one held: twice that, from STREAM_MIN_BATCH up to batch_bytes.  A busy
- * stream keeps batch_bytes; ten thousand quiet ones, once sealed early (by
- * the flush timer or backpressure), do not each hold batch_bytes of the
- * budget.
+ * Hands s's open batch to the writer.  The next batch starts at twice what
+ * this one held, from STREAM_MIN_BATCH up to batch_bytes (and grows, see
+ * stream_reserve()): a busy stream's batches start at batch_bytes; ten
+ * thousand quiet ones, sealed by the flush timer, do not each hold
+ * batch_bytes of the budget.
  */
 static void
 stream_seal(struct stream_table *t, struct stream *s)
@@ -237,6 +236,26 @@ on_flush(evutil_socket_t fd, short what, void *arg)
 		stream_arm_flush(t);	/* no room for a marker yet: try again */
 }
 
+/*
+ * Grows s's open batch, to twice its size or what need takes, at most
+ * batch_bytes, rather than seal it half-used: a batch is sealed full only at
+ * batch_bytes.  -1 if that is not enough, or the budget has no room.
+ */
+static int
+stream_grow(struct stream_table *t, struct stream *s, size_t need)
+{
+	struct batch	*b = s->open;
+	size_t		 cap = 2 * b->cap > b->len + need ? 2 * b->cap : b->len + need;
+
+	if (cap > t->cfg->batch_bytes)
+		cap = t->cfg->batch_bytes;
+	if (cap < b->len + need ||
+	    (b = queue_batch_grow(t->q, b, cap, (uint32_t)(cap / FORMAT_MIN_LINE + 1))) == NULL)
+		return -1;
+	s->open = b;
+	return 0;
+}
+
 /* Makes sure s's open batch has room for need more bytes in nlines more lines. */
 static int
 stream_reserve(struct stream_table *t, struct stream *s, size_t need, uint32_t nlines,
@@ -246,6 +265,9 @@ stream_reserve(struct stream_table *t, struct stream *s, size_t need, uint32_t n
 
 	if (s->open != NULL && s->open->cap - s->open->len >= need &&
 	    s->open->max_lines - s->open->nrecords >= nlines)
+		return 0;
+	/* A line is at least FORMAT_MIN_LINE bytes: room for the bytes is room for the lines. */
+	if (s->open != NULL && s->open->len > 0 && stream_grow(t, s, need) == 0)
 		return 0;
 	stream_seal(t, s);
 	if (s->open != NULL) {

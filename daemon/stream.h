@@ -5,7 +5,7 @@
  * Records are formatted straight into the stream's open batch, so the hot
  * path allocates nothing per record.  A batch is sealed into the queue when
  * the next line would not fit in it (batch_bytes, or less for a stream that
- * has been quiet), when flush_interval has passed since the table first
+ * is new or has been quiet), when flush_interval has passed since the table first
  * became dirty, and by stream_seal_all() (backpressure, shutdown).  Loop
  * thread only.
  */
@@ -24,6 +24,12 @@
 
 struct stream;
 struct stream_table;
+
+/*
+ * A new stream's first batch, and the smallest any stream is given; a busy
+ * stream's batches double at each seal, up to batch_bytes.
+ */
+#define STREAM_MIN_BATCH	512
 
 /* A table for at most cfg->max_streams streams, sealing into q.  -errno on failure. */
 int		stream_table_new(struct event_base *base, const struct config *cfg,

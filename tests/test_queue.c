@@ -158,6 +158,67 @@ START_TEST(pops_in_push_order_and_counts_bytes)
 }
 END_TEST
 
+START_TEST(grow_keeps_lines_and_charges_the_difference)
+{
+	struct queue	*q;
+	struct batch	*a, *g;
+
+	ck_assert_int_eq(queue_new(1000, 1000, 1, &q), 0);
+	ck_assert_ptr_nonnull(a = queue_batch_new(q, 0, 100, 4, 0));
+	add(a, 3, "one");
+	add(a, 7, "two");
+	/* Beyond the budget: refused, a untouched. */
+	ck_assert_ptr_null(queue_batch_grow(q, a, 990, 20));
+	ck_assert_uint_eq(queue_stream_used(q, 0), 104);
+	ck_assert_ptr_nonnull(g = queue_batch_grow(q, a, 800, 20));
+	ck_assert_uint_eq(queue_stream_used(q, 0), 820);
+	ck_assert_uint_eq(g->cap, 800);
+	ck_assert_uint_eq(g->nrecords, 2);
+	ck_assert_mem_eq(g->data, "one 3\ntwo 7\n", g->len);
+	ck_assert_uint_eq(g->prios[0], 3);
+	ck_assert_uint_eq(g->prios[1], 7);
+	add(g, 5, "three");
+	queue_push(q, g);
+	ck_assert_ptr_nonnull(g = pop(q));
+	ck_assert_uint_eq(g->nprio[3] + g->nprio[5] + g->nprio[7], 3);
+	queue_batch_free(q, g);
+	ck_assert_uint_eq(queue_stream_used(q, 0), 0);
+	ck_assert_int_eq(queue_check(q), 0);
+	queue_free(q);
+}
+END_TEST
+
+START_TEST(push_shrinks_only_mostly_empty_batches)
+{
+	struct queue	*q;
+	struct batch	*a, *b;
+
+	ck_assert_int_eq(queue_new(1 << 20, 1 << 20, 2, &q), 0);
+	/* Sealed early: 10 bytes of 64 KiB are charged as 10 (+1 line). */
+	ck_assert_ptr_nonnull(a = queue_batch_new(q, 0, 65536, 16, 0));
+	add(a, 6, "early");
+	queue_push(q, a);
+	ck_assert_uint_eq(queue_stream_used(q, 0), 8 + 1);
+	/* Full but for a tail shorter than a big line: kept as it is, not copied. */
+	ck_assert_ptr_nonnull(b = queue_batch_new(q, 1, 65536, 16, 0));
+	memset(b->data, 'x', 40000);
+	b->len = 40000;
+	batch_add_line(b, 6);
+	queue_push(q, b);
+	ck_assert_uint_eq(queue_stream_used(q, 1), 65536 + 16);
+	ck_assert_ptr_nonnull(a = pop(q));
+	ck_assert_uint_eq(a->len, 8);
+	ck_assert_mem_eq(a->data, "early 6\n", 8);
+	ck_assert_ptr_nonnull(b = pop(q));
+	ck_assert_uint_eq(b->len, 40000);
+	queue_batch_free(q, a);
+	queue_batch_free(q, b);
+	ck_assert_uint_eq(queue_stream_used(q, 0) + queue_stream_used(q, 1), 0);
+	ck_assert_int_eq(queue_check(q), 0);
+	queue_free(q);
+}
+END_TEST
+
 START_TEST(lowest_sees_only_queued_lines_of_the_stream)
 {
 	struct queue	*q;
@@ -402,6 +463,8 @@ queue_suite(void)
 	tcase_add_test(tc, one_stream_cannot_take_more_than_its_share);
 	tcase_add_test(tc, force_passes_the_budget);
 	tcase_add_test(tc, pops_in_push_order_and_counts_bytes);
+	tcase_add_test(tc, grow_keeps_lines_and_charges_the_difference);
+	tcase_add_test(tc, push_shrinks_only_mostly_empty_batches);
 	tcase_add_test(tc, lowest_sees_only_queued_lines_of_the_stream);
 	tcase_add_test(tc, drop_takes_out_one_priority_and_frees_its_memory);
 	tcase_add_test(tc, batch_drop_compacts_an_open_batch_in_place);

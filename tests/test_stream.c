@@ -227,21 +227,44 @@ START_TEST(refuses_record_without_budget_and_appends_nothing)
 	static char		 out[1 << 16];
 	unsigned		 nb;
 
-	/* Room for exactly one 4 KiB batch: its bytes and its line room (4096 / 32 + 1). */
-	setup(&f, 4096 + 129, 4096, 8);
+	/* Room for exactly one first batch: its bytes and its line room. */
+	setup(&f, STREAM_MIN_BATCH + STREAM_MIN_BATCH / 32 + 1, 4096, 8);
 	ck_assert_int_eq(stream_get(f.t, "a", 1, &a), 0);
 	ck_assert_int_eq(stream_get(f.t, "b", 1, &b), 0);
 	ck_assert_int_eq(stream_append(f.t, a, &ra, ra.ts_ns, &who), 0);
 	ck_assert_int_eq(stream_append(f.t, b, &rb, rb.ts_ns, &who), -ENOBUFS);
 	ck_assert_int_eq(stream_table_check(f.t), 0);
 	queue_stats(f.q, &st);
-	ck_assert_uint_le(st.used_bytes, 4096 + 129);
+	ck_assert_uint_le(st.used_bytes, STREAM_MIN_BATCH + STREAM_MIN_BATCH / 32 + 1);
 	ck_assert_uint_eq(stream_lines(f.t), 1);
 	/* Sealing and writing a frees the budget for b. */
 	stream_seal_all(f.t);
 	drain(&f, out, sizeof(out), &nb);
 	ck_assert_int_eq(stream_append(f.t, b, &rb, rb.ts_ns, &who), 0);
 	ck_assert_int_eq(stream_table_check(f.t), 0);
+	teardown(&f);
+}
+END_TEST
+
+START_TEST(a_busy_stream_of_big_records_gets_big_batches)
+{
+	struct fixture		 f;
+	struct stream		*s;
+	struct proto_record	 r;
+	static char		 msg[1001], out[1 << 20];
+	unsigned		 i, nb;
+
+	/* 1,000-byte lines: batches grow from STREAM_MIN_BATCH to 64 KiB, not one line each. */
+	memset(msg, 'm', sizeof(msg) - 1);
+	r = record("big", msg);
+	setup(&f, 1 << 22, 64 * 1024, 8);
+	ck_assert_int_eq(stream_get(f.t, "big", 3, &s), 0);
+	for (i = 0; i < 500; i++)
+		ck_assert_int_eq(stream_append(f.t, s, &r, r.ts_ns, &who), 0);
+	stream_seal_all(f.t);
+	ck_assert_uint_gt(drain(&f, out, sizeof(out) - 1, &nb), 500 * 1000);
+	/* 8 doublings to 64 KiB, then about 60 lines a batch. */
+	ck_assert_uint_le(nb, 8 + 500 / 50);
 	teardown(&f);
 }
 END_TEST
@@ -435,6 +458,7 @@ stream_suite(void)
 	tcase_add_test(tc, formats_lines_in_order_into_the_batch);
 	tcase_add_test(tc, writes_marker_line_before_record_with_dropped_count);
 	tcase_add_test(tc, refuses_record_without_budget_and_appends_nothing);
+	tcase_add_test(tc, a_busy_stream_of_big_records_gets_big_batches);
 	tcase_add_test(tc, flush_timer_seals_dirty_streams);
 	tcase_add_test(tc, block_mode_holds_one_stream_to_its_share);
 	tcase_add_test(tc, drop_mode_drops_lowest_priority_first_and_reports_it);
