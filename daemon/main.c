@@ -11,6 +11,7 @@
 #include <fcntl.h>
 #include <getopt.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <malloc.h>
 #include <signal.h>
 #include <stdio.h>
@@ -237,17 +238,20 @@ reload_config(struct daemon *d)
 }
 
 /*
- * Batches come and go by the thousand: keep up to 4 MiB they free in the
- * heap (glibc would give it back to the kernel at 128 KiB, and every new
- * batch would fault its pages in again: 4% of logd's time with 1 KiB
- * records), and take even large batches from the heap.  After a burst,
- * memory beyond that goes back.
+ * Batches come and go by the thousand: while logd is busy, keep what they
+ * free in the heap, up to the queue's budget (glibc would give it back to
+ * the kernel at 128 KiB, and every new batch would fault its pages in
+ * again: 4% of logd's time with 1 KiB records, a third of it with 16 KiB
+ * records), and take even large batches from the heap.  After an idle
+ * second the writer gives it all back (malloc_trim), so RSS at rest is
+ * logd's base.
  */
 static void
-keep_heap(void)
+keep_heap(uint64_t queue_max_bytes)
 {
 	(void)mallopt(M_MMAP_THRESHOLD, 32 * 1024 * 1024);
-	(void)mallopt(M_TRIM_THRESHOLD, 4 * 1024 * 1024);
+	(void)mallopt(M_TRIM_THRESHOLD, queue_max_bytes > INT_MAX ? INT_MAX :
+	    (int)queue_max_bytes);
 }
 
 static void
@@ -387,7 +391,7 @@ daemon_run(struct daemon *d)
 	size_t	i;
 
 	raise_nofile();
-	keep_heap();
+	keep_heap(d->cfg.queue_max_bytes);
 	signal(SIGPIPE, SIG_IGN);
 	if (evthread_use_pthreads() < 0 || (d->base = event_base_new()) == NULL) {
 		diag(LOG_ERR, "cannot create the event loop");
