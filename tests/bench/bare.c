@@ -12,6 +12,7 @@
  * Prints "bare: ready" on stderr once bound.  On SIGTERM or SIGINT it stops
  * reading new senders, drains what is queued, syncs the file, removes the
  * socket and prints "bare: received=N bytes=B".  Exit 0, or 1 on an error.
+ * SIGUSR1 prints "bare: SIGUSR1: received=N" (what it has written so far).
  * Single-threaded; the signals are read from a signalfd, so no handler runs.
  */
 #include <errno.h>
@@ -156,6 +157,7 @@ bare_signals(void)
 	sigemptyset(&set);
 	sigaddset(&set, SIGTERM);
 	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGUSR1);
 	if (sigprocmask(SIG_BLOCK, &set, NULL) < 0)
 		return -errno;
 	if ((fd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK)) < 0)
@@ -166,10 +168,11 @@ bare_signals(void)
 int
 main(int argc, char *argv[])
 {
-	struct bare	 b;
-	struct pollfd	 pfd[2];
-	const char	*what;
-	int		 sfd = -1, i, more, rc, status = 1;
+	struct bare		 b;
+	struct signalfd_siginfo	 si;
+	struct pollfd		 pfd[2];
+	const char		*what;
+	int			 sfd = -1, i, more, rc, status = 1;
 
 	if (argc != 3) {
 		fprintf(stderr, "usage: bare SOCKET_PATH OUTPUT_FILE\n");
@@ -216,8 +219,14 @@ main(int argc, char *argv[])
 			rc = -errno;
 			goto fail;
 		}
-		if (pfd[1].revents != 0)
+		if (pfd[1].revents != 0) {
+			if (read(sfd, &si, sizeof(si)) == sizeof(si) && si.ssi_signo == SIGUSR1) {
+				fprintf(stderr, "bare: SIGUSR1: received=%llu\n",
+				    (unsigned long long)b.received);
+				continue;
+			}
 			break;
+		}
 		/* One batch per wakeup, so a signal is seen even under a steady flood. */
 		if ((pfd[0].revents & POLLIN) != 0 && (rc = bare_read(&b, &more)) < 0) {
 			what = "receive or write";
