@@ -152,20 +152,20 @@ START_TEST(json_escapes_invalid_utf8_bytes_reversibly)
 }
 END_TEST
 
-/* Property: random records stay within the bounds, are one line, and JSON has no raw controls. */
-/* One byte to escape at every position of a clean message, past the 8- and 16-byte scans. */
+/* One byte to escape at every position of a clean message, past the 64-, 16- and 8-byte scans. */
 START_TEST(escapes_a_byte_anywhere_in_a_long_clean_message)
 {
 	static const uint8_t	special[] = { 0x00, 0x0a, 0x1f, 0x7f, '\\', 0x80, 0xff, ' ' };
 	static const char	*want[] = { "\\x00", "\\n", "\\x1f", "\\x7f", "\\\\", "\x80",
 				    "\xff", " " };
 	struct proto_record	 r;
-	uint8_t			 msg[70];
-	char			 expect[300];
+	uint8_t			 msg[203];
+	char			 expect[300], a[sizeof(msg)];
 	const char		*line, *body;
 	size_t			 pos, k;
 
 	format_cache_init(&fc);
+	memset(a, 'a', sizeof(a));
 	for (k = 0; k < sizeof(special); k++) {
 		for (pos = 0; pos < sizeof(msg); pos++) {
 			memset(msg, 'a', sizeof(msg));
@@ -173,10 +173,8 @@ START_TEST(escapes_a_byte_anywhere_in_a_long_clean_message)
 			r = rec_of(msg, sizeof(msg));
 			line = fmt(CONFIG_FORMAT_TEXT, &r, 0);
 			body = strstr(line, "] ") + 2;
-			snprintf(expect, sizeof(expect), "%.*s%s%.*s\n", (int)pos,
-			    "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
-			    want[k], (int)(sizeof(msg) - pos - 1),
-			    "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa");
+			snprintf(expect, sizeof(expect), "%.*s%s%.*s\n", (int)pos, a, want[k],
+			    (int)(sizeof(msg) - pos - 1), a);
 			ck_assert_str_eq(body, expect);
 			ck_assert_uint_le(strlen(line), format_len(CONFIG_FORMAT_TEXT, &r));
 		}
@@ -184,6 +182,7 @@ START_TEST(escapes_a_byte_anywhere_in_a_long_clean_message)
 }
 END_TEST
 
+/* Property: random records stay within the bounds, are one line, and JSON has no raw controls. */
 START_TEST(random_records_stay_within_bounds)
 {
 	static uint8_t		msg[70000];
