@@ -2,12 +2,17 @@
  * bare.c - the "bare receiver": the ceiling logd's throughput is measured against.
  *
  *   bare SOCKET_PATH OUTPUT_FILE
+ *   bare --per-stream SOCKET_PATH OUTPUT_DIR
  *
  * Receives on an AF_UNIX datagram socket set up as logd's is (SO_PASSCRED, an
  * 8 MiB receive buffer, recvmmsg into 64 slots with credentials) and appends
  * every payload undecoded, one line per datagram, with one writev per
  * recvmmsg.  Whatever logd does beyond this (decoding, streams, a writer
  * thread, formatting) is what the comparison measures.
+ *
+ * With --per-stream, each datagram goes to OUTPUT_DIR/<its first record's
+ * stream name> instead, with one writev per stream per recvmmsg: the least
+ * a receiver that keeps a file per stream, as logd does, must write.
  *
  * Prints "bare: ready" on stderr once bound.  On SIGTERM or SIGINT it stops
  * reading new senders, drains what is queued, syncs the file, removes the
@@ -26,18 +31,30 @@
 #include <string.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/uio.h>
 #include <sys/un.h>
 #include <unistd.h>
+
+#include "proto.h"
 
 #define BARE_SLOTS	64		/* as logd's INGEST_SLOTS */
 #define BARE_DGRAM	65536		/* as PROTO_MAX_DGRAM: no datagram is cut */
 #define BARE_RCVBUF	(8 * 1024 * 1024)	/* as logd's INGEST_RCVBUF */
 #define BARE_CMSG_SPACE	CMSG_SPACE(sizeof(struct ucred))
+#define BARE_FILES	(1 << 16)	/* --per-stream: open addressing, at most half full */
+
+/* --per-stream: a stream's file. */
+struct bare_file {
+	char	name[PROTO_MAX_NAME + 1];	/* "" for a free slot */
+	int	fd;
+};
 
 struct bare {
 	int			 fd;		/* the socket */
-	int			 out;		/* the output file */
+	int			 out;		/* the output file, or with --per-stream its directory */
+	struct bare_file	*files;		/* --per-stream: BARE_FILES of them, else NULL */
+	uint32_t		 nfiles;
 	struct mmsghdr		 msgs[BARE_SLOTS];
 	struct iovec		 iov[BARE_SLOTS];
 	struct iovec		 wiov[2 * BARE_SLOTS];	/* payload, "\n", payload, ... */
@@ -107,6 +124,68 @@ bare_writev_all(int fd, struct iovec *iov, int iovcnt)
 	return 0;
 }
 
+/* --per-stream: the file of the stream datagram buf[0..len) is for.  fd or -errno. */
+static int
+bare_file(struct bare *b, const uint8_t *buf, size_t len)
+{
+	struct proto_record	 rec;
+	struct bare_file	*f;
+	size_t			 off = PROTO_HDR_SIZE;
+	uint32_t		 h = 2166136261u, i;
+
+	if (len < PROTO_HDR_SIZE || proto_decode(buf, len, &off, &rec) < 0)
+		return -EBADMSG;
+	for (i = 0; i < rec.name_len; i++)
+		h = (h ^ (uint8_t)rec.name[i]) * 16777619u;
+	for (i = h & (BARE_FILES - 1);; i = (i + 1) & (BARE_FILES - 1)) {
+		f = &b->files[i];
+		if (f->name[0] == '\0')
+			break;
+		if (strlen(f->name) == rec.name_len && memcmp(f->name, rec.name, rec.name_len) == 0)
+			return f->fd;
+	}
+	if (b->nfiles >= BARE_FILES / 2)
+		return -ENFILE;
+	memcpy(f->name, rec.name, rec.name_len);
+	f->name[rec.name_len] = '\0';
+	if ((f->fd = openat(b->out, f->name, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC,
+	    0644)) < 0) {
+		f->name[0] = '\0';
+		return -errno;
+	}
+	b->nfiles++;
+	return f->fd;
+}
+
+/* --per-stream: writes datagrams 0..n-1, one writev per stream.  0 or -errno. */
+static int
+bare_write_streams(struct bare *b, int n)
+{
+	int	fds[BARE_SLOTS], i, j, w, rc;
+
+	for (i = 0; i < n; i++)
+		if ((fds[i] = bare_file(b, b->bufs + (size_t)i * BARE_DGRAM,
+		    b->msgs[i].msg_len)) < 0)
+			return fds[i];
+	for (i = 0; i < n; i++) {
+		if (fds[i] < 0)
+			continue;	/* written with an earlier one of its stream */
+		for (w = 0, j = i; j < n; j++) {
+			if (fds[j] != fds[i])
+				continue;
+			b->wiov[w].iov_base = b->bufs + (size_t)j * BARE_DGRAM;
+			b->wiov[w++].iov_len = b->msgs[j].msg_len;
+			b->wiov[w].iov_base = bare_nl;
+			b->wiov[w++].iov_len = sizeof(bare_nl);
+			if (j > i)
+				fds[j] = -1;
+		}
+		if ((rc = bare_writev_all(fds[i], b->wiov, w)) < 0)
+			return rc;
+	}
+	return 0;
+}
+
 /*
  * One recvmmsg and one writev.  Sets *more to 0 once the queue is empty
  * (EAGAIN) or a 0-length datagram without credentials says the socket is
@@ -144,6 +223,8 @@ bare_read(struct bare *b, int *more)
 		b->received++;
 		b->bytes += b->msgs[i].msg_len;
 	}
+	if (b->files != NULL)
+		return bare_write_streams(b, w / 2);
 	return w > 0 ? bare_writev_all(b->out, b->wiov, w) : 0;
 }
 
@@ -174,12 +255,20 @@ main(int argc, char *argv[])
 	const char		*what;
 	int			 sfd = -1, i, more, rc, status = 1;
 
-	if (argc != 3) {
-		fprintf(stderr, "usage: bare SOCKET_PATH OUTPUT_FILE\n");
-		return 1;
-	}
 	memset(&b, 0, sizeof(b));
 	b.fd = b.out = -1;
+	if (argc == 4 && strcmp(argv[1], "--per-stream") == 0) {
+		if ((b.files = calloc(BARE_FILES, sizeof(*b.files))) == NULL) {
+			fprintf(stderr, "bare: out of memory for the file table\n");
+			return 1;
+		}
+		argv++;
+		argc--;
+	}
+	if (argc != 3) {
+		fprintf(stderr, "usage: bare [--per-stream] SOCKET_PATH OUTPUT\n");
+		return 1;
+	}
 	b.bufs = malloc((size_t)BARE_SLOTS * BARE_DGRAM);
 	b.cmsgs = malloc((size_t)BARE_SLOTS * BARE_CMSG_SPACE);
 	if (b.bufs == NULL || b.cmsgs == NULL) {
@@ -196,8 +285,12 @@ main(int argc, char *argv[])
 		fprintf(stderr, "bare: cannot set up signalfd: %s\n", strerror(-sfd));
 		goto out;
 	}
-	if ((b.out = open(argv[2], O_WRONLY | O_CREAT | O_APPEND | O_TRUNC | O_CLOEXEC,
-	    0644)) < 0) {
+	if (b.files != NULL && mkdir(argv[2], 0755) < 0 && errno != EEXIST) {
+		fprintf(stderr, "bare: cannot create %s: %s\n", argv[2], strerror(errno));
+		goto out;
+	}
+	if ((b.out = b.files != NULL ? open(argv[2], O_RDONLY | O_DIRECTORY | O_CLOEXEC) :
+	    open(argv[2], O_WRONLY | O_CREAT | O_APPEND | O_TRUNC | O_CLOEXEC, 0644)) < 0) {
 		fprintf(stderr, "bare: cannot open %s: %s\n", argv[2], strerror(errno));
 		goto out;
 	}
@@ -246,8 +339,9 @@ main(int argc, char *argv[])
 			goto fail;
 		}
 	} while (more);
-	if (fdatasync(b.out) < 0) {
-		what = "fdatasync";
+	/* Per stream: one syncfs for all the files, as logd does for many. */
+	if ((b.files != NULL ? syncfs(b.out) : fdatasync(b.out)) < 0) {
+		what = "sync";
 		rc = -errno;
 		goto fail;
 	}
@@ -270,6 +364,10 @@ out:
 		close(b.out);
 	if (sfd >= 0)
 		close(sfd);
+	for (i = 0; b.files != NULL && i < BARE_FILES; i++)
+		if (b.files[i].name[0] != '\0')
+			close(b.files[i].fd);
+	free(b.files);
 	free(b.cmsgs);
 	free(b.bufs);
 	return status;
