@@ -34,6 +34,7 @@ struct queue {
 	uint64_t		 high_water_bytes;
 	uint64_t		 queued_batches;
 	uint64_t		 queued_bytes;
+	uint64_t		 wake_bytes;	/* queue_push() wakes the writer from this many */
 	int			 want_wake;	/* the loop waits for memory */
 	int			 kicked;	/* queue_kick(): the writer has something to do */
 	int			 closed;
@@ -73,6 +74,7 @@ queue_new(uint64_t max_bytes, uint64_t stream_max_bytes, uint32_t max_streams,
 	pthread_condattr_destroy(&ca);
 	q->max_streams = max_streams;
 	q->max_bytes = max_bytes;
+	q->wake_bytes = max_bytes / 16 < QUEUE_WAKE_BYTES ? max_bytes / 16 : QUEUE_WAKE_BYTES;
 	*out = q;
 	return 0;
 }
@@ -287,7 +289,17 @@ queue_push(struct queue *q, struct batch *b)
 		qs->nlines[i] += b->nprio[i];
 	q->queued_batches++;
 	q->queued_bytes += b->len;
-	pthread_cond_signal(&q->cond);
+	if (q->queued_bytes >= q->wake_bytes)
+		pthread_cond_signal(&q->cond);
+	pthread_mutex_unlock(&q->mtx);
+}
+
+void
+queue_flush(struct queue *q)
+{
+	pthread_mutex_lock(&q->mtx);
+	if (q->queued_batches > 0)
+		pthread_cond_signal(&q->cond);
 	pthread_mutex_unlock(&q->mtx);
 }
 
@@ -387,6 +399,9 @@ queue_want_wake(struct queue *q)
 {
 	pthread_mutex_lock(&q->mtx);
 	q->want_wake = 1;
+	/* Only the writer frees memory: it must not sleep on what is queued. */
+	if (q->queued_batches > 0)
+		pthread_cond_signal(&q->cond);
 	pthread_mutex_unlock(&q->mtx);
 }
 

@@ -97,12 +97,21 @@ uint32_t	 batch_drop(struct batch *b, unsigned prio);
 /* A sealed batch with this much unused room is shrunk to fit (queue_push()). */
 #define QUEUE_TRIM_MIN		4096
 
+/* The writer is woken by queue_push() once this much (or 1/16 of the budget) is queued. */
+#define QUEUE_WAKE_BYTES	(1024 * 1024)
+
 /*
  * Loop: hands a sealed batch to the writer, first shrinking it to fit when
  * more than half of it, and at least QUEUE_TRIM_MIN, is unused (b may move:
- * don't use it after).
+ * don't use it after).  A waiting writer is woken only once QUEUE_WAKE_BYTES
+ * are queued: full batches go to disk a megabyte at a time, not with a
+ * wake-up (and a context switch) each.  Whatever must go now is flushed by
+ * queue_flush().
  */
 void		 queue_push(struct queue *q, struct batch *b);
+
+/* Loop: wakes the writer if anything is queued (the flush timer, a crit record). */
+void		 queue_flush(struct queue *q);
 
 /*
  * Loop: the lowest priority (largest number) of any line of stream_id that
@@ -119,7 +128,7 @@ uint32_t	 queue_drop(struct queue *q, uint32_t stream_id, unsigned prio);
 
 /*
  * Loop: ask for a wake-up (the eventfd) when queue_batch_free() has freed
- * an eighth of the budget, or emptied the queue.
+ * an eighth of the budget, or emptied the queue; wakes the writer.
  */
 void		 queue_want_wake(struct queue *q);
 

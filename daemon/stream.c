@@ -169,6 +169,13 @@ stream_get(struct stream_table *t, const char *name, size_t len, struct stream *
 	return 0;
 }
 
+static void
+stream_arm_flush(struct stream_table *t)
+{
+	if (!evtimer_pending(t->flush_ev, NULL))
+		evtimer_add(t->flush_ev, &t->flush_tv);
+}
+
 /*
  * Hands s's open batch to the writer.  The next batch starts at twice what
  * this one held, from STREAM_MIN_BATCH up to batch_bytes (and grows, see
@@ -203,6 +210,7 @@ stream_seal_all(struct stream_table *t)
 		s->dirty = 0;
 		stream_seal(t, s);
 	}
+	queue_flush(t->q);	/* and the full batches sealed since the last flush */
 }
 
 void
@@ -216,13 +224,7 @@ stream_seal_urgent(struct stream_table *t)
 	for (s = t->dirty_head; s != NULL; s = s->dirty_next)
 		if (s->open != NULL && (s->open->flags & BATCH_SYNC))
 			stream_seal(t, s);
-}
-
-static void
-stream_arm_flush(struct stream_table *t)
-{
-	if (!evtimer_pending(t->flush_ev, NULL))
-		evtimer_add(t->flush_ev, &t->flush_tv);
+	queue_flush(t->q);
 }
 
 static void
@@ -269,7 +271,10 @@ stream_reserve(struct stream_table *t, struct stream *s, size_t need, uint32_t n
 	/* A line is at least FORMAT_MIN_LINE bytes: room for the bytes is room for the lines. */
 	if (s->open != NULL && s->open->len > 0 && stream_grow(t, s, need) == 0)
 		return 0;
-	stream_seal(t, s);
+	if (s->open != NULL && s->open->len > 0) {
+		stream_seal(t, s);
+		stream_arm_flush(t);	/* queue_push() may leave it queued until the next flush */
+	}
 	if (s->open != NULL) {
 		/* Empty but too small for this record. */
 		queue_batch_free(t->q, s->open);

@@ -388,6 +388,43 @@ START_TEST(close_lets_writer_empty_queue_then_ends)
 }
 END_TEST
 
+static void *
+pop_one(void *arg)
+{
+	return pop(arg);
+}
+
+/* A waiting writer is woken by queue_flush(), or by QUEUE_WAKE_BYTES queued (no flush). */
+START_TEST(writer_wakes_on_flush_or_a_megabyte)
+{
+	struct queue	*q;
+	struct batch	*b;
+	void		*got;
+	pthread_t	 t;
+
+	ck_assert_int_eq(queue_new(64 << 20, 64 << 20, 1, &q), 0);
+	ck_assert_int_eq(pthread_create(&t, NULL, pop_one, q), 0);
+	ck_assert_ptr_nonnull(b = queue_batch_new(q, 0, 100, 4, 0));
+	add(b, 6, "small");
+	queue_push(q, b);
+	queue_flush(q);
+	ck_assert_int_eq(pthread_join(t, &got), 0);
+	ck_assert_ptr_nonnull(got);
+	queue_batch_free(q, got);
+
+	ck_assert_int_eq(pthread_create(&t, NULL, pop_one, q), 0);
+	ck_assert_ptr_nonnull(b = NEW(q, 0, QUEUE_WAKE_BYTES));
+	memset(b->data, 'x', QUEUE_WAKE_BYTES);
+	b->len = QUEUE_WAKE_BYTES;
+	queue_push(q, b);
+	ck_assert_int_eq(pthread_join(t, &got), 0);
+	ck_assert_ptr_nonnull(got);
+	queue_batch_free(q, got);
+	ck_assert_int_eq(queue_check(q), 0);
+	queue_free(q);
+}
+END_TEST
+
 /* A writer thread consuming while the loop produces (and drops) at the budget's edge. */
 struct consumer {
 	struct queue	*q;
@@ -471,6 +508,7 @@ queue_suite(void)
 	tcase_add_test(tc, wakes_loop_only_when_asked);
 	tcase_add_test(tc, pop_returns_at_its_deadline);
 	tcase_add_test(tc, close_lets_writer_empty_queue_then_ends);
+	tcase_add_test(tc, writer_wakes_on_flush_or_a_megabyte);
 	tcase_add_test(tc, producer_and_consumer_threads_never_exceed_budget);
 	tcase_set_timeout(tc, 30);
 	suite_add_tcase(s, tc);
