@@ -259,7 +259,7 @@ queue_trim(struct queue *q, struct batch *b)
 	struct batch	*nb;
 	size_t		 cost = b->len + b->nrecords;
 
-	/* A full batch's unused tail is less than a line: copying it costs more. */
+	/* At least half used: the copy would cost more than the room it gives back. */
 	if (b->cost - cost < QUEUE_TRIM_MIN || b->cost - cost < b->cost / 2 ||
 	    (nb = malloc(sizeof(*nb) + cost)) == NULL)
 		return b;

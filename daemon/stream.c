@@ -56,7 +56,6 @@ struct stream_table {
 	int			 urgent;	/* an open batch is flagged BATCH_SYNC */
 };
 
-
 /* The marker lines due before a record: at most one of each kind. */
 #define STREAM_MAX_MARKERS	3
 
