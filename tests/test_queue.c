@@ -194,12 +194,12 @@ START_TEST(push_shrinks_only_mostly_empty_batches)
 	struct batch	*a, *b;
 
 	ck_assert_int_eq(queue_new(1 << 20, 1 << 20, 2, &q), 0);
-	/* Sealed early: 10 bytes of 64 KiB are charged as 10 (+1 line). */
+	/* Sealed early: 8 bytes of 64 KiB are charged as 8 (+1 line). */
 	ck_assert_ptr_nonnull(a = queue_batch_new(q, 0, 65536, 16, 0));
 	add(a, 6, "early");
 	queue_push(q, a);
 	ck_assert_uint_eq(queue_stream_used(q, 0), 8 + 1);
-	/* Full but for a tail shorter than a big line: kept as it is, not copied. */
+	/* More than half used: kept as it is (and charged so), not copied. */
 	ck_assert_ptr_nonnull(b = queue_batch_new(q, 1, 65536, 16, 0));
 	memset(b->data, 'x', 40000);
 	b->len = 40000;
