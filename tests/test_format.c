@@ -152,15 +152,15 @@ START_TEST(json_escapes_invalid_utf8_bytes_reversibly)
 }
 END_TEST
 
-/* One byte to escape at every position of a clean message, past the 64-, 16- and 8-byte scans. */
+/* One byte to escape at every position of a clean message, past the 128-, 64-, 16- and 8-byte scans. */
 START_TEST(escapes_a_byte_anywhere_in_a_long_clean_message)
 {
 	static const uint8_t	special[] = { 0x00, 0x0a, 0x1f, 0x7f, '\\', 0x80, 0xff, ' ' };
 	static const char	*want[] = { "\\x00", "\\n", "\\x1f", "\\x7f", "\\\\", "\x80",
 				    "\xff", " " };
 	struct proto_record	 r;
-	uint8_t			 msg[203];
-	char			 expect[300], a[sizeof(msg)];
+	uint8_t			 msg[299];
+	char			 expect[400], a[sizeof(msg)];
 	const char		*line, *body;
 	size_t			 pos, k;
 
