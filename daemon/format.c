@@ -3,9 +3,9 @@
  *
  * The hot path of the daemon: per record it copies clean runs of the
  * message with memcpy, found 128 bytes at a time with AVX2 (where the CPU
- * has it) or 64 with SSE2, and formats only the
- * microseconds of the time; the rest of the timestamp is cached per second.
- * No snprintf per record, no allocation.  Loop thread only.
+ * has it) or 64 with SSE2, and formats only the microseconds of the time;
+ * the rest of the timestamp is cached per second.  No snprintf per record,
+ * no allocation.  Loop thread only.
  */
 #include "format.h"
 
