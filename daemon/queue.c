@@ -139,7 +139,11 @@ batch_init(struct batch *b, uint32_t stream_id, size_t cap, uint32_t max_lines)
 	b->prios = (uint8_t *)b->data + cap;
 }
 
-/* Charges cost to stream_id if the budgets have room for it (or force). */
+/*
+ * Charges cost to stream_id if the budgets have room for it (or force).
+ * If not, only the writer can free memory: it must not sleep on what is
+ * queued (queue_push() may have left it asleep).
+ */
 static int
 queue_take(struct queue *q, uint32_t stream_id, size_t cost, int force)
 {
@@ -149,6 +153,8 @@ queue_take(struct queue *q, uint32_t stream_id, size_t cost, int force)
 	ok = force || queue_fits(q, stream_id, cost);
 	if (ok)
 		queue_charge(q, stream_id, cost);
+	else if (q->queued_batches > 0)
+		pthread_cond_signal(&q->cond);
 	pthread_mutex_unlock(&q->mtx);
 	return ok;
 }
@@ -399,9 +405,6 @@ queue_want_wake(struct queue *q)
 {
 	pthread_mutex_lock(&q->mtx);
 	q->want_wake = 1;
-	/* Only the writer frees memory: it must not sleep on what is queued. */
-	if (q->queued_batches > 0)
-		pthread_cond_signal(&q->cond);
 	pthread_mutex_unlock(&q->mtx);
 }
 

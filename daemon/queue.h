@@ -71,8 +71,9 @@ void		 queue_free(struct queue *q);
 
 /*
  * Loop: a new empty batch for stream_id with room for cap bytes and
- * max_lines lines, or NULL if a budget (or malloc) can't take it.  With
- * force, the budgets are not checked (small shutdown-time markers only).
+ * max_lines lines, or NULL if a budget (or malloc) can't take it; a budget
+ * that can't wakes the writer.  With force, the budgets are not checked
+ * (small shutdown-time markers only).
  */
 struct batch	*queue_batch_new(struct queue *q, uint32_t stream_id, size_t cap,
 		    uint32_t max_lines, int force);
@@ -128,7 +129,7 @@ uint32_t	 queue_drop(struct queue *q, uint32_t stream_id, unsigned prio);
 
 /*
  * Loop: ask for a wake-up (the eventfd) when queue_batch_free() has freed
- * an eighth of the budget, or emptied the queue; wakes the writer.
+ * an eighth of the budget, or emptied the queue.
  */
 void		 queue_want_wake(struct queue *q);
 

@@ -394,8 +394,8 @@ pop_one(void *arg)
 	return pop(arg);
 }
 
-/* A waiting writer is woken by queue_flush(), or by QUEUE_WAKE_BYTES queued (no flush). */
-START_TEST(writer_wakes_on_flush_or_a_megabyte)
+/* A waiting writer is woken by queue_flush(), a refused batch, or QUEUE_WAKE_BYTES queued. */
+START_TEST(writer_wakes_on_flush_refusal_or_a_megabyte)
 {
 	struct queue	*q;
 	struct batch	*b;
@@ -408,6 +408,16 @@ START_TEST(writer_wakes_on_flush_or_a_megabyte)
 	add(b, 6, "small");
 	queue_push(q, b);
 	queue_flush(q);
+	ck_assert_int_eq(pthread_join(t, &got), 0);
+	ck_assert_ptr_nonnull(got);
+	queue_batch_free(q, got);
+
+	/* A batch the budget refuses wakes it too: only the writer frees memory. */
+	ck_assert_int_eq(pthread_create(&t, NULL, pop_one, q), 0);
+	ck_assert_ptr_nonnull(b = queue_batch_new(q, 0, 100, 4, 0));
+	add(b, 6, "small");
+	queue_push(q, b);
+	ck_assert_ptr_null(NEW(q, 0, 64 << 20));
 	ck_assert_int_eq(pthread_join(t, &got), 0);
 	ck_assert_ptr_nonnull(got);
 	queue_batch_free(q, got);
@@ -508,7 +518,7 @@ queue_suite(void)
 	tcase_add_test(tc, wakes_loop_only_when_asked);
 	tcase_add_test(tc, pop_returns_at_its_deadline);
 	tcase_add_test(tc, close_lets_writer_empty_queue_then_ends);
-	tcase_add_test(tc, writer_wakes_on_flush_or_a_megabyte);
+	tcase_add_test(tc, writer_wakes_on_flush_refusal_or_a_megabyte);
 	tcase_add_test(tc, producer_and_consumer_threads_never_exceed_budget);
 	tcase_set_timeout(tc, 30);
 	suite_add_tcase(s, tc);
