@@ -267,10 +267,10 @@ stream_reserve(struct stream_table *t, struct stream *s, size_t need, uint32_t n
 	if (s->open != NULL && s->open->cap - s->open->len >= need &&
 	    s->open->max_lines - s->open->nrecords >= nlines)
 		return 0;
-	/* A line is at least FORMAT_MIN_LINE bytes: room for the bytes is room for the lines. */
-	if (s->open != NULL && s->open->len > 0 && stream_grow(t, s, need) == 0)
-		return 0;
 	if (s->open != NULL && s->open->len > 0) {
+		/* A line is at least FORMAT_MIN_LINE bytes: room for the bytes is room for the lines. */
+		if (stream_grow(t, s, need) == 0)
+			return 0;
 		stream_seal(t, s);
 		stream_arm_flush(t);	/* queue_push() may leave it queued until the next flush */
 	}
