@@ -139,6 +139,14 @@ batch_init(struct batch *b, uint32_t stream_id, size_t cap, uint32_t max_lines)
 	b->prios = (uint8_t *)b->data + cap;
 }
 
+/* Called with the mutex held: wakes the writer if anything is queued. */
+static void
+queue_wake_writer(struct queue *q)
+{
+	if (q->queued_batches > 0)
+		pthread_cond_signal(&q->cond);
+}
+
 /*
  * Charges cost to stream_id if the budgets have room for it (or force).
  * If not, only the writer can free memory: it must not sleep on what is
@@ -153,8 +161,8 @@ queue_take(struct queue *q, uint32_t stream_id, size_t cost, int force)
 	ok = force || queue_fits(q, stream_id, cost);
 	if (ok)
 		queue_charge(q, stream_id, cost);
-	else if (q->queued_batches > 0)
-		pthread_cond_signal(&q->cond);
+	else
+		queue_wake_writer(q);
 	pthread_mutex_unlock(&q->mtx);
 	return ok;
 }
@@ -304,8 +312,7 @@ void
 queue_flush(struct queue *q)
 {
 	pthread_mutex_lock(&q->mtx);
-	if (q->queued_batches > 0)
-		pthread_cond_signal(&q->cond);
+	queue_wake_writer(q);
 	pthread_mutex_unlock(&q->mtx);
 }
 
