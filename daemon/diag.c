@@ -11,6 +11,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "clock.h"
+
 static int	diag_prefix = 1;
 
 void
@@ -76,10 +78,11 @@ diag_errno(int prio, int err, const char *fmt, ...)
 }
 
 void
-diag_limited(struct diag_limit *l, uint64_t now_ms, int prio, const char *fmt, ...)
+diag_limited(struct diag_limit *l, int prio, const char *fmt, ...)
 {
-	char	suffix[64];
-	va_list	ap;
+	uint64_t	now_ms = clock_ms(CLOCK_MONOTONIC);
+	char		suffix[64];
+	va_list		ap;
 
 	if (l->last_ms != 0 && now_ms - l->last_ms < l->interval_ms) {
 		l->suppressed++;
@@ -94,13 +97,4 @@ diag_limited(struct diag_limit *l, uint64_t now_ms, int prio, const char *fmt, .
 	va_start(ap, fmt);
 	diag_write(prio, 0, suffix, fmt, ap);
 	va_end(ap);
-}
-
-uint64_t
-diag_now_ms(void)
-{
-	struct timespec	ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
 }

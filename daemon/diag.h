@@ -32,11 +32,8 @@ struct diag_limit {
 	uint32_t	interval_ms;
 };
 
-/* diag() through a limit; now_ms is a CLOCK_MONOTONIC reading in ms. */
-void	diag_limited(struct diag_limit *l, uint64_t now_ms, int prio, const char *fmt, ...)
-	    __attribute__((format(printf, 4, 5)));
-
-/* CLOCK_MONOTONIC in milliseconds. */
-uint64_t	diag_now_ms(void);
+/* diag() through a limit. */
+void	diag_limited(struct diag_limit *l, int prio, const char *fmt, ...)
+	    __attribute__((format(printf, 3, 4)));
 
 #endif

@@ -478,14 +478,6 @@ format_marker(struct proto_record *rec, const char *name, size_t name_len, const
 	rec->msg_len = text_len;
 }
 
-uint64_t
-format_now_ns(void)
-{
-	struct timespec	ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
 
 void
 format_self(struct format_sender *who)

@@ -76,9 +76,6 @@ size_t	format_line(struct format_cache *c, enum config_format fmt, char *buf,
 void	format_marker(struct proto_record *rec, const char *name, size_t name_len,
 	    const char *text, size_t text_len);
 
-/* CLOCK_REALTIME in nanoseconds: the time of a line logd stamps itself. */
-uint64_t format_now_ns(void);
-
 /* logd itself as the sender of such lines: its own pid, uid and gid. */
 void	format_self(struct format_sender *who);
 

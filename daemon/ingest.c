@@ -20,6 +20,7 @@
 
 #include <systemd/sd-daemon.h>
 
+#include "clock.h"
 #include "diag.h"
 
 #define INGEST_CMSG_SPACE	256	/* credentials, plus room to see (and close) stray fds */
@@ -282,7 +283,7 @@ ingest_malformed(struct ingest *in, int reason, const struct format_sender *who,
 {
 	in->st->malformed++;
 	in->st->malformed_by[reason]++;
-	diag_limited(&in->malformed_limit[reason], diag_now_ms(), LOG_WARNING,
+	diag_limited(&in->malformed_limit[reason], LOG_WARNING,
 	    "malformed datagram from pid %ld (%zu bytes): %s; skipped it (%llu so far)",
 	    (long)who->pid, len, proto_strerror(reason), (unsigned long long)in->st->malformed);
 }
@@ -331,7 +332,7 @@ ingest_route(struct ingest *in)
 				break;	/* cannot happen after proto_validate */
 			if ((rc = stream_get(in->streams, rec.name, rec.name_len, &s)) < 0) {
 				in->st->rejected++;
-				diag_limited(&in->rejected_limit, diag_now_ms(), LOG_WARNING,
+				diag_limited(&in->rejected_limit, LOG_WARNING,
 				    "stream %.*s: record from pid %ld rejected: %s (%llu so far); "
 				    "raise max_streams in logd.conf", (int)rec.name_len, rec.name,
 				    (long)who.pid, rc == -ENOSPC ? "max_streams reached" :
@@ -433,7 +434,7 @@ on_read(evutil_socket_t fd, short what, void *arg)
 		}
 		return;
 	}
-	in->now_ns = format_now_ns();
+	in->now_ns = clock_ns(CLOCK_REALTIME);
 	in->n = (unsigned)n;
 	in->cur = 0;
 	in->off = 0;

@@ -26,6 +26,7 @@
 #include <systemd/sd-daemon.h>
 
 #include "build_config.h"
+#include "clock.h"
 #include "config.h"
 #include "diag.h"
 #include "ingest.h"
@@ -192,7 +193,7 @@ static void	reload_config(struct daemon *d);
 static void
 reload(struct daemon *d)
 {
-	sd_notifyf(0, "RELOADING=1\nMONOTONIC_USEC=%" PRIu64, diag_now_ms() * 1000);
+	sd_notifyf(0, "RELOADING=1\nMONOTONIC_USEC=%" PRIu64, clock_ms(CLOCK_MONOTONIC) * 1000);
 	reload_config(d);
 	sd_notify(0, "READY=1");
 }
@@ -320,7 +321,7 @@ static void
 on_watchdog(evutil_socket_t fd, short what, void *arg)
 {
 	struct daemon	*d = arg;
-	uint64_t	 quiet = diag_now_ms() - atomic_load(&d->st.alive_ms);
+	uint64_t	 quiet = clock_ms(CLOCK_MONOTONIC) - atomic_load(&d->st.alive_ms);
 
 	if (!atomic_load(&d->st.busy) || quiet < d->watchdog_ms)
 		sd_notify(0, "WATCHDOG=1");
@@ -364,7 +365,7 @@ start_notify(struct daemon *d)
 	struct timeval	tv = { .tv_sec = LOGD_STATUS_S };
 	uint64_t	usec;
 
-	atomic_store(&d->st.alive_ms, diag_now_ms());
+	atomic_store(&d->st.alive_ms, clock_ms(CLOCK_MONOTONIC));
 	if (sd_watchdog_enabled(0, &usec) > 0) {
 		d->watchdog_ms = usec / 1000;
 		d->ev_watchdog = event_new(d->base, -1, EV_PERSIST, on_watchdog, d);

@@ -19,6 +19,8 @@
 #include <string.h>
 #include <syslog.h>
 
+#include "clock.h"
+
 struct stream {
 	char		 name[PROTO_MAX_NAME + 1];
 	size_t		 name_len;
@@ -512,7 +514,7 @@ stream_flush_markers(struct stream_table *t, int force)
 
 	if (t->ndue == 0)
 		return;
-	ts_ns = format_now_ns();
+	ts_ns = clock_ns(CLOCK_REALTIME);
 	for (i = 0; i < t->nstreams && t->ndue > 0; i++) {
 		s = t->by_id[i];
 		if (!s->due)

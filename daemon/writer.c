@@ -26,6 +26,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "diag.h"
 #include "format.h"
 #include "rotate.h"
@@ -74,12 +75,6 @@ struct writer {
 
 static void	writer_put(struct writer *w, uint32_t id, const char *buf, size_t len);
 
-static uint64_t
-realtime_ms(void)
-{
-	return format_now_ns() / 1000000;
-}
-
 /* Writes a "logd: ..." line at priority warning into stream id's file. */
 static void writer_marker(struct writer *w, uint32_t id, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
@@ -100,7 +95,7 @@ writer_marker(struct writer *w, uint32_t id, const char *fmt, ...)
 	format_marker(&rec, f->name, strlen(f->name), text,
 	    n < 0 ? 0 : (size_t)n >= sizeof(text) ? sizeof(text) - 1 : (size_t)n);
 	/* format_max_len() of this record (at most 1850) fits in line[]. */
-	len = format_line(&w->fc, f->sc->format, line, &rec, format_now_ns(), &w->self);
+	len = format_line(&w->fc, f->sc->format, line, &rec, clock_ns(CLOCK_REALTIME), &w->self);
 	atomic_fetch_add_explicit(&w->st->writer_markers, 1, memory_order_relaxed);
 	writer_put(w, id, line, len);
 }
@@ -143,7 +138,7 @@ writer_open(struct writer *w, uint32_t id)
 	f->size = stx.stx_size;
 	/* The file's age counts from its creation, where the file system knows it. */
 	f->born_ms = (stx.stx_mask & STATX_BTIME) ? (uint64_t)stx.stx_btime.tv_sec * 1000 +
-	    stx.stx_btime.tv_nsec / 1000000 : realtime_ms();
+	    stx.stx_btime.tv_nsec / 1000000 : clock_ms(CLOCK_REALTIME);
 out:
 	close(dfd);
 	return rc;
@@ -199,7 +194,7 @@ writer_write(int fd, const char *buf, size_t len, size_t *done)
 static void
 writer_alive(struct writer *w)
 {
-	atomic_store_explicit(&w->st->alive_ms, diag_now_ms(), memory_order_relaxed);
+	atomic_store_explicit(&w->st->alive_ms, clock_ms(CLOCK_MONOTONIC), memory_order_relaxed);
 }
 
 static void
@@ -218,7 +213,7 @@ writer_dirty(struct writer *w, uint32_t id)
 	if (w->files[id].dirty)
 		return;
 	if (w->ndirty == 0)
-		w->sync_due_ms = diag_now_ms() + w->cfg->sync_interval_ms;
+		w->sync_due_ms = clock_ms(CLOCK_MONOTONIC) + w->cfg->sync_interval_ms;
 	w->files[id].dirty = 1;
 	w->dirty_ids[w->ndirty++] = id;
 }
@@ -330,7 +325,7 @@ writer_put(struct writer *w, uint32_t id, const char *buf, size_t len)
 			continue;
 		if (first_err == 0) {
 			first_err = rc;
-			stalled_at = diag_now_ms();
+			stalled_at = clock_ms(CLOCK_MONOTONIC);
 			atomic_fetch_add_explicit(&w->st->stalls, 1, memory_order_relaxed);
 			diag_errno(LOG_ERR, rc, "stream %s: cannot write %s/current.log; "
 			    "keeping its records and retrying every %u ms until it works", f->name,
@@ -342,13 +337,13 @@ writer_put(struct writer *w, uint32_t id, const char *buf, size_t len)
 			backoff_ms = WRITER_BACKOFF_MAX_MS;
 	}
 	f->size += len;
-	f->used_ms = diag_now_ms();
+	f->used_ms = clock_ms(CLOCK_MONOTONIC);
 	writer_dirty(w, id);
 	if (removed > 0)
 		writer_marker(w, id, "logd: the disk was full: removed the %" PRIu64 " oldest "
 		    "archives (%" PRIu64 " bytes) to keep writing", removed, freed);
 	if (first_err != 0) {
-		uint64_t	ms = diag_now_ms() - stalled_at;
+		uint64_t	ms = clock_ms(CLOCK_MONOTONIC) - stalled_at;
 
 		atomic_fetch_add_explicit(&w->st->stalled_ms, ms, memory_order_relaxed);
 		diag(LOG_NOTICE, "stream %s: writing again after %" PRIu64 ".%03" PRIu64 " s",
@@ -378,7 +373,7 @@ writer_rotate(struct writer *w, uint32_t id)
 	if ((dfd = openat(w->dir_fd, f->name, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0 ||
 	    (rc = rotate_archive(dfd, arch)) < 0) {
 		rc = dfd < 0 ? -errno : rc;
-		diag_limited(&w->rotate_limit, diag_now_ms(), LOG_ERR, "stream %s: cannot rotate "
+		diag_limited(&w->rotate_limit, LOG_ERR, "stream %s: cannot rotate "
 		    "(%s); writing on to current.log", f->name, strerror(-rc));
 		if (dfd >= 0)
 			close(dfd);
@@ -430,7 +425,7 @@ writer_batch(struct writer *w, struct batch *b)
 		f->name = b->stream_name;
 		f->sc = config_stream(w->cfg, f->name, strlen(f->name));
 	}
-	if (writer_too_old(w, b->stream_id, realtime_ms()))
+	if (writer_too_old(w, b->stream_id, clock_ms(CLOCK_REALTIME)))
 		(void)writer_rotate(w, b->stream_id);
 	while (left > 0) {
 		if (f->fd < 0)
@@ -469,7 +464,7 @@ writer_batch(struct writer *w, struct batch *b)
 static void
 writer_housekeeping(struct writer *w)
 {
-	uint64_t	now = realtime_ms(), mono = diag_now_ms();
+	uint64_t	now = clock_ms(CLOCK_REALTIME), mono = clock_ms(CLOCK_MONOTONIC);
 	uint32_t	id;
 
 	if (w->batches != w->written_at_tick) {
@@ -530,7 +525,7 @@ writer_main(void *arg)
 	uint32_t	 id, urgent = 0;	/* batches written since a sync was asked for */
 	int		 timed_out;
 
-	w->tick_ms = diag_now_ms() + WRITER_TICK_MS;
+	w->tick_ms = clock_ms(CLOCK_MONOTONIC) + WRITER_TICK_MS;
 	for (;;) {
 		deadline = w->tick_ms;
 		if (urgent > 0)
@@ -554,10 +549,10 @@ writer_main(void *arg)
 			writer_sync_dirty(w);
 			urgent = 0;
 		} else if (w->cfg->sync == CONFIG_SYNC_INTERVAL && w->ndirty > 0 &&
-		    diag_now_ms() >= w->sync_due_ms) {
+		    clock_ms(CLOCK_MONOTONIC) >= w->sync_due_ms) {
 			writer_sync_dirty(w);
 		}
-		if (diag_now_ms() >= w->tick_ms)
+		if (clock_ms(CLOCK_MONOTONIC) >= w->tick_ms)
 			writer_housekeeping(w);
 	}
 	/* Make what we wrote durable before the loop exits. */
