@@ -281,11 +281,11 @@ ingest_sender(struct msghdr *mh, int close_fds, struct format_sender *who)
 static void
 ingest_malformed(struct ingest *in, int reason, const struct format_sender *who, size_t len)
 {
-	in->st->malformed++;
-	in->st->malformed_by[reason]++;
+	stats_add(in->st, STATS_MALFORMED, 1);
+	atomic_fetch_add_explicit(&in->st->malformed_by[reason], 1, memory_order_relaxed);
 	diag_limited(&in->malformed_limit[reason], LOG_WARNING,
 	    "malformed datagram from pid %ld (%zu bytes): %s; skipped it (%llu so far)",
-	    (long)who->pid, len, proto_strerror(reason), (unsigned long long)in->st->malformed);
+	    (long)who->pid, len, proto_strerror(reason), (unsigned long long)stats_get(in->st, STATS_MALFORMED));
 }
 
 /*
@@ -321,9 +321,9 @@ ingest_route(struct ingest *in)
 				ingest_malformed(in, (int)-nrec, &who, len);
 				continue;
 			}
-			in->st->datagrams++;
-			in->st->records += (uint64_t)nrec;
-			in->st->bytes += len;
+			stats_add(in->st, STATS_DATAGRAMS, 1);
+			stats_add(in->st, STATS_RECORDS, (uint64_t)nrec);
+			stats_add(in->st, STATS_BYTES, len);
 			in->off = PROTO_HDR_SIZE;
 		}
 		while (in->off < len) {
@@ -331,12 +331,12 @@ ingest_route(struct ingest *in)
 			if (proto_decode(buf, len, &next, &rec) < 0)
 				break;	/* cannot happen after proto_validate */
 			if ((rc = stream_get(in->streams, rec.name, rec.name_len, &s)) < 0) {
-				in->st->rejected++;
+				stats_add(in->st, STATS_REJECTED, 1);
 				diag_limited(&in->rejected_limit, LOG_WARNING,
 				    "stream %.*s: record from pid %ld rejected: %s (%llu so far); "
 				    "raise max_streams in logd.conf", (int)rec.name_len, rec.name,
 				    (long)who.pid, rc == -ENOSPC ? "max_streams reached" :
-				    "out of memory", (unsigned long long)in->st->rejected);
+				    "out of memory", (unsigned long long)stats_get(in->st, STATS_REJECTED));
 				in->off = next;
 				continue;
 			}
@@ -344,7 +344,7 @@ ingest_route(struct ingest *in)
 				rec.ts_ns = in->now_ns;
 			if (stream_append(in->streams, s, &rec, rec.ts_ns, &who) < 0)
 				return -ENOBUFS;
-			in->st->client_dropped += rec.dropped;
+			stats_add(in->st, STATS_CLIENT_DROPPED, rec.dropped);
 			in->off = next;
 		}
 	}
@@ -375,7 +375,7 @@ ingest_continue(struct ingest *in)
 
 	if ((rc = ingest_route(in)) < 0) {
 		if (!in->blocked)
-			in->st->backpressure++;
+			stats_add(in->st, STATS_BACKPRESSURE, 1);
 		queue_want_wake(in->q);
 		/* The writer frees only what it is given: give it everything we hold. */
 		stream_seal_all(in->streams);

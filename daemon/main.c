@@ -154,21 +154,11 @@ static void
 print_stats(struct daemon *d, int prio, const char *label)
 {
 	struct queue_stats	qs;
+	char			line[1024];
 
 	queue_stats(d->queue, &qs);
-	diag(prio, "%s: records=%" PRIu64 " written=%" PRIu64 " datagrams=%" PRIu64
-	    " malformed=%" PRIu64 " rejected=%" PRIu64 " client_dropped=%" PRIu64
-	    " overflow_dropped=%" PRIu64 " backpressure=%" PRIu64 " queue_bytes=%" PRIu64
-	    " queue_high_water=%" PRIu64 " streams=%" PRIu32 " fsyncs=%" PRIu64
-	    " write_errors=%" PRIu64 " stalls=%" PRIu64 " stalled_ms=%" PRIu64
-	    " rotations=%" PRIu64 " archives_removed=%" PRIu64, label,
-	    d->st.records, (uint64_t)atomic_load(&d->st.written_lines), d->st.datagrams,
-	    d->st.malformed, d->st.rejected, d->st.client_dropped, stream_dropped(d->streams),
-	    d->st.backpressure, qs.used_bytes, qs.high_water_bytes, stream_count(d->streams),
-	    (uint64_t)atomic_load(&d->st.fsyncs), (uint64_t)atomic_load(&d->st.write_errors),
-	    (uint64_t)atomic_load(&d->st.stalls), (uint64_t)atomic_load(&d->st.stalled_ms),
-	    (uint64_t)atomic_load(&d->st.rotations),
-	    (uint64_t)atomic_load(&d->st.archives_removed));
+	(void)stats_line(&d->st, &qs, line, sizeof(line));
+	diag(prio, "%s: %s", label, line);
 }
 
 /* The drain cannot finish (a disk that fails every write) or the operator won't wait. */
@@ -176,7 +166,7 @@ static void
 exit_unwritten(struct daemon *d, const char *why)
 {
 	diag(LOG_ERR, "%s: exiting now; %" PRIu64 " lines were not written", why,
-	    stream_lines(d->streams) - atomic_load(&d->st.written_lines));
+	    stats_get(&d->st, STATS_LINES) - stats_get(&d->st, STATS_WRITTEN_LINES));
 	_exit(3);
 }
 
@@ -336,13 +326,15 @@ on_status(evutil_socket_t fd, short what, void *arg)
 {
 	struct daemon		*d = arg;
 	struct queue_stats	 qs;
+	uint64_t		 records;
 
 	queue_stats(d->queue, &qs);
-	sd_notifyf(0, "STATUS=%" PRIu32 " streams, %" PRIu64 " records/s, queue %" PRIu64
-	    "%% full, %" PRIu64 " records in all", stream_count(d->streams),
-	    (d->st.records - d->status_records) / LOGD_STATUS_S, qs.used_bytes * 100 / qs.max_bytes,
-	    d->st.records);
-	d->status_records = d->st.records;
+	records = stats_get(&d->st, STATS_RECORDS);
+	sd_notifyf(0, "STATUS=%" PRIu64 " streams, %" PRIu64 " records/s, queue %" PRIu64
+	    "%% full, %" PRIu64 " records in all", stats_get(&d->st, STATS_STREAMS),
+	    (records - d->status_records) / LOGD_STATUS_S, qs.used_bytes * 100 / qs.max_bytes,
+	    records);
+	d->status_records = records;
 }
 
 static void
@@ -402,7 +394,7 @@ daemon_run(struct daemon *d)
 		goto out;
 	if ((rc = queue_new(d->cfg.queue_max_bytes, d->cfg.defaults.stream_queue_max_bytes,
 	    d->cfg.max_streams, &d->queue)) < 0 ||
-	    (rc = stream_table_new(d->base, &d->cfg, d->queue, &d->streams)) < 0) {
+	    (rc = stream_table_new(d->base, &d->cfg, d->queue, &d->st, &d->streams)) < 0) {
 		diag_errno(LOG_ERR, rc, "cannot set up the queue");
 		rc = 1;
 		goto out;

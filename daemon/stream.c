@@ -41,6 +41,7 @@ struct stream {
 struct stream_table {
 	const struct config	*cfg;
 	struct queue		*q;
+	struct stats		*st;
 	struct event		*flush_ev;
 	struct timeval		 flush_tv;
 	struct stream		**slots;
@@ -52,8 +53,6 @@ struct stream_table {
 	struct stream		*dirty_head;
 	struct format_cache	 fc;
 	struct format_sender	 self;		/* logd, the sender of its own marker lines */
-	uint64_t		 lines;
-	uint64_t		 dropped;	/* by overflow = drop */
 	uint32_t		 ndue;		/* streams with drops to report */
 	int			 urgent;	/* an open batch is flagged BATCH_SYNC */
 };
@@ -73,7 +72,7 @@ static void	on_flush(evutil_socket_t fd, short what, void *arg);
 
 int
 stream_table_new(struct event_base *base, const struct config *cfg, struct queue *q,
-    struct stream_table **out)
+    struct stats *st, struct stream_table **out)
 {
 	struct stream_table	*t;
 	size_t			 nslots = 16;
@@ -92,6 +91,7 @@ stream_table_new(struct event_base *base, const struct config *cfg, struct queue
 	t->slot_mask = nslots - 1;
 	t->cfg = cfg;
 	t->q = q;
+	t->st = st;
 	t->max_streams = cfg->max_streams;
 	t->flush_tv.tv_sec = (time_t)(cfg->flush_interval_ms / 1000);
 	t->flush_tv.tv_usec = (suseconds_t)(cfg->flush_interval_ms % 1000) * 1000;
@@ -166,6 +166,7 @@ stream_get(struct stream_table *t, const char *name, size_t len, struct stream *
 	queue_set_share(t->q, s->id, s->sc->stream_queue_max_bytes);
 	t->slots[i] = s;
 	t->by_id[t->nstreams++] = s;
+	stats_set(t->st, STATS_STREAMS, t->nstreams);
 	*out = t->last = s;
 	return 0;
 }
@@ -381,7 +382,7 @@ stream_put_markers(struct stream_table *t, struct stream *s, const struct stream
 		b->len += format_line(&t->fc, s->sc->format, b->data + b->len, &m->rec[i], ts_ns,
 		    &m->who[i]);
 		batch_add_line(b, QUEUE_KEEP);
-		t->lines++;
+		stats_add(t->st, STATS_LINES, 1);
 	}
 	if (s->due) {
 		s->due = 0;
@@ -432,7 +433,7 @@ stream_make_room(struct stream_table *t, struct stream *s, unsigned prio, size_t
 		if (n == 0)
 			break;		/* out of memory for the copy: drop the record instead */
 		s->dropped[low] += n;
-		t->dropped += n;
+		stats_add(t->st, STATS_OVERFLOW_DROPPED, n);
 		stream_set_due(t, s);
 		if (stream_reserve(t, s, need, nlines, 0) == 0)
 			return 0;
@@ -447,7 +448,7 @@ stream_drop_record(struct stream_table *t, struct stream *s, const struct proto_
 {
 	if (!(rec->flags & PROTO_REC_REPORT)) {
 		s->dropped[rec->priority & (QUEUE_NPRIO - 1)]++;
-		t->dropped++;
+		stats_add(t->st, STATS_OVERFLOW_DROPPED, 1);
 	}
 	if (rec->dropped > 0) {
 		s->lost += rec->dropped;
@@ -495,7 +496,7 @@ stream_append(struct stream_table *t, struct stream *s, const struct proto_recor
 	s->open->len += format_line(&t->fc, s->sc->format, s->open->data + s->open->len, rec,
 	    ts_ns, who);
 	batch_add_line(s->open, rec->priority & (QUEUE_NPRIO - 1));
-	t->lines++;
+	stats_add(t->st, STATS_LINES, 1);
 	if (rec->priority <= LOG_CRIT) {
 		/* As journald does: crit and worse go to disk now (stream_seal_urgent()), synced. */
 		s->open->flags |= BATCH_SYNC;
@@ -527,12 +528,6 @@ stream_flush_markers(struct stream_table *t, int force)
 	}
 }
 
-uint64_t
-stream_dropped(const struct stream_table *t)
-{
-	return t->dropped;
-}
-
 void
 stream_reconfigure(struct stream_table *t)
 {
@@ -544,18 +539,6 @@ stream_reconfigure(struct stream_table *t)
 		s->sc = config_stream(t->cfg, s->name, s->name_len);
 		queue_set_share(t->q, s->id, s->sc->stream_queue_max_bytes);
 	}
-}
-
-uint32_t
-stream_count(const struct stream_table *t)
-{
-	return t->nstreams;
-}
-
-uint64_t
-stream_lines(const struct stream_table *t)
-{
-	return t->lines;
 }
 
 int

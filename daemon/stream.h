@@ -21,6 +21,7 @@
 #include "format.h"
 #include "proto.h"
 #include "queue.h"
+#include "stats.h"
 
 struct stream;
 struct stream_table;
@@ -31,9 +32,12 @@ struct stream_table;
  */
 #define STREAM_MIN_BATCH	512
 
-/* A table for at most cfg->max_streams streams, sealing into q.  -errno on failure. */
+/*
+ * A table for at most cfg->max_streams streams, sealing into q and counting
+ * in st.  -errno on failure.
+ */
 int		stream_table_new(struct event_base *base, const struct config *cfg,
-		    struct queue *q, struct stream_table **out);
+		    struct queue *q, struct stats *st, struct stream_table **out);
 void		stream_table_free(struct stream_table *t);
 
 /* The stream named name (a valid stream name), created if new.  -ENOSPC at max_streams. */
@@ -74,17 +78,8 @@ void		stream_seal_urgent(struct stream_table *t);
  */
 void		stream_flush_markers(struct stream_table *t, int force);
 
-/* Records dropped by overflow = drop since the table was made. */
-uint64_t	stream_dropped(const struct stream_table *t);
-
 /* The configuration changed (SIGHUP): every stream takes its settings again. */
 void		stream_reconfigure(struct stream_table *t);
-
-/* Number of streams. */
-uint32_t	stream_count(const struct stream_table *t);
-
-/* Records appended (marker lines included) since the table was made. */
-uint64_t	stream_lines(const struct stream_table *t);
 
 /* Returns 0 if the invariants hold (hash chains, ids, dirty list, batch sizes). */
 int		stream_table_check(const struct stream_table *t);

@@ -96,7 +96,7 @@ writer_marker(struct writer *w, uint32_t id, const char *fmt, ...)
 	    n < 0 ? 0 : (size_t)n >= sizeof(text) ? sizeof(text) - 1 : (size_t)n);
 	/* format_max_len() of this record (at most 1850) fits in line[]. */
 	len = format_line(&w->fc, f->sc->format, line, &rec, clock_ns(CLOCK_REALTIME), &w->self);
-	atomic_fetch_add_explicit(&w->st->writer_markers, 1, memory_order_relaxed);
+	stats_add(w->st, STATS_WRITER_MARKERS, 1);
 	writer_put(w, id, line, len);
 }
 
@@ -232,7 +232,7 @@ writer_sync(struct writer *w, uint32_t id)
 	/* EINVAL: a FIFO or device in place of current.log, which has nothing to sync. */
 	if (fdatasync(f->fd) < 0 && errno != EINVAL)
 		diag_errno(LOG_ERR, -errno, "stream %s: cannot sync current.log", f->name);
-	atomic_fetch_add_explicit(&w->st->fsyncs, 1, memory_order_relaxed);
+	stats_add(w->st, STATS_FSYNCS, 1);
 	if (f->dir_dirty && (dfd = openat(w->dir_fd, f->name, O_RDONLY | O_DIRECTORY |
 	    O_CLOEXEC)) >= 0) {
 		if (fsync(dfd) == 0)
@@ -250,7 +250,7 @@ writer_sync_dirty(struct writer *w)
 
 	if (w->ndirty > WRITER_SYNCFS_MIN && syncfs(w->dir_fd) == 0) {
 		/* One call for the whole file system beats thousands of fdatasync(2)s. */
-		atomic_fetch_add_explicit(&w->st->fsyncs, 1, memory_order_relaxed);
+		stats_add(w->st, STATS_FSYNCS, 1);
 		for (i = 0; i < w->ndirty; i++)
 			w->files[w->dirty_ids[i]].dirty = w->files[w->dirty_ids[i]].dir_dirty = 0;
 		if (fsync(w->dir_fd) == 0)
@@ -291,8 +291,7 @@ writer_make_room(struct writer *w, uint64_t *n, uint64_t *bytes)
 	int	removed = rotate_global(w->dir_fd, w->cfg->max_use, w->cfg->keep_free, 1, bytes);
 
 	*n += (uint64_t)removed;
-	atomic_fetch_add_explicit(&w->st->archives_removed, (uint64_t)removed,
-	    memory_order_relaxed);
+	stats_add(w->st, STATS_ARCHIVES_REMOVED, (uint64_t)removed);
 	return removed;
 }
 
@@ -320,13 +319,13 @@ writer_put(struct writer *w, uint32_t id, const char *buf, size_t len)
 		rc = f->fd < 0 ? rc : writer_write(f->fd, buf, len, &done);
 		if (rc == 0)
 			break;
-		atomic_fetch_add_explicit(&w->st->write_errors, 1, memory_order_relaxed);
+		stats_add(w->st, STATS_WRITE_ERRORS, 1);
 		if ((rc == -ENOSPC || rc == -EDQUOT) && writer_make_room(w, &removed, &freed) > 0)
 			continue;
 		if (first_err == 0) {
 			first_err = rc;
 			stalled_at = clock_ms(CLOCK_MONOTONIC);
-			atomic_fetch_add_explicit(&w->st->stalls, 1, memory_order_relaxed);
+			stats_add(w->st, STATS_STALLS, 1);
 			diag_errno(LOG_ERR, rc, "stream %s: cannot write %s/current.log; "
 			    "keeping its records and retrying every %u ms until it works", f->name,
 			    f->name, WRITER_BACKOFF_MAX_MS);
@@ -345,7 +344,7 @@ writer_put(struct writer *w, uint32_t id, const char *buf, size_t len)
 	if (first_err != 0) {
 		uint64_t	ms = clock_ms(CLOCK_MONOTONIC) - stalled_at;
 
-		atomic_fetch_add_explicit(&w->st->stalled_ms, ms, memory_order_relaxed);
+		stats_add(w->st, STATS_STALLED_MS, ms);
 		diag(LOG_NOTICE, "stream %s: writing again after %" PRIu64 ".%03" PRIu64 " s",
 		    f->name, ms / 1000, ms % 1000);
 		writer_marker(w, id, "logd: writing was stalled for %" PRIu64 ".%03" PRIu64
@@ -379,7 +378,7 @@ writer_rotate(struct writer *w, uint32_t id)
 			close(dfd);
 		return -1;
 	}
-	atomic_fetch_add_explicit(&w->st->rotations, 1, memory_order_relaxed);
+	stats_add(w->st, STATS_ROTATIONS, 1);
 	/* The new current.log now, so a reader following the name finds it at once. */
 	if ((rc = writer_open(w, id)) < 0)
 		diag_errno(LOG_ERR, rc, "stream %s: cannot create current.log; will retry",
@@ -392,8 +391,7 @@ writer_rotate(struct writer *w, uint32_t id)
 		    f->name, arch);
 	removed = rotate_retain(dfd, sc->max_files, sc->max_stream_bytes, &freed);
 	removed += rotate_global(w->dir_fd, w->cfg->max_use, w->cfg->keep_free, 0, &freed);
-	atomic_fetch_add_explicit(&w->st->archives_removed, (uint64_t)removed,
-	    memory_order_relaxed);
+	stats_add(w->st, STATS_ARCHIVES_REMOVED, (uint64_t)removed);
 	close(dfd);
 	return 0;
 }
@@ -451,8 +449,8 @@ writer_batch(struct writer *w, struct batch *b)
 		}
 	}
 	w->batches++;
-	atomic_fetch_add_explicit(&w->st->written_lines, b->nrecords, memory_order_relaxed);
-	atomic_fetch_add_explicit(&w->st->written_bytes, b->len, memory_order_relaxed);
+	stats_add(w->st, STATS_WRITTEN_LINES, b->nrecords);
+	stats_add(w->st, STATS_WRITTEN_BYTES, b->len);
 	return (b->flags & BATCH_SYNC) || w->cfg->sync == CONFIG_SYNC_ALWAYS;
 }
 

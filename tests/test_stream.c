@@ -14,6 +14,7 @@ struct fixture {
 	struct config		 cfg;
 	struct event_base	*base;
 	struct queue		*q;
+	struct stats		 st;
 	struct stream_table	*t;
 };
 
@@ -22,6 +23,7 @@ static void
 setup_with(struct fixture *f, uint64_t queue_max, uint64_t stream_max, uint64_t batch_bytes,
     uint32_t max_streams, enum config_overflow overflow)
 {
+	memset(&f->st, 0, sizeof(f->st));
 	config_defaults(&f->cfg);
 	f->cfg.defaults.stream_queue_max_bytes = stream_max;
 	f->cfg.defaults.overflow = overflow;
@@ -35,7 +37,7 @@ setup_with(struct fixture *f, uint64_t queue_max, uint64_t stream_max, uint64_t 
 	ck_assert_int_eq(queue_new(queue_max, f->cfg.defaults.stream_queue_max_bytes, max_streams,
 	    &f->q),
 	    0);
-	ck_assert_int_eq(stream_table_new(f->base, &f->cfg, f->q, &f->t), 0);
+	ck_assert_int_eq(stream_table_new(f->base, &f->cfg, f->q, &f->st, &f->t), 0);
 	ck_assert_int_eq(stream_table_check(f->t), 0);
 }
 
@@ -120,7 +122,7 @@ START_TEST(finds_the_same_stream_by_name)
 	ck_assert_ptr_ne(a, b);
 	ck_assert_int_eq(stream_get(f.t, "webx", 3, &c), 0);	/* length counts, not NUL */
 	ck_assert_ptr_eq(a, c);
-	ck_assert_uint_eq(stream_count(f.t), 2);
+	ck_assert_uint_eq(stats_get(&f.st, STATS_STREAMS), 2);
 	ck_assert_int_eq(stream_table_check(f.t), 0);
 	teardown(&f);
 }
@@ -141,7 +143,7 @@ START_TEST(rejects_new_stream_beyond_max_streams)
 	}
 	ck_assert_int_eq(stream_get(f.t, "one-more", 8, &s), -ENOSPC);
 	ck_assert_int_eq(stream_get(f.t, "s57", 3, &s), 0);	/* existing ones still work */
-	ck_assert_uint_eq(stream_count(f.t), 100);
+	ck_assert_uint_eq(stats_get(&f.st, STATS_STREAMS), 100);
 	ck_assert_int_eq(stream_table_check(f.t), 0);
 	teardown(&f);
 }
@@ -169,7 +171,7 @@ START_TEST(seals_batch_when_next_line_does_not_fit)
 	ck_assert_int_eq(stream_table_check(f.t), 0);
 	drain(&f, out, sizeof(out), &nb);
 	ck_assert_uint_eq(nb, 1);
-	ck_assert_uint_eq(stream_lines(f.t), 100);
+	ck_assert_uint_eq(stats_get(&f.st, STATS_LINES), 100);
 	teardown(&f);
 }
 END_TEST
@@ -213,7 +215,7 @@ START_TEST(writes_marker_line_before_record_with_dropped_count)
 	    "2025-11-22T12:00:00.123456Z warning [42] logd: dropped 17 records: "
 	    "pid 42 could not deliver them\n"
 	    "2025-11-22T12:00:00.123456Z info [42] after the gap\n");
-	ck_assert_uint_eq(stream_lines(f.t), 2);
+	ck_assert_uint_eq(stats_get(&f.st, STATS_LINES), 2);
 	teardown(&f);
 }
 END_TEST
@@ -236,7 +238,7 @@ START_TEST(refuses_record_without_budget_and_appends_nothing)
 	ck_assert_int_eq(stream_table_check(f.t), 0);
 	queue_stats(f.q, &st);
 	ck_assert_uint_le(st.used_bytes, STREAM_MIN_BATCH + STREAM_MIN_BATCH / 32 + 1);
-	ck_assert_uint_eq(stream_lines(f.t), 1);
+	ck_assert_uint_eq(stats_get(&f.st, STATS_LINES), 1);
 	/* Sealing and writing a frees the budget for b. */
 	stream_seal_all(f.t);
 	drain(&f, out, sizeof(out), &nb);
@@ -360,7 +362,7 @@ START_TEST(drop_mode_drops_lowest_priority_first_and_reports_it)
 		appended += rc == 0;
 	}
 	ck_assert_uint_lt(appended, 300);	/* the share is full: the newest were dropped */
-	ck_assert_uint_eq(stream_dropped(f.t), 300 - appended);
+	ck_assert_uint_eq(stats_get(&f.st, STATS_OVERFLOW_DROPPED), 300 - appended);
 	/* Then 20 info and 20 err lines: each takes the debug lines' place. */
 	for (i = 0; i < 20; i++) {
 		r = record("s", "info line");
@@ -378,7 +380,7 @@ START_TEST(drop_mode_drops_lowest_priority_first_and_reports_it)
 	ck_assert_uint_eq(count(out, "err [42] err line"), 20);
 	/* Every debug line is either in the file or counted in a marker. */
 	ck_assert_uint_eq(count(out, "debug [42] debug line") + dropped_sum(out), 300);
-	ck_assert_uint_eq(dropped_sum(out), stream_dropped(f.t));
+	ck_assert_uint_eq(dropped_sum(out), stats_get(&f.st, STATS_OVERFLOW_DROPPED));
 	ck_assert_ptr_nonnull(strstr(out, "warning [" ));
 	ck_assert_ptr_nonnull(strstr(out, "the stream's queue was full (overflow = drop; "
 	    "lowest priority first): "));
@@ -408,7 +410,7 @@ START_TEST(drop_mode_never_drops_a_more_important_line)
 	r.dropped = 5;		/* and the loss it reported is carried over */
 	rc = stream_append(f.t, s, &r, r.ts_ns, &who);
 	ck_assert_int_eq(rc, 1);
-	dropped = (unsigned)stream_dropped(f.t);
+	dropped = (unsigned)stats_get(&f.st, STATS_OVERFLOW_DROPPED);
 	stream_seal_all(f.t);
 	drain(&f, out, sizeof(out), &nb);
 	ck_assert_uint_eq(count(out, "an info line"), 0);
