@@ -20,7 +20,7 @@ struct queue_stream {
 	uint64_t		max;			/* its share of the budget */
 	uint64_t		used;			/* cost of its live batches */
 	struct batch_list	queued;			/* pushed, not yet popped */
-	uint64_t		nlines[QUEUE_NCLASS];	/* lines in those, by class */
+	uint64_t		nlines[BATCH_NCLASS];	/* lines in those, by class */
 };
 
 struct queue {
@@ -128,17 +128,6 @@ queue_fits(const struct queue *q, uint32_t id, size_t cost)
 	return sused <= smax && cost <= smax - sused;
 }
 
-static void
-batch_init(struct batch *b, uint32_t stream_id, size_t cap, uint32_t max_lines)
-{
-	memset(b, 0, sizeof(*b));
-	b->stream_id = stream_id;
-	b->cap = cap;
-	b->max_lines = max_lines;
-	b->cost = cap + max_lines;
-	b->prios = (uint8_t *)b->data + cap;
-}
-
 /* Called with the mutex held: wakes the writer if anything is queued. */
 static void
 queue_wake_writer(struct queue *q)
@@ -176,19 +165,16 @@ queue_give_back(struct queue *q, uint32_t stream_id, size_t cost)
 }
 
 struct batch *
-queue_batch_new(struct queue *q, uint32_t stream_id, size_t cap, uint32_t max_lines,
-    int force)
+queue_batch_new(struct queue *q, uint32_t stream_id, const char *name, size_t cap,
+    uint32_t max_lines, int force)
 {
 	struct batch	*b;
-	size_t		 cost = cap + max_lines;
+	size_t		 cost = BATCH_COST(cap, max_lines);
 
 	if (!queue_take(q, stream_id, cost, force))
 		return NULL;
-	if ((b = malloc(sizeof(*b) + cost)) == NULL) {
+	if ((b = batch_new(stream_id, name, cap, max_lines)) == NULL)
 		queue_give_back(q, stream_id, cost);
-		return NULL;
-	}
-	batch_init(b, stream_id, cap, max_lines);
 	return b;
 }
 
@@ -196,68 +182,13 @@ struct batch *
 queue_batch_grow(struct queue *q, struct batch *b, size_t cap, uint32_t max_lines)
 {
 	struct batch	*nb;
-	size_t		 more = cap + max_lines - b->cost;
+	size_t		 more = BATCH_COST(cap, max_lines) - b->cost;
 
 	if (cap < b->cap || max_lines < b->max_lines || !queue_take(q, b->stream_id, more, 0))
 		return NULL;
-	if ((nb = realloc(b, sizeof(*nb) + cap + max_lines)) == NULL) {
+	if ((nb = batch_resize(b, cap, max_lines)) == NULL)
 		queue_give_back(q, b->stream_id, more);
-		return NULL;
-	}
-	/* prios[] follows data[]: move it to the end of the new data[]. */
-	memmove(nb->data + cap, nb->data + nb->cap, nb->nrecords);
-	nb->prios = (uint8_t *)nb->data + cap;
-	nb->cap = cap;
-	nb->max_lines = max_lines;
-	nb->cost = cap + max_lines;
 	return nb;
-}
-
-void
-batch_add_line(struct batch *b, unsigned cls)
-{
-	b->prios[b->nrecords++] = (uint8_t)cls;
-	b->nprio[cls]++;
-}
-
-/*
- * Copies src's lines except those of priority prio to dst, which may be src
- * itself (lines only move towards the start).  dst must have room for them.
- */
-static uint32_t
-batch_filter(struct batch *dst, const struct batch *src, unsigned prio)
-{
-	const char	*p = src->data, *end = src->data + src->len, *nl;
-	size_t		 len = 0, n;
-	uint32_t	 i, kept = 0, nrecords = src->nrecords, dropped;
-
-	for (i = 0; i < nrecords && p < end; i++, p = nl + 1) {
-		if ((nl = memchr(p, '\n', (size_t)(end - p))) == NULL)
-			nl = end - 1;	/* cannot happen: every line ends in '\n' */
-		if (src->prios[i] == prio)
-			continue;
-		n = (size_t)(nl + 1 - p);
-		memmove(dst->data + len, p, n);
-		len += n;
-		dst->prios[kept++] = src->prios[i];
-	}
-	dropped = nrecords - kept;
-	if (dst != src)
-		memcpy(dst->nprio, src->nprio, sizeof(dst->nprio));
-	dst->nprio[prio] = 0;
-	dst->nrecords = kept;
-	dst->len = len;
-	dst->flags = src->flags;
-	dst->stream_name = src->stream_name;
-	return dropped;
-}
-
-uint32_t
-batch_drop(struct batch *b, unsigned prio)
-{
-	if (prio >= QUEUE_NPRIO || b->nprio[prio] == 0)
-		return 0;
-	return batch_filter(b, b, prio);
 }
 
 /*
@@ -271,19 +202,12 @@ static struct batch *
 queue_trim(struct queue *q, struct batch *b)
 {
 	struct batch	*nb;
-	size_t		 cost = b->len + b->nrecords;
+	size_t		 cost = BATCH_COST(b->len, b->nrecords);
 
 	/* At least half used: the copy would cost more than the room it gives back. */
 	if (b->cost - cost < QUEUE_TRIM_MIN || b->cost - cost < b->cost / 2 ||
-	    (nb = malloc(sizeof(*nb) + cost)) == NULL)
+	    (nb = batch_copy_fit(b)) == NULL)
 		return b;
-	memcpy(nb, b, sizeof(*nb));
-	memcpy(nb->data, b->data, b->len);
-	nb->cap = b->len;
-	nb->max_lines = b->nrecords;
-	nb->cost = cost;
-	nb->prios = (uint8_t *)nb->data + nb->cap;
-	memcpy(nb->prios, b->prios, b->nrecords);
 	queue_give_back(q, b->stream_id, b->cost - cost);
 	free(b);
 	return nb;
@@ -299,7 +223,7 @@ queue_push(struct queue *q, struct batch *b)
 	pthread_mutex_lock(&q->mtx);
 	TAILQ_INSERT_TAIL(&q->list, b, link);
 	TAILQ_INSERT_TAIL(&qs->queued, b, slink);
-	for (i = 0; i < QUEUE_NCLASS; i++)
+	for (i = 0; i < BATCH_NCLASS; i++)
 		qs->nlines[i] += b->nprio[i];
 	q->queued_batches++;
 	q->queued_bytes += b->len;
@@ -325,7 +249,7 @@ queue_unlink(struct queue *q, struct batch *b)
 
 	TAILQ_REMOVE(&q->list, b, link);
 	TAILQ_REMOVE(&qs->queued, b, slink);
-	for (i = 0; i < QUEUE_NCLASS; i++)
+	for (i = 0; i < BATCH_NCLASS; i++)
 		qs->nlines[i] -= b->nprio[i];
 	q->queued_batches--;
 	q->queued_bytes -= b->len;
@@ -337,7 +261,7 @@ queue_lowest(struct queue *q, uint32_t stream_id)
 	int	prio;
 
 	pthread_mutex_lock(&q->mtx);
-	for (prio = QUEUE_NPRIO - 1; prio >= 0; prio--)
+	for (prio = BATCH_NPRIO - 1; prio >= 0; prio--)
 		if (q->streams[stream_id].nlines[prio] > 0)
 			break;
 	pthread_mutex_unlock(&q->mtx);
@@ -349,39 +273,20 @@ static uint32_t
 queue_shrink(struct queue *q, struct batch *b, unsigned prio)
 {
 	struct queue_stream	*qs = &q->streams[b->stream_id];
-	struct batch		*nb;
-	uint32_t		 kept = b->nrecords - b->nprio[prio], dropped;
-	size_t			 cap = 0, cost;
-	const char		*p;
-	uint32_t		 i;
+	struct batch		*nb = NULL;
+	uint32_t		 dropped = b->nprio[prio], i;
 
-	if (kept == 0) {
-		dropped = b->nrecords;
-		queue_unlink(q, b);
-		queue_uncharge(q, b->stream_id, b->cost);
-		free(b);
-		return dropped;
+	if (dropped < b->nrecords) {
+		if ((nb = batch_copy_without(b, prio)) == NULL)
+			return 0;	/* keep it as it is: nothing is lost, nothing freed */
+		TAILQ_INSERT_BEFORE(b, nb, link);
+		TAILQ_INSERT_BEFORE(b, nb, slink);
+		q->queued_bytes += nb->len;
+		for (i = 0; i < BATCH_NCLASS; i++)
+			qs->nlines[i] += nb->nprio[i];
+		q->queued_batches++;
+		queue_charge(q, nb->stream_id, nb->cost);
 	}
-	/* The kept lines' length, to allocate exactly that. */
-	for (i = 0, p = b->data; i < b->nrecords; i++) {
-		const char	*nl = memchr(p, '\n', (size_t)(b->data + b->len - p));
-
-		if (b->prios[i] != prio)
-			cap += (size_t)(nl + 1 - p);
-		p = nl + 1;
-	}
-	cost = cap + kept;
-	if ((nb = malloc(sizeof(*nb) + cost)) == NULL)
-		return 0;	/* keep it as it is: nothing is lost, nothing freed */
-	batch_init(nb, b->stream_id, cap, kept);
-	dropped = batch_filter(nb, b, prio);
-	TAILQ_INSERT_BEFORE(b, nb, link);
-	TAILQ_INSERT_BEFORE(b, nb, slink);
-	q->queued_bytes += nb->len;
-	for (i = 0; i < QUEUE_NCLASS; i++)
-		qs->nlines[i] += nb->nprio[i];
-	q->queued_batches++;
-	queue_charge(q, nb->stream_id, nb->cost);
 	queue_unlink(q, b);
 	queue_uncharge(q, b->stream_id, b->cost);
 	free(b);
@@ -395,7 +300,7 @@ queue_drop(struct queue *q, uint32_t stream_id, unsigned prio)
 	struct batch		*b, *next;
 	uint32_t		 dropped = 0;
 
-	if (prio >= QUEUE_NPRIO)
+	if (prio >= BATCH_NPRIO)
 		return 0;
 	pthread_mutex_lock(&q->mtx);
 	for (b = TAILQ_FIRST(&qs->queued); b != NULL; b = next) {
@@ -561,32 +466,11 @@ queue_stream_used(struct queue *q, uint32_t stream_id)
 	return used;
 }
 
-/* Called with the mutex held: whether b's counts match its lines. */
-static int
-batch_consistent(const struct batch *b)
-{
-	uint32_t	n[QUEUE_NCLASS] = { 0 }, i, lines = 0;
-	size_t		j;
-
-	if (b->len > b->cap || b->nrecords > b->max_lines || b->cost != b->cap + b->max_lines)
-		return 0;
-	for (j = 0; j < b->len; j++)
-		lines += b->data[j] == '\n';
-	if (lines != b->nrecords || (b->len > 0 && b->data[b->len - 1] != '\n'))
-		return 0;
-	for (i = 0; i < b->nrecords; i++) {
-		if (b->prios[i] >= QUEUE_NCLASS)
-			return 0;
-		n[b->prios[i]]++;
-	}
-	return memcmp(n, b->nprio, sizeof(n)) == 0;
-}
-
 int
 queue_check(struct queue *q)
 {
 	struct batch	*b;
-	uint64_t	 n = 0, bytes = 0, cost = 0, lines[QUEUE_NCLASS];
+	uint64_t	 n = 0, bytes = 0, cost = 0, lines[BATCH_NCLASS];
 	uint32_t	 id;
 	unsigned	 i;
 	int		 rc = 0;
@@ -596,7 +480,7 @@ queue_check(struct queue *q)
 		n++;
 		bytes += b->len;
 		cost += b->cost;
-		if (!batch_consistent(b) || b->stream_id >= q->max_streams)
+		if (batch_check(b) < 0 || b->stream_id >= q->max_streams)
 			rc = -EINVAL;
 	}
 	if (q->used_bytes > q->max_bytes || n != q->queued_batches ||
@@ -608,7 +492,7 @@ queue_check(struct queue *q)
 		TAILQ_FOREACH(b, &q->streams[id].queued, slink) {
 			if (b->stream_id != id)
 				rc = -EINVAL;
-			for (i = 0; i < QUEUE_NCLASS; i++)
+			for (i = 0; i < BATCH_NCLASS; i++)
 				lines[i] += b->nprio[i];
 		}
 		if (memcmp(lines, q->streams[id].nlines, sizeof(lines)) != 0)

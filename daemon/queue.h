@@ -27,30 +27,10 @@
 
 #include <stddef.h>
 #include <stdint.h>
-#include <sys/queue.h>
 
-#define QUEUE_NPRIO		8	/* syslog priorities 0-7: lines that may be dropped */
-#define QUEUE_KEEP		QUEUE_NPRIO	/* class of lines never dropped (logd's markers) */
-#define QUEUE_NCLASS		(QUEUE_NPRIO + 1)
-#define BATCH_SYNC		0x1u	/* sync the file right after writing this batch */
+#include "batch.h"
 
 struct queue;
-
-struct batch {
-	TAILQ_ENTRY(batch) link;	/* the queue, owned by the queue */
-	TAILQ_ENTRY(batch) slink;	/* its stream's queued batches, owned by the queue */
-	uint32_t	 stream_id;	/* below max_streams */
-	const char	*stream_name;	/* NUL-terminated, valid until the stream table is freed */
-	unsigned	 flags;		/* BATCH_* */
-	uint32_t	 nrecords;	/* lines in data[] */
-	uint32_t	 max_lines;	/* room in prios[] */
-	uint32_t	 nprio[QUEUE_NCLASS];	/* lines of each class (priority, or QUEUE_KEEP) */
-	uint8_t		*prios;		/* the class of each line, in order */
-	size_t		 len;		/* bytes used in data[] */
-	size_t		 cap;		/* bytes allocated for data[] */
-	size_t		 cost;		/* what the budgets are charged: cap + max_lines */
-	char		 data[];	/* lines, each ending in '\n'; prios[] follows */
-};
 
 struct queue_stats {
 	uint64_t	used_bytes;	/* charged for all live batches */
@@ -70,13 +50,13 @@ int		 queue_new(uint64_t max_bytes, uint64_t stream_max_bytes, uint32_t max_stre
 void		 queue_free(struct queue *q);
 
 /*
- * Loop: a new empty batch for stream_id with room for cap bytes and
- * max_lines lines, or NULL if a budget (or malloc) can't take it; a budget
- * that can't wakes the writer.  With force, the budgets are not checked
- * (small shutdown-time markers only).
+ * Loop: a new empty batch for stream_id (named name) with room for cap bytes
+ * and max_lines lines, or NULL if a budget (or malloc) can't take it; a
+ * budget that can't wakes the writer.  With force, the budgets are not
+ * checked (small shutdown-time markers only).
  */
-struct batch	*queue_batch_new(struct queue *q, uint32_t stream_id, size_t cap,
-		    uint32_t max_lines, int force);
+struct batch	*queue_batch_new(struct queue *q, uint32_t stream_id, const char *name,
+		    size_t cap, uint32_t max_lines, int force);
 
 /*
  * Loop: gives open batch b room for cap bytes and max_lines lines (no less
@@ -85,15 +65,6 @@ struct batch	*queue_batch_new(struct queue *q, uint32_t stream_id, size_t cap,
  */
 struct batch	*queue_batch_grow(struct queue *q, struct batch *b, size_t cap,
 		    uint32_t max_lines);
-
-/* Loop: counts the line just appended to data[] (len already includes it); cls is its priority or QUEUE_KEEP. */
-void		 batch_add_line(struct batch *b, unsigned cls);
-
-/*
- * Loop: removes the lines of priority prio (0-7) from an open batch (one not
- * in the queue), keeping the others in order.  Returns how many it removed.
- */
-uint32_t	 batch_drop(struct batch *b, unsigned prio);
 
 /* A sealed batch with this much unused room is shrunk to fit (queue_push()). */
 #define QUEUE_TRIM_MIN		4096

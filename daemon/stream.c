@@ -33,7 +33,7 @@ struct stream {
 	int		 dirty;
 	/* Drops not yet reported by a marker line (see stream_markers()). */
 	int		 due;
-	uint64_t	 dropped[QUEUE_NPRIO];	/* by logd under overflow = drop, by priority */
+	uint64_t	 dropped[BATCH_NPRIO];	/* by logd under overflow = drop, by priority */
 	uint64_t	 lost;			/* reported by senders in records logd dropped */
 	pid_t		 lost_pid;		/* the last of those senders */
 };
@@ -267,8 +267,7 @@ stream_reserve(struct stream_table *t, struct stream *s, size_t need, uint32_t n
 {
 	size_t	cap;
 
-	if (s->open != NULL && s->open->cap - s->open->len >= need &&
-	    s->open->max_lines - s->open->nrecords >= nlines)
+	if (s->open != NULL && batch_room(s->open) >= need && batch_line_room(s->open) >= nlines)
 		return 0;
 	if (s->open != NULL && s->open->len > 0) {
 		/* A line is at least FORMAT_MIN_LINE bytes: room for the bytes is room for the lines. */
@@ -284,10 +283,10 @@ stream_reserve(struct stream_table *t, struct stream *s, size_t need, uint32_t n
 	}
 	cap = s->next_cap > need ? s->next_cap : need;
 	/* A line is at least FORMAT_MIN_LINE bytes: this many always fit. */
-	s->open = queue_batch_new(t->q, s->id, cap, (uint32_t)(cap / FORMAT_MIN_LINE + 1), force);
+	s->open = queue_batch_new(t->q, s->id, s->name, cap, (uint32_t)(cap / FORMAT_MIN_LINE + 1),
+	    force);
 	if (s->open == NULL)
 		return -ENOBUFS;
-	s->open->stream_name = s->name;
 	return 0;
 }
 
@@ -355,7 +354,7 @@ stream_markers(struct stream_table *t, const struct stream *s, uint64_t rec_drop
 		stream_marker(t, s, m, who, "logd: dropped %" PRIu64 " records: pid %ld could "
 		    "not deliver them", rec_dropped, (long)who->pid);
 	by_prio[0] = '\0';
-	for (prio = QUEUE_NPRIO - 1; prio >= 0; prio--) {
+	for (prio = BATCH_NPRIO - 1; prio >= 0; prio--) {
 		if (s->dropped[prio] == 0)
 			continue;
 		total += s->dropped[prio];
@@ -379,9 +378,8 @@ stream_put_markers(struct stream_table *t, struct stream *s, const struct stream
 	unsigned	 i;
 
 	for (i = 0; i < m->n; i++) {
-		b->len += format_line(&t->fc, s->sc->format, b->data + b->len, &m->rec[i], ts_ns,
-		    &m->who[i]);
-		batch_add_line(b, QUEUE_KEEP);
+		batch_add_line(b, format_line(&t->fc, s->sc->format, batch_end(b), &m->rec[i],
+		    ts_ns, &m->who[i]), BATCH_KEEP);
 		stats_add(t->st, STATS_LINES, 1);
 	}
 	if (s->due) {
@@ -408,7 +406,7 @@ stream_lowest(struct stream_table *t, const struct stream *s)
 {
 	int	low = queue_lowest(t->q, s->id), prio;
 
-	for (prio = QUEUE_NPRIO - 1; s->open != NULL && prio > low; prio--)
+	for (prio = BATCH_NPRIO - 1; s->open != NULL && prio > low; prio--)
 		if (s->open->nprio[prio] > 0)
 			return prio;
 	return low;
@@ -447,7 +445,7 @@ stream_drop_record(struct stream_table *t, struct stream *s, const struct proto_
     const struct format_sender *who)
 {
 	if (!(rec->flags & PROTO_REC_REPORT)) {
-		s->dropped[rec->priority & (QUEUE_NPRIO - 1)]++;
+		s->dropped[rec->priority & (BATCH_NPRIO - 1)]++;
 		stats_add(t->st, STATS_OVERFLOW_DROPPED, 1);
 	}
 	if (rec->dropped > 0) {
@@ -477,7 +475,7 @@ stream_append(struct stream_table *t, struct stream *s, const struct proto_recor
 		 * The bound from lengths alone assumes every byte escaped: a big
 		 * record would take a batch of its own.  Short of room, count.
 		 */
-		if (line && (s->open == NULL || s->open->cap - s->open->len < need))
+		if (line && (s->open == NULL || batch_room(s->open) < need))
 			need = m.need + format_len(s->sc->format, rec);
 		if (stream_reserve(t, s, need, m.n + line, 0) == 0)
 			break;
@@ -493,13 +491,12 @@ stream_append(struct stream_table *t, struct stream *s, const struct proto_recor
 	stream_mark_dirty(t, s);
 	if (!line)
 		return 0;
-	s->open->len += format_line(&t->fc, s->sc->format, s->open->data + s->open->len, rec,
-	    ts_ns, who);
-	batch_add_line(s->open, rec->priority & (QUEUE_NPRIO - 1));
+	batch_add_line(s->open, format_line(&t->fc, s->sc->format, batch_end(s->open), rec, ts_ns,
+	    who), rec->priority & (BATCH_NPRIO - 1));
 	stats_add(t->st, STATS_LINES, 1);
 	if (rec->priority <= LOG_CRIT) {
 		/* As journald does: crit and worse go to disk now (stream_seal_urgent()), synced. */
-		s->open->flags |= BATCH_SYNC;
+		batch_flag(s->open, BATCH_SYNC);
 		t->urgent = 1;
 	}
 	return 0;

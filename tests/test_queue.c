@@ -12,7 +12,7 @@
 #include "unit.h"
 
 /* A batch with no line room: for tests of the byte budgets alone. */
-#define NEW(q, id, cap)	queue_batch_new((q), (id), (cap), 0, 0)
+#define NEW(q, id, cap)	queue_batch_new((q), (id), "t", (cap), 0, 0)
 
 static int
 wake_pending(struct queue *q)
@@ -38,8 +38,7 @@ add(struct batch *b, unsigned prio, const char *tag)
 
 	ck_assert_int_gt(n, 0);
 	ck_assert_uint_le(b->len + (size_t)n, b->cap);
-	b->len += (size_t)n;
-	batch_add_line(b, prio);
+	batch_add_line(b, (size_t)n, prio);
 }
 
 START_TEST(refuses_batch_beyond_budget)
@@ -69,8 +68,8 @@ START_TEST(line_room_is_charged_too)
 	struct batch	*a;
 
 	ck_assert_int_eq(queue_new(1000, 1000, 1, &q), 0);
-	ck_assert_ptr_null(queue_batch_new(q, 0, 900, 101, 0));
-	ck_assert_ptr_nonnull(a = queue_batch_new(q, 0, 900, 100, 0));
+	ck_assert_ptr_null(queue_batch_new(q, 0, "t", 900, 101, 0));
+	ck_assert_ptr_nonnull(a = queue_batch_new(q, 0, "t", 900, 100, 0));
 	ck_assert_uint_eq(queue_stream_used(q, 0), 1000);
 	queue_batch_free(q, a);
 	ck_assert_uint_eq(queue_stream_used(q, 0), 0);
@@ -118,7 +117,7 @@ START_TEST(force_passes_the_budget)
 	ck_assert_int_eq(queue_new(100, 100, 1, &q), 0);
 	ck_assert_ptr_nonnull(a = NEW(q, 0, 100));
 	ck_assert_ptr_null(NEW(q, 0, 10));
-	ck_assert_ptr_nonnull(b = queue_batch_new(q, 0, 10, 0, 1));
+	ck_assert_ptr_nonnull(b = queue_batch_new(q, 0, "t", 10, 0, 1));
 	queue_stats(q, &st);
 	ck_assert_uint_eq(st.used_bytes, 110);
 	queue_batch_free(q, a);
@@ -136,7 +135,7 @@ START_TEST(pops_in_push_order_and_counts_bytes)
 
 	ck_assert_int_eq(queue_new(1 << 20, 1 << 20, 5, &q), 0);
 	for (i = 0; i < 5; i++) {
-		ck_assert_ptr_nonnull(b = queue_batch_new(q, (uint32_t)i, 100, 10, 0));
+		ck_assert_ptr_nonnull(b = queue_batch_new(q, (uint32_t)i, "t", 100, 10, 0));
 		add(b, (unsigned)i, "x");
 		queue_push(q, b);
 		ck_assert_int_eq(queue_check(q), 0);
@@ -165,7 +164,7 @@ START_TEST(grow_keeps_lines_and_charges_the_difference)
 	struct batch	*a, *g;
 
 	ck_assert_int_eq(queue_new(1000, 1000, 1, &q), 0);
-	ck_assert_ptr_nonnull(a = queue_batch_new(q, 0, 100, 4, 0));
+	ck_assert_ptr_nonnull(a = queue_batch_new(q, 0, "t", 100, 4, 0));
 	add(a, 3, "one");
 	add(a, 7, "two");
 	/* Beyond the budget: refused, a untouched. */
@@ -196,15 +195,14 @@ START_TEST(push_shrinks_only_mostly_empty_batches)
 
 	ck_assert_int_eq(queue_new(1 << 20, 1 << 20, 2, &q), 0);
 	/* Sealed early: 8 bytes of 64 KiB are charged as 8 (+1 line). */
-	ck_assert_ptr_nonnull(a = queue_batch_new(q, 0, 65536, 16, 0));
+	ck_assert_ptr_nonnull(a = queue_batch_new(q, 0, "t", 65536, 16, 0));
 	add(a, 6, "early");
 	queue_push(q, a);
 	ck_assert_uint_eq(queue_stream_used(q, 0), 8 + 1);
 	/* More than half used: kept as it is (and charged so), not copied. */
-	ck_assert_ptr_nonnull(b = queue_batch_new(q, 1, 65536, 16, 0));
+	ck_assert_ptr_nonnull(b = queue_batch_new(q, 1, "t", 65536, 16, 0));
 	memset(b->data, 'x', 40000);
-	b->len = 40000;
-	batch_add_line(b, 6);
+	batch_add_line(b, 40000, 6);
 	queue_push(q, b);
 	ck_assert_uint_eq(queue_stream_used(q, 1), 65536 + 16);
 	ck_assert_ptr_nonnull(a = pop(q));
@@ -227,15 +225,15 @@ START_TEST(lowest_sees_only_queued_lines_of_the_stream)
 
 	ck_assert_int_eq(queue_new(1 << 20, 1 << 20, 2, &q), 0);
 	ck_assert_int_eq(queue_lowest(q, 0), -1);
-	b = queue_batch_new(q, 0, 100, 10, 0);
+	b = queue_batch_new(q, 0, "t", 100, 10, 0);
 	add(b, 3, "a");
 	add(b, 6, "b");
-	add(b, QUEUE_KEEP, "m");
+	add(b, BATCH_KEEP, "m");
 	ck_assert_int_eq(queue_lowest(q, 0), -1);	/* open: not the queue's */
 	queue_push(q, b);
 	ck_assert_int_eq(queue_lowest(q, 0), 6);
 	ck_assert_int_eq(queue_lowest(q, 1), -1);
-	c = queue_batch_new(q, 1, 100, 10, 0);
+	c = queue_batch_new(q, 1, "t", 100, 10, 0);
 	add(c, 7, "c");
 	queue_push(q, c);
 	ck_assert_int_eq(queue_lowest(q, 1), 7);
@@ -255,23 +253,23 @@ START_TEST(drop_takes_out_one_priority_and_frees_its_memory)
 	uint64_t		 before;
 
 	ck_assert_int_eq(queue_new(1 << 20, 1 << 20, 2, &q), 0);
-	b = queue_batch_new(q, 0, 1000, 50, 0);
+	b = queue_batch_new(q, 0, "t", 1000, 50, 0);
 	add(b, 7, "d1");
 	add(b, 6, "i1");
-	add(b, QUEUE_KEEP, "marker");
+	add(b, BATCH_KEEP, "marker");
 	add(b, 7, "d2");
 	add(b, 3, "e1");
 	queue_push(q, b);
-	c = queue_batch_new(q, 0, 1000, 50, 0);
+	c = queue_batch_new(q, 0, "t", 1000, 50, 0);
 	add(c, 7, "d3");
 	queue_push(q, c);
-	d = queue_batch_new(q, 1, 1000, 50, 0);
+	d = queue_batch_new(q, 1, "t", 1000, 50, 0);
 	add(d, 7, "other");
 	queue_push(q, d);
 	before = queue_stream_used(q, 0);
 
 	ck_assert_uint_eq(queue_drop(q, 0, 5), 0);	/* none at 5 */
-	ck_assert_uint_eq(queue_drop(q, 0, QUEUE_KEEP), 0);	/* never markers */
+	ck_assert_uint_eq(queue_drop(q, 0, BATCH_KEEP), 0);	/* never markers */
 	ck_assert_uint_eq(queue_drop(q, 0, 7), 3);
 	ck_assert_int_eq(queue_check(q), 0);
 	ck_assert_int_eq(queue_lowest(q, 0), 6);
@@ -287,39 +285,13 @@ START_TEST(drop_takes_out_one_priority_and_frees_its_memory)
 	ck_assert_uint_eq(b->nrecords, 3);
 	ck_assert_mem_eq(b->data, "i1 6\nmarker 8\ne1 3\n", b->len);
 	ck_assert_uint_eq(b->prios[0], 6);
-	ck_assert_uint_eq(b->prios[1], QUEUE_KEEP);
+	ck_assert_uint_eq(b->prios[1], BATCH_KEEP);
 	ck_assert_uint_eq(b->prios[2], 3);
 	queue_batch_free(q, b);
 	ck_assert_ptr_nonnull(b = pop(q));
 	ck_assert_uint_eq(b->stream_id, 1);
 	queue_batch_free(q, b);
 	ck_assert_int_eq(queue_check(q), 0);
-	queue_free(q);
-}
-END_TEST
-
-START_TEST(batch_drop_compacts_an_open_batch_in_place)
-{
-	struct queue	*q;
-	struct batch	*b;
-
-	ck_assert_int_eq(queue_new(1 << 20, 1 << 20, 1, &q), 0);
-	b = queue_batch_new(q, 0, 1000, 50, 0);
-	add(b, 5, "a");
-	add(b, 7, "b");
-	add(b, 5, "c");
-	add(b, 2, "d");
-	ck_assert_uint_eq(batch_drop(b, 6), 0);
-	ck_assert_uint_eq(batch_drop(b, 5), 2);
-	ck_assert_uint_eq(b->nrecords, 2);
-	ck_assert_mem_eq(b->data, "b 7\nd 2\n", b->len);
-	ck_assert_uint_eq(b->nprio[5], 0);
-	ck_assert_uint_eq(b->nprio[7], 1);
-	add(b, 4, "e");		/* still usable */
-	ck_assert_mem_eq(b->data, "b 7\nd 2\ne 4\n", b->len);
-	queue_push(q, b);
-	ck_assert_int_eq(queue_check(q), 0);
-	queue_batch_free(q, pop(q));
 	queue_free(q);
 }
 END_TEST
@@ -405,7 +377,7 @@ START_TEST(writer_wakes_on_flush_refusal_or_a_megabyte)
 
 	ck_assert_int_eq(queue_new(64 << 20, 64 << 20, 1, &q), 0);
 	ck_assert_int_eq(pthread_create(&t, NULL, pop_one, q), 0);
-	ck_assert_ptr_nonnull(b = queue_batch_new(q, 0, 100, 4, 0));
+	ck_assert_ptr_nonnull(b = queue_batch_new(q, 0, "t", 100, 4, 0));
 	add(b, 6, "small");
 	queue_push(q, b);
 	queue_flush(q);
@@ -415,7 +387,7 @@ START_TEST(writer_wakes_on_flush_refusal_or_a_megabyte)
 
 	/* A batch the budget refuses wakes it too: only the writer frees memory. */
 	ck_assert_int_eq(pthread_create(&t, NULL, pop_one, q), 0);
-	ck_assert_ptr_nonnull(b = queue_batch_new(q, 0, 100, 4, 0));
+	ck_assert_ptr_nonnull(b = queue_batch_new(q, 0, "t", 100, 4, 0));
 	add(b, 6, "small");
 	queue_push(q, b);
 	ck_assert_ptr_null(NEW(q, 0, 64 << 20));
@@ -472,12 +444,12 @@ START_TEST(producer_and_consumer_threads_never_exceed_budget)
 	pfd.fd = queue_wake_fd(c.q);
 	pfd.events = POLLIN;
 	for (i = 0; i < 20000; i++) {
-		while ((b = queue_batch_new(c.q, (uint32_t)(i & 1), 900, 100, 0)) == NULL) {
+		while ((b = queue_batch_new(c.q, (uint32_t)(i & 1), "t", 900, 100, 0)) == NULL) {
 			/* Stream 1 drops its debug lines; stream 0 waits, as the loop does. */
 			if ((i & 1) && (dropped += queue_drop(c.q, 1, 7)) > 0)
 				continue;
 			queue_want_wake(c.q);
-			if ((b = queue_batch_new(c.q, (uint32_t)(i & 1), 900, 100, 0)) != NULL)
+			if ((b = queue_batch_new(c.q, (uint32_t)(i & 1), "t", 900, 100, 0)) != NULL)
 				break;
 			ck_assert_int_eq(poll(&pfd, 1, 10000), 1);
 			queue_wake_clear(c.q);
@@ -515,7 +487,6 @@ queue_suite(void)
 	tcase_add_test(tc, push_shrinks_only_mostly_empty_batches);
 	tcase_add_test(tc, lowest_sees_only_queued_lines_of_the_stream);
 	tcase_add_test(tc, drop_takes_out_one_priority_and_frees_its_memory);
-	tcase_add_test(tc, batch_drop_compacts_an_open_batch_in_place);
 	tcase_add_test(tc, wakes_loop_only_when_asked);
 	tcase_add_test(tc, pop_returns_at_its_deadline);
 	tcase_add_test(tc, close_lets_writer_empty_queue_then_ends);
