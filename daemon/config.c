@@ -30,8 +30,15 @@ enum config_type {
 	CONFIG_T_ENUM,		/* one of names[], stored as its index (an int) */
 };
 
+/* Which sections take a key. */
+enum config_scope {
+	CONFIG_SCOPE_DAEMON,	/* [daemon] */
+	CONFIG_SCOPE_STREAM,	/* [defaults] and [stream NAME] */
+};
+
 struct config_key {
-	const char		*section;	/* "daemon", or "stream": [defaults] and [stream NAME] */
+	enum config_scope	 scope;
+	int			 restart;	/* a change takes effect at the next start only */
 	const char		*name;
 	size_t			 offset;	/* in struct config, or in struct stream_config */
 	size_t			 size;
@@ -53,40 +60,46 @@ static const char *const compress_names[] = { "none", "zstd", NULL };
 #define TIB	(1024ull * GIB)
 #define DAY_MS	(86400ull * 1000)
 
-#define D(f)	"daemon", #f, offsetof(struct config, f), sizeof(((struct config *)0)->f)
-#define S(f)	"stream", #f, offsetof(struct stream_config, f), \
-		sizeof(((struct stream_config *)0)->f)
+#define KEY(scope, restart, name, type, f)	scope, restart, name, offsetof(type, f), \
+						sizeof(((type *)0)->f)
+#define D(f)		KEY(CONFIG_SCOPE_DAEMON, 0, #f, struct config, f)
+#define RESTART(n, f)	KEY(CONFIG_SCOPE_DAEMON, 1, n, struct config, f)
+#define S(n, f)		KEY(CONFIG_SCOPE_STREAM, 0, n, struct stream_config, f)
 
-/* The stream keys come last, in one run: a section's "set" bits count from the first. */
+/*
+ * Every key, with its scope.  RESTART keys are what the running daemon is
+ * built around (its socket, directory, queue and tables): SIGHUP keeps them.
+ */
 static const struct config_key config_keys[] = {
-	{ "daemon", "socket", offsetof(struct config, socket_path),
-	    sizeof(((struct config *)0)->socket_path), CONFIG_T_SOCKET, 0, 0, NULL, NULL },
-	{ D(log_dir), CONFIG_T_PATH, 0, 0, NULL, NULL },
-	{ D(queue_max_bytes), CONFIG_T_SIZE, MIB, TIB, "1M..1T", NULL },
-	{ D(batch_bytes), CONFIG_T_SIZE, 4 * KIB, 16 * MIB, "4K..16M", NULL },
-	{ "daemon", "flush_interval", offsetof(struct config, flush_interval_ms),
-	    sizeof(uint64_t), CONFIG_T_DURATION, 1, 60 * 1000, "1ms..1min", NULL },
-	{ D(max_streams), CONFIG_T_COUNT, 1, 1000000, "1..1000000", NULL },
+	{ RESTART("socket", socket_path), CONFIG_T_SOCKET, 0, 0, NULL, NULL },
+	{ RESTART("log_dir", log_dir), CONFIG_T_PATH, 0, 0, NULL, NULL },
+	{ RESTART("queue_max_bytes", queue_max_bytes), CONFIG_T_SIZE, MIB, TIB, "1M..1T", NULL },
+	{ RESTART("batch_bytes", batch_bytes), CONFIG_T_SIZE, 4 * KIB, 16 * MIB, "4K..16M",
+	    NULL },
+	{ RESTART("flush_interval", flush_interval_ms), CONFIG_T_DURATION, 1, 60 * 1000,
+	    "1ms..1min", NULL },
+	{ RESTART("max_streams", max_streams), CONFIG_T_COUNT, 1, 1000000, "1..1000000", NULL },
 	{ D(sync), CONFIG_T_ENUM, 0, 0, NULL, sync_names },
-	{ "daemon", "sync_interval", offsetof(struct config, sync_interval_ms),
-	    sizeof(uint64_t), CONFIG_T_DURATION, 1, 3600 * 1000, "1ms..1h", NULL },
-	{ "daemon", "drain_timeout", offsetof(struct config, drain_timeout_ms),
-	    sizeof(uint64_t), CONFIG_T_DURATION, 1, DAY_MS, "1ms..1d", NULL },
+	{ KEY(CONFIG_SCOPE_DAEMON, 0, "sync_interval", struct config, sync_interval_ms),
+	    CONFIG_T_DURATION, 1, 3600 * 1000, "1ms..1h", NULL },
+	{ KEY(CONFIG_SCOPE_DAEMON, 0, "drain_timeout", struct config, drain_timeout_ms),
+	    CONFIG_T_DURATION, 1, DAY_MS, "1ms..1d", NULL },
 	{ D(max_use), CONFIG_T_SIZE, MIB, 1024 * TIB, "1M..1024T", NULL },
 	{ D(keep_free), CONFIG_T_SIZE, 0, 1024 * TIB, "0..1024T", NULL },
-	{ "daemon", "idle_close", offsetof(struct config, idle_close_ms), sizeof(uint64_t),
+	{ KEY(CONFIG_SCOPE_DAEMON, 0, "idle_close", struct config, idle_close_ms),
 	    CONFIG_T_DURATION, 1000, DAY_MS, "1s..1d", NULL },
-#define FIRST_STREAM_KEY	12
-	{ S(format), CONFIG_T_ENUM, 0, 0, NULL, format_names },
-	{ S(overflow), CONFIG_T_ENUM, 0, 0, NULL, overflow_names },
-	{ S(stream_queue_max_bytes), CONFIG_T_SIZE, 4 * KIB, TIB, "4K..1T", NULL },
-	{ S(max_file_size), CONFIG_T_SIZE, 4 * KIB, TIB, "4K..1T", NULL },
-	{ "stream", "max_file_age", offsetof(struct stream_config, max_file_age_ms),
-	    sizeof(uint64_t), CONFIG_T_DURATION, 0, 365 * DAY_MS, "0 (never)..365d", NULL },
-	{ S(max_files), CONFIG_T_COUNT, 1, 100000, "1..100000", NULL },
-	{ S(max_stream_bytes), CONFIG_T_SIZE, 0, 1024 * TIB, "0 (no limit)..1024T", NULL },
-	{ S(compress), CONFIG_T_ENUM, 0, 0, NULL, compress_names },
-	{ S(compress_level), CONFIG_T_COUNT, 1, 19, "1..19", NULL },
+	{ S("format", format), CONFIG_T_ENUM, 0, 0, NULL, format_names },
+	{ S("overflow", overflow), CONFIG_T_ENUM, 0, 0, NULL, overflow_names },
+	{ S("stream_queue_max_bytes", stream_queue_max_bytes), CONFIG_T_SIZE, 4 * KIB, TIB,
+	    "4K..1T", NULL },
+	{ S("max_file_size", max_file_size), CONFIG_T_SIZE, 4 * KIB, TIB, "4K..1T", NULL },
+	{ S("max_file_age", max_file_age_ms), CONFIG_T_DURATION, 0, 365 * DAY_MS,
+	    "0 (never)..365d", NULL },
+	{ S("max_files", max_files), CONFIG_T_COUNT, 1, 100000, "1..100000", NULL },
+	{ S("max_stream_bytes", max_stream_bytes), CONFIG_T_SIZE, 0, 1024 * TIB,
+	    "0 (no limit)..1024T", NULL },
+	{ S("compress", compress), CONFIG_T_ENUM, 0, 0, NULL, compress_names },
+	{ S("compress_level", compress_level), CONFIG_T_COUNT, 1, 19, "1..19", NULL },
 };
 #define NKEYS	(sizeof(config_keys) / sizeof(config_keys[0]))
 
@@ -187,28 +200,39 @@ config_parse_duration_ms(const char *s, uint64_t *out)
 	return parse_with_unit(s, units, sizeof(units) / sizeof(units[0]), out);
 }
 
-/* The keys a section takes: "daemon" or "stream" ([defaults], [stream NAME]), or NULL. */
-static const char *
-config_class(const char *section)
+/* The scope of the keys section takes ([daemon], [defaults], [stream NAME]), or -1. */
+static int
+config_scope(const char *section)
 {
 	if (strcmp(section, "daemon") == 0)
-		return "daemon";
+		return CONFIG_SCOPE_DAEMON;
 	if (strcmp(section, "defaults") == 0 || strncmp(section, "stream ", 7) == 0)
-		return "stream";
-	return NULL;
+		return CONFIG_SCOPE_STREAM;
+	return -1;
 }
 
 static const struct config_key *
 config_find(const char *section, const char *key)
 {
-	const char	*cls = config_class(section);
-	size_t		 i;
+	int	scope = config_scope(section);
+	size_t	i;
 
-	for (i = 0; cls != NULL && i < NKEYS; i++)
-		if (strcmp(config_keys[i].section, cls) == 0 &&
-		    strcmp(config_keys[i].name, key) == 0)
+	for (i = 0; i < NKEYS; i++)
+		if ((int)config_keys[i].scope == scope && strcmp(config_keys[i].name, key) == 0)
 			return &config_keys[i];
 	return NULL;
+}
+
+/* A stream key's bit in config_section.set: its place among the stream keys. */
+static uint32_t
+config_stream_bit(const struct config_key *k)
+{
+	const struct config_key	*i;
+	unsigned		 n = 0;
+
+	for (i = config_keys; i < k; i++)
+		n += i->scope == CONFIG_SCOPE_STREAM;
+	return 1u << n;
 }
 
 /* The [stream NAME] section named name, created if new; NULL (and err) if it can't be. */
@@ -264,13 +288,14 @@ distance(const char *a, const char *b)
 static const char *
 config_hint(const char *section, const char *key)
 {
-	const char	*us = strchr(key, '_'), *cls = config_class(section);
+	const char	*us = strchr(key, '_');
 	size_t		 i, word = us != NULL ? (size_t)(us - key) : strlen(key);
+	int		 scope = config_scope(section);
 
-	for (i = 0; cls != NULL && i < NKEYS; i++) {
+	for (i = 0; i < NKEYS; i++) {
 		const char	*name = config_keys[i].name;
 
-		if (strcmp(config_keys[i].section, cls) != 0)
+		if ((int)config_keys[i].scope != scope)
 			continue;
 		if (distance(key, name) <= 2 ||
 		    (word >= 3 && strncmp(key, name, word) == 0 &&
@@ -326,7 +351,7 @@ config_set(struct config *cfg, const char *section, const char *key, const char 
 	} else {
 		if ((sec = config_section(cfg, section + 7, err, err_len)) == NULL)
 			return -EINVAL;
-		bit = 1u << (k - config_keys - FIRST_STREAM_KEY);
+		bit = config_stream_bit(k);
 		if (sec->set & bit) {
 			snprintf(err, err_len, "%s set twice", key);
 			return -EINVAL;
@@ -433,8 +458,8 @@ config_check(struct config *cfg, char *err, size_t err_len)
 		return -EINVAL;
 	for (i = 0; i < cfg->nsections; i++) {
 		sec = &cfg->sections[i];
-		for (k = &config_keys[FIRST_STREAM_KEY]; k < &config_keys[NKEYS]; k++)
-			if (!(sec->set & (1u << (k - config_keys - FIRST_STREAM_KEY))))
+		for (k = config_keys; k < &config_keys[NKEYS]; k++)
+			if (k->scope == CONFIG_SCOPE_STREAM && !(sec->set & config_stream_bit(k)))
 				memcpy((char *)&sec->sc + k->offset,
 				    (const char *)&cfg->defaults + k->offset, k->size);
 		snprintf(where, sizeof(where), "[stream %s]", sec->name);
@@ -442,6 +467,38 @@ config_check(struct config *cfg, char *err, size_t err_len)
 			return -EINVAL;
 	}
 	return 0;
+}
+
+/* Whether key k's values a and b differ (paths as strings: bytes after the NUL are not theirs). */
+static int
+config_differ(const struct config_key *k, const char *a, const char *b)
+{
+	if (k->type == CONFIG_T_SOCKET || k->type == CONFIG_T_PATH)
+		return strcmp(a, b) != 0;
+	return memcmp(a, b, k->size) != 0;
+}
+
+int
+config_keep_restart(struct config *next, const struct config *cur, char *changed, size_t len)
+{
+	const struct config_key	*k;
+	size_t			 n = 0;
+	int			 nchanged = 0, rc;
+
+	if (len > 0)
+		changed[0] = '\0';
+	for (k = config_keys; k < &config_keys[NKEYS]; k++) {
+		if (!k->restart)
+			continue;
+		if (config_differ(k, (char *)next + k->offset, (const char *)cur + k->offset)) {
+			rc = snprintf(changed + n, n < len ? len - n : 0, "%s%s",
+			    nchanged > 0 ? ", " : "", k->name);
+			n += rc > 0 ? (size_t)rc : 0;
+			nchanged++;
+		}
+		memcpy((char *)next + k->offset, (const char *)cur + k->offset, k->size);
+	}
+	return nchanged;
 }
 
 const struct stream_config *

@@ -114,6 +114,15 @@ int	config_set(struct config *cfg, const char *section, const char *key, const c
  */
 int	config_check(struct config *cfg, char *err, size_t err_len);
 
+/*
+ * SIGHUP: keeps in next cur's settings that take effect only at the next
+ * start (the socket, the log dir, the queue's size, batch_bytes,
+ * flush_interval, max_streams), and lists in changed ("socket, max_streams")
+ * those next had changed.  Returns how many had changed.
+ */
+int	config_keep_restart(struct config *next, const struct config *cur, char *changed,
+	    size_t len);
+
 /* The settings of the stream name (after config_check()): its section's, or [defaults]. */
 const struct stream_config *config_stream(const struct config *cfg, const char *name,
 	    size_t len);

@@ -192,27 +192,16 @@ static void
 reload_config(struct daemon *d)
 {
 	static struct config	next;
-	char			err[512];
+	char			err[512], changed[256];
 
 	if (load_config(&next, d->conf_path, d->conf_given, d->flags, 2) != 0) {
 		diag(LOG_ERR, "SIGHUP: %s has errors (above); keeping the configuration in use",
 		    d->conf_path);
 		return;
 	}
-	if (strcmp(next.socket_path, d->cfg.socket_path) != 0 ||
-	    strcmp(next.log_dir, d->cfg.log_dir) != 0 ||
-	    next.queue_max_bytes != d->cfg.queue_max_bytes ||
-	    next.batch_bytes != d->cfg.batch_bytes ||
-	    next.flush_interval_ms != d->cfg.flush_interval_ms ||
-	    next.max_streams != d->cfg.max_streams)
-		diag(LOG_NOTICE, "SIGHUP: socket, log_dir, queue_max_bytes, batch_bytes, "
-		    "flush_interval and max_streams take effect at the next start");
-	memcpy(next.socket_path, d->cfg.socket_path, sizeof(next.socket_path));
-	memcpy(next.log_dir, d->cfg.log_dir, sizeof(next.log_dir));
-	next.queue_max_bytes = d->cfg.queue_max_bytes;
-	next.batch_bytes = d->cfg.batch_bytes;
-	next.flush_interval_ms = d->cfg.flush_interval_ms;
-	next.max_streams = d->cfg.max_streams;
+	if (config_keep_restart(&next, &d->cfg, changed, sizeof(changed)) > 0)
+		diag(LOG_NOTICE, "SIGHUP: %s take%s effect at the next start", changed,
+		    strchr(changed, ',') != NULL ? "" : "s");
 	if (config_check(&next, err, sizeof(err)) < 0) {
 		diag(LOG_ERR, "SIGHUP: %s: %s; keeping the configuration in use", d->conf_path,
 		    err);

@@ -397,6 +397,34 @@ START_TEST(enum_values_are_listed_in_the_error)
 }
 END_TEST
 
+START_TEST(reload_keeps_the_restart_keys_and_names_those_changed)
+{
+	struct config	cur, next;
+	char		err[256], changed[256];
+
+	config_defaults(&cur);
+	config_defaults(&next);
+	ck_assert_int_eq(config_keep_restart(&next, &cur, changed, sizeof(changed)), 0);
+	ck_assert_str_eq(changed, "");
+	ck_assert_int_eq(config_set(&next, "daemon", "socket", "/x", err, sizeof(err)), 0);
+	ck_assert_int_eq(config_set(&next, "daemon", "max_streams", "7", err, sizeof(err)), 0);
+	ck_assert_int_eq(config_set(&next, "daemon", "sync", "none", err, sizeof(err)), 0);
+	ck_assert_int_eq(config_set(&next, "defaults", "max_files", "3", err, sizeof(err)), 0);
+	ck_assert_int_eq(config_keep_restart(&next, &cur, changed, sizeof(changed)), 2);
+	ck_assert_str_eq(changed, "socket, max_streams");
+	ck_assert_str_eq(next.socket_path, cur.socket_path);	/* kept */
+	ck_assert_uint_eq(next.max_streams, cur.max_streams);
+	ck_assert_int_eq(next.sync, CONFIG_SYNC_NONE);		/* applied now */
+	ck_assert_uint_eq(next.defaults.max_files, 3);
+	/* The same path written over a longer one is no change. */
+	ck_assert_int_eq(config_set(&next, "daemon", "log_dir", CONFIG_DEFAULT_LOG_DIR "/longer",
+	    err, sizeof(err)), 0);
+	ck_assert_int_eq(config_set(&next, "daemon", "log_dir", CONFIG_DEFAULT_LOG_DIR, err,
+	    sizeof(err)), 0);
+	ck_assert_int_eq(config_keep_restart(&next, &cur, changed, sizeof(changed)), 0);
+}
+END_TEST
+
 static Suite *
 config_suite(void)
 {
@@ -419,6 +447,7 @@ config_suite(void)
 	tcase_add_test(tc, batch_must_be_at_most_a_quarter_of_the_queue);
 	tcase_add_test(tc, stream_share_defaults_to_a_quarter_and_is_checked);
 	tcase_add_test(tc, enum_values_are_listed_in_the_error);
+	tcase_add_test(tc, reload_keeps_the_restart_keys_and_names_those_changed);
 	suite_add_tcase(s, tc);
 	return s;
 }
