@@ -30,11 +30,6 @@ text_detect_avx2(void)
 }
 #endif
 
-static const char *const priority_names[8] = {
-	"emerg", "alert", "crit", "err", "warning", "notice", "info", "debug",
-};
-static const uint8_t priority_lens[8] = { 5, 5, 4, 3, 7, 6, 4, 5 };
-
 static const char	hex[] = "0123456789abcdef";
 
 /*
@@ -65,12 +60,6 @@ format_cache_init(struct format_cache *c)
 	c->sec = INT64_MIN;
 }
 
-const char *
-format_priority_name(unsigned prio)
-{
-	return prio < 8 ? priority_names[prio] : "?";
-}
-
 size_t
 format_max_len(enum config_format fmt, const struct proto_record *rec)
 {
@@ -86,6 +75,15 @@ put_mem(char *p, const void *s, size_t len)
 {
 	memcpy(p, s, len);
 	return p + len;
+}
+
+static char *
+put_priority(char *p, unsigned prio)
+{
+	size_t		 len;
+	const char	*name = proto_priority_name(prio, &len);
+
+	return put_mem(p, name, len);
 }
 
 static char *
@@ -257,11 +255,13 @@ text_escaped_len(const uint8_t *s, size_t len)
 size_t
 format_len(enum config_format fmt, const struct proto_record *rec)
 {
+	size_t	plen;
+
 	if (fmt != CONFIG_FORMAT_TEXT)
 		return format_max_len(fmt, rec);
+	(void)proto_priority_name(rec->priority, &plen);
 	/* Time 27, blank, priority, " [", pid (at most 10 digits), "+] ", message, newline. */
-	return 27 + 1 + priority_lens[rec->priority & 7] + 2 + 10 + 3 +
-	    text_escaped_len(rec->msg, rec->msg_len) + 1;
+	return 27 + 1 + plen + 2 + 10 + 3 + text_escaped_len(rec->msg, rec->msg_len) + 1;
 }
 
 static char *
@@ -401,7 +401,7 @@ put_json(struct format_cache *c, char *p, const struct proto_record *rec, uint64
 	*p++ = '"';
 	p = put_json_key(p, KEY("priority"));
 	*p++ = '"';
-	p = put_mem(p, priority_names[rec->priority & 7], priority_lens[rec->priority & 7]);
+	p = put_priority(p, rec->priority);
 	*p++ = '"';
 	/* Stream names are [A-Za-z0-9._-]: nothing to escape. */
 	p = put_json_key(p, KEY("stream"));
@@ -452,7 +452,7 @@ format_line(struct format_cache *c, enum config_format fmt, char *buf,
 	} else {
 		p = put_time(c, p, ts_ns);
 		*p++ = ' ';
-		p = put_mem(p, priority_names[rec->priority & 7], priority_lens[rec->priority & 7]);
+		p = put_priority(p, rec->priority);
 		*p++ = ' ';
 		*p++ = '[';
 		p = put_u64(p, (uint64_t)(uint32_t)who->pid);

@@ -79,7 +79,4 @@ void	format_marker(struct proto_record *rec, const char *name, size_t name_len,
 /* logd itself as the sender of such lines: its own pid, uid and gid. */
 void	format_self(struct format_sender *who);
 
-/* syslog's name of a priority 0-7 ("emerg" ... "debug"); "?" otherwise. */
-const char *format_priority_name(unsigned prio);
-
 #endif

@@ -373,9 +373,9 @@ rotate_global(int log_dir_fd, uint64_t max_use, uint64_t keep_free, int force,
 		return 0;
 	fs = (uint64_t)vfs.f_blocks * vfs.f_frsize;
 	avail = (uint64_t)vfs.f_bavail * vfs.f_frsize;
-	if (max_use == ROTATE_AUTO)
+	if (max_use == CONFIG_AUTO)
 		max_use = auto_cap(fs, 10);
-	if (keep_free == ROTATE_AUTO)
+	if (keep_free == CONFIG_AUTO)
 		keep_free = auto_cap(fs, 15);
 	if ((d = rotate_opendir(log_dir_fd)) == NULL)
 		return 0;

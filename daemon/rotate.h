@@ -15,8 +15,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "config.h"
+
 #define ROTATE_NAME_MAX		48	/* an archive's name, with ".zst" and the NUL */
-#define ROTATE_AUTO		UINT64_MAX	/* max_use, keep_free: from the file system */
 
 /*
  * Renames current.log in the stream directory dfd to a new archive named
@@ -49,7 +50,7 @@ int	rotate_retain(int dfd, uint32_t max_files, uint64_t max_bytes, uint64_t *fre
 /*
  * Across every stream directory in log_dir_fd: removes the oldest archives
  * until they hold at most max_use bytes and the file system has keep_free
- * bytes free (ROTATE_AUTO for either: 10% and 15% of the file system, at
+ * bytes free (CONFIG_AUTO for either: 10% and 15% of the file system, at
  * most 4 GiB each), and at least one if force (the disk is full).  Returns how many it
  * removed and adds their size to *freed.
  */

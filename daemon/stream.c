@@ -340,7 +340,7 @@ stream_markers(struct stream_table *t, const struct stream *s, uint64_t rec_drop
 				    .gid = (gid_t)-1 };
 	char			 by_prio[128];
 	uint64_t		 total = 0;
-	size_t			 n = 0;
+	size_t			 n = 0, plen;
 	int			 prio;
 
 	m->n = 0;
@@ -359,7 +359,7 @@ stream_markers(struct stream_table *t, const struct stream *s, uint64_t rec_drop
 			continue;
 		total += s->dropped[prio];
 		n += (size_t)snprintf(by_prio + n, sizeof(by_prio) - n, "%s%" PRIu64 " %s",
-		    n > 0 ? ", " : "", s->dropped[prio], format_priority_name((unsigned)prio));
+		    n > 0 ? ", " : "", s->dropped[prio], proto_priority_name((unsigned)prio, &plen));
 		if (n >= sizeof(by_prio))
 			n = sizeof(by_prio) - 1;
 	}

@@ -100,6 +100,45 @@ proto_name_valid(const char *name, size_t len)
 	return 0;
 }
 
+static const struct {
+	const char	*name;
+	size_t		 len;
+} proto_priorities[PROTO_MAX_PRIORITY + 1] = {
+	{ "emerg", 5 }, { "alert", 5 }, { "crit", 4 }, { "err", 3 },
+	{ "warning", 7 }, { "notice", 6 }, { "info", 4 }, { "debug", 5 },
+};
+
+const char *
+proto_priority_name(unsigned prio, size_t *len)
+{
+	if (prio > PROTO_MAX_PRIORITY) {
+		*len = 1;
+		return "?";
+	}
+	*len = proto_priorities[prio].len;
+	return proto_priorities[prio].name;
+}
+
+int
+proto_priority_parse(const char *s)
+{
+	static const struct {
+		const char	*name;
+		int		 prio;
+	} old[] = { { "panic", 0 }, { "error", 3 }, { "warn", 4 } };
+	size_t	i;
+
+	if (s[0] >= '0' && s[0] <= '0' + PROTO_MAX_PRIORITY && s[1] == '\0')
+		return s[0] - '0';
+	for (i = 0; i <= PROTO_MAX_PRIORITY; i++)
+		if (strcmp(s, proto_priorities[i].name) == 0)
+			return (int)i;
+	for (i = 0; i < sizeof(old) / sizeof(old[0]); i++)
+		if (strcmp(s, old[i].name) == 0)
+			return old[i].prio;
+	return -EINVAL;
+}
+
 const char *
 proto_strerror(int reason)
 {

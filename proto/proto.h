@@ -94,6 +94,16 @@ struct proto_record {
 /* Returns 0 if name is a valid stream name (1-64 of [A-Za-z0-9._-], no leading '.'). */
 int		proto_name_valid(const char *name, size_t len);
 
+/* syslog's name of priority prio (0-7: "emerg" ... "debug"), "?" for others; its length in *len. */
+const char     *proto_priority_name(unsigned prio, size_t *len);
+
+/*
+ * A priority as people write it: syslog's name ("warning"), its old names
+ * ("panic", "error", "warn", as logger(1) takes them), or a digit 0-7.
+ * Returns 0-7, or -EINVAL.
+ */
+int		proto_priority_parse(const char *s);
+
 /* A short English description of a reason code ("bad magic"); never NULL. */
 const char     *proto_strerror(int reason);
 

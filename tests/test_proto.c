@@ -311,6 +311,34 @@ START_TEST(every_reason_has_its_own_description)
 }
 END_TEST
 
+START_TEST(one_priority_table_names_and_parses)
+{
+	static const char *const names[] = {
+		"emerg", "alert", "crit", "err", "warning", "notice", "info", "debug",
+	};
+	char	digit[2] = "0";
+	size_t	len;
+	int	p;
+
+	for (p = 0; p < 8; p++) {
+		ck_assert_str_eq(proto_priority_name((unsigned)p, &len), names[p]);
+		ck_assert_uint_eq(len, strlen(names[p]));
+		ck_assert_int_eq(proto_priority_parse(names[p]), p);
+		digit[0] = (char)('0' + p);
+		ck_assert_int_eq(proto_priority_parse(digit), p);
+	}
+	ck_assert_str_eq(proto_priority_name(8, &len), "?");
+	ck_assert_uint_eq(len, 1);
+	ck_assert_int_eq(proto_priority_parse("panic"), 0);
+	ck_assert_int_eq(proto_priority_parse("error"), 3);
+	ck_assert_int_eq(proto_priority_parse("warn"), 4);
+	ck_assert_int_eq(proto_priority_parse("8"), -EINVAL);
+	ck_assert_int_eq(proto_priority_parse("07"), -EINVAL);
+	ck_assert_int_eq(proto_priority_parse(""), -EINVAL);
+	ck_assert_int_eq(proto_priority_parse("infos"), -EINVAL);
+}
+END_TEST
+
 static Suite *
 proto_suite(void)
 {
@@ -326,6 +354,7 @@ proto_suite(void)
 	tcase_add_test(tc, validates_stream_names);
 	tcase_add_test(tc, encoder_refuses_bad_records_and_small_buffers);
 	tcase_add_test(tc, every_reason_has_its_own_description);
+	tcase_add_test(tc, one_priority_table_names_and_parses);
 	suite_add_tcase(s, tc);
 	return s;
 }
