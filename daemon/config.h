@@ -6,7 +6,10 @@
  * or K/M/G (powers of 1024), durations take ms/s/min/h/d (a bare number is
  * seconds, as in systemd).  Errors are printed as "FILE:LINE: message" and
  * counted, so --check-config reports every error in one run.
- * Loop thread only (read-only once the writer thread runs).
+ * The loop thread owns the daemon's struct config: it fills it at start and
+ * copies a new one over it at SIGHUP (the stream table reads it through a
+ * pointer).  The writer never reads it: it works on a copy of its own
+ * (writer_start(), writer_reconfigure()).
  */
 #ifndef LOGD_CONFIG_H
 #define LOGD_CONFIG_H

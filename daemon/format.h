@@ -15,7 +15,8 @@
  *
  * Pure: no I/O, no allocation.  The cache makes the timestamp cheap: the
  * date and time up to the second are formatted once per second.
- * Loop thread only (each cache has one owner).
+ * Any thread; a struct format_cache belongs to one (the stream table's to
+ * the loop, the writer's own to the writer).
  */
 #ifndef LOGD_FORMAT_H
 #define LOGD_FORMAT_H

@@ -127,7 +127,10 @@ int		 queue_finished(struct queue *q);
  */
 struct batch	*queue_pop(struct queue *q, uint64_t deadline_ms, int *timed_out);
 
-/* Writer: frees a written batch and returns its bytes to the budgets. */
+/*
+ * The batch's owner: frees b and returns its bytes to the budgets (the
+ * writer, once it has written b; the loop, for an open batch it gives up).
+ */
 void		 queue_batch_free(struct queue *q, struct batch *b);
 
 /* Writer: it has written everything after queue_close(); wakes the loop. */

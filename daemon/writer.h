@@ -26,7 +26,7 @@ struct writer;
 
 /*
  * Starts the thread.  log_dir_fd is an O_DIRECTORY fd the writer takes over;
- * cfg (read-only from now on) gives max_streams (stream ids are below it),
+ * a copy of cfg, which the writer keeps, gives max_streams (stream ids are below it),
  * the sync policy and the line format of the writer's own marker lines.
  */
 int	writer_start(struct queue *q, int log_dir_fd, const struct config *cfg,
