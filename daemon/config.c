@@ -521,6 +521,7 @@ struct config_parse {
 	unsigned	 line;
 	int		 nerrors;
 	int		 skip_section;	/* inside an unknown section: one message was enough */
+	int		 read_errno;	/* why reading failed (EISDIR for a directory) */
 	unsigned	 seen[NKEYS];	/* line each key was set on, 0 = not yet */
 };
 
@@ -557,8 +558,11 @@ config_reader(char *str, int num, void *arg)
 	size_t			 len;
 	int			 c;
 
-	if (fgets(str, num, p->f) == NULL)
+	if (fgets(str, num, p->f) == NULL) {
+		if (ferror(p->f))
+			p->read_errno = errno;
 		return NULL;
+	}
 	p->line++;
 	len = strlen(str);
 	if (len > 0 && str[len - 1] != '\n' && !feof(p->f)) {
@@ -657,7 +661,7 @@ config_load(struct config *cfg, const char *path, int missing_ok, int *nerrors)
 		config_error(&p, "syntax error");
 	}
 	if (ferror(p.f)) {
-		rc = -EIO;
+		rc = p.read_errno != 0 ? -p.read_errno : -EIO;
 		fclose(p.f);
 		return rc;
 	}

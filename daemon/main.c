@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -37,6 +38,7 @@
 
 #define NSIGNALS	5
 #define LOGD_STATUS_S	5	/* STATUS= every this many seconds */
+#define LOGD_LOCK_FILE	".lock"	/* in the log dir: one logd per log dir */
 
 struct daemon {
 	struct config		 cfg;
@@ -54,6 +56,7 @@ struct daemon {
 	uint64_t		 watchdog_ms;
 	uint64_t		 status_records;	/* records at the last STATUS= */
 	int			 stopping;
+	int			 lock_fd;	/* flock()ed <log_dir>/.lock, or -1 */
 	/* Where the configuration came from, for SIGHUP. */
 	const char		*conf_path;
 	int			 conf_given;
@@ -99,7 +102,8 @@ load_config(struct config *cfg, const char *path, int path_given, const char *fl
 
 	config_defaults(cfg);
 	if ((rc = config_load(cfg, path, !path_given, &nerrors)) < 0) {
-		fprintf(stderr, "logd: cannot read %s: %s\n", path, strerror(-rc));
+		fprintf(stderr, "logd: cannot read %s: %s%s\n", path, strerror(-rc),
+		    rc == -EISDIR ? " (--config takes a file, such as " CONFIG_DEFAULT_PATH ")" : "");
 		return 1;
 	}
 	for (i = 0; i < nflags; i++) {
@@ -133,6 +137,48 @@ open_log_dir(const char *dir, int *out)
 		diag_errno(LOG_ERR, -errno, "cannot open log directory %s", dir);
 		return -1;
 	}
+	*out = fd;
+	return 0;
+}
+
+/*
+ * One logd per log dir: a second one (on another socket) would go on writing
+ * into files the first has renamed and removed, while its senders were told
+ * all is well.  So logd holds flock() on <log_dir>/.lock for as long as it
+ * runs (the kernel lets go when it exits, however it exits) and writes its
+ * pid into the file, for the message a second logd prints.  ".lock" is never
+ * a stream: stream names do not start with a dot.
+ */
+static int
+lock_log_dir(int dir_fd, const char *dir, int *out)
+{
+	char	buf[32];
+	ssize_t	n;
+	int	fd, len;
+
+	if ((fd = openat(dir_fd, LOGD_LOCK_FILE, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW |
+	    O_NOCTTY, 0640)) < 0) {
+		diag_errno(LOG_ERR, -errno, "cannot open %s/%s", dir, LOGD_LOCK_FILE);
+		return -1;
+	}
+	if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
+		if (errno != EWOULDBLOCK) {
+			diag_errno(LOG_ERR, -errno, "cannot lock %s/%s", dir, LOGD_LOCK_FILE);
+		} else {
+			n = pread(fd, buf, sizeof(buf) - 1, 0);
+			buf[n > 0 ? n : 0] = '\0';
+			buf[strcspn(buf, "\n")] = '\0';
+			diag(LOG_ERR, "log directory %s is in use by another logd (pid %s); stop "
+			    "that one, or give this one another --log-dir", dir,
+			    buf[0] != '\0' ? buf : "unknown");
+		}
+		close(fd);
+		return -1;
+	}
+	len = snprintf(buf, sizeof(buf), "%ld\n", (long)getpid());
+	if (ftruncate(fd, 0) < 0 || pwrite(fd, buf, (size_t)len, 0) != len)
+		diag_errno(LOG_WARNING, -errno, "cannot write logd's pid into %s/%s", dir,
+		    LOGD_LOCK_FILE);
 	*out = fd;
 	return 0;
 }
@@ -379,7 +425,8 @@ daemon_run(struct daemon *d)
 		diag(LOG_ERR, "cannot create the event loop");
 		return 1;
 	}
-	if (open_log_dir(d->cfg.log_dir, &log_fd) < 0)
+	if (open_log_dir(d->cfg.log_dir, &log_fd) < 0 ||
+	    lock_log_dir(log_fd, d->cfg.log_dir, &d->lock_fd) < 0)
 		goto out;
 	if ((rc = queue_new(d->cfg.queue_max_bytes, d->cfg.defaults.stream_queue_max_bytes,
 	    d->cfg.max_streams, &d->queue)) < 0 ||
@@ -443,6 +490,8 @@ out:
 			event_free(d->ev_sig[i]);
 	if (log_fd >= 0)
 		close(log_fd);
+	if (d->lock_fd >= 0)
+		close(d->lock_fd);
 	event_base_free(d->base);
 	return rc;
 }
@@ -459,7 +508,8 @@ main(int argc, char *argv[])
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	static struct daemon	 d = { .flags = { { "socket", NULL }, { "log_dir", NULL } } };
+	static struct daemon	 d = { .flags = { { "socket", NULL }, { "log_dir", NULL } },
+				    .lock_fd = -1 };
 	const char		*path = CONFIG_DEFAULT_PATH;
 	int			 c, path_given = 0, check = 0;
 

@@ -95,6 +95,34 @@ def test_second_logd_on_a_live_socket_exits_and_first_keeps_working():
         check([parse(x)["msg"] for x in d.lines("still")] == ["alive"], "first logd's file")
 
 
+def test_config_naming_a_directory_says_so():
+    with TempDir() as d:
+        for flags in ([], ["--check-config"]):
+            r = run([LOGD, "--config", d] + flags)
+            check(r.returncode == 1 and "%s: Is a directory" % d in r.stderr,
+                  "--config DIR %s: exit %d: %s" % (flags, r.returncode, r.stderr))
+
+
+def test_second_logd_on_the_same_log_dir_refuses_and_names_the_first():
+    with Logd() as d:
+        other = os.path.join(d.dir, "other-sock")
+        r = run([LOGD, "--config", "/dev/null", "--socket", other, "--log-dir", d.logs])
+        check(r.returncode == 1, "second logd on the same log dir: exit %d: %s" %
+              (r.returncode, r.stderr))
+        check("log directory %s is in use by another logd (pid %d)" % (d.logs, d.proc.pid)
+              in r.stderr, "the message does not name the first logd: %s" % r.stderr)
+        check(not os.path.exists(other), "the refused logd left its socket")
+        r = d.run([LOGCTL, "send", "-s", "still", "alive"])
+        check(r.returncode == 0, "send to the first logd failed")
+        check(d.stop() == 0, "first logd exit status")
+        check([parse(x)["msg"] for x in d.lines("still")] == ["alive"], "first logd's file")
+        # Once the first has gone, the log dir is free again.
+        with Logd(start=False) as e:
+            e.logs = d.logs
+            e.start()
+            check(e.stop() == 0, "logd on the freed log dir")
+
+
 def test_stale_socket_after_kill_9_is_replaced():
     with Logd() as d:
         d.proc.send_signal(signal.SIGKILL)
@@ -223,6 +251,8 @@ if __name__ == "__main__":
           test_check_config_reports_every_error_with_file_and_line,
           test_missing_log_dir_parent_is_a_clear_error,
           test_second_logd_on_a_live_socket_exits_and_first_keeps_working,
+          test_config_naming_a_directory_says_so,
+          test_second_logd_on_the_same_log_dir_refuses_and_names_the_first,
           test_stale_socket_after_kill_9_is_replaced,
           test_a_regular_file_at_the_socket_path_is_left_alone,
           test_relative_paths_work_and_the_socket_is_removed_at_exit, test_logctl_usage_errors,
