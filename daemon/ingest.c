@@ -113,7 +113,9 @@ fail:
 /*
  * The datagram socket systemd passed (socket activation): the one named
  * "socket" (FileDescriptorName=), or the only AF_UNIX datagram socket.
- * Returns the fd, 0 if logd was not socket-activated, or -errno.
+ * Every other socket passed is closed: logd would hold it, unread, for as
+ * long as it runs.  Returns the fd, 0 if logd was not socket-activated, or
+ * -errno.
  */
 static int
 ingest_listen_fd(void)
@@ -142,6 +144,15 @@ ingest_listen_fd(void)
 		fd = -EINVAL;
 	} else if (fd < 0) {
 		diag(LOG_ERR, "systemd passed %d sockets, none a Unix datagram socket", n);
+	}
+	for (i = 0; i < n; i++) {
+		if (SD_LISTEN_FDS_START + i == fd)
+			continue;
+		if (fd >= 0)
+			diag(LOG_NOTICE, "systemd passed socket %s (fd %d), which logd does not use; "
+			    "closed it", names != NULL && names[i] != NULL ? names[i] : "?",
+			    SD_LISTEN_FDS_START + i);
+		close(SD_LISTEN_FDS_START + i);
 	}
 	for (i = 0; names != NULL && names[i] != NULL; i++)
 		free(names[i]);

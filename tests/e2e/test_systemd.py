@@ -53,6 +53,19 @@ def activated(d):
     return s
 
 
+def socket_inodes(pid):
+    """The inodes of the sockets process pid holds open."""
+    inodes = set()
+    for fd in os.listdir("/proc/%d/fd" % pid):
+        try:
+            m = re.match(r"socket:\[(\d+)\]$", os.readlink("/proc/%d/fd/%s" % (pid, fd)))
+        except OSError:
+            continue
+        if m:
+            inodes.add(int(m.group(1)))
+    return inodes
+
+
 def test_socket_activation_takes_the_socket_and_leaves_it():
     with Logd(start=False) as d:
         s = activated(d)
@@ -82,6 +95,13 @@ def test_the_socket_is_found_by_its_name_among_several():
         d.start()
         d.send(datagram(record("named", "to the socket named socket")))
         wait_for(lambda: len(d.lines("named")) == 1, "the record on disk")
+        # The sockets logd does not use, it closes (and says so).
+        held = socket_inodes(d.proc.pid)
+        for x, name in ((control, "control"), (other, "other")):
+            check(os.fstat(x.fileno()).st_ino not in held, "logd still holds %s" % name)
+            check("systemd passed socket %s" % name in d.stderr(), "nothing said of %s: %s" %
+                  (name, d.stderr()))
+        check(os.fstat(s.fileno()).st_ino in held, "logd does not hold its own socket")
         check(d.stop() == 0, "logd exited non-zero: %s" % d.stderr())
         # Two datagram sockets and none named "socket": logd cannot tell, and says so.
         d.listen = [(other, "a"), (s, "b")]
