@@ -468,7 +468,7 @@ format_line(struct format_cache *c, enum config_format fmt, char *buf,
 
 void
 format_marker(struct proto_record *rec, const char *name, size_t name_len, const char *text,
-    size_t text_len)
+    size_t text_len, uint64_t dropped)
 {
 	memset(rec, 0, sizeof(*rec));
 	rec->priority = LOG_WARNING;
@@ -476,6 +476,22 @@ format_marker(struct proto_record *rec, const char *name, size_t name_len, const
 	rec->name_len = (uint8_t)name_len;
 	rec->msg = (const uint8_t *)text;
 	rec->msg_len = text_len;
+	rec->dropped = dropped;
+}
+
+uint64_t
+format_loss(const char *line, size_t len)
+{
+	static const char	prefix[] = FORMAT_LOSS_PREFIX;
+	const char		*p = memmem(line, len, prefix, sizeof(prefix) - 1);
+	const char		*end = line + len;
+	uint64_t		 n = 0;
+
+	if (p == NULL)
+		return 0;
+	for (p += sizeof(prefix) - 1; p < end && *p >= '0' && *p <= '9'; p++)
+		n = n > (UINT64_MAX - 9) / 10 ? UINT64_MAX : n * 10 + (uint64_t)(*p - '0');
+	return n;
 }
 
 

@@ -72,10 +72,24 @@ size_t	format_line(struct format_cache *c, enum config_format fmt, char *buf,
 
 /*
  * Fills rec as one of logd's own lines ("logd: dropped ...", "logd: writing
- * was stalled ..."): priority warning, in stream name, message text.
+ * was stalled ..."): priority warning, in stream name, message text.  A
+ * loss marker has dropped > 0: its text starts FORMAT_LOSS_PREFIX N, and a
+ * JSON line gets "dropped":N, the key a record line never has (its sender's
+ * count goes into a marker of its own), so the sum of it over a file is
+ * everything lost.
  */
 void	format_marker(struct proto_record *rec, const char *name, size_t name_len,
-	    const char *text, size_t text_len);
+	    const char *text, size_t text_len, uint64_t dropped);
+
+/* How every loss marker's text starts: FORMAT_LOSS_PREFIX "12 records: <why>". */
+#define FORMAT_LOSS_PREFIX	"logd: dropped "
+
+/*
+ * The N of a loss marker line (text or JSON) that format_line() wrote, or
+ * 0 for any other line: what a marker line that will never be written took
+ * with it.
+ */
+uint64_t	format_loss(const char *line, size_t len);
 
 /* logd itself as the sender of such lines: its own pid, uid and gid. */
 void	format_self(struct format_sender *who);

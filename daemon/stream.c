@@ -302,25 +302,29 @@ stream_mark_dirty(struct stream_table *t, struct stream *s)
 }
 
 static void stream_marker(struct stream_table *t, const struct stream *s,
-    struct stream_markers *m, const struct format_sender *who, const char *fmt, ...)
-    __attribute__((format(printf, 5, 6)));
+    struct stream_markers *m, const struct format_sender *who, uint64_t dropped,
+    const char *why, ...) __attribute__((format(printf, 6, 7)));
 
+/* Adds the marker "logd: dropped <dropped> records: <why>" to m. */
 static void
 stream_marker(struct stream_table *t, const struct stream *s, struct stream_markers *m,
-    const struct format_sender *who, const char *fmt, ...)
+    const struct format_sender *who, uint64_t dropped, const char *why, ...)
 {
 	struct proto_record	*r = &m->rec[m->n];
+	char			*text = m->text[m->n];
+	size_t			 cap = sizeof(m->text[m->n]), len;
 	va_list			 ap;
 	int			 n;
 
-	va_start(ap, fmt);
-	n = vsnprintf(m->text[m->n], sizeof(m->text[m->n]), fmt, ap);
+	n = snprintf(text, cap, FORMAT_LOSS_PREFIX "%" PRIu64 " records: ", dropped);
+	len = n < 0 ? 0 : (size_t)n;
+	va_start(ap, why);
+	n = vsnprintf(text + len, cap - len, why, ap);
 	va_end(ap);
-	if (n < 0)
-		n = 0;
-	else if ((size_t)n >= sizeof(m->text[m->n]))
-		n = (int)sizeof(m->text[m->n]) - 1;
-	format_marker(r, s->name, s->name_len, m->text[m->n], (size_t)n);
+	len += n < 0 ? 0 : (size_t)n;
+	if (len >= cap)
+		len = cap - 1;
+	format_marker(r, s->name, s->name_len, text, len, dropped);
 	m->who[m->n] = *who;
 	m->need += format_max_len(s->sc->format, r);
 	m->n++;
@@ -348,11 +352,11 @@ stream_markers(struct stream_table *t, const struct stream *s, uint64_t rec_drop
 	if (!s->due && rec_dropped == 0)
 		return;		/* the common case */
 	if (s->lost > 0)
-		stream_marker(t, s, m, &lost_who, "logd: dropped %" PRIu64 " records: pid %ld "
-		    "could not deliver them", s->lost, (long)s->lost_pid);
+		stream_marker(t, s, m, &lost_who, s->lost, "pid %ld could not deliver them",
+		    (long)s->lost_pid);
 	if (rec_dropped > 0)
-		stream_marker(t, s, m, who, "logd: dropped %" PRIu64 " records: pid %ld could "
-		    "not deliver them", rec_dropped, (long)who->pid);
+		stream_marker(t, s, m, who, rec_dropped, "pid %ld could not deliver them",
+		    (long)who->pid);
 	by_prio[0] = '\0';
 	for (prio = BATCH_NPRIO - 1; prio >= 0; prio--) {
 		if (s->dropped[prio] == 0)
@@ -364,9 +368,8 @@ stream_markers(struct stream_table *t, const struct stream *s, uint64_t rec_drop
 			n = sizeof(by_prio) - 1;
 	}
 	if (total > 0)
-		stream_marker(t, s, m, &t->self, "logd: dropped %" PRIu64 " records: the "
-		    "stream's queue was full (overflow = drop; lowest priority first): %s",
-		    total, by_prio);
+		stream_marker(t, s, m, &t->self, total, "the stream's queue was full "
+		    "(overflow = drop; lowest priority first): %s", by_prio);
 }
 
 /* Appends m's lines to s's open batch, which has room for them; they are now reported. */
@@ -461,6 +464,7 @@ stream_append(struct stream_table *t, struct stream *s, const struct proto_recor
     uint64_t ts_ns, const struct format_sender *who)
 {
 	struct stream_markers	 m;
+	struct proto_record	 plain;
 	size_t			 need;
 	uint32_t		 line = (rec->flags & PROTO_REC_REPORT) ? 0 : 1;
 	int			 tries;
@@ -491,6 +495,12 @@ stream_append(struct stream_table *t, struct stream *s, const struct proto_recor
 	stream_mark_dirty(t, s);
 	if (!line)
 		return 0;
+	if (rec->dropped > 0) {
+		/* Its marker line reports the count: the line itself does not again. */
+		plain = *rec;
+		plain.dropped = 0;
+		rec = &plain;
+	}
 	batch_add_line(s->open, format_line(&t->fc, s->sc->format, batch_end(s->open), rec, ts_ns,
 	    who), rec->priority & (BATCH_NPRIO - 1));
 	stats_add(t->st, STATS_LINES, 1);

@@ -93,7 +93,7 @@ writer_marker(struct writer *w, uint32_t id, const char *fmt, ...)
 	n = vsnprintf(text, sizeof(text), fmt, ap);
 	va_end(ap);
 	format_marker(&rec, f->name, strlen(f->name), text,
-	    n < 0 ? 0 : (size_t)n >= sizeof(text) ? sizeof(text) - 1 : (size_t)n);
+	    n < 0 ? 0 : (size_t)n >= sizeof(text) ? sizeof(text) - 1 : (size_t)n, 0);
 	/* format_max_len() of this record (at most 1850) fits in line[]. */
 	len = format_line(&w->fc, f->sc->format, line, &rec, clock_ns(CLOCK_REALTIME), &w->self);
 	stats_add(w->st, STATS_WRITER_MARKERS, 1);

@@ -135,6 +135,32 @@ START_TEST(json_has_all_fields)
 }
 END_TEST
 
+START_TEST(loss_markers_carry_their_count_in_both_formats)
+{
+	static const char	text[] = FORMAT_LOSS_PREFIX "12 records: pid 7 could not deliver them";
+	struct proto_record	r;
+	const char		*line;
+
+	format_cache_init(&fc);
+	format_marker(&r, "web", 3, text, sizeof(text) - 1, 12);
+	line = fmt(CONFIG_FORMAT_TEXT, &r, TS);
+	ck_assert_str_eq(line, "2025-11-22T12:00:00.123456Z warning [1234] logd: dropped 12 records: "
+	    "pid 7 could not deliver them\n");
+	ck_assert_uint_eq(format_loss(line, strlen(line)), 12);
+	line = fmt(CONFIG_FORMAT_JSON, &r, TS);
+	ck_assert_ptr_nonnull(strstr(line, ",\"dropped\":12}"));
+	ck_assert_uint_eq(format_loss(line, strlen(line)), 12);
+	/* Other lines report no loss, whatever their message says after the start. */
+	format_marker(&r, "web", 3, "logd: writing was stalled", 25, 0);
+	line = fmt(CONFIG_FORMAT_JSON, &r, TS);
+	ck_assert_ptr_null(strstr(line, "dropped"));
+	ck_assert_uint_eq(format_loss(line, strlen(line)), 0);
+	ck_assert_uint_eq(format_loss("logd: dropped x", 15), 0);
+	ck_assert_uint_eq(format_loss("logd: dropped 99999999999999999999999 records", 45),
+	    UINT64_MAX);
+}
+END_TEST
+
 START_TEST(json_escapes_invalid_utf8_bytes_reversibly)
 {
 	/* valid é, €, 😀; then lone ff, truncated e2 82, overlong c0 af, surrogate ed a0 80 */
@@ -238,6 +264,7 @@ format_suite(void)
 	tcase_add_test(tc, timestamps_roll_over_seconds_and_dates);
 	tcase_add_test(tc, json_has_all_fields);
 	tcase_add_test(tc, json_escapes_invalid_utf8_bytes_reversibly);
+	tcase_add_test(tc, loss_markers_carry_their_count_in_both_formats);
 	tcase_add_test(tc, escapes_a_byte_anywhere_in_a_long_clean_message);
 	tcase_add_test(tc, random_records_stay_within_bounds);
 	tcase_set_timeout(tc, 60);

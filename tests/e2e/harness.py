@@ -231,6 +231,11 @@ class Logd:
     def path(self, stream):
         return os.path.join(self.logs, stream, "current.log")
 
+    def streams(self):
+        """The streams in the log dir (its directories; not logd's .lock file)."""
+        return sorted(x for x in os.listdir(self.logs)
+                      if not x.startswith(".") and os.path.isdir(os.path.join(self.logs, x)))
+
     def lines(self, stream):
         """The stream's lines.  While logd runs, only the whole ones (a write may
         be under way); once it has exited, the file must end in a newline."""

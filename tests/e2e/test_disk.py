@@ -92,7 +92,7 @@ def test_full_disk_stalls_then_resumes_without_loss_or_torn_lines():
                   (len(kept), failures, attempts))
             check(dropped_sum(nb_lines) == failures, "nb: markers say %d dropped, the sender "
                   "counted %d" % (dropped_sum(nb_lines), failures))
-            everything = sum((d.lines(s) for s in os.listdir(d.logs)), [])
+            everything = sum((d.lines(s) for s in d.streams()), [])
             stalls = [r for r in map(parse, everything)
                       if re.match(r"logd: writing was stalled for \d+\.\d{3} s: "
                                   r"No space left on device$", r["msg"])]

@@ -3,6 +3,7 @@ keep up (here: stopped with SIGSTOP) drops and counts, and its next delivered
 record makes logd write a "logd: dropped N records" marker; a blocking client
 (liblogd or logctl cat) waits instead and loses nothing; a client that outlives its daemon counts what
 it could not send and reconnects to the restarted daemon by itself."""
+import json
 import os
 import re
 import signal
@@ -108,6 +109,36 @@ def test_close_delivers_the_loss_report_alone():
               "the report: %s" % r)
 
 
+def test_json_dropped_key_sums_to_every_loss():
+    """In JSON lines every loss is in one key: summing "dropped" over a file is exact
+    (the count a record carried, and the report logd_close() sends alone)."""
+    with Logd(config="[defaults]\nformat = json\n") as d:
+        c = Repl(d, "js", "nonblock")
+        c.send(1, "warm-up")
+        wait_for(lambda: len(d.lines("js")) == 1, "the warm-up record on disk")
+        failed_total = 0
+        for burst in ("first", "second"):
+            d.proc.send_signal(signal.SIGSTOP)
+            try:
+                sent, failed, _, _ = c.send(3000, burst)
+            finally:
+                d.proc.send_signal(signal.SIGCONT)
+            check(failed > 0, "no send failed while logd was stopped (test premise)")
+            failed_total += failed
+            if burst == "first":
+                wait_for(lambda: len(d.lines("js")) >= 1 + sent, "the delivered records")
+                check(c.send(1, "carrier") == (1, 0, failed, "0"), "the record after the loss")
+        c.close()       # the second burst's loss goes in logd_close()'s report
+        check(d.stop() == 0, "logd exited non-zero: %s" % d.stderr())
+        recs = [json.loads(x) for x in d.lines("js")]
+        total = sum(r.get("dropped", 0) for r in recs)
+        check(total == failed_total, "sum of \"dropped\" is %d, the sender lost %d" %
+              (total, failed_total))
+        for r in recs:
+            check(("dropped" in r) == r["message"].startswith("logd: dropped "),
+                  "a line with the key is not a marker, or the reverse: %s" % r)
+
+
 def lines_file(d, n):
     """A file of n lines "line i" in d's directory, as logctl cat's standard input."""
     path = os.path.join(d.dir, "input")
@@ -160,6 +191,7 @@ def test_logctl_cat_nonblock_drops_counts_and_says_so():
 
 if __name__ == "__main__":
     main([test_close_delivers_the_loss_report_alone,
+          test_json_dropped_key_sums_to_every_loss,
           test_nonblocking_client_counts_drops_and_logd_writes_a_marker,
           test_blocking_client_waits_for_a_stopped_daemon_and_loses_nothing,
           test_client_outlives_a_daemon_restart_and_reports_its_loss,
