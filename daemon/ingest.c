@@ -52,6 +52,7 @@ struct ingest {
 	int			 drained;
 	struct diag_limit	 malformed_limit[PROTO_E_COUNT];	/* one per reason */
 	struct diag_limit	 rejected_limit;
+	struct diag_limit	 implausible_limit;
 };
 
 static void	on_read(evutil_socket_t fd, short what, void *arg);
@@ -191,6 +192,7 @@ ingest_new(struct event_base *base, const struct config *cfg, struct stream_tabl
 	for (i = 0; i < PROTO_E_COUNT; i++)
 		in->malformed_limit[i].interval_ms = 5000;
 	in->rejected_limit.interval_ms = 5000;
+	in->implausible_limit.interval_ms = 5000;
 	memcpy(in->path, cfg->socket_path, sizeof(in->path));
 
 	if ((rc = ingest_listen_fd()) < 0)
@@ -299,6 +301,18 @@ ingest_malformed(struct ingest *in, int reason, const struct format_sender *who,
 	    (long)who->pid, len, proto_strerror(reason), (unsigned long long)stats_get(in->st, STATS_MALFORMED));
 }
 
+/* A record claimed more lost records than any sender could lose; it was taken as the most. */
+static void
+ingest_implausible(struct ingest *in, const struct format_sender *who,
+    const struct proto_record *rec)
+{
+	stats_add(in->st, STATS_MALFORMED, 1);
+	diag_limited(&in->implausible_limit, LOG_WARNING, "stream %.*s: pid %ld claims to have "
+	    "dropped more records than any sender could (over %llu); counted as malformed, "
+	    "taken as %llu", (int)rec->name_len, rec->name, (long)who->pid,
+	    (unsigned long long)PROTO_MAX_DROPPED, (unsigned long long)PROTO_MAX_DROPPED);
+}
+
 /*
  * Routes the received datagrams from (cur, off) on.  Returns 0 when all are
  * done, -ENOBUFS when the memory budget stopped it (the place is kept).
@@ -313,7 +327,7 @@ ingest_route(struct ingest *in)
 	const uint8_t		*buf;
 	ssize_t			 nrec;
 	size_t			 len, next;
-	int			 rc;
+	int			 rc, clamped;
 
 	for (; in->cur < in->n; in->cur++, in->off = 0) {
 		mh = &in->msgs[in->cur].msg_hdr;
@@ -353,8 +367,12 @@ ingest_route(struct ingest *in)
 			}
 			if (rec.ts_ns == 0)
 				rec.ts_ns = in->now_ns;
+			if ((clamped = rec.dropped > PROTO_MAX_DROPPED))
+				rec.dropped = PROTO_MAX_DROPPED;
 			if (stream_append(in->streams, s, &rec, rec.ts_ns, &who) < 0)
-				return -ENOBUFS;
+				return -ENOBUFS;	/* decoded again on resuming: count nothing yet */
+			if (clamped)
+				ingest_implausible(in, &who, &rec);
 			stats_add(in->st, STATS_CLIENT_DROPPED, rec.dropped);
 			in->off = next;
 		}

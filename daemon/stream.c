@@ -361,7 +361,7 @@ stream_markers(struct stream_table *t, const struct stream *s, uint64_t rec_drop
 	for (prio = BATCH_NPRIO - 1; prio >= 0; prio--) {
 		if (s->dropped[prio] == 0)
 			continue;
-		total += s->dropped[prio];
+		total = stats_sat_add(total, s->dropped[prio]);
 		n += (size_t)snprintf(by_prio + n, sizeof(by_prio) - n, "%s%" PRIu64 " %s",
 		    n > 0 ? ", " : "", s->dropped[prio], proto_priority_name((unsigned)prio, &plen));
 		if (n >= sizeof(by_prio))
@@ -452,7 +452,7 @@ stream_drop_record(struct stream_table *t, struct stream *s, const struct proto_
 		stats_add(t->st, STATS_OVERFLOW_DROPPED, 1);
 	}
 	if (rec->dropped > 0) {
-		s->lost += rec->dropped;
+		s->lost = stats_sat_add(s->lost, rec->dropped);
 		s->lost_pid = who->pid;
 	}
 	stream_set_due(t, s);

@@ -32,6 +32,13 @@
 #define PROTO_FIELD_HDR_SIZE	3	/* type u8 + len u16 */
 #define PROTO_MAX_KEY		64	/* key of a key=value field */
 #define PROTO_MAX_CALLER	255	/* encoders cut file and function names to this */
+/*
+ * The most records one dropped field may claim: 2^53 - 1, what a JSON reader
+ * still reads exactly, and more than a sender failing ten million sends a
+ * second loses in 28 years.  The daemon takes a larger claim as this much
+ * and counts the record as malformed.
+ */
+#define PROTO_MAX_DROPPED	((1ull << 53) - 1)
 
 /* Record flags. */
 #define PROTO_REC_MORE		0x01	/* the message continues in the sender's next record */

@@ -208,6 +208,27 @@ def test_dropped_field_gives_a_marker_line_before_the_record():
               " (records plus the marker)" % (st["records"], st["written"]))
 
 
+def test_implausible_dropped_counts_are_clamped_and_totals_never_wrap():
+    most = (1 << 53) - 1
+    with Logd() as d:
+        d.send(*[datagram(record("liar", "claim %d" % i,
+                                 fields=field(5, struct.pack("<Q", (1 << 64) - 1))))
+                 for i in range(3)])
+        d.send(datagram(record("liar", "honest", fields=field(5, struct.pack("<Q", most)))))
+        wait_for(lambda: len(d.lines("liar")) == 8, "four records and their markers")
+        check(d.stop() == 0, "logd exited non-zero")
+        counts = [int(re.match(r"logd: dropped (\d+) records", parse(x)["msg"]).group(1))
+                  for x in d.lines("liar") if "logd: dropped" in x]
+        check(counts == [most] * 4, "marker counts %s, want each clamped to %d" % (counts, most))
+        st = d.stopped()
+        check(st["malformed"] == 3, "malformed=%d, want the 3 implausible claims" %
+              st["malformed"])
+        check(st["client_dropped"] == 4 * most, "client_dropped=%d, want %d (no wrap)" %
+              (st["client_dropped"], 4 * most))
+        check("claims to have dropped more records than any sender could" in d.stderr(),
+              "no message about the claim: %s" % d.stderr())
+
+
 def test_file_descriptors_sent_along_are_closed():
     # SCM_RIGHTS on the log socket: logd must not keep (leak) what it is sent,
     # including more descriptors than its control buffer has room for.
@@ -239,4 +260,5 @@ if __name__ == "__main__":
           test_valid_fields_are_accepted_and_unknown_types_skipped,
           test_stream_names_at_the_bounds_are_accepted,
           test_dropped_field_gives_a_marker_line_before_the_record,
+          test_implausible_dropped_counts_are_clamped_and_totals_never_wrap,
           test_file_descriptors_sent_along_are_closed])
