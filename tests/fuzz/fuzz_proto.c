@@ -35,15 +35,22 @@ inside(const void *p, size_t len, const uint8_t *data, size_t size)
 	return len == 0 || (b >= data && b <= data + size && len <= (size_t)(data + size - b));
 }
 
+/* memcmp() of len bytes, where an empty field may be NULL (memcmp's arguments may not be). */
+static int
+same_bytes(const void *a, const void *b, size_t len)
+{
+	return len == 0 || memcmp(a, b, len) == 0;
+}
+
 static void
 same_record(const struct proto_record *a, const struct proto_record *b)
 {
 	REQUIRE(a->priority == b->priority && a->flags == b->flags);
-	REQUIRE(a->name_len == b->name_len && memcmp(a->name, b->name, a->name_len) == 0);
+	REQUIRE(a->name_len == b->name_len && same_bytes(a->name, b->name, a->name_len));
 	REQUIRE(a->ts_ns == b->ts_ns && a->line == b->line && a->dropped == b->dropped);
-	REQUIRE(a->file_len == b->file_len && memcmp(a->file, b->file, a->file_len) == 0);
-	REQUIRE(a->func_len == b->func_len && memcmp(a->func, b->func, a->func_len) == 0);
-	REQUIRE(a->msg_len == b->msg_len && memcmp(a->msg, b->msg, a->msg_len) == 0);
+	REQUIRE(a->file_len == b->file_len && same_bytes(a->file, b->file, a->file_len));
+	REQUIRE(a->func_len == b->func_len && same_bytes(a->func, b->func, a->func_len));
+	REQUIRE(a->msg_len == b->msg_len && same_bytes(a->msg, b->msg, a->msg_len));
 }
 
 int
