@@ -9,6 +9,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "format.h"
+#include "stats.h"
+
 static void
 batch_init(struct batch *b, uint32_t stream_id, const char *name, size_t cap,
     uint32_t max_lines)
@@ -123,6 +126,26 @@ batch_drop(struct batch *b, unsigned prio)
 	if (prio >= BATCH_NPRIO || b->nprio[prio] == 0)
 		return 0;
 	return batch_filter(b, b, prio);
+}
+
+void
+batch_loss(const struct batch *b, size_t off, struct batch_loss *loss)
+{
+	const char	*p = b->data, *end = b->data + b->len, *nl;
+	uint32_t	 i;
+
+	for (i = 0; i < b->nrecords && p < end; i++, p = nl + 1) {
+		if ((nl = memchr(p, '\n', (size_t)(end - p))) == NULL)
+			break;	/* cannot happen: every line ends in '\n' */
+		if ((size_t)(p - b->data) < off)
+			continue;
+		loss->lines++;
+		if (b->prios[i] != BATCH_KEEP)
+			loss->records++;
+		else	/* logd's own line: a loss marker takes its count with it */
+			loss->reported = stats_sat_add(loss->reported,
+			    format_loss(p, (size_t)(nl + 1 - p)));
+	}
 }
 
 int

@@ -90,6 +90,16 @@ batch_flag(struct batch *b, unsigned flags)
 /* Removes b's lines of priority prio (0-7) in place, keeping the others in order.  Returns how many. */
 uint32_t	 batch_drop(struct batch *b, unsigned prio);
 
+/* What is lost with lines of a batch that are never written. */
+struct batch_loss {
+	uint64_t	lines;		/* lines, logd's markers included */
+	uint64_t	records;	/* records: the lines that are not logd's markers */
+	uint64_t	reported;	/* the losses those markers reported (format_loss()) */
+};
+
+/* Adds to *loss what b's lines from byte off on (the start of a line) hold. */
+void		 batch_loss(const struct batch *b, size_t off, struct batch_loss *loss);
+
 /* Returns 0 if b's counts match its lines (sizes, classes, one '\n' per line). */
 int		 batch_check(const struct batch *b);
 

@@ -27,6 +27,14 @@
 #define CONFIG_MAX_SECTIONS	256	/* [stream NAME] sections in one file */
 #define CONFIG_AUTO		UINT64_MAX	/* max_use, keep_free: from the file system's size */
 
+/*
+ * logd's own stream: <log_dir>/logd/, id 0, beside at most max_streams of
+ * the senders' (ids 1..max_streams).  Senders cannot write to it.
+ */
+#define CONFIG_SELF_STREAM	"logd"
+#define CONFIG_SELF_ID		0
+#define CONFIG_STREAM_IDS(cfg)	((cfg)->max_streams + 1)
+
 enum config_format {
 	CONFIG_FORMAT_TEXT,
 	CONFIG_FORMAT_JSON,

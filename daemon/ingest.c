@@ -13,11 +13,13 @@
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
 #include <unistd.h>
 
+#include <linux/sockios.h>
 #include <systemd/sd-daemon.h>
 
 #include "clock.h"
@@ -301,6 +303,27 @@ ingest_malformed(struct ingest *in, int reason, const struct format_sender *who,
 	    (long)who->pid, len, proto_strerror(reason), (unsigned long long)stats_get(in->st, STATS_MALFORMED));
 }
 
+/*
+ * A record for a stream that cannot be created (max_streams, or a sender
+ * writing to logd's own stream): counted, said on stderr (rate-limited) and
+ * in logd's own stream.
+ */
+static void
+ingest_reject(struct ingest *in, const struct proto_record *rec, const struct format_sender *who,
+    int err)
+{
+	uint64_t	line = (rec->flags & PROTO_REC_REPORT) ? 0 : 1;
+
+	stats_add(in->st, STATS_REJECTED, line);
+	stream_reject(in->streams, rec->name, rec->name_len, stats_sat_add(line, rec->dropped),
+	    err);
+	diag_limited(&in->rejected_limit, LOG_WARNING, "stream %.*s: record from pid %ld "
+	    "rejected: %s (%llu so far)", (int)rec->name_len, rec->name, (long)who->pid,
+	    err == -ENOSPC ? "max_streams reached; raise max_streams in logd.conf" :
+	    err == -EPERM ? "the name is logd's own stream's; senders cannot write to it" :
+	    "out of memory", (unsigned long long)stats_get(in->st, STATS_REJECTED));
+}
+
 /* A record claimed more lost records than any sender could lose; it was taken as the most. */
 static void
 ingest_implausible(struct ingest *in, const struct format_sender *who,
@@ -355,22 +378,17 @@ ingest_route(struct ingest *in)
 			next = in->off;
 			if (proto_decode(buf, len, &next, &rec) < 0)
 				break;	/* cannot happen after proto_validate */
-			if ((rc = stream_get(in->streams, rec.name, rec.name_len, &s)) < 0) {
-				stats_add(in->st, STATS_REJECTED, 1);
-				diag_limited(&in->rejected_limit, LOG_WARNING,
-				    "stream %.*s: record from pid %ld rejected: %s (%llu so far); "
-				    "raise max_streams in logd.conf", (int)rec.name_len, rec.name,
-				    (long)who.pid, rc == -ENOSPC ? "max_streams reached" :
-				    "out of memory", (unsigned long long)stats_get(in->st, STATS_REJECTED));
-				in->off = next;
-				continue;
-			}
-			if (rec.ts_ns == 0)
-				rec.ts_ns = in->now_ns;
 			if ((clamped = rec.dropped > PROTO_MAX_DROPPED))
 				rec.dropped = PROTO_MAX_DROPPED;
-			if (stream_append(in->streams, s, &rec, rec.ts_ns, &who) < 0)
-				return -ENOBUFS;	/* decoded again on resuming: count nothing yet */
+			if ((rc = stream_get(in->streams, rec.name, rec.name_len, &s)) < 0) {
+				ingest_reject(in, &rec, &who, rc);
+			} else {
+				if (rec.ts_ns == 0)
+					rec.ts_ns = in->now_ns;
+				/* On -ENOBUFS, rec is decoded again on resuming: count nothing yet. */
+				if (stream_append(in->streams, s, &rec, rec.ts_ns, &who) < 0)
+					return -ENOBUFS;
+			}
 			if (clamped)
 				ingest_implausible(in, &who, &rec);
 			stats_add(in->st, STATS_CLIENT_DROPPED, rec.dropped);
@@ -494,6 +512,18 @@ ingest_stop(struct ingest *in)
 		    in->path);
 	if (!in->blocked)
 		event_active(in->ev, EV_READ, 0);
+}
+
+int
+ingest_pending(const struct ingest *in)
+{
+	int	n = 0;
+
+	if (in->cur < in->n)
+		return 1;	/* received, not yet routed */
+	if (in->activated || in->drained)
+		return 0;	/* systemd keeps what is queued in its socket for the next start */
+	return ioctl(in->fd, SIOCINQ, &n) < 0 || n > 0;
 }
 
 int

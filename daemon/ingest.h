@@ -47,6 +47,13 @@ void	ingest_free(struct ingest *in);
  */
 void	ingest_stop(struct ingest *in);
 
+/*
+ * Whether datagrams are still to be routed: received and not yet routed, or
+ * still in a socket logd bound itself (one systemd passed keeps its queue
+ * for the next start).
+ */
+int	ingest_pending(const struct ingest *in);
+
 /* Whether the socket came from systemd (socket activation). */
 int	ingest_activated(const struct ingest *in);
 

@@ -207,12 +207,30 @@ print_stats(struct daemon *d, int prio, const char *label)
 	diag(prio, "%s: %s", label, line);
 }
 
-/* The drain cannot finish (a disk that fails every write) or the operator won't wait. */
+/*
+ * The drain did not finish in drain_timeout (a disk that fails every write),
+ * or the operator won't wait (a second signal): exits now, with 0 if nothing
+ * logd took in is left unwritten (what unwritable streams lost is dropped
+ * and counted, not left), else 3 with the count.
+ */
 static void
-exit_unwritten(struct daemon *d, const char *why)
+exit_now(struct daemon *d, const char *why)
 {
-	diag(LOG_ERR, "%s: exiting now; %" PRIu64 " lines were not written", why,
-	    stats_get(&d->st, STATS_LINES) - stats_get(&d->st, STATS_WRITTEN_LINES));
+	/* The loop's count is current; the writer's can only lag: never negative. */
+	uint64_t	left = stats_get(&d->st, STATS_LINES) -
+			    stats_get(&d->st, STATS_WRITTEN_LINES) -
+			    stats_get(&d->st, STATS_SELF_LINES) -
+			    stats_get(&d->st, STATS_LINES_REMOVED);
+	int		unread = ingest_pending(d->ingest);
+
+	if (left == 0 && !unread) {
+		diag(LOG_NOTICE, "%s: nothing taken in is left unwritten; exiting now", why);
+		print_stats(d, LOG_INFO, "stopped");
+		_exit(0);
+	}
+	diag(LOG_ERR, "%s: exiting now; %" PRIu64 " lines were not written%s", why, left,
+	    unread ? ", and datagrams still in the socket were not read" : "");
+	print_stats(d, LOG_INFO, "stopped");
 	_exit(3);
 }
 
@@ -243,6 +261,8 @@ reload_config(struct daemon *d)
 	if (load_config(&next, d->conf_path, d->conf_given, d->flags, 2) != 0) {
 		diag(LOG_ERR, "SIGHUP: %s has errors (above); keeping the configuration in use",
 		    d->conf_path);
+		(void)stream_log(d->streams, LOG_ERR, "SIGHUP: %s has errors (see logd's standard "
+		    "error); kept the configuration in use", d->conf_path);
 		return;
 	}
 	if (config_keep_restart(&next, &d->cfg, changed, sizeof(changed)) > 0)
@@ -251,6 +271,8 @@ reload_config(struct daemon *d)
 	if (config_check(&next, err, sizeof(err)) < 0) {
 		diag(LOG_ERR, "SIGHUP: %s: %s; keeping the configuration in use", d->conf_path,
 		    err);
+		(void)stream_log(d->streams, LOG_ERR, "SIGHUP: %s: %s; kept the configuration in "
+		    "use", d->conf_path, err);
 		return;
 	}
 	if (writer_reconfigure(d->writer, &next) < 0) {
@@ -261,6 +283,8 @@ reload_config(struct daemon *d)
 	stream_reconfigure(d->streams);
 	writer_request(d->writer, WRITER_REOPEN);
 	diag(LOG_INFO, "SIGHUP: reloaded %s; reopening every file", d->conf_path);
+	(void)stream_log(d->streams, LOG_INFO, "SIGHUP: reloaded %s%s%s", d->conf_path,
+	    changed[0] != '\0' ? "; at the next start: " : "", changed);
 }
 
 /*
@@ -299,7 +323,7 @@ on_drain_timeout(evutil_socket_t fd, short what, void *arg)
 
 	snprintf(why, sizeof(why), "drain_timeout (%" PRIu64 " ms) passed",
 	    d->cfg.drain_timeout_ms);
-	exit_unwritten(d, why);
+	exit_now(d, why);
 }
 
 static void
@@ -327,7 +351,7 @@ on_signal(evutil_socket_t sig, short what, void *arg)
 		char	why[32];
 
 		snprintf(why, sizeof(why), "%s again", name);
-		exit_unwritten(d, why);
+		exit_now(d, why);
 	}
 	d->stopping = 1;
 	diag(LOG_INFO, "%s: stopping; writing everything received (at most %" PRIu64 " ms)",
@@ -361,14 +385,30 @@ on_status(evutil_socket_t fd, short what, void *arg)
 {
 	struct daemon		*d = arg;
 	struct queue_stats	 qs;
-	uint64_t		 records;
+	struct tm		 tm;
+	uint64_t		 records, failed;
+	time_t			 since;
+	char			 stalled[128], unwritable[48], at[32];
+	int			 err;
 
 	queue_stats(d->queue, &qs);
 	records = stats_get(&d->st, STATS_RECORDS);
-	sd_notifyf(0, "STATUS=%" PRIu64 " streams, %" PRIu64 " records/s, queue %" PRIu64
-	    "%% full, %" PRIu64 " records in all", stats_get(&d->st, STATS_STREAMS),
-	    (records - d->status_records) / LOGD_STATUS_S, qs.used_bytes * 100 / qs.max_bytes,
-	    records);
+	stalled[0] = '\0';
+	if ((err = atomic_load_explicit(&d->st.stall_err, memory_order_relaxed)) != 0) {
+		since = (time_t)(atomic_load_explicit(&d->st.stall_since_ms, memory_order_relaxed) /
+		    1000);
+		gmtime_r(&since, &tm);
+		strftime(at, sizeof(at), "%Y-%m-%dT%H:%M:%SZ", &tm);
+		snprintf(stalled, sizeof(stalled), "stalled: %s since %s; ", strerror(err), at);
+	}
+	if ((failed = stats_get(&d->st, STATS_UNWRITABLE_STREAMS)) > 0)
+		snprintf(unwritable, sizeof(unwritable), "%" PRIu64 " unwritable, ", failed);
+	else
+		unwritable[0] = '\0';
+	sd_notifyf(0, "STATUS=%s%" PRIu64 " streams, %s%" PRIu64 " records/s, queue %" PRIu64
+	    "%% full, %" PRIu64 " records in all", stalled, stats_get(&d->st, STATS_STREAMS),
+	    unwritable, (records - d->status_records) / LOGD_STATUS_S,
+	    qs.used_bytes * 100 / qs.max_bytes, records);
 	d->status_records = records;
 }
 
@@ -382,6 +422,8 @@ on_wake(evutil_socket_t fd, short what, void *arg)
 		event_base_loopbreak(d->base);
 		return;
 	}
+	if (queue_take_news(d->queue))
+		stream_drop_failed(d->streams);	/* their memory, at once */
 	ingest_resume(d->ingest);
 }
 
@@ -429,7 +471,7 @@ daemon_run(struct daemon *d)
 	    lock_log_dir(log_fd, d->cfg.log_dir, &d->lock_fd) < 0)
 		goto out;
 	if ((rc = queue_new(d->cfg.queue_max_bytes, d->cfg.defaults.stream_queue_max_bytes,
-	    d->cfg.max_streams, &d->queue)) < 0 ||
+	    CONFIG_STREAM_IDS(&d->cfg), &d->queue)) < 0 ||
 	    (rc = stream_table_new(d->base, &d->cfg, d->queue, &d->st, &d->streams)) < 0) {
 		diag_errno(LOG_ERR, rc, "cannot set up the queue");
 		rc = 1;
@@ -459,6 +501,9 @@ daemon_run(struct daemon *d)
 	log_fd = -1;	/* the writer's now */
 	diag(LOG_INFO, "ready: receiving on %s%s, writing to %s", d->cfg.socket_path,
 	    ingest_activated(d->ingest) ? " (socket from systemd)" : "", d->cfg.log_dir);
+	(void)stream_log(d->streams, LOG_INFO, "started: logd %s, pid %ld, configuration %s; "
+	    "receiving on %s%s", LOGD_VERSION, (long)getpid(), d->conf_path, d->cfg.socket_path,
+	    ingest_activated(d->ingest) ? " (socket from systemd)" : "");
 	if (start_notify(d) < 0)
 		goto out;
 	sd_notify(0, "READY=1");

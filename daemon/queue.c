@@ -8,11 +8,14 @@
 
 #include <errno.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
 #include <time.h>
 #include <unistd.h>
+
+#include "stats.h"
 
 TAILQ_HEAD(batch_list, batch);
 
@@ -21,6 +24,8 @@ struct queue_stream {
 	uint64_t		used;			/* cost of its live batches */
 	struct batch_list	queued;			/* pushed, not yet popped */
 	uint64_t		nlines[BATCH_NCLASS];	/* lines in those, by class */
+	_Atomic int		failed;			/* unwritable: its records are dropped */
+	uint64_t		lost;			/* dropped while failed, with their reports */
 };
 
 struct queue {
@@ -36,6 +41,7 @@ struct queue {
 	uint64_t		 queued_bytes;
 	uint64_t		 wake_bytes;	/* queue_push() wakes the writer from this many */
 	int			 want_wake;	/* the loop waits for memory */
+	int			 news;		/* a stream failed since queue_take_news() */
 	int			 kicked;	/* queue_kick(): the writer has something to do */
 	int			 closed;
 	int			 finished;
@@ -126,6 +132,17 @@ queue_fits(const struct queue *q, uint32_t id, size_t cost)
 	if (sused == 0)
 		return 1;	/* one batch, however big: the record must get through */
 	return sused <= smax && cost <= smax - sused;
+}
+
+/* Called with the mutex held. */
+static void
+queue_wake_loop(struct queue *q)
+{
+	uint64_t	one = 1;
+
+	/* The counter saturates far beyond anything we write; a failed write can only be EAGAIN. */
+	if (write(q->wake_fd, &one, sizeof(one)) < 0)
+		return;
 }
 
 /* Called with the mutex held: wakes the writer if anything is queued. */
@@ -313,6 +330,79 @@ queue_drop(struct queue *q, uint32_t stream_id, unsigned prio)
 }
 
 void
+queue_fail(struct queue *q, uint32_t stream_id, uint64_t lost, struct batch_loss *gone)
+{
+	struct queue_stream	*qs = &q->streams[stream_id];
+	struct batch_loss	 loss;
+	struct batch		*b;
+
+	pthread_mutex_lock(&q->mtx);
+	atomic_store_explicit(&qs->failed, 1, memory_order_relaxed);
+	qs->lost = stats_sat_add(qs->lost, lost);
+	while ((b = TAILQ_FIRST(&qs->queued)) != NULL) {
+		memset(&loss, 0, sizeof(loss));
+		batch_loss(b, 0, &loss);
+		qs->lost = stats_sat_add(qs->lost, stats_sat_add(loss.records, loss.reported));
+		gone->lines += loss.lines;
+		gone->records += loss.records;
+		gone->reported += loss.reported;
+		queue_unlink(q, b);
+		queue_uncharge(q, stream_id, b->cost);
+		free(b);
+	}
+	/* The loop frees the batch it is filling, and reads again if it waited for memory. */
+	q->news = 1;
+	q->want_wake = 0;
+	queue_wake_loop(q);
+	pthread_mutex_unlock(&q->mtx);
+}
+
+int
+queue_failed(const struct queue *q, uint32_t stream_id)
+{
+	return atomic_load_explicit(&q->streams[stream_id].failed, memory_order_relaxed);
+}
+
+int
+queue_add_lost(struct queue *q, uint32_t stream_id, uint64_t n)
+{
+	struct queue_stream	*qs = &q->streams[stream_id];
+	int			 failed;
+
+	pthread_mutex_lock(&q->mtx);
+	if ((failed = atomic_load_explicit(&qs->failed, memory_order_relaxed)))
+		qs->lost = stats_sat_add(qs->lost, n);
+	pthread_mutex_unlock(&q->mtx);
+	return failed;
+}
+
+uint64_t
+queue_recover(struct queue *q, uint32_t stream_id)
+{
+	struct queue_stream	*qs = &q->streams[stream_id];
+	uint64_t		 lost;
+
+	pthread_mutex_lock(&q->mtx);
+	atomic_store_explicit(&qs->failed, 0, memory_order_relaxed);
+	lost = qs->lost;
+	qs->lost = 0;
+	pthread_mutex_unlock(&q->mtx);
+	return lost;
+}
+
+int
+queue_take_news(struct queue *q)
+{
+	int	news;
+
+	pthread_mutex_lock(&q->mtx);
+	news = q->news;
+	q->news = 0;
+	pthread_mutex_unlock(&q->mtx);
+	return news;
+}
+
+void
 queue_want_wake(struct queue *q)
 {
 	pthread_mutex_lock(&q->mtx);
@@ -363,17 +453,6 @@ queue_finished(struct queue *q)
 	f = q->finished;
 	pthread_mutex_unlock(&q->mtx);
 	return f;
-}
-
-/* Called with the mutex held. */
-static void
-queue_wake_loop(struct queue *q)
-{
-	uint64_t	one = 1;
-
-	/* The counter saturates far beyond anything we write; a failed write can only be EAGAIN. */
-	if (write(q->wake_fd, &one, sizeof(one)) < 0)
-		return;
 }
 
 struct batch *

@@ -136,6 +136,33 @@ void		 queue_batch_free(struct queue *q, struct batch *b);
 /* Writer: it has written everything after queue_close(); wakes the loop. */
 void		 queue_finish(struct queue *q);
 
+/*
+ * Writer: stream_id cannot be written (an error of its own directory or
+ * file): until queue_recover(), its records are dropped, not queued.  Its
+ * queued batches are freed now, their loss added to *gone (which the
+ * caller counts) and, with lost (the part of the writer's own batch it
+ * could not write), to what the stream's recovery marker will say.  Wakes
+ * the loop (queue_take_news()).
+ */
+void		 queue_fail(struct queue *q, uint32_t stream_id, uint64_t lost,
+		    struct batch_loss *gone);
+
+/* Any thread, lock-free: whether stream_id is failed. */
+int		 queue_failed(const struct queue *q, uint32_t stream_id);
+
+/*
+ * Any thread: if stream_id is still failed, adds n (records dropped, and
+ * the losses they reported) to what its recovery marker will say and
+ * returns 1; returns 0 if it has recovered meanwhile (write the records).
+ */
+int		 queue_add_lost(struct queue *q, uint32_t stream_id, uint64_t n);
+
+/* Writer: stream_id is writable again; returns (and forgets) what it lost while failed. */
+uint64_t	 queue_recover(struct queue *q, uint32_t stream_id);
+
+/* Loop: whether a stream has failed since the last call (to free its open batch). */
+int		 queue_take_news(struct queue *q);
+
 /* Any thread: a consistent snapshot of the counters. */
 void		 queue_stats(struct queue *q, struct queue_stats *out);
 

@@ -20,6 +20,7 @@ static const struct {
 	{ "rejected", STATS_REJECTED },
 	{ "client_dropped", STATS_CLIENT_DROPPED },
 	{ "overflow_dropped", STATS_OVERFLOW_DROPPED },
+	{ "unwritable", STATS_UNWRITABLE },
 	{ "backpressure", STATS_BACKPRESSURE },
 	{ "streams", STATS_STREAMS },
 	{ "fsyncs", STATS_FSYNCS },

@@ -7,6 +7,10 @@
  * few that both threads change use stats_add_shared().  Any thread may read
  * any of them at any time (stats_get(), stats_line()).  Every total
  * saturates at UINT64_MAX: it never wraps.
+ *
+ * Lines put in batches either get written or are taken out unwritten:
+ * STATS_LINES - STATS_WRITTEN_LINES - STATS_SELF_LINES - STATS_LINES_REMOVED
+ * are the lines logd still holds.
  */
 #ifndef LOGD_STATS_H
 #define LOGD_STATS_H
@@ -32,7 +36,8 @@ enum stats_id {
 	STATS_STREAMS,		/* streams in the table now */
 	STATS_LINES,		/* lines put in batches, logd's own included */
 	/* writer thread */
-	STATS_WRITTEN_LINES,	/* lines written, markers included */
+	STATS_WRITTEN_LINES,	/* lines written to the senders' streams, markers included */
+	STATS_SELF_LINES,	/* lines from batches written to logd's own stream */
 	STATS_WRITTEN_BYTES,
 	STATS_WRITE_ERRORS,	/* failed write/open attempts */
 	STATS_WRITER_MARKERS,	/* lines the writer added (stalls, torn lines) */
@@ -41,6 +46,10 @@ enum stats_id {
 	STATS_STALLED_MS,	/* their total length */
 	STATS_ROTATIONS,
 	STATS_ARCHIVES_REMOVED,	/* by retention, or for a full disk */
+	STATS_UNWRITABLE_STREAMS,	/* streams failed now (their files cannot be written) */
+	/* both threads (stats_add_shared()) */
+	STATS_UNWRITABLE,	/* records dropped because their stream could not be written */
+	STATS_LINES_REMOVED,	/* lines taken out of batches unwritten (overflow, unwritable) */
 	STATS_COUNT
 };
 
@@ -50,6 +59,8 @@ struct stats {
 	/* The writer's state, for the watchdog and STATUS=. */
 	_Atomic uint64_t	alive_ms;	/* CLOCK_MONOTONIC ms of its last step */
 	_Atomic int		busy;		/* writing, not waiting for work */
+	_Atomic int		stall_err;	/* errno of the disk-wide stall now, 0: none */
+	_Atomic uint64_t	stall_since_ms;	/* CLOCK_REALTIME ms it began */
 };
 
 /* Adds n to counter id: only from the one thread that owns it. */
@@ -59,6 +70,17 @@ stats_add(struct stats *st, enum stats_id id, uint64_t n)
 	uint64_t	v = atomic_load_explicit(&st->v[id], memory_order_relaxed);
 
 	atomic_store_explicit(&st->v[id], v + n < v ? UINT64_MAX : v + n, memory_order_relaxed);
+}
+
+/* Adds n to counter id, which more than one thread changes. */
+static inline void
+stats_add_shared(struct stats *st, enum stats_id id, uint64_t n)
+{
+	uint64_t	v = atomic_load_explicit(&st->v[id], memory_order_relaxed);
+
+	while (!atomic_compare_exchange_weak_explicit(&st->v[id], &v,
+	    v + n < v ? UINT64_MAX : v + n, memory_order_relaxed, memory_order_relaxed))
+		;
 }
 
 /* Sets gauge id (STATS_STREAMS): only from the thread that owns it. */

@@ -2,12 +2,17 @@
  * stream.c - the stream table (see stream.h).
  *
  * Open addressing with linear probing over a power-of-two slot array at
- * least twice max_streams, so a lookup ends within a few probes and the
- * table never resizes.  Streams live until the table is freed (their names
- * are referenced by queued batches).  The streams with a non-empty open
- * batch form the dirty list, which the flush timer seals.
- * Invariant: t->nstreams <= t->max_streams; every stream with open != NULL
- * and open->len > 0 is on the dirty list.  Loop thread only.
+ * least twice the number of ids, so a lookup ends within a few probes and
+ * the table never resizes.  Stream id 0 is logd's own stream, made with the
+ * table; senders' streams take ids 1..max_streams.  Streams live until the
+ * table is freed (their names are referenced by queued batches).  The
+ * streams with a non-empty open batch form the dirty list, which the flush
+ * timer seals.  Records for a stream the writer could not write
+ * (queue_failed()) are dropped and counted instead (queue_add_lost()).
+ * Records for streams that cannot be created are counted by name, and
+ * logd's own stream says so at most once a second (stream_reject()).
+ * Invariant: t->nstreams <= t->nids; every stream with open != NULL and
+ * open->len > 0 is on the dirty list.  Loop thread only.
  */
 #include "stream.h"
 
@@ -38,6 +43,16 @@ struct stream {
 	pid_t		 lost_pid;		/* the last of those senders */
 };
 
+/* Records for a stream that could not be created, by name (see stream_reject()). */
+struct stream_reject {
+	char		 name[PROTO_MAX_NAME + 1];
+	int		 err;		/* -ENOSPC: max_streams; -EPERM: logd's own; -ENOMEM */
+	uint64_t	 lost;		/* records, and the losses they reported */
+};
+
+#define STREAM_MAX_REJECTS	16	/* names kept; the rest are summed */
+#define STREAM_REJECT_MS	1000	/* logd's stream says so at most this often */
+
 struct stream_table {
 	const struct config	*cfg;
 	struct queue		*q;
@@ -47,14 +62,18 @@ struct stream_table {
 	struct stream		**slots;
 	size_t			 slot_mask;
 	struct stream		**by_id;
-	uint32_t		 nstreams;
-	uint32_t		 max_streams;
+	uint32_t		 nstreams;	/* logd's own included */
+	uint32_t		 nids;		/* max_streams + 1 */
 	struct stream		*last;		/* the most recent lookup: senders repeat themselves */
 	struct stream		*dirty_head;
 	struct format_cache	 fc;
 	struct format_sender	 self;		/* logd, the sender of its own marker lines */
 	uint32_t		 ndue;		/* streams with drops to report */
 	int			 urgent;	/* an open batch is flagged BATCH_SYNC */
+	struct stream_reject	 rejects[STREAM_MAX_REJECTS];
+	uint32_t		 nrejects;
+	uint64_t		 rejects_other;	/* lost for names beyond rejects[] */
+	uint64_t		 rejects_due_ms;	/* CLOCK_MONOTONIC: when to say so next */
 };
 
 /* The marker lines due before a record: at most one of each kind. */
@@ -69,36 +88,74 @@ struct stream_markers {
 };
 
 static void	on_flush(evutil_socket_t fd, short what, void *arg);
+static int	stream_create(struct stream_table *t, const char *name, size_t len,
+		    uint32_t hash, size_t slot, struct stream **out);
+
+/* FNV-1a: names are short, and this is one multiply per byte. */
+static uint32_t
+stream_hash(const char *name, size_t len)
+{
+	uint32_t	h = 2166136261u;
+	size_t		i;
+
+	for (i = 0; i < len; i++) {
+		h ^= (uint8_t)name[i];
+		h *= 16777619u;
+	}
+	return h;
+}
+
+/* The stream named name, or NULL with *slot the free slot where it would go. */
+static struct stream *
+stream_lookup(const struct stream_table *t, const char *name, size_t len, uint32_t hash,
+    size_t *slot)
+{
+	struct stream	*s;
+	size_t		 i;
+
+	for (i = hash & t->slot_mask; (s = t->slots[i]) != NULL; i = (i + 1) & t->slot_mask)
+		if (s->hash == hash && s->name_len == len && memcmp(s->name, name, len) == 0)
+			return s;
+	*slot = i;
+	return NULL;
+}
 
 int
 stream_table_new(struct event_base *base, const struct config *cfg, struct queue *q,
     struct stats *st, struct stream_table **out)
 {
 	struct stream_table	*t;
-	size_t			 nslots = 16;
+	struct stream		*self;
+	size_t			 nslots = 16, slot, len = strlen(CONFIG_SELF_STREAM);
+	uint32_t		 hash = stream_hash(CONFIG_SELF_STREAM, len);
 
 	if ((t = calloc(1, sizeof(*t))) == NULL)
 		return -ENOMEM;
-	while (nslots < (size_t)cfg->max_streams * 2)
+	t->nids = CONFIG_STREAM_IDS(cfg);
+	while (nslots < (size_t)t->nids * 2)
 		nslots <<= 1;
 	t->slots = calloc(nslots, sizeof(*t->slots));
-	t->by_id = calloc(cfg->max_streams, sizeof(*t->by_id));
+	t->by_id = calloc(t->nids, sizeof(*t->by_id));
 	t->flush_ev = evtimer_new(base, on_flush, t);
-	if (t->slots == NULL || t->by_id == NULL || t->flush_ev == NULL) {
-		stream_table_free(t);
-		return -ENOMEM;
-	}
 	t->slot_mask = nslots - 1;
 	t->cfg = cfg;
 	t->q = q;
 	t->st = st;
-	t->max_streams = cfg->max_streams;
+	if (t->slots == NULL || t->by_id == NULL || t->flush_ev == NULL)
+		goto fail;
+	/* logd's own stream, first: it gets id 0 (CONFIG_SELF_ID). */
+	(void)stream_lookup(t, CONFIG_SELF_STREAM, len, hash, &slot);
+	if (stream_create(t, CONFIG_SELF_STREAM, len, hash, slot, &self) < 0)
+		goto fail;
 	t->flush_tv.tv_sec = (time_t)(cfg->flush_interval_ms / 1000);
 	t->flush_tv.tv_usec = (suseconds_t)(cfg->flush_interval_ms % 1000) * 1000;
 	format_cache_init(&t->fc);
 	format_self(&t->self);
 	*out = t;
 	return 0;
+fail:
+	stream_table_free(t);
+	return -ENOMEM;
 }
 
 void
@@ -120,18 +177,28 @@ stream_table_free(struct stream_table *t)
 	free(t);
 }
 
-/* FNV-1a: names are short, and this is one multiply per byte. */
-static uint32_t
-stream_hash(const char *name, size_t len)
+/* A new stream in slot, with the next id. */
+static int
+stream_create(struct stream_table *t, const char *name, size_t len, uint32_t hash,
+    size_t slot, struct stream **out)
 {
-	uint32_t	h = 2166136261u;
-	size_t		i;
+	struct stream	*s;
 
-	for (i = 0; i < len; i++) {
-		h ^= (uint8_t)name[i];
-		h *= 16777619u;
-	}
-	return h;
+	if ((s = calloc(1, sizeof(*s))) == NULL)
+		return -ENOMEM;
+	memcpy(s->name, name, len);
+	s->name[len] = '\0';
+	s->name_len = len;
+	s->hash = hash;
+	s->id = t->nstreams;
+	s->sc = config_stream(t->cfg, s->name, len);
+	s->next_cap = STREAM_MIN_BATCH;
+	queue_set_share(t->q, s->id, s->sc->stream_queue_max_bytes);
+	t->slots[slot] = s;
+	t->by_id[t->nstreams++] = s;
+	stats_set(t->st, STATS_STREAMS, t->nstreams - 1);	/* the senders' */
+	*out = s;
+	return 0;
 }
 
 int
@@ -139,34 +206,24 @@ stream_get(struct stream_table *t, const char *name, size_t len, struct stream *
 {
 	struct stream	*s = t->last;
 	uint32_t	 h;
-	size_t		 i;
+	size_t		 slot;
+	int		 rc;
 
 	if (s != NULL && s->name_len == len && memcmp(s->name, name, len) == 0) {
 		*out = s;
 		return 0;
 	}
 	h = stream_hash(name, len);
-	for (i = h & t->slot_mask; (s = t->slots[i]) != NULL; i = (i + 1) & t->slot_mask) {
-		if (s->hash == h && s->name_len == len && memcmp(s->name, name, len) == 0) {
-			*out = t->last = s;
-			return 0;
-		}
+	if ((s = stream_lookup(t, name, len, h, &slot)) != NULL) {
+		if (s->id == CONFIG_SELF_ID)
+			return -EPERM;
+		*out = t->last = s;
+		return 0;
 	}
-	if (t->nstreams >= t->max_streams || len > PROTO_MAX_NAME)
+	if (t->nstreams >= t->nids || len > PROTO_MAX_NAME)
 		return -ENOSPC;
-	if ((s = calloc(1, sizeof(*s))) == NULL)
-		return -ENOMEM;
-	memcpy(s->name, name, len);
-	s->name[len] = '\0';
-	s->name_len = len;
-	s->hash = h;
-	s->id = t->nstreams;
-	s->sc = config_stream(t->cfg, s->name, len);
-	s->next_cap = STREAM_MIN_BATCH;
-	queue_set_share(t->q, s->id, s->sc->stream_queue_max_bytes);
-	t->slots[i] = s;
-	t->by_id[t->nstreams++] = s;
-	stats_set(t->st, STATS_STREAMS, t->nstreams);
+	if ((rc = stream_create(t, name, len, h, slot, &s)) < 0)
+		return rc;
 	*out = t->last = s;
 	return 0;
 }
@@ -185,6 +242,28 @@ stream_arm_flush(struct stream_table *t)
  * thousand quiet ones, sealed by the flush timer, do not each hold
  * batch_bytes of the budget.
  */
+/*
+ * The writer could not write s (queue_failed()): frees its open batch now,
+ * counting what it held as lost.  Returns 1, or 0 if s has recovered
+ * meanwhile (then the batch stays, to be written).
+ */
+static int
+stream_discard(struct stream_table *t, struct stream *s)
+{
+	struct batch_loss	loss = { 0 };
+
+	if (s->open == NULL)
+		return 1;
+	batch_loss(s->open, 0, &loss);
+	if (!queue_add_lost(t->q, s->id, stats_sat_add(loss.records, loss.reported)))
+		return 0;
+	stats_add_shared(t->st, STATS_UNWRITABLE, loss.records);
+	stats_add_shared(t->st, STATS_LINES_REMOVED, loss.lines);
+	queue_batch_free(t->q, s->open);
+	s->open = NULL;
+	return 1;
+}
+
 static void
 stream_seal(struct stream_table *t, struct stream *s)
 {
@@ -194,6 +273,8 @@ stream_seal(struct stream_table *t, struct stream *s)
 		return;
 	if (s->open->len == 0)
 		return;		/* keep the empty batch for the next line */
+	if (queue_failed(t->q, s->id) && stream_discard(t, s))
+		return;
 	next = 2 * s->open->len;
 	s->next_cap = next < STREAM_MIN_BATCH ? STREAM_MIN_BATCH :
 	    next > t->cfg->batch_bytes ? t->cfg->batch_bytes : next;
@@ -229,6 +310,16 @@ stream_seal_urgent(struct stream_table *t)
 	queue_flush(t->q);
 }
 
+void
+stream_drop_failed(struct stream_table *t)
+{
+	struct stream	*s;
+
+	for (s = t->dirty_head; s != NULL; s = s->dirty_next)
+		if (s->open != NULL && queue_failed(t->q, s->id))
+			(void)stream_discard(t, s);
+}
+
 static void
 on_flush(evutil_socket_t fd, short what, void *arg)
 {
@@ -236,8 +327,8 @@ on_flush(evutil_socket_t fd, short what, void *arg)
 
 	stream_flush_markers(t, 0);
 	stream_seal_all(t);
-	if (t->ndue > 0)
-		stream_arm_flush(t);	/* no room for a marker yet: try again */
+	if (t->ndue > 0 || t->nrejects > 0 || t->rejects_other > 0)
+		stream_arm_flush(t);	/* no room for a marker yet, or not due: try again */
 }
 
 /*
@@ -301,33 +392,54 @@ stream_mark_dirty(struct stream_table *t, struct stream *s)
 	stream_arm_flush(t);
 }
 
-static void stream_marker(struct stream_table *t, const struct stream *s,
-    struct stream_markers *m, const struct format_sender *who, uint64_t dropped,
-    const char *why, ...) __attribute__((format(printf, 6, 7)));
+/*
+ * Adds one of logd's own lines to m, from who at priority prio: a loss
+ * marker "logd: dropped <dropped> records: <fmt>" if dropped > 0, else
+ * "logd: <fmt>".
+ */
+static void stream_vmarker(const struct stream *s, struct stream_markers *m,
+    const struct format_sender *who, int prio, uint64_t dropped, const char *fmt, va_list ap)
+    __attribute__((format(printf, 6, 0)));
 
-/* Adds the marker "logd: dropped <dropped> records: <why>" to m. */
 static void
-stream_marker(struct stream_table *t, const struct stream *s, struct stream_markers *m,
-    const struct format_sender *who, uint64_t dropped, const char *why, ...)
+stream_vmarker(const struct stream *s, struct stream_markers *m, const struct format_sender *who,
+    int prio, uint64_t dropped, const char *fmt, va_list ap)
 {
 	struct proto_record	*r = &m->rec[m->n];
 	char			*text = m->text[m->n];
 	size_t			 cap = sizeof(m->text[m->n]), len;
-	va_list			 ap;
 	int			 n;
 
-	n = snprintf(text, cap, FORMAT_LOSS_PREFIX "%" PRIu64 " records: ", dropped);
+	if (dropped > 0)
+		n = snprintf(text, cap, FORMAT_LOSS_PREFIX "%" PRIu64 " records: ", dropped);
+	else
+		n = snprintf(text, cap, "logd: ");
 	len = n < 0 ? 0 : (size_t)n;
-	va_start(ap, why);
-	n = vsnprintf(text + len, cap - len, why, ap);
-	va_end(ap);
+	n = vsnprintf(text + len, cap - len, fmt, ap);
 	len += n < 0 ? 0 : (size_t)n;
 	if (len >= cap)
 		len = cap - 1;
 	format_marker(r, s->name, s->name_len, text, len, dropped);
+	r->priority = (uint8_t)prio;
 	m->who[m->n] = *who;
 	m->need += format_max_len(s->sc->format, r);
 	m->n++;
+}
+
+static void stream_marker(const struct stream *s, struct stream_markers *m,
+    const struct format_sender *who, uint64_t dropped, const char *fmt, ...)
+    __attribute__((format(printf, 5, 6)));
+
+/* Adds the loss marker "logd: dropped <dropped> records: <fmt>" to m. */
+static void
+stream_marker(const struct stream *s, struct stream_markers *m, const struct format_sender *who,
+    uint64_t dropped, const char *fmt, ...)
+{
+	va_list	ap;
+
+	va_start(ap, fmt);
+	stream_vmarker(s, m, who, LOG_WARNING, dropped, fmt, ap);
+	va_end(ap);
 }
 
 /*
@@ -352,10 +464,10 @@ stream_markers(struct stream_table *t, const struct stream *s, uint64_t rec_drop
 	if (!s->due && rec_dropped == 0)
 		return;		/* the common case */
 	if (s->lost > 0)
-		stream_marker(t, s, m, &lost_who, s->lost, "pid %ld could not deliver them",
+		stream_marker(s, m, &lost_who, s->lost, "pid %ld could not deliver them",
 		    (long)s->lost_pid);
 	if (rec_dropped > 0)
-		stream_marker(t, s, m, who, rec_dropped, "pid %ld could not deliver them",
+		stream_marker(s, m, who, rec_dropped, "pid %ld could not deliver them",
 		    (long)who->pid);
 	by_prio[0] = '\0';
 	for (prio = BATCH_NPRIO - 1; prio >= 0; prio--) {
@@ -368,7 +480,7 @@ stream_markers(struct stream_table *t, const struct stream *s, uint64_t rec_drop
 			n = sizeof(by_prio) - 1;
 	}
 	if (total > 0)
-		stream_marker(t, s, m, &t->self, total, "the stream's queue was full "
+		stream_marker(s, m, &t->self, total, "the stream's queue was full "
 		    "(overflow = drop; lowest priority first): %s", by_prio);
 }
 
@@ -435,6 +547,7 @@ stream_make_room(struct stream_table *t, struct stream *s, unsigned prio, size_t
 			break;		/* out of memory for the copy: drop the record instead */
 		s->dropped[low] += n;
 		stats_add(t->st, STATS_OVERFLOW_DROPPED, n);
+		stats_add_shared(t->st, STATS_LINES_REMOVED, n);
 		stream_set_due(t, s);
 		if (stream_reserve(t, s, need, nlines, 0) == 0)
 			return 0;
@@ -459,6 +572,21 @@ stream_drop_record(struct stream_table *t, struct stream *s, const struct proto_
 	stream_arm_flush(t);
 }
 
+/*
+ * The writer could not write s: drops rec (and what s's open batch holds),
+ * counting them for s's recovery marker.  0 if s has recovered meanwhile.
+ */
+static int
+stream_unwritable(struct stream_table *t, struct stream *s, const struct proto_record *rec)
+{
+	uint32_t	line = (rec->flags & PROTO_REC_REPORT) ? 0 : 1;
+
+	if (!stream_discard(t, s) || !queue_add_lost(t->q, s->id, stats_sat_add(line, rec->dropped)))
+		return 0;
+	stats_add_shared(t->st, STATS_UNWRITABLE, line);
+	return 1;
+}
+
 int
 stream_append(struct stream_table *t, struct stream *s, const struct proto_record *rec,
     uint64_t ts_ns, const struct format_sender *who)
@@ -469,6 +597,8 @@ stream_append(struct stream_table *t, struct stream *s, const struct proto_recor
 	uint32_t		 line = (rec->flags & PROTO_REC_REPORT) ? 0 : 1;
 	int			 tries;
 
+	if (queue_failed(t->q, s->id) && stream_unwritable(t, s, rec))
+		return 1;
 	/* A loss report (line = 0) has no line of its own: only its marker. */
 	for (tries = 0;; tries++) {
 		stream_markers(t, s, rec->dropped, who, &m);
@@ -512,6 +642,118 @@ stream_append(struct stream_table *t, struct stream *s, const struct proto_recor
 	return 0;
 }
 
+/* Appends one of logd's own lines to its stream (see stream_log()). */
+static int
+stream_vlog(struct stream_table *t, int prio, uint64_t dropped, int force, const char *fmt,
+    va_list ap)
+{
+	struct stream		*s = t->by_id[CONFIG_SELF_ID];
+	struct stream_markers	 m = { .n = 0 };
+
+	if (queue_failed(t->q, s->id) && queue_add_lost(t->q, s->id, stats_sat_add(1, dropped)))
+		return 0;	/* counted: logd's own stream cannot be written either */
+	stream_vmarker(s, &m, &t->self, prio, dropped, fmt, ap);
+	if (stream_reserve(t, s, m.need, 1, force) < 0)
+		return -ENOBUFS;
+	stream_put_markers(t, s, &m, clock_ns(CLOCK_REALTIME));
+	stream_mark_dirty(t, s);
+	return 0;
+}
+
+int
+stream_log(struct stream_table *t, int prio, const char *fmt, ...)
+{
+	va_list	ap;
+	int	rc;
+
+	va_start(ap, fmt);
+	rc = stream_vlog(t, prio, 0, 1, fmt, ap);
+	va_end(ap);
+	return rc;
+}
+
+static int stream_log_loss(struct stream_table *t, uint64_t dropped, int force,
+    const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+
+/* A loss marker in logd's own stream; without force, -ENOBUFS when the budget is full. */
+static int
+stream_log_loss(struct stream_table *t, uint64_t dropped, int force, const char *fmt, ...)
+{
+	va_list	ap;
+	int	rc;
+
+	va_start(ap, fmt);
+	rc = stream_vlog(t, LOG_WARNING, dropped, force, fmt, ap);
+	va_end(ap);
+	return rc;
+}
+
+void
+stream_reject(struct stream_table *t, const char *name, size_t len, uint64_t lost, int err)
+{
+	struct stream_reject	*r;
+	uint32_t		 i;
+
+	for (i = 0; i < t->nrejects; i++) {
+		r = &t->rejects[i];
+		if (r->err == err && strncmp(r->name, name, len) == 0 && r->name[len] == '\0')
+			break;
+	}
+	if (i == t->nrejects && t->nrejects < STREAM_MAX_REJECTS && len <= PROTO_MAX_NAME) {
+		r = &t->rejects[t->nrejects++];
+		memcpy(r->name, name, len);
+		r->name[len] = '\0';
+		r->err = err;
+		r->lost = 0;
+	}
+	if (i < t->nrejects)
+		t->rejects[i].lost = stats_sat_add(t->rejects[i].lost, lost);
+	else
+		t->rejects_other = stats_sat_add(t->rejects_other, lost);
+	stream_arm_flush(t);
+}
+
+static const char *
+stream_reject_why(const struct stream_table *t, int err, char *buf, size_t len)
+{
+	if (err == -EPERM)
+		return "the name is logd's own stream's";
+	if (err != -ENOSPC)
+		return "out of memory";
+	snprintf(buf, len, "max_streams (%" PRIu32 ") reached; raise max_streams in logd.conf",
+	    t->nids - 1);
+	return buf;
+}
+
+/*
+ * Says in logd's own stream how many records each stream that could not be
+ * created lost: at most once every STREAM_REJECT_MS (however many records a
+ * sender throws at new names, logd's own stream gets a few lines a second),
+ * and with force at shutdown.  What does not fit in the budget waits.
+ */
+static void
+stream_flush_rejects(struct stream_table *t, int force)
+{
+	uint64_t	now = clock_ms(CLOCK_MONOTONIC);
+	uint32_t	i, kept = 0;
+	char		why[128];
+
+	if ((t->nrejects == 0 && t->rejects_other == 0) || (!force && now < t->rejects_due_ms))
+		return;
+	t->rejects_due_ms = now + STREAM_REJECT_MS;
+	for (i = 0; i < t->nrejects; i++) {
+		struct stream_reject	*r = &t->rejects[i];
+
+		if (stream_log_loss(t, r->lost, force, "stream %s could not be created: %s",
+		    r->name, stream_reject_why(t, r->err, why, sizeof(why))) < 0)
+			t->rejects[kept++] = *r;
+	}
+	t->nrejects = kept;
+	if (t->rejects_other > 0 && stream_log_loss(t, t->rejects_other, force, "more streams "
+	    "could not be created: %s", stream_reject_why(t, -ENOSPC, why, sizeof(why))) == 0)
+		t->rejects_other = 0;
+}
+
 void
 stream_flush_markers(struct stream_table *t, int force)
 {
@@ -520,6 +762,7 @@ stream_flush_markers(struct stream_table *t, int force)
 	uint32_t		 i;
 	uint64_t		 ts_ns;
 
+	stream_flush_rejects(t, force);
 	if (t->ndue == 0)
 		return;
 	ts_ns = clock_ns(CLOCK_REALTIME);
@@ -555,7 +798,7 @@ stream_table_check(const struct stream_table *t)
 	uint32_t		 i, ndirty = 0, nslots = 0;
 	size_t			 j;
 
-	if (t->nstreams > t->max_streams)
+	if (t->nstreams > t->nids)
 		return -EINVAL;
 	for (j = 0; j <= t->slot_mask; j++)
 		if (t->slots[j] != NULL)

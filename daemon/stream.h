@@ -40,14 +40,37 @@ int		stream_table_new(struct event_base *base, const struct config *cfg,
 		    struct queue *q, struct stats *st, struct stream_table **out);
 void		stream_table_free(struct stream_table *t);
 
-/* The stream named name (a valid stream name), created if new.  -ENOSPC at max_streams. */
+/*
+ * The stream named name (a valid stream name), created if new, for a
+ * sender's records: -ENOSPC at max_streams, -EPERM for logd's own stream.
+ */
 int		stream_get(struct stream_table *t, const char *name, size_t len,
 		    struct stream **out);
 
 /*
+ * A sender's record for stream name was refused (err from stream_get()):
+ * lost counts it and the losses it reported.  Said in logd's own stream,
+ * per name, at most once a second (and at shutdown).
+ */
+void		stream_reject(struct stream_table *t, const char *name, size_t len,
+		    uint64_t lost, int err);
+
+/*
+ * Appends "logd: <fmt>" at priority prio to logd's own stream, past the
+ * budget (a few lines at start, reload and the like).  0, or -ENOBUFS
+ * (out of memory).
+ */
+int		stream_log(struct stream_table *t, int prio, const char *fmt, ...)
+		    __attribute__((format(printf, 3, 4)));
+
+/* Frees the open batches of streams the writer could not write (queue_take_news()). */
+void		stream_drop_failed(struct stream_table *t);
+
+/*
  * Formats rec as a line into s's open batch, after the marker lines that are
  * due: "logd: dropped N records: ..." for rec->dropped > 0, and for drops
- * not yet reported.  A record at priority crit or higher flags its batch
+ * not yet reported.  A stream the writer could not write (queue_failed())
+ * takes nothing: rec is dropped and counted for its recovery marker.  A record at priority crit or higher flags its batch
  * for stream_seal_urgent().  When the budget is full:
  *   overflow = block: returns -ENOBUFS and appends nothing; the caller
  *     retries after the writer has freed memory;
@@ -73,8 +96,9 @@ void		stream_seal_all(struct stream_table *t);
 void		stream_seal_urgent(struct stream_table *t);
 
 /*
- * Appends the marker lines of drops not yet reported.  With force (at
- * shutdown) past the budget; otherwise those that don't fit stay due.
+ * Appends the marker lines of drops not yet reported, and logd's own lines
+ * about streams that could not be created.  With force (at shutdown) past
+ * the budget; otherwise those that don't fit stay due.
  */
 void		stream_flush_markers(struct stream_table *t, int force);
 

@@ -7,6 +7,16 @@
  * disk) has that partial line truncated away before it is retried, so a
  * file only ever holds whole lines.  The file table is indexed by stream id
  * and touched only by this thread.
+ *
+ * Errors come in two kinds (writer_disk_wide()).  The log dir's file system
+ * full, over quota, failing or read-only (and logd out of memory or file
+ * descriptors) stalls writing: the batch is kept and retried, every stream
+ * waits, nothing is lost.  Any other error is one stream's own (something
+ * in the way of its directory or current.log, permissions, a file system of
+ * its own): that stream fails alone (writer_fail()).  Its records are
+ * dropped and counted, and it is retried 1 s later, then 2, 4... up to 60 s
+ * apart (at once on SIGHUP); the first line it gets when it recovers says
+ * how many records it lost.  Every other stream goes on as before.
  */
 #include "writer.h"
 
@@ -22,6 +32,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <syslog.h>
 #include <time.h>
 #include <unistd.h>
@@ -33,9 +44,12 @@
 
 #define WRITER_BACKOFF_MIN_MS	10
 #define WRITER_BACKOFF_MAX_MS	1000
+#define WRITER_RETRY_MIN_MS	1000	/* a failed stream is retried after 1 s, */
+#define WRITER_RETRY_MAX_MS	60000	/* then twice as long each time, up to a minute */
 #define WRITER_GROUP_MAX	64	/* batches written before an urgent sync is done */
-#define WRITER_TICK_MS		1000	/* housekeeping: file age, idle files */
+#define WRITER_TICK_MS		1000	/* housekeeping: file age, idle files, retries */
 #define WRITER_SYNCFS_MIN	64	/* more dirty files than this: syncfs(2) them all */
+#define WRITER_LINE_MAX		2048	/* one of logd's own lines (format_max_len() <= 1850) */
 
 /* One stream's file, by stream id. */
 struct wfile {
@@ -43,9 +57,15 @@ struct wfile {
 	int			 regular;	/* a regular file (a FIFO is never rotated) */
 	int			 dirty;		/* written since the last sync */
 	int			 dir_dirty;	/* its directory has a new entry not yet synced */
+	int			 torn;		/* ends in a cut line: 2 = end it, 1 = then say so */
+	int			 failed;	/* -errno that failed the stream, 0: writable */
+	uint64_t		 mount;		/* current.log's mount (writer_mount()), while open */
 	uint64_t		 size;
 	uint64_t		 born_ms;	/* CLOCK_REALTIME ms it was created (its age) */
 	uint64_t		 used_ms;	/* CLOCK_MONOTONIC ms of its last write */
+	uint64_t		 failed_ms;	/* CLOCK_MONOTONIC ms it failed */
+	uint64_t		 retry_ms;	/* CLOCK_MONOTONIC ms of its next retry */
+	uint64_t		 backoff_ms;	/* the wait before that retry */
 	const char		*name;		/* the stream's (the loop's, outlives us) */
 	const struct stream_config *sc;		/* in cfg */
 };
@@ -60,10 +80,12 @@ struct writer {
 	struct format_cache	 fc;
 	struct format_sender	 self;
 	int			 dir_fd;
+	uint64_t		 log_mount;	/* the log dir's mount (writer_mount()) */
 	struct wfile		*files;		/* by stream id */
 	uint32_t		*dirty_ids;	/* the ids with dirty set, ndirty of them */
 	uint32_t		 ndirty;
 	uint32_t		 nfiles;
+	uint32_t		 nfailed;	/* streams failed now */
 	uint64_t		 sync_due_ms;	/* sync = interval: when the dirty files are due */
 	uint64_t		 tick_ms;	/* next housekeeping */
 	int			 log_dir_dirty;	/* log_dir has a new stream directory not yet synced */
@@ -73,76 +95,8 @@ struct writer {
 	struct diag_limit	 rotate_limit;	/* a failing rotation is retried often */
 };
 
-static void	writer_put(struct writer *w, uint32_t id, const char *buf, size_t len);
-
-/* Writes a "logd: ..." line at priority warning into stream id's file. */
-static void writer_marker(struct writer *w, uint32_t id, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void
-writer_marker(struct writer *w, uint32_t id, const char *fmt, ...)
-{
-	struct wfile		*f = &w->files[id];
-	struct proto_record	 rec;
-	char			 text[256], line[2048];
-	va_list			 ap;
-	size_t			 len;
-	int			 n;
-
-	va_start(ap, fmt);
-	n = vsnprintf(text, sizeof(text), fmt, ap);
-	va_end(ap);
-	format_marker(&rec, f->name, strlen(f->name), text,
-	    n < 0 ? 0 : (size_t)n >= sizeof(text) ? sizeof(text) - 1 : (size_t)n, 0);
-	/* format_max_len() of this record (at most 1850) fits in line[]. */
-	len = format_line(&w->fc, f->sc->format, line, &rec, clock_ns(CLOCK_REALTIME), &w->self);
-	stats_add(w->st, STATS_WRITER_MARKERS, 1);
-	writer_put(w, id, line, len);
-}
-
-/*
- * Creates <stream>/ if needed, opens <stream>/current.log for appending,
- * and notes its size and age.
- */
-static int
-writer_open(struct writer *w, uint32_t id)
-{
-	struct wfile	*f = &w->files[id];
-	struct statx	 stx;
-	int		 dfd, fd, rc = 0, created_dir = 0;
-
-	if (mkdirat(w->dir_fd, f->name, 0755) == 0)
-		created_dir = 1;
-	else if (errno != EEXIST)
-		return -errno;
-	if ((dfd = openat(w->dir_fd, f->name, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
-		return -errno;
-	fd = openat(dfd, "current.log", O_RDWR | O_APPEND | O_CREAT | O_EXCL | O_CLOEXEC |
-	    O_NOCTTY, 0640);
-	if (fd >= 0)
-		f->dir_dirty = 1;	/* a new name: durable with the file's next sync */
-	else if (errno == EEXIST)
-		fd = openat(dfd, "current.log", O_RDWR | O_APPEND | O_CLOEXEC | O_NOCTTY);
-	if (fd < 0) {
-		rc = -errno;
-		goto out;
-	}
-	w->log_dir_dirty |= created_dir;
-	if (statx(fd, "", AT_EMPTY_PATH, STATX_TYPE | STATX_SIZE | STATX_BTIME, &stx) < 0) {
-		rc = -errno;
-		close(fd);
-		goto out;
-	}
-	f->fd = fd;
-	f->regular = S_ISREG(stx.stx_mode);
-	f->size = stx.stx_size;
-	/* The file's age counts from its creation, where the file system knows it. */
-	f->born_ms = (stx.stx_mask & STATX_BTIME) ? (uint64_t)stx.stx_btime.tv_sec * 1000 +
-	    stx.stx_btime.tv_nsec / 1000000 : clock_ms(CLOCK_REALTIME);
-out:
-	close(dfd);
-	return rc;
-}
+static int	writer_put(struct writer *w, uint32_t id, const char *buf, size_t len,
+		    size_t *done);
 
 /* Whether the file ends in the middle of a line (a crash cut a write short). */
 static int
@@ -187,6 +141,202 @@ writer_write(int fd, const char *buf, size_t len, size_t *done)
 		}
 		return rc;
 	}
+	return 0;
+}
+
+/*
+ * Formats one of logd's own lines for stream id into line[WRITER_LINE_MAX]:
+ * "logd: <fmt>" at priority prio, or with dropped > 0 the loss marker
+ * "logd: dropped <dropped> records: <fmt>".  Returns its length.
+ */
+static size_t
+writer_vformat(struct writer *w, uint32_t id, int prio, uint64_t dropped, char *line,
+    const char *fmt, va_list ap)
+{
+	struct wfile		*f = &w->files[id];
+	struct proto_record	 rec;
+	char			 text[256];
+	size_t			 len;
+	int			 n;
+
+	if (dropped > 0)
+		n = snprintf(text, sizeof(text), FORMAT_LOSS_PREFIX "%" PRIu64 " records: ", dropped);
+	else
+		n = snprintf(text, sizeof(text), "logd: ");
+	len = n < 0 ? 0 : (size_t)n;
+	n = vsnprintf(text + len, sizeof(text) - len, fmt, ap);
+	len += n < 0 ? 0 : (size_t)n;
+	if (len >= sizeof(text))
+		len = sizeof(text) - 1;
+	format_marker(&rec, f->name, strlen(f->name), text, len, dropped);
+	rec.priority = (uint8_t)prio;
+	stats_add(w->st, STATS_WRITER_MARKERS, 1);
+	return format_line(&w->fc, f->sc->format, line, &rec, clock_ns(CLOCK_REALTIME), &w->self);
+}
+
+static size_t writer_format(struct writer *w, uint32_t id, int prio, uint64_t dropped,
+    char *line, const char *fmt, ...) __attribute__((format(printf, 6, 7)));
+
+static size_t
+writer_format(struct writer *w, uint32_t id, int prio, uint64_t dropped, char *line,
+    const char *fmt, ...)
+{
+	va_list	ap;
+	size_t	len;
+
+	va_start(ap, fmt);
+	len = writer_vformat(w, id, prio, dropped, line, fmt, ap);
+	va_end(ap);
+	return len;
+}
+
+static int writer_line(struct writer *w, uint32_t id, int prio, uint64_t dropped,
+    const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+
+/* Writes one of logd's own lines (see writer_format()) into stream id's file.  0 or -errno. */
+static int
+writer_line(struct writer *w, uint32_t id, int prio, uint64_t dropped, const char *fmt, ...)
+{
+	char	line[WRITER_LINE_MAX];
+	size_t	len;
+	va_list	ap;
+
+	va_start(ap, fmt);
+	len = writer_vformat(w, id, prio, dropped, line, fmt, ap);
+	va_end(ap);
+	return writer_put(w, id, line, len, NULL);
+}
+
+static int writer_log(struct writer *w, int prio, uint64_t dropped, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+static void	writer_fail(struct writer *w, uint32_t id, int err, const struct batch_loss *held);
+
+/*
+ * One of logd's own lines (see writer_format()) into logd's own stream.  If
+ * that stream cannot be written, the loss it reports is counted instead.
+ */
+static int
+writer_log(struct writer *w, int prio, uint64_t dropped, const char *fmt, ...)
+{
+	struct batch_loss	held = { .reported = dropped };
+	char			line[WRITER_LINE_MAX];
+	size_t			len;
+	va_list			ap;
+	int			rc;
+
+	if (w->files[CONFIG_SELF_ID].failed) {
+		(void)queue_add_lost(w->q, CONFIG_SELF_ID, dropped);
+		return 0;
+	}
+	va_start(ap, fmt);
+	len = writer_vformat(w, CONFIG_SELF_ID, prio, dropped, line, fmt, ap);
+	va_end(ap);
+	if ((rc = writer_put(w, CONFIG_SELF_ID, line, len, NULL)) < 0)
+		writer_fail(w, CONFIG_SELF_ID, rc, &held);
+	return rc;
+}
+
+/*
+ * Which mount a file is on: its mount id where the kernel tells it (a
+ * read-only bind mount of a stream's directory shares the log dir's device
+ * but is a mount of its own), else its device.
+ */
+static uint64_t
+writer_mount_of(const struct statx *stx)
+{
+	if (stx->stx_mask & STATX_MNT_ID)
+		return stx->stx_mnt_id;
+	return makedev(stx->stx_dev_major, stx->stx_dev_minor);
+}
+
+/* The mount (writer_mount_of()) and type of path in dfd ("" for dfd itself).  0 or -errno. */
+static int
+writer_mount(int dfd, const char *path, uint64_t *mount, mode_t *mode)
+{
+	struct statx	stx;
+
+	if (statx(dfd, path, AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW, STATX_TYPE | STATX_MNT_ID,
+	    &stx) < 0)
+		return -errno;
+	*mount = writer_mount_of(&stx);
+	*mode = stx.stx_mode;
+	return 0;
+}
+
+/*
+ * Creates <stream>/ if needed, opens <stream>/current.log for appending,
+ * and notes its size, age and file system, and whether it ends in a torn
+ * line.
+ */
+static int
+writer_open(struct writer *w, uint32_t id)
+{
+	struct wfile	*f = &w->files[id];
+	struct statx	 stx;
+	int		 dfd, fd, rc = 0, created_dir = 0;
+
+	if (mkdirat(w->dir_fd, f->name, 0755) == 0)
+		created_dir = 1;
+	else if (errno != EEXIST)
+		return -errno;
+	if ((dfd = openat(w->dir_fd, f->name, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
+		return -errno;
+	fd = openat(dfd, "current.log", O_RDWR | O_APPEND | O_CREAT | O_EXCL | O_CLOEXEC |
+	    O_NOCTTY, 0640);
+	if (fd >= 0)
+		f->dir_dirty = 1;	/* a new name: durable with the file's next sync */
+	else if (errno == EEXIST)
+		fd = openat(dfd, "current.log", O_RDWR | O_APPEND | O_CLOEXEC | O_NOCTTY);
+	if (fd < 0) {
+		rc = -errno;
+		goto out;
+	}
+	w->log_dir_dirty |= created_dir;
+	if (statx(fd, "", AT_EMPTY_PATH, STATX_TYPE | STATX_SIZE | STATX_BTIME | STATX_MNT_ID,
+	    &stx) < 0) {
+		rc = -errno;
+		close(fd);
+		goto out;
+	}
+	f->fd = fd;
+	f->regular = S_ISREG(stx.stx_mode);
+	f->size = stx.stx_size;
+	f->mount = writer_mount_of(&stx);
+	f->torn = writer_torn(fd) ? 2 : 0;
+	/* The file's age counts from its creation, where the file system knows it. */
+	f->born_ms = (stx.stx_mask & STATX_BTIME) ? (uint64_t)stx.stx_btime.tv_sec * 1000 +
+	    stx.stx_btime.tv_nsec / 1000000 : clock_ms(CLOCK_REALTIME);
+out:
+	close(dfd);
+	return rc;
+}
+
+/*
+ * current.log ends in a line a crash cut short: ends that line, then says
+ * so, before anything else is written.  Each step once, however often it
+ * is retried.
+ */
+static int
+writer_end_torn(struct writer *w, uint32_t id)
+{
+	struct wfile	*f = &w->files[id];
+	char		 line[WRITER_LINE_MAX];
+	size_t		 len, done = 0;
+	int		 rc;
+
+	if (f->torn == 2) {
+		if ((rc = writer_write(f->fd, "\n", 1, &done)) < 0)
+			return rc;
+		f->size++;
+		f->torn = 1;
+		done = 0;
+	}
+	len = writer_format(w, id, LOG_WARNING, 0, line, "previous run ended uncleanly; the line "
+	    "before this one was cut short");
+	if ((rc = writer_write(f->fd, line, len, &done)) < 0)
+		return rc;
+	f->size += len;
+	f->torn = 0;
 	return 0;
 }
 
@@ -282,6 +432,25 @@ writer_close(struct writer *w, uint32_t id)
 }
 
 /*
+ * Out of file descriptors: closes the open file unused longest (but id's).
+ * Returns whether it closed one.
+ */
+static int
+writer_close_idlest(struct writer *w, uint32_t id)
+{
+	uint32_t	i, best = UINT32_MAX;
+
+	for (i = 0; i < w->nfiles; i++)
+		if (i != id && w->files[i].fd >= 0 &&
+		    (best == UINT32_MAX || w->files[i].used_ms < w->files[best].used_ms))
+			best = i;
+	if (best == UINT32_MAX)
+		return 0;
+	writer_close(w, best);
+	return 1;
+}
+
+/*
  * The disk is full: makes room by removing the oldest archives of any
  * stream.  Returns how many it removed, adding to *n and *bytes.
  */
@@ -296,66 +465,266 @@ writer_make_room(struct writer *w, uint64_t *n, uint64_t *bytes)
 }
 
 /*
- * Writes buf to stream id's file (opening it on first use), retrying with
- * backoff until all of it is written; a full disk first gives up the oldest
- * archives.  After a stall or such a removal, a marker line says so.
+ * Whether err, met writing stream id, is the disk's rather than the
+ * stream's: the log dir's file system is full, over quota, failing or
+ * read-only, or logd is out of memory or file descriptors.  Those stall
+ * every stream, so they are waited out; any other error, or one of these
+ * on a file system mounted for this stream alone, is the stream's own.
  */
-static void
-writer_put(struct writer *w, uint32_t id, const char *buf, size_t len)
+static int
+writer_disk_wide(struct writer *w, uint32_t id, int err)
 {
 	struct wfile	*f = &w->files[id];
-	size_t		 done = 0;
-	unsigned	 backoff_ms = WRITER_BACKOFF_MIN_MS;
-	uint64_t	 stalled_at = 0, removed = 0, freed = 0;
-	int		 rc, first_err = 0;
+	uint64_t	 mount;
+	mode_t		 mode;
+
+	switch (err) {
+	case -ENOMEM:
+	case -EMFILE:
+	case -ENFILE:
+		return 1;
+	case -ENOSPC:
+	case -EDQUOT:
+	case -EIO:
+	case -EROFS:
+		break;
+	default:
+		return 0;
+	}
+	if (f->fd >= 0)
+		return f->mount == w->log_mount;
+	if (writer_mount(w->dir_fd, f->name, &mount, &mode) == 0 && S_ISDIR(mode))
+		return mount == w->log_mount;
+	return 1;	/* the stream's directory is still to be made, in the log dir */
+}
+
+/* One episode of failing writes that are waited out (see writer_put()). */
+struct writer_stall {
+	int		err;		/* the first error, 0: no stall */
+	uint64_t	since_ms;	/* CLOCK_MONOTONIC */
+	uint64_t	removed;	/* archives removed to make room */
+	uint64_t	freed;		/* their bytes */
+};
+
+/* A write to id failed with the disk-wide err: the stall starts (once). */
+static void
+writer_stall(struct writer *w, uint32_t id, struct writer_stall *s, int err)
+{
+	if (s->err != 0)
+		return;
+	s->err = err;
+	s->since_ms = clock_ms(CLOCK_MONOTONIC);
+	stats_add(w->st, STATS_STALLS, 1);
+	atomic_store_explicit(&w->st->stall_since_ms, clock_ms(CLOCK_REALTIME),
+	    memory_order_relaxed);
+	atomic_store_explicit(&w->st->stall_err, -err, memory_order_relaxed);
+	diag_errno(LOG_ERR, err, "stream %s: cannot write %s/%s/current.log; keeping its "
+	    "records and retrying every %u ms until it works", w->files[id].name,
+	    w->cfg->log_dir, w->files[id].name, WRITER_BACKOFF_MAX_MS);
+}
+
+/*
+ * The stall s of stream id is over (written, or the error turned out to be
+ * the stream's own): says how long it lasted in the stream and in logd's
+ * own, and what a full disk cost in archives.
+ */
+static void
+writer_unstall(struct writer *w, uint32_t id, struct writer_stall *s, int written)
+{
+	uint64_t	ms;
+
+	if (s->removed > 0 && written)
+		(void)writer_line(w, id, LOG_WARNING, 0, "the disk was full: removed the %" PRIu64
+		    " oldest archives (%" PRIu64 " bytes) to keep writing", s->removed, s->freed);
+	if (s->err == 0)
+		return;
+	ms = clock_ms(CLOCK_MONOTONIC) - s->since_ms;
+	stats_add(w->st, STATS_STALLED_MS, ms);
+	atomic_store_explicit(&w->st->stall_err, 0, memory_order_relaxed);
+	diag(LOG_NOTICE, "stream %s: writing again after %" PRIu64 ".%03" PRIu64 " s",
+	    w->files[id].name, ms / 1000, ms % 1000);
+	if (written)
+		(void)writer_line(w, id, LOG_WARNING, 0, "writing was stalled for %" PRIu64
+		    ".%03" PRIu64 " s: %s", ms / 1000, ms % 1000, strerror(-s->err));
+	if (id != CONFIG_SELF_ID)
+		(void)writer_log(w, LOG_WARNING, 0, "writing stream %s was "
+		    "stalled for %" PRIu64 ".%03" PRIu64 " s: %s", w->files[id].name, ms / 1000,
+		    ms % 1000, strerror(-s->err));
+}
+
+/*
+ * Writes buf to stream id's file, opening it first if need be.  A
+ * disk-wide error (writer_disk_wide()) is waited out: retried with backoff,
+ * at most WRITER_BACKOFF_MAX_MS apart, until it works; a full disk first
+ * gives up the oldest archives, a lack of file descriptors the file unused
+ * longest.  Any other error is returned (-errno), with what was written
+ * whole in *done (if not NULL): the caller fails the stream.
+ */
+static int
+writer_put(struct writer *w, uint32_t id, const char *buf, size_t len, size_t *done)
+{
+	struct wfile		*f = &w->files[id];
+	struct writer_stall	 stall = { 0 };
+	unsigned		 backoff_ms = WRITER_BACKOFF_MIN_MS;
+	size_t			 put = 0;
+	int			 rc;
 
 	for (;;) {
-		if (f->fd < 0 && (rc = writer_open(w, id)) == 0 && writer_torn(f->fd)) {
-			/* Terminate the torn line first; our own record follows. */
-			writer_put(w, id, "\n", 1);
-			writer_marker(w, id, "logd: previous run ended uncleanly; the line before "
-			    "this one was cut short");
-		}
-		rc = f->fd < 0 ? rc : writer_write(f->fd, buf, len, &done);
-		if (rc == 0)
+		rc = f->fd < 0 ? writer_open(w, id) : 0;
+		if (rc == 0 && f->torn)
+			rc = writer_end_torn(w, id);
+		if (rc == 0 && (rc = writer_write(f->fd, buf, len, &put)) == 0)
 			break;
 		stats_add(w->st, STATS_WRITE_ERRORS, 1);
-		if ((rc == -ENOSPC || rc == -EDQUOT) && writer_make_room(w, &removed, &freed) > 0)
-			continue;
-		if (first_err == 0) {
-			first_err = rc;
-			stalled_at = clock_ms(CLOCK_MONOTONIC);
-			stats_add(w->st, STATS_STALLS, 1);
-			diag_errno(LOG_ERR, rc, "stream %s: cannot write %s/current.log; "
-			    "keeping its records and retrying every %u ms until it works", f->name,
-			    f->name, WRITER_BACKOFF_MAX_MS);
+		if (!writer_disk_wide(w, id, rc)) {
+			if (done != NULL)
+				*done = put;
+			writer_unstall(w, id, &stall, 0);
+			return rc;
 		}
+		if ((rc == -ENOSPC || rc == -EDQUOT) &&
+		    writer_make_room(w, &stall.removed, &stall.freed) > 0)
+			continue;
+		if ((rc == -EMFILE || rc == -ENFILE) && writer_close_idlest(w, id))
+			continue;
+		writer_stall(w, id, &stall, rc);
+		/* Waiting out a full disk is not hanging: the watchdog keeps its pings. */
+		atomic_store(&w->st->busy, 0);
 		writer_sleep_ms(backoff_ms);
-		writer_alive(w);	/* retrying a full disk is not hanging */
+		atomic_store(&w->st->busy, 1);
+		writer_alive(w);
 		if ((backoff_ms *= 2) > WRITER_BACKOFF_MAX_MS)
 			backoff_ms = WRITER_BACKOFF_MAX_MS;
 	}
 	f->size += len;
 	f->used_ms = clock_ms(CLOCK_MONOTONIC);
 	writer_dirty(w, id);
-	if (removed > 0)
-		writer_marker(w, id, "logd: the disk was full: removed the %" PRIu64 " oldest "
-		    "archives (%" PRIu64 " bytes) to keep writing", removed, freed);
-	if (first_err != 0) {
-		uint64_t	ms = clock_ms(CLOCK_MONOTONIC) - stalled_at;
+	if (done != NULL)
+		*done = len;
+	writer_unstall(w, id, &stall, 1);
+	return 0;
+}
 
-		stats_add(w->st, STATS_STALLED_MS, ms);
-		diag(LOG_NOTICE, "stream %s: writing again after %" PRIu64 ".%03" PRIu64 " s",
-		    f->name, ms / 1000, ms % 1000);
-		writer_marker(w, id, "logd: writing was stalled for %" PRIu64 ".%03" PRIu64
-		    " s: %s", ms / 1000, ms % 1000, strerror(-first_err));
+/* What to do about err in the way of a stream's directory or current.log. */
+static const char *
+writer_hint(int err)
+{
+	switch (err) {
+	case -EACCES:
+	case -EPERM:
+		return "; give logd's user write access to it";
+	case -ENOTDIR:
+		return "; something that is not a directory is in the way: move it elsewhere";
+	case -EISDIR:
+		return "; a directory is in the way of current.log: move it elsewhere";
+	case -ELOOP:
+		return "; a symbolic link is in the way: remove it";
+	case -EROFS:
+		return "; its file system is read-only";
+	default:
+		return "";
 	}
+}
+
+/*
+ * Stream id cannot be written, for a reason of its own (err): it fails.
+ * Its records are dropped and counted from now until writer_retry() can
+ * write it again: held (what of the batch in hand was not written), every
+ * batch of it still queued, and what the loop receives meanwhile
+ * (queue_fail()).  Said on stderr at every retry, in logd's own stream
+ * once.
+ */
+static void
+writer_fail(struct writer *w, uint32_t id, int err, const struct batch_loss *held)
+{
+	struct wfile		*f = &w->files[id];
+	struct batch_loss	 gone = *held;
+	uint64_t		 now = clock_ms(CLOCK_MONOTONIC);
+
+	queue_fail(w->q, id, stats_sat_add(held->records, held->reported), &gone);
+	stats_add_shared(w->st, STATS_UNWRITABLE, gone.records);
+	stats_add_shared(w->st, STATS_LINES_REMOVED, gone.lines);
+	if (f->fd >= 0) {
+		close(f->fd);
+		f->fd = -1;
+	}
+	if (f->failed == 0) {
+		f->failed_ms = now;
+		f->backoff_ms = WRITER_RETRY_MIN_MS;
+		stats_set(w->st, STATS_UNWRITABLE_STREAMS, ++w->nfailed);
+		if (id != CONFIG_SELF_ID)
+			(void)writer_log(w, LOG_ERR, 0, "stream %s cannot be "
+			    "written (%s/%s/current.log: %s); its records are dropped and counted "
+			    "until it can", f->name, w->cfg->log_dir, f->name, strerror(-err));
+	} else if ((f->backoff_ms *= 2) > WRITER_RETRY_MAX_MS) {
+		f->backoff_ms = WRITER_RETRY_MAX_MS;
+	}
+	f->failed = err;
+	f->retry_ms = now + f->backoff_ms;
+	diag(LOG_ERR, "stream %s: cannot write %s/%s/current.log: %s%s; dropping its records "
+	    "(counted) and trying again in %" PRIu64 " s, or at SIGHUP", f->name, w->cfg->log_dir,
+	    f->name, strerror(-err), writer_hint(err), f->backoff_ms / 1000);
+}
+
+/*
+ * Tries a failed stream again: if its current.log can be written, its first
+ * line is the marker of what it lost while failed; if not, it stays failed,
+ * with a longer wait.
+ */
+static void
+writer_retry(struct writer *w, uint32_t id)
+{
+	static const struct batch_loss	 none;
+	struct wfile			*f = &w->files[id];
+	struct batch_loss		 back = { 0 };
+	uint64_t			 lost, ms;
+	int				 rc, err = f->failed;
+
+	if ((rc = f->fd < 0 ? writer_open(w, id) : 0) < 0) {
+		writer_fail(w, id, rc, &none);
+		return;
+	}
+	lost = queue_recover(w->q, id);
+	ms = clock_ms(CLOCK_MONOTONIC) - f->failed_ms;
+	if (lost > 0)
+		rc = writer_line(w, id, LOG_WARNING, lost, "the stream could not be written for %"
+		    PRIu64 ".%03" PRIu64 " s: %s", ms / 1000, ms % 1000, strerror(-err));
+	else
+		rc = writer_line(w, id, LOG_WARNING, 0, "the stream could not be written for %"
+		    PRIu64 ".%03" PRIu64 " s (%s); no record was lost", ms / 1000, ms % 1000,
+		    strerror(-err));
+	if (rc < 0) {
+		back.reported = lost;	/* the marker's count, for the next one */
+		writer_fail(w, id, rc, &back);
+		return;
+	}
+	f->failed = 0;
+	stats_set(w->st, STATS_UNWRITABLE_STREAMS, --w->nfailed);
+	diag(LOG_NOTICE, "stream %s: writable again after %" PRIu64 ".%03" PRIu64 " s; %" PRIu64
+	    " records were dropped", f->name, ms / 1000, ms % 1000, lost);
+	if (id != CONFIG_SELF_ID)
+		(void)writer_log(w, LOG_NOTICE, 0, "stream %s can be written "
+		    "again after %" PRIu64 ".%03" PRIu64 " s; its file says what it lost", f->name,
+		    ms / 1000, ms % 1000);
+}
+
+/* Stream id is failed: b's lines are dropped, counted for its recovery marker. */
+static void
+writer_discard(struct writer *w, const struct batch *b)
+{
+	struct batch_loss	loss = { 0 };
+
+	batch_loss(b, 0, &loss);
+	(void)queue_add_lost(w->q, b->stream_id, stats_sat_add(loss.records, loss.reported));
+	stats_add_shared(w->st, STATS_UNWRITABLE, loss.records);
+	stats_add_shared(w->st, STATS_LINES_REMOVED, loss.lines);
 }
 
 /*
  * Rotates id's current.log (if it has anything): sync, rename to an archive,
  * a new current.log, compression, retention.  Returns -1 if current.log
- * could not be renamed (reported; it stays in use), else 0.
+ * could not be renamed (reported; it stays in use), else 0.  A new
+ * current.log that cannot be made is the next write's error.
  */
 static int
 writer_rotate(struct writer *w, uint32_t id)
@@ -380,10 +749,7 @@ writer_rotate(struct writer *w, uint32_t id)
 	}
 	stats_add(w->st, STATS_ROTATIONS, 1);
 	/* The new current.log now, so a reader following the name finds it at once. */
-	if ((rc = writer_open(w, id)) < 0)
-		diag_errno(LOG_ERR, rc, "stream %s: cannot create current.log; will retry",
-		    f->name);
-	else if (fsync(dfd) == 0)
+	if (writer_open(w, id) == 0 && fsync(dfd) == 0)
 		f->dir_dirty = 0;
 	if (sc->compress == CONFIG_COMPRESS_ZSTD &&
 	    (rc = rotate_compress(dfd, arch, (int)sc->compress_level)) < 0)
@@ -406,58 +772,80 @@ writer_too_old(struct writer *w, uint32_t id, uint64_t now_ms)
 	    now_ms - f->born_ms >= f->sc->max_file_age_ms;
 }
 
+/* Writes n bytes of *p, moving *p and *left past what was written, even if it fails. */
+static int
+writer_put_part(struct writer *w, uint32_t id, const char **p, size_t *left, size_t n)
+{
+	size_t	done = 0;
+	int	rc = writer_put(w, id, *p, n, &done);
+
+	*p += done;
+	*left -= done;
+	return rc;
+}
+
 /*
  * Writes b, rotating first when the file is old enough, and wherever the
  * next line would take the file past max_file_size (a line longer than that
- * gets a file of its own).  Returns whether it asks for a sync now (a crit
- * record, or sync = always).
+ * gets a file of its own).  If the stream's own error stops it, the stream
+ * fails with what was not written.  Returns whether it asks for a sync now
+ * (a crit record, or sync = always).
  */
 static int
 writer_batch(struct writer *w, struct batch *b)
 {
-	struct wfile	*f = &w->files[b->stream_id];
-	const char	*p = b->data, *nl;
-	size_t		 left = b->len, room, n;
+	struct wfile		*f = &w->files[b->stream_id];
+	struct batch_loss	 held = { 0 };
+	const char		*p = b->data, *nl;
+	size_t			 left = b->len, room, n;
+	int			 rc = 0;
 
 	if (f->name == NULL) {
 		f->name = b->stream_name;
 		f->sc = config_stream(w->cfg, f->name, strlen(f->name));
 	}
+	if (f->failed) {
+		writer_discard(w, b);	/* it failed while this batch was on its way */
+		return 0;
+	}
 	if (writer_too_old(w, b->stream_id, clock_ms(CLOCK_REALTIME)))
 		(void)writer_rotate(w, b->stream_id);
 	while (left > 0) {
-		if (f->fd < 0)
-			writer_put(w, b->stream_id, "", 0);	/* opens it, however long it takes */
+		if (f->fd < 0 && (rc = writer_put(w, b->stream_id, "", 0, NULL)) < 0)
+			break;		/* it cannot be opened */
 		room = f->size < f->sc->max_file_size ? f->sc->max_file_size - f->size : 0;
 		if (left <= room || !f->regular) {
-			writer_put(w, b->stream_id, p, left);
+			n = left;
+		} else {
+			/* The whole lines that fit; if none and the file is empty, the first line. */
+			nl = room > 0 ? memrchr(p, '\n', room) : NULL;
+			n = nl != NULL ? (size_t)(nl + 1 - p) : 0;
+			if (n == 0 && f->size == 0)
+				n = (size_t)((const char *)memchr(p, '\n', left) + 1 - p);
+		}
+		if (n > 0 && (rc = writer_put_part(w, b->stream_id, &p, &left, n)) < 0)
 			break;
-		}
-		/* The whole lines that fit; if none and the file is empty, the first line. */
-		nl = room > 0 ? memrchr(p, '\n', room) : NULL;
-		n = nl != NULL ? (size_t)(nl + 1 - p) : 0;
-		if (n == 0 && f->size == 0)
-			n = (size_t)((const char *)memchr(p, '\n', left) + 1 - p);
-		if (n > 0) {
-			writer_put(w, b->stream_id, p, n);
-			p += n;
-			left -= n;
-		}
 		if (left > 0 && writer_rotate(w, b->stream_id) < 0) {
-			writer_put(w, b->stream_id, p, left);	/* past the size, but written */
+			rc = writer_put_part(w, b->stream_id, &p, &left, left);	/* past the size */
 			break;
 		}
 	}
+	if (rc < 0) {
+		batch_loss(b, (size_t)(p - b->data), &held);
+		writer_fail(w, b->stream_id, rc, &held);
+	}
 	w->batches++;
-	stats_add(w->st, STATS_WRITTEN_LINES, b->nrecords);
-	stats_add(w->st, STATS_WRITTEN_BYTES, b->len);
-	return (b->flags & BATCH_SYNC) || w->cfg->sync == CONFIG_SYNC_ALWAYS;
+	stats_add(w->st, b->stream_id == CONFIG_SELF_ID ? STATS_SELF_LINES : STATS_WRITTEN_LINES,
+	    b->nrecords - held.lines);
+	stats_add(w->st, STATS_WRITTEN_BYTES, (size_t)(p - b->data));
+	return rc == 0 && ((b->flags & BATCH_SYNC) || w->cfg->sync == CONFIG_SYNC_ALWAYS);
 }
 
 /*
- * Once a tick: rotation by age, closing files idle for idle_close, and after
- * a tick with nothing to write, giving the heap's free memory back (logd
- * keeps some for the next batches, see main.c): at rest, RSS is back to base.
+ * Once a tick: failed streams due for a retry, rotation by age, closing
+ * files idle for idle_close, and after a tick with nothing to write, giving
+ * the heap's free memory back (logd keeps some for the next batches, see
+ * main.c): at rest, RSS is back to base.
  */
 static void
 writer_housekeeping(struct writer *w)
@@ -474,6 +862,8 @@ writer_housekeeping(struct writer *w)
 	}
 
 	for (id = 0; id < w->nfiles; id++) {
+		if (w->files[id].failed && mono >= w->files[id].retry_ms)
+			writer_retry(w, id);
 		if (w->files[id].fd < 0)
 			continue;
 		if (writer_too_old(w, id, now))
@@ -484,7 +874,7 @@ writer_housekeeping(struct writer *w)
 	w->tick_ms = mono + WRITER_TICK_MS;
 }
 
-/* What the loop asked for: a new configuration, rotation, reopening. */
+/* What the loop asked for: a new configuration, rotation, reopening (and retrying at once). */
 static void
 writer_requests(struct writer *w)
 {
@@ -505,7 +895,35 @@ writer_requests(struct writer *w)
 			(void)writer_rotate(w, id);
 		if (req & WRITER_REOPEN)
 			writer_close(w, id);
+		if ((req & WRITER_REOPEN) && w->files[id].failed)
+			writer_retry(w, id);
 	}
+}
+
+/*
+ * At shutdown, after the last batch: what each stream that is still failed
+ * lost goes into logd's own stream (its own file cannot take it), and the
+ * final counters after it.
+ */
+static void
+writer_last_words(struct writer *w)
+{
+	struct queue_stats	qs;
+	char			line[1024];
+	uint64_t		lost;
+	uint32_t		id;
+
+	for (id = 0; id < w->nfiles; id++) {
+		if (!w->files[id].failed || id == CONFIG_SELF_ID)
+			continue;
+		if ((lost = queue_recover(w->q, id)) > 0)
+			(void)writer_log(w, LOG_WARNING, lost, "stream %s could not be written "
+			    "until logd stopped (%s)", w->files[id].name,
+			    strerror(-w->files[id].failed));
+	}
+	queue_stats(w->q, &qs);
+	(void)stats_line(w->st, &qs, line, sizeof(line));
+	(void)writer_log(w, LOG_INFO, 0, "stopped: %s", line);
 }
 
 /*
@@ -553,6 +971,7 @@ writer_main(void *arg)
 		if (clock_ms(CLOCK_MONOTONIC) >= w->tick_ms)
 			writer_housekeeping(w);
 	}
+	writer_last_words(w);
 	/* Make what we wrote durable before the loop exits. */
 	writer_sync_dirty(w);
 	for (id = 0; id < w->nfiles; id++)
@@ -600,22 +1019,29 @@ writer_start(struct queue *q, int log_dir_fd, const struct config *cfg, struct s
     struct writer **out)
 {
 	struct writer	*w;
+	mode_t		 mode;
 	sigset_t	 all, old;
 	uint32_t	 i;
 	int		 rc;
 
 	if ((w = calloc(1, sizeof(*w))) == NULL)
 		return -ENOMEM;
-	w->files = calloc(cfg->max_streams, sizeof(*w->files));
-	w->dirty_ids = malloc(cfg->max_streams * sizeof(*w->dirty_ids));
+	w->nfiles = CONFIG_STREAM_IDS(cfg);
+	w->files = calloc(w->nfiles, sizeof(*w->files));
+	w->dirty_ids = malloc(w->nfiles * sizeof(*w->dirty_ids));
 	w->cfg = config_copy(cfg);
 	if (w->files == NULL || w->dirty_ids == NULL || w->cfg == NULL) {
 		rc = -ENOMEM;
 		goto fail;
 	}
-	for (i = 0; i < cfg->max_streams; i++)
+	if ((rc = writer_mount(log_dir_fd, "", &w->log_mount, &mode)) < 0)
+		goto fail;
+	for (i = 0; i < w->nfiles; i++)
 		w->files[i].fd = -1;
-	w->nfiles = cfg->max_streams;
+	/* Every other stream's file learns its name from its first batch. */
+	w->files[CONFIG_SELF_ID].name = CONFIG_SELF_STREAM;
+	w->files[CONFIG_SELF_ID].sc = config_stream(w->cfg, CONFIG_SELF_STREAM,
+	    strlen(CONFIG_SELF_STREAM));
 	w->q = q;
 	w->st = st;
 	w->dir_fd = log_dir_fd;

@@ -124,6 +124,32 @@ START_TEST(check_finds_a_broken_batch)
 }
 END_TEST
 
+START_TEST(loss_counts_lines_records_and_what_markers_reported)
+{
+	static const char	marker[] = "2025-11-22T12:00:00.123456Z warning [1] logd: dropped 12 "
+				    "records: the queue was full\n";
+	struct batch		*b = batch_new(0, "s", 4096, 50);
+	struct batch_loss	 loss = { 0 };
+	size_t			 second;
+
+	add(b, 6, "a");
+	second = b->len;
+	memcpy(batch_end(b), marker, sizeof(marker) - 1);
+	batch_add_line(b, sizeof(marker) - 1, BATCH_KEEP);
+	add(b, 3, "b");
+	batch_loss(b, 0, &loss);
+	ck_assert_uint_eq(loss.lines, 3);
+	ck_assert_uint_eq(loss.records, 2);
+	ck_assert_uint_eq(loss.reported, 12);
+	memset(&loss, 0, sizeof(loss));
+	batch_loss(b, second + sizeof(marker) - 1, &loss);	/* from the third line on */
+	ck_assert_uint_eq(loss.lines, 1);
+	ck_assert_uint_eq(loss.records, 1);
+	ck_assert_uint_eq(loss.reported, 0);
+	free(b);
+}
+END_TEST
+
 static Suite *
 batch_suite(void)
 {
@@ -135,6 +161,7 @@ batch_suite(void)
 	tcase_add_test(tc, resize_keeps_lines_and_classes);
 	tcase_add_test(tc, copies_fit_exactly);
 	tcase_add_test(tc, check_finds_a_broken_batch);
+	tcase_add_test(tc, loss_counts_lines_records_and_what_markers_reported);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -472,6 +472,51 @@ START_TEST(producer_and_consumer_threads_never_exceed_budget)
 }
 END_TEST
 
+START_TEST(fail_frees_the_streams_queued_batches_and_counts_them)
+{
+	struct queue		*q;
+	struct batch		*a, *b, *c;
+	struct batch_loss	 gone = { 0 };
+	char			 marker[] = "logd: dropped 9 records: x\n";
+
+	ck_assert_int_eq(queue_new(1 << 20, 1 << 20, 2, &q), 0);
+	a = queue_batch_new(q, 0, "t", 1000, 50, 0);
+	add(a, 6, "a");
+	memcpy(batch_end(a), marker, sizeof(marker) - 1);
+	batch_add_line(a, sizeof(marker) - 1, BATCH_KEEP);
+	add(a, 3, "b");
+	queue_push(q, a);
+	b = queue_batch_new(q, 1, "u", 1000, 50, 0);
+	add(b, 6, "other stream");
+	queue_push(q, b);
+	c = queue_batch_new(q, 0, "t", 1000, 50, 0);
+	add(c, 6, "c");
+	queue_push(q, c);
+	ck_assert_int_eq(queue_failed(q, 0), 0);
+	ck_assert_int_eq(queue_add_lost(q, 0, 5), 0);	/* not failed: nothing counted */
+	queue_fail(q, 0, 2, &gone);
+	ck_assert_int_eq(queue_failed(q, 0), 1);
+	ck_assert_int_eq(queue_failed(q, 1), 0);
+	ck_assert_uint_eq(gone.lines, 4);
+	ck_assert_uint_eq(gone.records, 3);
+	ck_assert_uint_eq(gone.reported, 9);
+	ck_assert_uint_eq(queue_stream_used(q, 0), 0);	/* freed at once */
+	ck_assert_int_eq(queue_take_news(q), 1);
+	ck_assert_int_eq(queue_take_news(q), 0);
+	ck_assert_int_eq(wake_pending(q), 1);
+	ck_assert_int_eq(queue_check(q), 0);
+	ck_assert_int_eq(queue_add_lost(q, 0, 4), 1);
+	ck_assert_ptr_nonnull(b = pop(q));		/* the other stream's is still there */
+	ck_assert_uint_eq(b->stream_id, 1);
+	queue_batch_free(q, b);
+	/* 2 held by the writer, 3 records and 9 they reported, 4 dropped by the loop. */
+	ck_assert_uint_eq(queue_recover(q, 0), 2 + 3 + 9 + 4);
+	ck_assert_int_eq(queue_failed(q, 0), 0);
+	ck_assert_uint_eq(queue_recover(q, 0), 0);
+	queue_free(q);
+}
+END_TEST
+
 static Suite *
 queue_suite(void)
 {
@@ -488,6 +533,7 @@ queue_suite(void)
 	tcase_add_test(tc, lowest_sees_only_queued_lines_of_the_stream);
 	tcase_add_test(tc, drop_takes_out_one_priority_and_frees_its_memory);
 	tcase_add_test(tc, wakes_loop_only_when_asked);
+	tcase_add_test(tc, fail_frees_the_streams_queued_batches_and_counts_them);
 	tcase_add_test(tc, pop_returns_at_its_deadline);
 	tcase_add_test(tc, close_lets_writer_empty_queue_then_ends);
 	tcase_add_test(tc, writer_wakes_on_flush_refusal_or_a_megabyte);

@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <syslog.h>
 
 #include <event2/event.h>
 
@@ -34,9 +35,8 @@ setup_with(struct fixture *f, uint64_t queue_max, uint64_t stream_max, uint64_t 
 	if (f->cfg.defaults.stream_queue_max_bytes == 0)
 		f->cfg.defaults.stream_queue_max_bytes = queue_max;
 	ck_assert_ptr_nonnull(f->base = event_base_new());
-	ck_assert_int_eq(queue_new(queue_max, f->cfg.defaults.stream_queue_max_bytes, max_streams,
-	    &f->q),
-	    0);
+	ck_assert_int_eq(queue_new(queue_max, f->cfg.defaults.stream_queue_max_bytes,
+	    CONFIG_STREAM_IDS(&f->cfg), &f->q), 0);
 	ck_assert_int_eq(stream_table_new(f->base, &f->cfg, f->q, &f->st, &f->t), 0);
 	ck_assert_int_eq(stream_table_check(f->t), 0);
 }
@@ -448,6 +448,68 @@ START_TEST(crit_record_seals_its_batch_for_sync)
 }
 END_TEST
 
+START_TEST(logds_own_stream_is_apart_and_closed_to_senders)
+{
+	struct fixture	 f;
+	struct stream	*s;
+	static char	 out[4096];
+	unsigned	 nb;
+
+	setup(&f, 1 << 20, 4096, 1);
+	ck_assert_int_eq(stream_get(f.t, CONFIG_SELF_STREAM, 4, &s), -EPERM);
+	ck_assert_int_eq(stream_get(f.t, "only", 4, &s), 0);	/* max_streams = 1: its own */
+	ck_assert_int_eq(stream_get(f.t, "two", 3, &s), -ENOSPC);
+	ck_assert_uint_eq(stats_get(&f.st, STATS_STREAMS), 1);
+	ck_assert_int_eq(stream_log(f.t, LOG_NOTICE, "hello %d", 7), 0);
+	stream_reject(f.t, "two", 3, 3, -ENOSPC);
+	stream_reject(f.t, "two", 3, 2, -ENOSPC);
+	stream_reject(f.t, "logd", 4, 1, -EPERM);
+	stream_flush_markers(f.t, 1);
+	stream_seal_all(f.t);
+	drain(&f, out, sizeof(out), &nb);
+	ck_assert_ptr_nonnull(strstr(out, " notice ["));
+	ck_assert_ptr_nonnull(strstr(out, "] logd: hello 7\n"));
+	ck_assert_ptr_nonnull(strstr(out, "] logd: dropped 5 records: stream two could not be "
+	    "created: max_streams (1) reached; raise max_streams in logd.conf\n"));
+	ck_assert_ptr_nonnull(strstr(out, "] logd: dropped 1 records: stream logd could not be "
+	    "created: the name is logd's own stream's\n"));
+	ck_assert_int_eq(stream_table_check(f.t), 0);
+	teardown(&f);
+}
+END_TEST
+
+START_TEST(a_failed_stream_takes_nothing_and_counts_what_it_loses)
+{
+	struct fixture		 f;
+	struct stream		*s, *ok;
+	struct proto_record	 r = record("bad", "lost"), g = record("good", "kept");
+	struct batch_loss	 gone = { 0 };
+	struct batch		*b;
+
+	setup(&f, 1 << 20, 4096, 8);
+	ck_assert_int_eq(stream_get(f.t, "bad", 3, &s), 0);
+	ck_assert_int_eq(stream_get(f.t, "good", 4, &ok), 0);
+	ck_assert_int_eq(stream_append(f.t, s, &r, r.ts_ns, &who), 0);	/* in its open batch */
+	queue_fail(f.q, 1, 0, &gone);		/* the writer found it cannot write "bad" */
+	ck_assert_int_eq(queue_take_news(f.q), 1);
+	stream_drop_failed(f.t);		/* its open batch: freed, counted */
+	ck_assert_uint_eq(queue_stream_used(f.q, 1), 0);
+	r.dropped = 4;				/* and a record carrying a sender's loss */
+	ck_assert_int_eq(stream_append(f.t, s, &r, r.ts_ns, &who), 1);
+	ck_assert_int_eq(stream_append(f.t, ok, &g, g.ts_ns, &who), 0);
+	stream_seal_all(f.t);
+	ck_assert_ptr_nonnull(b = pop(&f));
+	ck_assert_uint_eq(b->stream_id, 2);	/* only the good stream's */
+	queue_batch_free(f.q, b);
+	ck_assert_uint_eq(stats_get(&f.st, STATS_UNWRITABLE), 2);
+	ck_assert_uint_eq(stats_get(&f.st, STATS_LINES_REMOVED), 1);
+	ck_assert_uint_eq(queue_recover(f.q, 1), 1 + 1 + 4);
+	ck_assert_int_eq(stream_append(f.t, s, &r, r.ts_ns, &who), 0);	/* writable again */
+	ck_assert_int_eq(stream_table_check(f.t), 0);
+	teardown(&f);
+}
+END_TEST
+
 static Suite *
 stream_suite(void)
 {
@@ -466,6 +528,8 @@ stream_suite(void)
 	tcase_add_test(tc, drop_mode_drops_lowest_priority_first_and_reports_it);
 	tcase_add_test(tc, drop_mode_never_drops_a_more_important_line);
 	tcase_add_test(tc, crit_record_seals_its_batch_for_sync);
+	tcase_add_test(tc, logds_own_stream_is_apart_and_closed_to_senders);
+	tcase_add_test(tc, a_failed_stream_takes_nothing_and_counts_what_it_loses);
 	suite_add_tcase(s, tc);
 	return s;
 }

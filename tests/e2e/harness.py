@@ -115,6 +115,7 @@ class Logd:
             with open(self.conf, "w") as f:
                 f.write(config)
         self.args = list(args)
+        self.wrap = []          # a command logd runs under (setpriv ...)
         self.cwd = None         # logd's working directory (None: the test's)
         self.proc = None
         self.errfile = None
@@ -131,7 +132,7 @@ class Logd:
         if VALGRIND:
             cmd = ["valgrind", "--error-exitcode=99", "--leak-check=full",
                    "--errors-for-leak-kinds=definite", "--track-fds=no", "-q"] + cmd
-        return cmd + self.args
+        return self.wrap + cmd + self.args
 
     def start(self):
         """Starts logd (again, after stop() or a kill: each run has its own stderr file)."""
@@ -288,6 +289,27 @@ class Repl:
     def close(self):
         self.p.stdin.close()
         check(self.p.wait(30) == 0, "e2e_sender repl exited %s" % self.p.returncode)
+
+
+def mount_tmpfs(path, size, options=""):
+    """A tmpfs of size at path (made if need be); skips the test where mounting is not allowed."""
+    os.makedirs(path, exist_ok=True)
+    if os.geteuid() != 0:
+        raise Skip("not root: cannot mount a tmpfs")
+    r = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=%s,mode=0755%s" % (size, options), "tmpfs", path],
+                       capture_output=True, text=True)
+    if r.returncode != 0:
+        raise Skip("cannot mount a tmpfs here: %s" % r.stderr.strip())
+
+
+def resize_tmpfs(path, size):
+    r = subprocess.run(["mount", "-o", "remount,size=%s" % size, path], capture_output=True,
+                       text=True)
+    check(r.returncode == 0, "cannot grow the tmpfs: %s" % r.stderr)
+
+
+def umount(path):
+    subprocess.run(["umount", "-l", path], capture_output=True)
 
 
 def dropped_sum(lines, pid=None):

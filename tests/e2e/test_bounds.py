@@ -4,7 +4,8 @@ json format writes one valid object per line."""
 import json
 import subprocess
 
-from harness import LOGCTL, SENDER, Logd, check, main, parse, wait_for, write_lines
+from harness import (LOGCTL, SENDER, Logd, check, datagram, dropped_sum, main, parse, record,
+                     wait_for, write_lines)
 
 
 def test_max_streams_rejects_and_counts_new_streams():
@@ -21,6 +22,45 @@ def test_max_streams_rejects_and_counts_new_streams():
         check(st["rejected"] == 4, "rejected=%d, want 4" % st["rejected"])
         check("stream three" in d.stderr() and "raise max_streams" in d.stderr(),
               "stderr names the stream and the setting: %s" % d.stderr())
+        # Every loss is in a file: logd's own stream, which max_streams does not count.
+        # (At most once a second: the four may be told in more than one line.)
+        own = [parse(x)["msg"] for x in d.lines("logd")]
+        three = [x for x in d.lines("logd") if parse(x)["msg"].endswith(
+                 "records: stream three could not be created: max_streams (2) reached; raise "
+                 "max_streams in logd.conf")]
+        check(dropped_sum(three) == 4, "logd/current.log does not say what stream three lost: "
+              "%s" % own)
+        check(dropped_sum(d.lines("logd")) == 4, "logd's stream reports other losses: %s" % own)
+
+
+def test_senders_cannot_write_to_logds_own_stream():
+    with Logd() as d:
+        r = d.run([LOGCTL, "send", "-s", "logd", "logd: forged"])
+        check(r.returncode == 0, "logctl send failed: %s" % r.stderr)
+        wait_for(lambda: "logd's own stream" in d.stderr(), "the rejection on stderr")
+        check(d.stop() == 0, "logd exit status")
+        own = [parse(x) for x in d.lines("logd")]
+        check(not any(r["msg"] == "logd: forged" for r in own), "a sender wrote to logd's "
+              "own stream: %s" % own)
+        check(any(r["msg"].startswith("logd: dropped 1 records: stream logd could not be "
+                                      "created: the name is logd's own stream's")
+                  and r["pid"] == d.proc.pid for r in own), "no record of it: %s" % own)
+        check(own[0]["msg"].startswith("logd: started: ") and own[-1]["msg"].startswith(
+              "logd: stopped: records=1 "), "start and stop lines: %s" % own)
+        check(d.stopped()["rejected"] == 1, "the record was not counted as rejected")
+
+
+def test_a_flood_of_new_names_gives_logds_stream_a_few_lines_with_every_loss():
+    with Logd(config="[daemon]\nmax_streams = 1\n") as d:
+        n = 2000
+        for i in range(0, n, 100):
+            d.send(datagram(*[record("name%d" % j, "x") for j in range(i, i + 100)]))
+        wait_for(lambda: d.counters()["rejected"] == n - 1, "every record taken in")
+        check(d.stop() == 0, "logd exit status")
+        lines = d.lines("logd")
+        check(len(lines) < 40, "%d lines in logd's stream for one flood" % len(lines))
+        check(dropped_sum(lines) == n - 1, "logd's stream reports %d lost, want %d" %
+              (dropped_sum(lines), n - 1))
 
 
 def test_tiny_queue_applies_backpressure_and_loses_nothing():
@@ -88,6 +128,8 @@ def test_json_format_writes_one_object_per_line():
 
 if __name__ == "__main__":
     main([test_max_streams_rejects_and_counts_new_streams,
+          test_senders_cannot_write_to_logds_own_stream,
+          test_a_flood_of_new_names_gives_logds_stream_a_few_lines_with_every_loss,
           test_tiny_queue_applies_backpressure_and_loses_nothing,
           test_tiny_queue_resumes_inside_a_datagram_without_loss_or_duplicates,
           test_json_format_writes_one_object_per_line])

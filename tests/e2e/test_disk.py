@@ -12,32 +12,12 @@ import re
 import subprocess
 import time
 
-from harness import (SANITIZED, SENDER, VALGRIND, Logd, Repl, Skip, check, datagram,
-                     dropped_sum, main, parse, record, wait_for)
+from harness import (SANITIZED, SENDER, VALGRIND, Logd, Repl, check, datagram, dropped_sum,
+                     main, mount_tmpfs, parse, record, resize_tmpfs, umount, wait_for)
 
 # logd's memory beyond its queue: 64 receive buffers of 64 KiB (4 MiB), the
 # stream and file tables, libevent, libc and the threads' stacks as touched.
 FIXED_OVERHEAD = 16 << 20
-
-
-def mount_tmpfs(path, size):
-    os.makedirs(path, exist_ok=True)
-    if os.geteuid() != 0:
-        raise Skip("not root: cannot mount a tmpfs to fill up")
-    r = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=%s,mode=0755" % size, "tmpfs", path],
-                       capture_output=True, text=True)
-    if r.returncode != 0:
-        raise Skip("cannot mount a tmpfs here: %s" % r.stderr.strip())
-
-
-def resize_tmpfs(path, size):
-    r = subprocess.run(["mount", "-o", "remount,size=%s" % size, path], capture_output=True,
-                       text=True)
-    check(r.returncode == 0, "cannot grow the tmpfs: %s" % r.stderr)
-
-
-def umount(path):
-    subprocess.run(["umount", "-l", path], capture_output=True)
 
 
 def test_full_disk_stalls_then_resumes_without_loss_or_torn_lines():
@@ -173,9 +153,10 @@ def test_drain_timeout_exits_3_with_the_count_when_the_disk_is_stuck():
         m = re.search(r"logd: drain_timeout \(1000 ms\) passed: exiting now; (\d+) lines were "
                       r"not written", d.stderr())
         check(m is not None, "no drain_timeout message: %s" % d.stderr())
-        # At most a pipe's worth (64 KiB: 63 of these lines) reached the FIFO.
+        # At most a pipe's worth (64 KiB: 63 of these lines) reached the FIFO; logd's
+        # own "started" line may be behind them.
         unwritten = int(m.group(1))
-        check(n - 64 <= unwritten <= n, "%d lines not written, of %d" % (unwritten, n))
+        check(n - 64 <= unwritten <= n + 1, "%d lines not written, of %d" % (unwritten, n))
         check(took >= 0.9, "logd gave up after %.2f s, before drain_timeout" % took)
 
 
@@ -186,7 +167,8 @@ def test_crit_record_is_synced_at_once():
         wait_for(lambda: len(d.lines("s")) == 1, "the info record on disk")
         check(d.counters()["fsyncs"] == 0, "sync = none synced an info record")
         d.send(datagram(record("s", "the disk is on fire", prio=2)))
-        wait_for(lambda: d.counters()["fsyncs"] == 1, "the crit record to be synced")
+        # (logd's own stream, dirty with its "started" line, is synced with it.)
+        wait_for(lambda: d.counters()["fsyncs"] >= 1, "the crit record to be synced")
         check(d.stop() == 0, "logd exited non-zero: %s" % d.stderr())
 
 

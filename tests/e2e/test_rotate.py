@@ -224,22 +224,23 @@ def test_sighup_applies_new_settings_and_keeps_the_old_on_errors():
         check(d.stop() == 0, "logd exited non-zero: %s" % d.stderr())
 
 
-def open_logs(pid):
+def open_logs(pid, stream):
+    """The stream's current.log, if process pid has it open."""
     out = []
     for fd in os.listdir("/proc/%d/fd" % pid):
         try:
             out.append(os.readlink("/proc/%d/fd/%s" % (pid, fd)))
         except FileNotFoundError:
             pass
-    return [p for p in out if p.endswith("current.log")]
+    return [p for p in out if p.endswith("/%s/current.log" % stream)]
 
 
 def test_idle_files_are_closed():
     with Logd(config="[daemon]\nidle_close = 1s\n") as d:
         d.send(datagram(record("idle", "one")))
         wait_for(lambda: len(d.lines("idle")) == 1, "the record")
-        check(len(open_logs(d.proc.pid)) == 1, "current.log is not open (test premise)")
-        wait_for(lambda: open_logs(d.proc.pid) == [], "the idle file to be closed")
+        check(len(open_logs(d.proc.pid, "idle")) == 1, "current.log is not open (test premise)")
+        wait_for(lambda: open_logs(d.proc.pid, "idle") == [], "the idle file to be closed")
         d.send(datagram(record("idle", "two")))
         wait_for(lambda: len(d.lines("idle")) == 2, "the file reopened")
         check(d.stop() == 0, "logd exited non-zero: %s" % d.stderr())

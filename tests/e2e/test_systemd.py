@@ -10,8 +10,8 @@ import subprocess
 import threading
 import time
 
-from harness import (SENDER, VALGRIND, Fail, Logd, check, datagram, main, parse, record,
-                     wait_for)
+from harness import (SENDER, VALGRIND, Fail, Logd, check, datagram, main, mount_tmpfs, parse,
+                     record, resize_tmpfs, umount, wait_for)
 
 
 class Notify:
@@ -188,6 +188,33 @@ def test_watchdog_pings_only_while_the_writer_makes_progress():
         nt.close()
 
 
+def test_a_full_disk_keeps_the_watchdog_and_says_stalled_in_status():
+    conf = "[daemon]\nqueue_max_bytes = 4M\nbatch_bytes = 64K\n"
+    with Logd(config=conf, start=False) as d:
+        mount_tmpfs(d.logs, "256k")
+        try:
+            nt = Notify(d)
+            d.logd_env["WATCHDOG_USEC"] = "400000"
+            d.start()
+            p = d.spawn([SENDER, "load", "full", "0", "20000", "6"], stdout=subprocess.PIPE)
+            wait_for(lambda: "cannot write" in d.stderr(), "the disk to fill up")
+            stalled_at = time.monotonic()
+            wait_for(lambda: [m for _, m in nt.seen("STATUS=") if "stalled: No space left on "
+                              "device since 20" in m], "STATUS= to say stalled", timeout=15)
+            # Waiting out a full disk is not hanging: the pings went on all along.
+            pings = sorted(t for t, _ in nt.seen("WATCHDOG=1") if t > stalled_at)
+            gaps = [b - a for a, b in zip([stalled_at] + pings, pings)]
+            check(len(pings) >= 5 and max(gaps) < 0.4, "watchdog pings during the stall: %d, "
+                  "longest gap %.2f s" % (len(pings), max(gaps or [0])))
+            resize_tmpfs(d.logs, "64m")
+            check(p.wait(60) == 0, "the blocking sender failed")
+            check(d.stop() == 0, "logd exited non-zero: %s" % d.stderr())
+            nt.close()
+        finally:
+            d.cleanup()
+            umount(d.logs)
+
+
 if __name__ == "__main__":
     if VALGRIND:
         raise SystemExit(77)
@@ -195,4 +222,5 @@ if __name__ == "__main__":
           test_the_socket_is_found_by_its_name_among_several,
           test_no_record_lost_across_activated_restarts_under_load,
           test_sd_notify_ready_status_reloading_stopping,
-          test_watchdog_pings_only_while_the_writer_makes_progress])
+          test_watchdog_pings_only_while_the_writer_makes_progress,
+          test_a_full_disk_keeps_the_watchdog_and_says_stalled_in_status])
