@@ -9,9 +9,11 @@
  * flagged PROTO_REC_MORE.
  *
  * Loss accounting: a record that could not be sent adds 1 to dropped and
- * to unreported.  The next record carries unreported as its dropped field;
- * once it is sent, exactly that much is subtracted (other threads may have
- * added more meanwhile, which stays for the record after).
+ * to unreported.  A send takes all of unreported at once (an atomic
+ * exchange, so no two threads report the same loss) and carries it as its
+ * first part's dropped field; if that part is not sent, the count goes back
+ * (an atomic add, with the 1 for the record itself).  So the daemon is told
+ * of every failed send exactly once, whatever the number of threads.
  */
 #include "logd.h"
 
@@ -83,15 +85,15 @@ send_report(logd_client *c)
 	rec.name = c->name;
 	rec.name_len = c->name_len;
 	rec.ts_ns = transport_now_ns();
-	rec.dropped = atomic_load_explicit(&c->unreported, memory_order_relaxed);
+	/* The handle is going away: a count this fails to deliver is lost with it. */
+	rec.dropped = atomic_exchange_explicit(&c->unreported, 0, memory_order_relaxed);
 	(void)proto_encode_header(head, sizeof(head));
 	if ((n = proto_encode_head(head + PROTO_HDR_SIZE, sizeof(head) - PROTO_HDR_SIZE,
 	    &rec)) < 0)
 		return;
 	iov.iov_base = head;
 	iov.iov_len = PROTO_HDR_SIZE + (size_t)n;
-	if (transport_send_within(&c->t, &iov, 1, LOGD_CLOSE_WAIT_MS) == 0)
-		atomic_fetch_sub_explicit(&c->unreported, rec.dropped, memory_order_relaxed);
+	(void)transport_send_within(&c->t, &iov, 1, LOGD_CLOSE_WAIT_MS);
 }
 
 LOGD_API void
@@ -137,7 +139,6 @@ send_message(logd_client *c, int priority, const char *file, int line, const cha
 {
 	struct proto_record	 rec;
 	const uint8_t		*p = msg;
-	uint64_t		 report;
 	size_t			 max, part;
 	int			 rc;
 
@@ -163,25 +164,24 @@ send_message(logd_client *c, int priority, const char *file, int line, const cha
 		rec.func = func;
 		rec.func_len = strnlen(func, PROTO_MAX_CALLER);
 	}
-	report = atomic_load_explicit(&c->unreported, memory_order_relaxed);
-	rec.dropped = report;
+	/* The exchange only when there is something to take: the usual case is a load. */
+	if (atomic_load_explicit(&c->unreported, memory_order_relaxed) > 0)
+		rec.dropped = atomic_exchange_explicit(&c->unreported, 0, memory_order_relaxed);
 	for (;;) {
 		max = proto_max_msg(&rec);
 		part = len > max ? max : len;
 		rec.flags = part < len ? PROTO_REC_MORE : 0;
 		if ((rc = send_record(c, &rec, p, part)) < 0)
 			break;
-		if (rec.dropped > 0) {
-			atomic_fetch_sub_explicit(&c->unreported, report, memory_order_relaxed);
-			rec.dropped = 0;
-		}
+		rec.dropped = 0;	/* delivered with the first part */
 		p += part;
 		len -= part;
 		if (len == 0)
 			return 0;
 	}
+	/* A count the first part did not deliver goes back, with this record. */
 	atomic_fetch_add_explicit(&c->dropped, 1, memory_order_relaxed);
-	atomic_fetch_add_explicit(&c->unreported, 1, memory_order_relaxed);
+	atomic_fetch_add_explicit(&c->unreported, rec.dropped + 1, memory_order_relaxed);
 	return rc;
 }
 

@@ -265,7 +265,8 @@ class Logd:
 
 
 class Repl:
-    """e2e_sender repl: "N TEXT" on its stdin sends N records "TEXT i"."""
+    """e2e_sender repl: "N TEXT" on its stdin sends N records "TEXT i" (from each
+    thread, as "TEXT t.i", when flags end with a thread count)."""
 
     def __init__(self, d, stream, *flags):
         self.p = d.spawn([SENDER, "repl", stream] + list(flags), stdin=subprocess.PIPE,
@@ -273,7 +274,14 @@ class Repl:
 
     def send(self, n, text):
         """Returns (sent, failed, dropped so far, errno name of the last failure)."""
-        self.p.stdin.write("%d %s\n" % (n, text))
+        return self.command("%d %s" % (n, text))
+
+    def big(self, size):
+        """Sends one message of size bytes ('a' + i % 26, at notice); returns as send()."""
+        return self.command("big %d" % size)
+
+    def command(self, cmd):
+        self.p.stdin.write(cmd + "\n")
         self.p.stdin.flush()
         out = self.p.stdout.readline()
         m = re.match(r"sent=(\d+) failed=(\d+) dropped=(\d+) errno=(\S+)", out)
@@ -285,15 +293,20 @@ class Repl:
         check(self.p.wait(30) == 0, "e2e_sender repl exited %s" % self.p.returncode)
 
 
-def dropped_sum(lines, pid=None):
-    """The sum of N over the "logd: dropped N records" marker lines (of one pid)."""
-    total = 0
+def dropped_counts(lines, pid=None):
+    """The N of each "logd: dropped N records" marker line (of one pid), in order."""
+    counts = []
     for line in lines:
         r = parse(line)
         m = re.match(r"logd: dropped (\d+) records", r["msg"])
         if m and r["prio"] == "warning" and (pid is None or r["pid"] == pid):
-            total += int(m.group(1))
-    return total
+            counts.append(int(m.group(1)))
+    return counts
+
+
+def dropped_sum(lines, pid=None):
+    """The sum of N over the "logd: dropped N records" marker lines (of one pid)."""
+    return sum(dropped_counts(lines, pid))
 
 
 def messages(lines, pid=None):
