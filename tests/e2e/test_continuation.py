@@ -1,9 +1,12 @@
 """Messages longer than a datagram are split into continuation records ([pid+]
 lines, then a [pid] line), and the parts, unescaped and joined in order, give
-back the message byte for byte."""
+back the message byte for byte.  A message whose later part cannot be sent
+ends where it was cut: it never joins the sender's next message."""
+import signal
 import subprocess
 
-from harness import LOGCTL, SENDER, Logd, check, main, messages, parse, unescape
+from harness import (LOGCTL, SENDER, Logd, Repl, check, dropped_sum, main, messages, parse,
+                     unescape, wait_for)
 
 
 def joined(lines, pid, min_parts):
@@ -54,6 +57,44 @@ def test_two_binary_messages_split_at_once_rejoin_per_sender():
               "records=%d written=%d, %d lines" % (st["records"], st["written"], len(lines)))
 
 
+def sync(d, stream):
+    """Returns once logd has read everything queued in its socket before now:
+    a record sent now by another process is in the file."""
+    check(d.run([LOGCTL, "send", "-s", stream, "sync"]).returncode == 0, "logctl send sync")
+    wait_for(lambda: any(parse(x)["msg"] == "sync" for x in d.lines(stream)),
+             "the sync record on disk")
+
+
+def test_liblogd_message_cut_by_a_failed_part_ends_there():
+    # A nonblocking sender's 1 MB message (16 parts) into a stopped logd: the
+    # first parts fit in the socket, a later one fails with EAGAIN.
+    size = 1000000
+    with Logd() as d:
+        c = Repl(d, "cut", "nonblock")
+        d.proc.send_signal(signal.SIGSTOP)
+        try:
+            got = c.big(size)
+        finally:
+            d.proc.send_signal(signal.SIGCONT)
+        check(got == (0, 1, 1, "EAGAIN"), "the message did not fail with EAGAIN while logd "
+              "was stopped (test premise): %s" % (got,))
+        sync(d, "cut")
+        check(c.send(1, "after") == (1, 0, 1, "0"), "the record after the cut message")
+        c.close()
+        check(d.stop() == 0, "logd exited non-zero: %s" % d.stderr())
+        lines = d.lines("cut")
+        check(any(parse(x)["more"] for x in lines), "no part was sent (test premise)")
+        msgs = [(prio, m) for _, prio, m in messages(lines, c.p.pid)
+                if not m.startswith(b"logd: dropped ")]
+        check(len(msgs) == 2 and msgs[1] == ("info", b"after 0"),
+              "the messages after the cut one: %s" % [(p, m[:40]) for p, m in msgs[1:]])
+        check(msgs[0][0] == "notice" and 0 < len(msgs[0][1]) < size and
+              pattern(size, False).startswith(msgs[0][1]),
+              "the cut message is not a prefix of the message: %r..." % msgs[0][1][-80:])
+        check(dropped_sum(lines, c.p.pid) == 1, "markers: %d dropped, want 1" %
+              dropped_sum(lines, c.p.pid))
+
+
 def test_logctl_cat_splits_a_long_line():
     # 150,000 bytes with tabs, backslashes, escapes and UTF-8, but no newline.
     unit = "ABC\tdef\\é✓\x1b\x7f".encode()
@@ -80,4 +121,5 @@ def test_logctl_cat_splits_a_long_line():
 if __name__ == "__main__":
     main([test_liblogd_splits_and_the_parts_rejoin,
           test_two_binary_messages_split_at_once_rejoin_per_sender,
+          test_liblogd_message_cut_by_a_failed_part_ends_there,
           test_logctl_cat_splits_a_long_line])
