@@ -11,6 +11,13 @@
  * a slow program writes half a line.  Lines longer than one record are
  * split the same way.  Records that cannot be delivered are counted,
  * reported with the next record that gets through, and summed on exit.
+ *
+ * A lost datagram may hold the next part of a line whose earlier part the
+ * daemon has (flagged MORE): the reader would join that part with whatever
+ * comes next.  So the next datagram starts with an empty record without
+ * MORE that ends the line there (logd-protocol(7)), as liblogd does; it
+ * carries no count, and a datagram that fails leaves it due.  What is left
+ * of the line goes on as a line of its own.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -71,6 +78,10 @@ struct packer {
 	uint64_t		report;		/* dropped count the first record in buf carries */
 	uint64_t		unreported;	/* lost records not yet reported to the daemon */
 	uint64_t		lost;
+	/* 1 + priority of a line continued in the next record (MORE), else 0: */
+	unsigned		buf_open;	/* after the last record in buf */
+	unsigned		open;		/* after the last record the daemon got */
+	unsigned		end;		/* open, and a datagram since was lost: end it first */
 };
 
 static int
@@ -129,25 +140,48 @@ packer_open(struct packer *p, const char *stream, int nonblock)
 	p->nonblock = nonblock;
 	p->stream = stream;
 	p->stream_len = rec.name_len;
-	/* Leave room for a dropped-count field in any record. */
-	p->max_msg = proto_max_msg(&rec);
+	/* Leave room for a dropped-count field in any record, and an end record before it. */
+	p->max_msg = proto_max_msg(&rec) - (PROTO_REC_HDR_SIZE + p->stream_len);
 	return 0;
 }
 
-/* Sends what is packed.  A failure counts its records as lost. */
+/* Starts a datagram in buf: the header, and the end of a line a lost datagram left open. */
+static void
+packer_start(struct packer *p)
+{
+	struct proto_record	end = {
+		.priority = (uint8_t)(p->end - 1),
+		.name = p->stream,
+		.name_len = p->stream_len,
+		.ts_ns = transport_now_ns(),
+	};
+	ssize_t			n;
+
+	p->len = (size_t)proto_encode_header(p->buf, sizeof(p->buf));
+	p->report = p->unreported;
+	p->buf_open = 0;
+	if (p->end > 0 && (n = proto_encode_record(p->buf + p->len, sizeof(p->buf) - p->len,
+	    &end)) > 0)
+		p->len += (size_t)n;
+}
+
+/* Sends what is packed.  A failure counts its records (not an end record) as lost. */
 static void
 packer_flush(struct packer *p)
 {
 	struct iovec	iov = { .iov_base = p->buf, .iov_len = p->len };
 	int		rc;
 
-	if (p->nrecords == 0)
-		return;
+	if (p->len <= PROTO_HDR_SIZE)
+		return;		/* not even an end record */
 	if ((rc = transport_send(&p->t, &iov, 1, p->nonblock)) == 0) {
 		p->unreported -= p->report;
+		p->open = p->buf_open;
+		p->end = 0;
 	} else {
 		p->lost += p->nrecords;
 		p->unreported += p->nrecords;
+		p->end = p->open;
 		if (!p->warned) {
 			fprintf(stderr, "logctl: cannot reach logd at %s: %s%s\n",
 			    transport_path(&p->t), strerror(-rc),
@@ -176,10 +210,8 @@ packer_add(struct packer *p, int priority, int more, const void *msg, size_t len
 	};
 	ssize_t			n;
 
-	if (p->len == 0) {
-		p->len = (size_t)proto_encode_header(p->buf, sizeof(p->buf));
-		p->report = p->unreported;
-	}
+	if (p->len == 0)
+		packer_start(p);
 	if (p->nrecords == 0)
 		rec.dropped = p->report;
 	n = proto_encode_record(p->buf + p->len, sizeof(p->buf) - p->len, &rec);
@@ -196,6 +228,7 @@ packer_add(struct packer *p, int priority, int more, const void *msg, size_t len
 	}
 	p->len += (size_t)n;
 	p->nrecords++;
+	p->buf_open = more ? 1u + (unsigned)priority : 0;
 }
 
 /* One message of any length: split into records of at most max_msg bytes. */
@@ -216,6 +249,9 @@ packer_message(struct packer *p, int priority, int more, const char *msg, size_t
 static int
 packer_close(struct packer *p)
 {
+	/* A line a lost datagram left open is ended even with nothing more to send. */
+	if (p->len == 0 && p->end > 0)
+		packer_start(p);
 	packer_flush(p);
 	transport_close(&p->t);
 	if (p->lost > 0) {
