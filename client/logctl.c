@@ -410,6 +410,26 @@ cat_loop(struct packer *p, struct input *ins, int nins)
 
 static pid_t	child_pid;
 
+/*
+ * In the command, before exec: every signal at its default disposition and
+ * none blocked, as for a command started by itself (logctl ignores SIGPIPE,
+ * and exec keeps what is ignored and the mask).
+ */
+static void
+child_default_signals(void)
+{
+	struct sigaction	sa;
+	sigset_t		none;
+	int			sig;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = SIG_DFL;
+	for (sig = 1; sig < NSIG; sig++)
+		(void)sigaction(sig, &sa, NULL);	/* SIGKILL, SIGSTOP, libc's own: EINVAL */
+	sigemptyset(&none);
+	(void)sigprocmask(SIG_SETMASK, &none, NULL);
+}
+
 static void
 forward_signal(int sig)
 {
@@ -424,6 +444,7 @@ cmd_cat(char *argv[], const char *stream, int priority, int err_priority, int no
 	struct input		*ins;
 	struct sigaction	 sa;
 	int			 out[2], err[2], status, rc, nins = 1, saved_errno;
+	pid_t			 waited;
 
 	if ((p = calloc(1, sizeof(*p))) == NULL || (ins = calloc(2, sizeof(*ins))) == NULL) {
 		fprintf(stderr, "logctl: out of memory\n");
@@ -448,6 +469,7 @@ cmd_cat(char *argv[], const char *stream, int priority, int err_priority, int no
 
 			dup2(out[1], STDOUT_FILENO);
 			dup2(err[1], STDERR_FILENO);
+			child_default_signals();
 			execvp(argv[0], argv);
 			saved_errno = errno;
 			if (tty_err >= 0)
@@ -476,9 +498,13 @@ cmd_cat(char *argv[], const char *stream, int priority, int err_priority, int no
 	if (nins == 2) {
 		close(out[0]);
 		close(err[0]);
-		while (waitpid(child_pid, &status, 0) < 0 && errno == EINTR)
+		while ((waited = waitpid(child_pid, &status, 0)) < 0 && errno == EINTR)
 			;
-		if (WIFEXITED(status) && WEXITSTATUS(status) != 0)
+		if (waited < 0) {
+			fprintf(stderr, "logctl: cannot get the exit status of %s (pid %ld): %s; "
+			    "exiting with 1\n", argv[0], (long)child_pid, strerror(errno));
+			rc = 1;
+		} else if (WIFEXITED(status) && WEXITSTATUS(status) != 0)
 			rc = WEXITSTATUS(status);
 		else if (WIFSIGNALED(status))
 			rc = 128 + WTERMSIG(status);
