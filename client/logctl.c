@@ -459,6 +459,8 @@ cmd_cat(char *argv[], const char *stream, int priority, int err_priority, int no
 			fprintf(stderr, "logctl: pipe: %s\n", strerror(errno));
 			return 1;
 		}
+		/* An inherited SIG_IGN would have the kernel reap the command: no status to wait for. */
+		signal(SIGCHLD, SIG_DFL);
 		fflush(NULL);
 		if ((child_pid = fork()) < 0) {
 			fprintf(stderr, "logctl: fork: %s\n", strerror(errno));

@@ -240,6 +240,20 @@ def test_logctl_cat_runs_the_command_with_default_signals_and_an_empty_mask():
               "yes | head -n 1: %s" % d.lines("epipe"))
 
 
+def test_logctl_cat_gets_the_status_even_if_its_parent_ignores_sigchld():
+    # SIGCHLD ignored is inherited across exec: the kernel would reap the command
+    # itself, and logctl's waitpid() fail (today: its status read uninitialised).
+    def ignore_sigchld():
+        signal.signal(signal.SIGCHLD, signal.SIG_IGN)
+    with Logd() as d:
+        r = d.run([LOGCTL, "cat", "-s", "chld", "--", "sh", "-c", "echo ran; exit 7"],
+                  preexec_fn=ignore_sigchld, text=True)
+        check(r.returncode == 7 and r.stderr == "", "exit %d, want 7: %s" %
+              (r.returncode, r.stderr))
+        check(d.stop() == 0, "logd exit status")
+        check([parse(x)["msg"] for x in d.lines("chld")] == ["ran"], "the command's line")
+
+
 if __name__ == "__main__":
     main([test_logd_help_and_version, test_logd_unknown_flag_is_a_usage_error,
           test_check_config_reports_every_error_with_file_and_line,
@@ -251,4 +265,5 @@ if __name__ == "__main__":
           test_logctl_against_a_dead_daemon_fails_clearly,
           test_logctl_exit_status_and_default_streams,
           test_logctl_cat_passes_sigterm_to_the_command,
-          test_logctl_cat_runs_the_command_with_default_signals_and_an_empty_mask])
+          test_logctl_cat_runs_the_command_with_default_signals_and_an_empty_mask,
+          test_logctl_cat_gets_the_status_even_if_its_parent_ignores_sigchld])
