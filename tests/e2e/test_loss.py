@@ -12,19 +12,26 @@ from harness import (LOGCTL, SENDER, Logd, Repl, check, dropped_counts, main, pa
                      wait_for)
 
 
+def burst_while_stopped(d, c, n):
+    """c sends n records "burst i" while logd is stopped: some must fail with
+    EAGAIN.  Returns (sent, failed, dropped so far)."""
+    d.proc.send_signal(signal.SIGSTOP)
+    try:
+        sent, failed, dropped, err = c.send(n, "burst")
+    finally:
+        d.proc.send_signal(signal.SIGCONT)
+    check(failed > 0 and err == "EAGAIN",
+          "no send failed with EAGAIN while logd was stopped (test premise): sent=%d" % sent)
+    return sent, failed, dropped
+
+
 def test_nonblocking_client_counts_drops_and_logd_writes_a_marker():
     n = 5000
     with Logd() as d:
         c = Repl(d, "nb", "nonblock")
         c.send(1, "warm-up")
         wait_for(lambda: len(d.lines("nb")) == 1, "the warm-up record on disk")
-        d.proc.send_signal(signal.SIGSTOP)
-        try:
-            sent, failed, dropped, err = c.send(n, "burst")
-        finally:
-            d.proc.send_signal(signal.SIGCONT)
-        check(failed > 0 and err == "EAGAIN",
-              "no send failed with EAGAIN while logd was stopped (test premise): sent=%d" % sent)
+        sent, failed, dropped = burst_while_stopped(d, c, n)
         check(sent + failed == n and dropped == failed, "sent=%d failed=%d dropped=%d" %
               (sent, failed, dropped))
         wait_for(lambda: len(d.lines("nb")) == 1 + sent, "the %d delivered records" % sent)
@@ -63,13 +70,7 @@ def test_threads_sharing_a_handle_report_every_drop_exactly_once():
             return [x for x in d.lines("thr") if not dropped_counts([x])]
         sent = failed = 0
         for _ in range(rounds):
-            d.proc.send_signal(signal.SIGSTOP)
-            try:
-                s, f, _, err = c.send(n, "burst")
-            finally:
-                d.proc.send_signal(signal.SIGCONT)
-            check(f > 0 and err == "EAGAIN",
-                  "no send failed with EAGAIN while logd was stopped (test premise): sent=%d" % s)
+            s, f, _ = burst_while_stopped(d, c, n)
             sent, failed = sent + s, failed + f
             wait_for(lambda: len(records()) == sent, "the %d delivered records" % sent)
             s, f, dropped, _ = c.send(20, "again")
