@@ -81,7 +81,7 @@ struct packer {
 	/* 1 + priority of a line continued in the next record (MORE), else 0: */
 	unsigned		buf_open;	/* after the last record in buf */
 	unsigned		open;		/* after the last record the daemon got */
-	unsigned		end;		/* open, and a datagram since was lost: end it first */
+	unsigned		end;		/* open, then a datagram lost: end it first */
 };
 
 static int
@@ -459,7 +459,7 @@ cmd_cat(char *argv[], const char *stream, int priority, int err_priority, int no
 			fprintf(stderr, "logctl: pipe: %s\n", strerror(errno));
 			return 1;
 		}
-		/* An inherited SIG_IGN would have the kernel reap the command: no status to wait for. */
+		/* Inherited SIG_IGN has the kernel reap the command: no status to wait for. */
 		signal(SIGCHLD, SIG_DFL);
 		fflush(NULL);
 		if ((child_pid = fork()) < 0) {

@@ -15,7 +15,9 @@
  * that ends that message (logd-protocol(7)).  The end and the record after
  * it share the datagram, so neither goes without the other: a send that
  * fails leaves the end due.  The end carries no count, as logd writes a
- * count's marker line before its record: inside the open message.
+ * count's marker line before its record: inside the open message.  (Without
+ * a lock, a record another thread sends while the end is under way can get
+ * in before it, as one can between the parts of another thread's message.)
  *
  * Loss accounting: a record that could not be sent adds 1 to dropped and
  * to unreported.  A send takes all of unreported at once (an atomic

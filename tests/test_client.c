@@ -58,24 +58,7 @@ teardown(void)
 	memcpy(dir + strlen(dir) - 6, "XXXXXX", 6);
 }
 
-/* Receives one datagram (waiting at most 10 s) and decodes its first record. */
-static size_t
-recv_one(struct proto_record *r)
-{
-	struct timeval	tv = { .tv_sec = 10 };
-	ssize_t		n;
-	size_t		off = PROTO_HDR_SIZE;
-
-	setsockopt(rx, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
-	n = recv(rx, buf, sizeof(buf), 0);
-	ck_assert_int_gt(n, 0);
-	ck_assert_int_le(n, PROTO_MAX_DGRAM);
-	ck_assert_int_eq(proto_validate(buf, (size_t)n), 1);
-	ck_assert_int_eq(proto_decode(buf, (size_t)n, &off, r), 0);
-	return (size_t)n;
-}
-
-/* Receives one datagram (waiting at most 10 s) and decodes its first max records. */
+/* Receives one datagram (waiting at most 10 s) of at most max records and decodes them. */
 static int
 recv_records(struct proto_record *r, int max)
 {
@@ -87,11 +70,19 @@ recv_records(struct proto_record *r, int max)
 	setsockopt(rx, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
 	n = recv(rx, buf, sizeof(buf), 0);
 	ck_assert_int_gt(n, 0);
+	ck_assert_int_le(n, PROTO_MAX_DGRAM);
 	ck_assert_int_gt(nrec = proto_validate(buf, (size_t)n), 0);
 	ck_assert_int_le(nrec, max);
 	for (i = 0; i < nrec; i++)
 		ck_assert_int_eq(proto_decode(buf, (size_t)n, &off, &r[i]), 0);
 	return (int)nrec;
+}
+
+/* Receives one datagram (waiting at most 10 s) of one record. */
+static void
+recv_one(struct proto_record *r)
+{
+	ck_assert_int_eq(recv_records(r, 1), 1);
 }
 
 static uint64_t
