@@ -11,6 +11,13 @@
  * a slow program writes half a line.  Lines longer than one record are
  * split the same way.  Records that cannot be delivered are counted,
  * reported with the next record that gets through, and summed on exit.
+ *
+ * A lost datagram may hold the next part of a line whose earlier part the
+ * daemon has (flagged MORE): the reader would join that part with whatever
+ * comes next.  So the next datagram starts with an empty record without
+ * MORE that ends the line there (logd-protocol(7)), as liblogd does; it
+ * carries no count, and a datagram that fails leaves it due.  What is left
+ * of the line goes on as a line of its own.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -71,6 +78,10 @@ struct packer {
 	uint64_t		report;		/* dropped count the first record in buf carries */
 	uint64_t		unreported;	/* lost records not yet reported to the daemon */
 	uint64_t		lost;
+	/* 1 + priority of a line continued in the next record (MORE), else 0: */
+	unsigned		buf_open;	/* after the last record in buf */
+	unsigned		open;		/* after the last record the daemon got */
+	unsigned		end;		/* open, then a datagram lost: end it first */
 };
 
 static int
@@ -129,25 +140,48 @@ packer_open(struct packer *p, const char *stream, int nonblock)
 	p->nonblock = nonblock;
 	p->stream = stream;
 	p->stream_len = rec.name_len;
-	/* Leave room for a dropped-count field in any record. */
-	p->max_msg = proto_max_msg(&rec);
+	/* Leave room for a dropped-count field in any record, and an end record before it. */
+	p->max_msg = proto_max_msg(&rec) - (PROTO_REC_HDR_SIZE + p->stream_len);
 	return 0;
 }
 
-/* Sends what is packed.  A failure counts its records as lost. */
+/* Starts a datagram in buf: the header, and the end of a line a lost datagram left open. */
+static void
+packer_start(struct packer *p)
+{
+	struct proto_record	end = {
+		.priority = (uint8_t)(p->end - 1),
+		.name = p->stream,
+		.name_len = p->stream_len,
+		.ts_ns = transport_now_ns(),
+	};
+	ssize_t			n;
+
+	p->len = (size_t)proto_encode_header(p->buf, sizeof(p->buf));
+	p->report = p->unreported;
+	p->buf_open = 0;
+	if (p->end > 0 && (n = proto_encode_record(p->buf + p->len, sizeof(p->buf) - p->len,
+	    &end)) > 0)
+		p->len += (size_t)n;
+}
+
+/* Sends what is packed.  A failure counts its records (not an end record) as lost. */
 static void
 packer_flush(struct packer *p)
 {
 	struct iovec	iov = { .iov_base = p->buf, .iov_len = p->len };
 	int		rc;
 
-	if (p->nrecords == 0)
-		return;
+	if (p->len <= PROTO_HDR_SIZE)
+		return;		/* not even an end record */
 	if ((rc = transport_send(&p->t, &iov, 1, p->nonblock)) == 0) {
 		p->unreported -= p->report;
+		p->open = p->buf_open;
+		p->end = 0;
 	} else {
 		p->lost += p->nrecords;
 		p->unreported += p->nrecords;
+		p->end = p->open;
 		if (!p->warned) {
 			fprintf(stderr, "logctl: cannot reach logd at %s: %s%s\n",
 			    transport_path(&p->t), strerror(-rc),
@@ -176,10 +210,8 @@ packer_add(struct packer *p, int priority, int more, const void *msg, size_t len
 	};
 	ssize_t			n;
 
-	if (p->len == 0) {
-		p->len = (size_t)proto_encode_header(p->buf, sizeof(p->buf));
-		p->report = p->unreported;
-	}
+	if (p->len == 0)
+		packer_start(p);
 	if (p->nrecords == 0)
 		rec.dropped = p->report;
 	n = proto_encode_record(p->buf + p->len, sizeof(p->buf) - p->len, &rec);
@@ -196,6 +228,7 @@ packer_add(struct packer *p, int priority, int more, const void *msg, size_t len
 	}
 	p->len += (size_t)n;
 	p->nrecords++;
+	p->buf_open = more ? 1u + (unsigned)priority : 0;
 }
 
 /* One message of any length: split into records of at most max_msg bytes. */
@@ -216,6 +249,9 @@ packer_message(struct packer *p, int priority, int more, const char *msg, size_t
 static int
 packer_close(struct packer *p)
 {
+	/* A line a lost datagram left open is ended even with nothing more to send. */
+	if (p->len == 0 && p->end > 0)
+		packer_start(p);
 	packer_flush(p);
 	transport_close(&p->t);
 	if (p->lost > 0) {
@@ -374,6 +410,26 @@ cat_loop(struct packer *p, struct input *ins, int nins)
 
 static pid_t	child_pid;
 
+/*
+ * In the command, before exec: every signal at its default disposition and
+ * none blocked, as for a command started by itself (logctl ignores SIGPIPE,
+ * and exec keeps what is ignored and the mask).
+ */
+static void
+child_default_signals(void)
+{
+	struct sigaction	sa;
+	sigset_t		none;
+	int			sig;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = SIG_DFL;
+	for (sig = 1; sig < NSIG; sig++)
+		(void)sigaction(sig, &sa, NULL);	/* SIGKILL, SIGSTOP, libc's own: EINVAL */
+	sigemptyset(&none);
+	(void)sigprocmask(SIG_SETMASK, &none, NULL);
+}
+
 static void
 forward_signal(int sig)
 {
@@ -388,6 +444,7 @@ cmd_cat(char *argv[], const char *stream, int priority, int err_priority, int no
 	struct input		*ins;
 	struct sigaction	 sa;
 	int			 out[2], err[2], status, rc, nins = 1, saved_errno;
+	pid_t			 waited;
 
 	if ((p = calloc(1, sizeof(*p))) == NULL || (ins = calloc(2, sizeof(*ins))) == NULL) {
 		fprintf(stderr, "logctl: out of memory\n");
@@ -402,6 +459,8 @@ cmd_cat(char *argv[], const char *stream, int priority, int err_priority, int no
 			fprintf(stderr, "logctl: pipe: %s\n", strerror(errno));
 			return 1;
 		}
+		/* Inherited SIG_IGN has the kernel reap the command: no status to wait for. */
+		signal(SIGCHLD, SIG_DFL);
 		fflush(NULL);
 		if ((child_pid = fork()) < 0) {
 			fprintf(stderr, "logctl: fork: %s\n", strerror(errno));
@@ -412,6 +471,7 @@ cmd_cat(char *argv[], const char *stream, int priority, int err_priority, int no
 
 			dup2(out[1], STDOUT_FILENO);
 			dup2(err[1], STDERR_FILENO);
+			child_default_signals();
 			execvp(argv[0], argv);
 			saved_errno = errno;
 			if (tty_err >= 0)
@@ -440,9 +500,13 @@ cmd_cat(char *argv[], const char *stream, int priority, int err_priority, int no
 	if (nins == 2) {
 		close(out[0]);
 		close(err[0]);
-		while (waitpid(child_pid, &status, 0) < 0 && errno == EINTR)
+		while ((waited = waitpid(child_pid, &status, 0)) < 0 && errno == EINTR)
 			;
-		if (WIFEXITED(status) && WEXITSTATUS(status) != 0)
+		if (waited < 0) {
+			fprintf(stderr, "logctl: cannot get the exit status of %s (pid %ld): %s; "
+			    "exiting with 1\n", argv[0], (long)child_pid, strerror(errno));
+			rc = 1;
+		} else if (WIFEXITED(status) && WEXITSTATUS(status) != 0)
 			rc = WEXITSTATUS(status);
 		else if (WIFSIGNALED(status))
 			rc = 128 + WTERMSIG(status);

@@ -1,17 +1,30 @@
 /*
  * logd.c - liblogd, the client library (see logd.h, logd(3)).
  *
- * A handle is immutable after logd_open() except for two atomic counters,
- * so every call is thread-safe without locks.  One record = one sendmsg:
+ * A handle is immutable after logd_open() except for three atomics, so
+ * every call is thread-safe without locks.  One record = one sendmsg:
  * iov[0] holds the datagram header and record head, encoded on the stack;
  * iov[1] points at the caller's message, which is never copied.  A message
  * too long for one datagram goes out as several records, all but the last
  * flagged PROTO_REC_MORE.
  *
+ * A part after the first that cannot be sent leaves the parts before it
+ * open: the reader would join them with this process's next message.  So
+ * the handle notes that (open_prio), and the next datagram it sends, from
+ * any thread or from logd_close(), starts with an empty record without MORE
+ * that ends that message (logd-protocol(7)).  The end and the record after
+ * it share the datagram, so neither goes without the other: a send that
+ * fails leaves the end due.  The end carries no count, as logd writes a
+ * count's marker line before its record: inside the open message.  (Without
+ * a lock, a record another thread sends while the end is under way can get
+ * in before it, as one can between the parts of another thread's message.)
+ *
  * Loss accounting: a record that could not be sent adds 1 to dropped and
- * to unreported.  The next record carries unreported as its dropped field;
- * once it is sent, exactly that much is subtracted (other threads may have
- * added more meanwhile, which stays for the record after).
+ * to unreported.  A send takes all of unreported at once (an atomic
+ * exchange, so no two threads report the same loss) and carries it as its
+ * first part's dropped field; if that part is not sent, the count goes back
+ * (an atomic add, with the 1 for the record itself).  So the daemon is told
+ * of every failed send exactly once, whatever the number of threads.
  */
 #include "logd.h"
 
@@ -28,8 +41,9 @@
 #define LOGD_API	__attribute__((visibility("default")))
 #define LOGD_FMT_STACK	4096	/* printf messages up to this size need no heap */
 #define LOGD_CLOSE_WAIT_MS	100	/* logd_close() waits this long to deliver a report */
-#define LOGD_HEAD_MAX	(PROTO_HDR_SIZE + PROTO_REC_HDR_SIZE + PROTO_MAX_NAME + \
-			 4 * PROTO_FIELD_HDR_SIZE + 2 * PROTO_MAX_CALLER + 4 + 8)
+#define LOGD_END_LEN(name_len)	(PROTO_REC_HDR_SIZE + (name_len))	/* an end record */
+#define LOGD_HEAD_MAX	(PROTO_HDR_SIZE + LOGD_END_LEN(PROTO_MAX_NAME) + PROTO_REC_HDR_SIZE + \
+			 PROTO_MAX_NAME + 4 * PROTO_FIELD_HDR_SIZE + 2 * PROTO_MAX_CALLER + 4 + 8)
 
 struct logd_client {
 	struct transport	t;
@@ -38,6 +52,7 @@ struct logd_client {
 	char			name[PROTO_MAX_NAME + 1];
 	_Atomic uint64_t	dropped;
 	_Atomic uint64_t	unreported;
+	_Atomic unsigned	open_prio;	/* 1 + priority of a message left open; 0: none */
 };
 
 LOGD_API logd_client *
@@ -65,7 +80,47 @@ logd_open(const char *stream, unsigned flags)
 	memcpy(c->name, stream, len);
 	atomic_init(&c->dropped, 0);
 	atomic_init(&c->unreported, 0);
+	atomic_init(&c->open_prio, 0);
 	return c;
+}
+
+/*
+ * Sends one datagram: if end > 0, the record that ends the message left open
+ * at priority end - 1, then rec, whose message is msg/len (the caller leaves
+ * room for the end).  timeout_ms < 0: block or not as the handle does.
+ */
+static int
+send_record(logd_client *c, unsigned end, struct proto_record *rec, const uint8_t *msg,
+    size_t len, int timeout_ms)
+{
+	struct proto_record	eom;
+	uint8_t			head[LOGD_HEAD_MAX];
+	struct iovec		iov[2];
+	size_t			off = PROTO_HDR_SIZE;
+	ssize_t			n;
+
+	(void)proto_encode_header(head, sizeof(head));
+	if (end > 0) {
+		memset(&eom, 0, sizeof(eom));
+		eom.priority = (uint8_t)(end - 1);
+		eom.name = c->name;
+		eom.name_len = c->name_len;
+		eom.ts_ns = rec->ts_ns;
+		if ((n = proto_encode_head(head + off, sizeof(head) - off, &eom)) < 0)
+			return (int)n;
+		off += (size_t)n;
+	}
+	rec->msg = msg;
+	rec->msg_len = len;
+	if ((n = proto_encode_head(head + off, sizeof(head) - off, rec)) < 0)
+		return (int)n;
+	iov[0].iov_base = head;
+	iov[0].iov_len = off + (size_t)n;
+	iov[1].iov_base = (void *)msg;
+	iov[1].iov_len = len;
+	if (timeout_ms >= 0)
+		return transport_send_within(&c->t, iov, len > 0 ? 2 : 1, timeout_ms);
+	return transport_send(&c->t, iov, len > 0 ? 2 : 1, (c->flags & LOGD_NONBLOCK) != 0);
 }
 
 /* Sends a record that only reports the unreported losses, waiting at most LOGD_CLOSE_WAIT_MS. */
@@ -73,9 +128,6 @@ static void
 send_report(logd_client *c)
 {
 	struct proto_record	rec;
-	uint8_t			head[LOGD_HEAD_MAX];
-	struct iovec		iov;
-	ssize_t			n;
 
 	memset(&rec, 0, sizeof(rec));
 	rec.priority = LOG_WARNING;
@@ -83,15 +135,10 @@ send_report(logd_client *c)
 	rec.name = c->name;
 	rec.name_len = c->name_len;
 	rec.ts_ns = transport_now_ns();
-	rec.dropped = atomic_load_explicit(&c->unreported, memory_order_relaxed);
-	(void)proto_encode_header(head, sizeof(head));
-	if ((n = proto_encode_head(head + PROTO_HDR_SIZE, sizeof(head) - PROTO_HDR_SIZE,
-	    &rec)) < 0)
-		return;
-	iov.iov_base = head;
-	iov.iov_len = PROTO_HDR_SIZE + (size_t)n;
-	if (transport_send_within(&c->t, &iov, 1, LOGD_CLOSE_WAIT_MS) == 0)
-		atomic_fetch_sub_explicit(&c->unreported, rec.dropped, memory_order_relaxed);
+	/* The handle is going away: what this fails to deliver is lost with it. */
+	rec.dropped = atomic_exchange_explicit(&c->unreported, 0, memory_order_relaxed);
+	(void)send_record(c, atomic_exchange_explicit(&c->open_prio, 0, memory_order_relaxed),
+	    &rec, NULL, 0, LOGD_CLOSE_WAIT_MS);
 }
 
 LOGD_API void
@@ -99,7 +146,8 @@ logd_close(logd_client *c)
 {
 	if (c == NULL)
 		return;
-	if (atomic_load_explicit(&c->unreported, memory_order_relaxed) > 0)
+	if (atomic_load_explicit(&c->unreported, memory_order_relaxed) > 0 ||
+	    atomic_load_explicit(&c->open_prio, memory_order_relaxed) > 0)
 		send_report(c);
 	transport_close(&c->t);
 	free(c);
@@ -111,34 +159,14 @@ logd_dropped(const logd_client *c)
 	return c == NULL ? 0 : atomic_load_explicit(&c->dropped, memory_order_relaxed);
 }
 
-/* Sends one record whose head fields are set in rec; the message is msg/len. */
-static int
-send_record(logd_client *c, struct proto_record *rec, const uint8_t *msg, size_t len)
-{
-	uint8_t		head[LOGD_HEAD_MAX];
-	struct iovec	iov[2];
-	ssize_t		n;
-
-	rec->msg = msg;
-	rec->msg_len = len;
-	(void)proto_encode_header(head, sizeof(head));
-	if ((n = proto_encode_head(head + PROTO_HDR_SIZE, sizeof(head) - PROTO_HDR_SIZE, rec)) < 0)
-		return (int)n;
-	iov[0].iov_base = head;
-	iov[0].iov_len = PROTO_HDR_SIZE + (size_t)n;
-	iov[1].iov_base = (void *)msg;
-	iov[1].iov_len = len;
-	return transport_send(&c->t, iov, len > 0 ? 2 : 1, (c->flags & LOGD_NONBLOCK) != 0);
-}
-
 static int
 send_message(logd_client *c, int priority, const char *file, int line, const char *func,
     const void *msg, size_t len)
 {
 	struct proto_record	 rec;
 	const uint8_t		*p = msg;
-	uint64_t		 report;
 	size_t			 max, part;
+	unsigned		 end = 0;
 	int			 rc;
 
 	if (c == NULL || priority < 0 || priority > PROTO_MAX_PRIORITY || (msg == NULL && len > 0))
@@ -163,25 +191,37 @@ send_message(logd_client *c, int priority, const char *file, int line, const cha
 		rec.func = func;
 		rec.func_len = strnlen(func, PROTO_MAX_CALLER);
 	}
-	report = atomic_load_explicit(&c->unreported, memory_order_relaxed);
-	rec.dropped = report;
+	/* Exchanges only when there is something to take: the usual case is two loads. */
+	if (atomic_load_explicit(&c->unreported, memory_order_relaxed) > 0)
+		rec.dropped = atomic_exchange_explicit(&c->unreported, 0, memory_order_relaxed);
+	if (atomic_load_explicit(&c->open_prio, memory_order_relaxed) > 0)
+		end = atomic_exchange_explicit(&c->open_prio, 0, memory_order_relaxed);
 	for (;;) {
 		max = proto_max_msg(&rec);
+		if (end > 0)
+			max -= LOGD_END_LEN(c->name_len);
 		part = len > max ? max : len;
 		rec.flags = part < len ? PROTO_REC_MORE : 0;
-		if ((rc = send_record(c, &rec, p, part)) < 0)
+		if ((rc = send_record(c, end, &rec, p, part, -1)) < 0)
 			break;
-		if (rec.dropped > 0) {
-			atomic_fetch_sub_explicit(&c->unreported, report, memory_order_relaxed);
-			rec.dropped = 0;
-		}
+		rec.dropped = 0;	/* delivered with the first part */
+		end = 0;
 		p += part;
 		len -= part;
 		if (len == 0)
 			return 0;
 	}
+	/*
+	 * Parts already sent stay open until an end record goes; an end that did
+	 * not go stays due.  A count the first part did not deliver goes back,
+	 * with this record.
+	 */
+	if (p != msg)
+		end = 1u + rec.priority;
+	if (end > 0)
+		atomic_store_explicit(&c->open_prio, end, memory_order_relaxed);
 	atomic_fetch_add_explicit(&c->dropped, 1, memory_order_relaxed);
-	atomic_fetch_add_explicit(&c->unreported, 1, memory_order_relaxed);
+	atomic_fetch_add_explicit(&c->unreported, rec.dropped + 1, memory_order_relaxed);
 	return rc;
 }
 

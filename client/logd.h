@@ -51,7 +51,9 @@ void		 logd_close(logd_client *c);
  * Returns 0, or -errno: -EINVAL (bad priority, NULL msg with len > 0),
  * -EAGAIN (LOGD_NONBLOCK and the socket is full), -ECONNREFUSED or -ENOENT
  * (no daemon), or another sendmsg(2) error.  Messages too long for one
- * datagram are split into continuation records.
+ * datagram are split into continuation records; if a later one cannot be
+ * sent, the send fails (one record dropped) and the handle's next send or
+ * logd_close() ends the parts already sent, so they join no other message.
  */
 int		 logd_send(logd_client *c, int priority, const void *msg, size_t len);
 

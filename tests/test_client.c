@@ -58,21 +58,31 @@ teardown(void)
 	memcpy(dir + strlen(dir) - 6, "XXXXXX", 6);
 }
 
-/* Receives one datagram (waiting at most 10 s) and decodes its first record. */
-static size_t
-recv_one(struct proto_record *r)
+/* Receives one datagram (waiting at most 10 s) of at most max records and decodes them. */
+static int
+recv_records(struct proto_record *r, int max)
 {
 	struct timeval	tv = { .tv_sec = 10 };
-	ssize_t		n;
+	ssize_t		n, nrec;
 	size_t		off = PROTO_HDR_SIZE;
+	int		i;
 
 	setsockopt(rx, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
 	n = recv(rx, buf, sizeof(buf), 0);
 	ck_assert_int_gt(n, 0);
 	ck_assert_int_le(n, PROTO_MAX_DGRAM);
-	ck_assert_int_eq(proto_validate(buf, (size_t)n), 1);
-	ck_assert_int_eq(proto_decode(buf, (size_t)n, &off, r), 0);
-	return (size_t)n;
+	ck_assert_int_gt(nrec = proto_validate(buf, (size_t)n), 0);
+	ck_assert_int_le(nrec, max);
+	for (i = 0; i < nrec; i++)
+		ck_assert_int_eq(proto_decode(buf, (size_t)n, &off, &r[i]), 0);
+	return (int)nrec;
+}
+
+/* Receives one datagram (waiting at most 10 s) of one record. */
+static void
+recv_one(struct proto_record *r)
+{
+	ck_assert_int_eq(recv_records(r, 1), 1);
 }
 
 static uint64_t
@@ -379,6 +389,87 @@ START_TEST(child_after_fork_sends_with_its_own_pid)
 }
 END_TEST
 
+/* Sends a message of many parts into a socket nobody reads: the first fit, a later one fails. */
+static void
+cut_message(logd_client *c, int priority)
+{
+	static char	msg[1 << 20];
+
+	memset(msg, 'c', sizeof(msg));
+	ck_assert_int_eq(logd_send(c, priority, msg, sizeof(msg)), -EAGAIN);
+}
+
+/* Reads what the socket holds: the parts cut_message() sent, all with MORE. */
+static void
+recv_cut_parts(void)
+{
+	struct proto_record	r;
+	size_t			off;
+	ssize_t			n;
+	int			parts = 0;
+
+	while ((n = recv(rx, buf, sizeof(buf), MSG_DONTWAIT)) > 0) {
+		off = PROTO_HDR_SIZE;
+		ck_assert_int_eq(proto_validate(buf, (size_t)n), 1);
+		ck_assert_int_eq(proto_decode(buf, (size_t)n, &off, &r), 0);
+		ck_assert_uint_eq(r.flags, PROTO_REC_MORE);
+		parts++;
+	}
+	ck_assert_int_gt(parts, 0);
+}
+
+/* r is the empty record without MORE that ends a message left open at priority. */
+static void
+assert_end_record(const struct proto_record *r, int priority)
+{
+	ck_assert_uint_eq(r->flags, 0);
+	ck_assert_uint_eq(r->msg_len, 0);
+	ck_assert_uint_eq(r->dropped, 0);
+	ck_assert_uint_eq(r->priority, (unsigned)priority);
+}
+
+START_TEST(failed_part_ends_the_message_before_the_next_one)
+{
+	struct proto_record	 r[2];
+	logd_client		*c = logd_open("cut", LOGD_NONBLOCK);
+
+	cut_message(c, LOG_ERR);
+	ck_assert_uint_eq(logd_dropped(c), 1);
+	/* The socket still full: neither the end nor the next message can go. */
+	ck_assert_int_eq(logd_send(c, LOG_INFO, "lost", 4), -EAGAIN);
+	ck_assert_uint_eq(logd_dropped(c), 2);
+	recv_cut_parts();
+	/* The next send ends the open message first, in its datagram, without the count. */
+	ck_assert_int_eq(logd_send(c, LOG_INFO, "after", 5), 0);
+	ck_assert_int_eq(recv_records(r, 2), 2);
+	assert_end_record(&r[0], LOG_ERR);
+	ck_assert_int_eq(r[1].msg_len == 5 && memcmp(r[1].msg, "after", 5) == 0, 1);
+	ck_assert_uint_eq(r[1].flags, 0);
+	ck_assert_uint_eq(r[1].dropped, 2);
+	/* Ended once: the next send is a record of its own. */
+	ck_assert_int_eq(logd_send(c, LOG_INFO, "next", 4), 0);
+	ck_assert_int_eq(recv_records(r, 2), 1);
+	ck_assert_uint_eq(r[0].dropped, 0);
+	logd_close(c);
+	ck_assert_int_lt(recv(rx, buf, sizeof(buf), MSG_DONTWAIT), 0);
+}
+END_TEST
+
+START_TEST(close_ends_an_open_message_before_its_report)
+{
+	struct proto_record	 r[2];
+	logd_client		*c = logd_open("cutclose", LOGD_NONBLOCK);
+
+	cut_message(c, LOG_NOTICE);
+	recv_cut_parts();
+	logd_close(c);
+	ck_assert_int_eq(recv_records(r, 2), 2);
+	assert_end_record(&r[0], LOG_NOTICE);
+	ck_assert_uint_eq(r[1].flags, PROTO_REC_REPORT);
+	ck_assert_uint_eq(r[1].dropped, 1);
+}
+END_TEST
+
 struct thread_arg {
 	logd_client	*c;
 	int		 id;
@@ -450,6 +541,8 @@ client_suite(void)
 	tcase_add_test(tc, rejects_bad_arguments);
 	tcase_add_test(tc, child_after_fork_sends_with_its_own_pid);
 	tcase_add_test(tc, threads_share_a_handle_without_loss);
+	tcase_add_test(tc, failed_part_ends_the_message_before_the_next_one);
+	tcase_add_test(tc, close_ends_an_open_message_before_its_report);
 	tcase_set_timeout(tc, 60);
 	suite_add_tcase(s, tc);
 	return s;

@@ -271,7 +271,8 @@ class Logd:
 
 
 class Repl:
-    """e2e_sender repl: "N TEXT" on its stdin sends N records "TEXT i"."""
+    """e2e_sender repl: "N TEXT" on its stdin sends N records "TEXT i" (from each
+    thread, as "TEXT t.i", when flags end with a thread count)."""
 
     def __init__(self, d, stream, *flags):
         self.p = d.spawn([SENDER, "repl", stream] + list(flags), stdin=subprocess.PIPE,
@@ -279,7 +280,14 @@ class Repl:
 
     def send(self, n, text):
         """Returns (sent, failed, dropped so far, errno name of the last failure)."""
-        self.p.stdin.write("%d %s\n" % (n, text))
+        return self.command("%d %s" % (n, text))
+
+    def big(self, size):
+        """Sends one message of size bytes ('a' + i % 26, at notice); returns as send()."""
+        return self.command("big %d" % size)
+
+    def command(self, cmd):
+        self.p.stdin.write(cmd + "\n")
         self.p.stdin.flush()
         out = self.p.stdout.readline()
         m = re.match(r"sent=(\d+) failed=(\d+) dropped=(\d+) errno=(\S+)", out)
@@ -296,8 +304,8 @@ def mount_tmpfs(path, size, options=""):
     os.makedirs(path, exist_ok=True)
     if os.geteuid() != 0:
         raise Skip("not root: cannot mount a tmpfs")
-    r = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=%s,mode=0755%s" % (size, options), "tmpfs", path],
-                       capture_output=True, text=True)
+    r = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=%s,mode=0755%s" % (size, options),
+                        "tmpfs", path], capture_output=True, text=True)
     if r.returncode != 0:
         raise Skip("cannot mount a tmpfs here: %s" % r.stderr.strip())
 
@@ -312,15 +320,20 @@ def umount(path):
     subprocess.run(["umount", "-l", path], capture_output=True)
 
 
-def dropped_sum(lines, pid=None):
-    """The sum of N over the "logd: dropped N records" marker lines (of one pid)."""
-    total = 0
+def dropped_counts(lines, pid=None):
+    """The N of each "logd: dropped N records" marker line (of one pid), in order."""
+    counts = []
     for line in lines:
         r = parse(line)
         m = re.match(r"logd: dropped (\d+) records", r["msg"])
         if m and r["prio"] == "warning" and (pid is None or r["pid"] == pid):
-            total += int(m.group(1))
-    return total
+            counts.append(int(m.group(1)))
+    return counts
+
+
+def dropped_sum(lines, pid=None):
+    """The sum of N over the "logd: dropped N records" marker lines (of one pid)."""
+    return sum(dropped_counts(lines, pid))
 
 
 def messages(lines, pid=None):

@@ -5,7 +5,7 @@ import signal
 import subprocess
 import tempfile
 
-from harness import LOGCTL, LOGD, Logd, check, main, parse, wait_for
+from harness import LOGCTL, LOGD, Logd, check, main, parse, unescape, wait_for
 
 
 def run(argv, env=None, **kw):
@@ -246,6 +246,42 @@ def test_logctl_cat_passes_sigterm_to_the_command():
               "lines: %s" % d.lines("sig"))
 
 
+def test_logctl_cat_runs_the_command_with_default_signals_and_an_empty_mask():
+    # logctl ignores SIGPIPE itself, and here its own parent ignores SIGUSR2 and
+    # blocks SIGUSR1: the command must inherit none of it.
+    def ignore_and_block():
+        signal.signal(signal.SIGUSR2, signal.SIG_IGN)
+        signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGUSR1})
+    with Logd() as d:
+        r = d.run([LOGCTL, "cat", "-s", "status", "--", "cat", "/proc/self/status"],
+                  preexec_fn=ignore_and_block)
+        check(r.returncode == 0, "cat /proc/self/status: exit %d: %s" % (r.returncode, r.stderr))
+        # Killed by SIGPIPE, yes ends quietly; with SIGPIPE ignored it says "Broken pipe".
+        r = d.run([LOGCTL, "cat", "-s", "epipe", "--", "sh", "-c", "yes | head -n 1"])
+        check(r.returncode == 0, "yes | head: exit %d: %s" % (r.returncode, r.stderr))
+        check(d.stop() == 0, "logd exit status")
+        status = dict(unescape(parse(x)["msg"]).decode().split(":", 1)
+                      for x in d.lines("status"))
+        for key in "SigIgn", "SigBlk":
+            check(int(status[key], 16) == 0, "the command's %s: %s" % (key, status[key].strip()))
+        check([parse(x)["msg"] for x in d.lines("epipe")] == ["y"],
+              "yes | head -n 1: %s" % d.lines("epipe"))
+
+
+def test_logctl_cat_gets_the_status_even_if_its_parent_ignores_sigchld():
+    # SIGCHLD ignored is inherited across exec: the kernel would reap the command
+    # itself, and logctl's waitpid() fail (today: its status read uninitialised).
+    def ignore_sigchld():
+        signal.signal(signal.SIGCHLD, signal.SIG_IGN)
+    with Logd() as d:
+        r = d.run([LOGCTL, "cat", "-s", "chld", "--", "sh", "-c", "echo ran; exit 7"],
+                  preexec_fn=ignore_sigchld, text=True)
+        check(r.returncode == 7 and r.stderr == "", "exit %d, want 7: %s" %
+              (r.returncode, r.stderr))
+        check(d.stop() == 0, "logd exit status")
+        check([parse(x)["msg"] for x in d.lines("chld")] == ["ran"], "the command's line")
+
+
 if __name__ == "__main__":
     main([test_logd_help_and_version, test_logd_unknown_flag_is_a_usage_error,
           test_check_config_reports_every_error_with_file_and_line,
@@ -258,4 +294,6 @@ if __name__ == "__main__":
           test_relative_paths_work_and_the_socket_is_removed_at_exit, test_logctl_usage_errors,
           test_logctl_against_a_dead_daemon_fails_clearly,
           test_logctl_exit_status_and_default_streams,
-          test_logctl_cat_passes_sigterm_to_the_command])
+          test_logctl_cat_passes_sigterm_to_the_command,
+          test_logctl_cat_runs_the_command_with_default_signals_and_an_empty_mask,
+          test_logctl_cat_gets_the_status_even_if_its_parent_ignores_sigchld])

@@ -1,9 +1,16 @@
 """Messages longer than a datagram are split into continuation records ([pid+]
 lines, then a [pid] line), and the parts, unescaped and joined in order, give
-back the message byte for byte."""
+back the message byte for byte.  A message whose later part cannot be sent
+ends where it was cut: it never joins the sender's next message."""
+import fcntl
+import re
+import signal
+import struct
 import subprocess
+import termios
 
-from harness import LOGCTL, SENDER, Logd, check, main, messages, parse, unescape
+from harness import (LOGCTL, SENDER, Logd, Repl, check, dropped_sum, main, messages, parse,
+                     proc_state, unescape, wait_for)
 
 
 def joined(lines, pid, min_parts):
@@ -54,6 +61,80 @@ def test_two_binary_messages_split_at_once_rejoin_per_sender():
               "records=%d written=%d, %d lines" % (st["records"], st["written"], len(lines)))
 
 
+def sync(d, stream):
+    """Returns once logd has read everything queued in its socket before now:
+    a record sent now by another process is in the file."""
+    check(d.run([LOGCTL, "send", "-s", stream, "sync"]).returncode == 0, "logctl send sync")
+    wait_for(lambda: any(parse(x)["msg"] == "sync" for x in d.lines(stream)),
+             "the sync record on disk")
+
+
+def test_liblogd_message_cut_by_a_failed_part_ends_there():
+    # A nonblocking sender's 1 MB message (16 parts) into a stopped logd: the
+    # first parts fit in the socket, a later one fails with EAGAIN.
+    size = 1000000
+    with Logd() as d:
+        c = Repl(d, "cut", "nonblock")
+        d.proc.send_signal(signal.SIGSTOP)
+        try:
+            got = c.big(size)
+        finally:
+            d.proc.send_signal(signal.SIGCONT)
+        check(got == (0, 1, 1, "EAGAIN"), "the message did not fail with EAGAIN while logd "
+              "was stopped (test premise): %s" % (got,))
+        sync(d, "cut")
+        check(c.send(1, "after") == (1, 0, 1, "0"), "the record after the cut message")
+        c.close()
+        check(d.stop() == 0, "logd exited non-zero: %s" % d.stderr())
+        lines = d.lines("cut")
+        check_cut(lines, c.p.pid, size, "notice", b"after 0")
+        check(dropped_sum(lines, c.p.pid) == 1, "markers: %d dropped, want 1" %
+              dropped_sum(lines, c.p.pid))
+
+
+def check_cut(lines, pid, size, prio, after):
+    """pid's messages in lines, markers aside, are a prefix of pattern(size)
+    at prio, then after at info."""
+    msgs = [(p, m) for _, p, m in messages(lines, pid) if not m.startswith(b"logd: dropped ")]
+    check(any(parse(x)["more"] for x in lines), "no part was sent (test premise)")
+    check(len(msgs) == 2 and msgs[1] == ("info", after),
+          "the messages after the cut one: %s" % [(p, m[:40]) for p, m in msgs[1:]])
+    check(msgs[0][0] == prio and 0 < len(msgs[0][1]) < size and
+          pattern(size, False).startswith(msgs[0][1]),
+          "the cut message is not a prefix of the message: %r..." % msgs[0][1][-80:])
+
+
+def test_logctl_cat_line_cut_by_a_failed_datagram_ends_there():
+    # logctl cat --nonblock reads a 1 MB line (16 datagrams) while logd is
+    # stopped: the first datagrams fit in the socket, the later ones fail.
+    size = 1000000
+    with Logd() as d:
+        p = d.spawn([LOGCTL, "cat", "--nonblock", "-s", "cutcat"], stdin=subprocess.PIPE,
+                    stderr=subprocess.PIPE, bufsize=0)
+
+        def unread():
+            return struct.unpack("i", fcntl.ioctl(p.stdin, termios.FIONREAD, b"\0" * 4))[0]
+        d.proc.send_signal(signal.SIGSTOP)
+        try:
+            p.stdin.write(pattern(size, False) + b"\n")
+            # The pipe empty and logctl asleep in poll(): it has sent (or lost) every part.
+            wait_for(lambda: unread() == 0 and proc_state(p.pid) == "S",
+                     "logctl cat to take the whole line")
+        finally:
+            d.proc.send_signal(signal.SIGCONT)
+        sync(d, "cutcat")
+        p.stdin.write(b"after\n")
+        p.stdin.close()
+        err = p.stderr.read().decode()
+        check(p.wait(60) == 1 and "busy" in err, "logctl cat exited %s: %s" % (p.returncode, err))
+        lost = int(re.search(r"(\d+) records? could not be delivered", err).group(1))
+        check(d.stop() == 0, "logd exited non-zero: %s" % d.stderr())
+        lines = d.lines("cutcat")
+        check_cut(lines, p.pid, size, "info", b"after")
+        check(dropped_sum(lines, p.pid) == lost, "markers: %d dropped, logctl lost %d" %
+              (dropped_sum(lines, p.pid), lost))
+
+
 def test_logctl_cat_splits_a_long_line():
     # 150,000 bytes with tabs, backslashes, escapes and UTF-8, but no newline.
     unit = "ABC\tdef\\é✓\x1b\x7f".encode()
@@ -80,4 +161,6 @@ def test_logctl_cat_splits_a_long_line():
 if __name__ == "__main__":
     main([test_liblogd_splits_and_the_parts_rejoin,
           test_two_binary_messages_split_at_once_rejoin_per_sender,
+          test_liblogd_message_cut_by_a_failed_part_ends_there,
+          test_logctl_cat_line_cut_by_a_failed_datagram_ends_there,
           test_logctl_cat_splits_a_long_line])

@@ -9,7 +9,21 @@ import re
 import signal
 import subprocess
 
-from harness import LOGCTL, SENDER, Logd, Repl, check, main, parse, proc_state, wait_for
+from harness import (LOGCTL, SENDER, Logd, Repl, check, dropped_counts, main, parse, proc_state,
+                     wait_for)
+
+
+def burst_while_stopped(d, c, n):
+    """c sends n records "burst i" while logd is stopped: some must fail with
+    EAGAIN.  Returns (sent, failed, dropped so far)."""
+    d.proc.send_signal(signal.SIGSTOP)
+    try:
+        sent, failed, dropped, err = c.send(n, "burst")
+    finally:
+        d.proc.send_signal(signal.SIGCONT)
+    check(failed > 0 and err == "EAGAIN",
+          "no send failed with EAGAIN while logd was stopped (test premise): sent=%d" % sent)
+    return sent, failed, dropped
 
 
 def test_nonblocking_client_counts_drops_and_logd_writes_a_marker():
@@ -18,13 +32,7 @@ def test_nonblocking_client_counts_drops_and_logd_writes_a_marker():
         c = Repl(d, "nb", "nonblock")
         c.send(1, "warm-up")
         wait_for(lambda: len(d.lines("nb")) == 1, "the warm-up record on disk")
-        d.proc.send_signal(signal.SIGSTOP)
-        try:
-            sent, failed, dropped, err = c.send(n, "burst")
-        finally:
-            d.proc.send_signal(signal.SIGCONT)
-        check(failed > 0 and err == "EAGAIN",
-              "no send failed with EAGAIN while logd was stopped (test premise): sent=%d" % sent)
+        sent, failed, dropped = burst_while_stopped(d, c, n)
         check(sent + failed == n and dropped == failed, "sent=%d failed=%d dropped=%d" %
               (sent, failed, dropped))
         wait_for(lambda: len(d.lines("nb")) == 1 + sent, "the %d delivered records" % sent)
@@ -48,6 +56,39 @@ def test_nonblocking_client_counts_drops_and_logd_writes_a_marker():
               (st["client_dropped"], failed))
         check(st["written"] == st["records"] + 1, "written=%d records=%d: one marker line" %
               (st["written"], st["records"]))
+
+
+def test_threads_sharing_a_handle_report_every_drop_exactly_once():
+    # 8 threads on one LOGD_NONBLOCK handle drop at once while logd is stopped,
+    # then all send again at once, each send carrying what it finds unreported:
+    # every drop must be reported in exactly one marker.  Ten rounds, as two
+    # threads reporting the same drops is a race that one round may not lose.
+    threads, n, rounds = 8, 2000, 10
+    with Logd() as d:
+        c = Repl(d, "thr", "nonblock", str(threads))
+
+        def records():
+            return [x for x in d.lines("thr") if not dropped_counts([x])]
+        sent = failed = 0
+        for _ in range(rounds):
+            s, f, _ = burst_while_stopped(d, c, n)
+            sent, failed = sent + s, failed + f
+            wait_for(lambda: len(records()) == sent, "the %d delivered records" % sent)
+            s, f, dropped, _ = c.send(20, "again")
+            sent, failed = sent + s, failed + f
+            wait_for(lambda: len(records()) == sent, "the %d delivered records" % sent)
+        c.close()       # logd_close() reports what the last sends still dropped
+        check(d.stop() == 0, "logd exited non-zero: %s" % d.stderr())
+
+        check(dropped == failed, "logd_dropped()=%d, failed sends %d" % (dropped, failed))
+        counts = dropped_counts(d.lines("thr"), c.p.pid)
+        check(all(0 < k <= failed for k in counts), "a marker's N is not in 1..%d: %s" %
+              (failed, [k for k in counts if not 0 < k <= failed][:5]))
+        check(sum(counts) == failed, "the %d markers sum to %d, %d sends failed" %
+              (len(counts), sum(counts), failed))
+        check(len(records()) == sent, "%d records in the file, %d sent" % (len(records()), sent))
+        check(d.stopped()["client_dropped"] == failed, "client_dropped=%d, want %d" %
+              (d.stopped()["client_dropped"], failed))
 
 
 def test_blocking_client_waits_for_a_stopped_daemon_and_loses_nothing():
@@ -193,6 +234,7 @@ if __name__ == "__main__":
     main([test_close_delivers_the_loss_report_alone,
           test_json_dropped_key_sums_to_every_loss,
           test_nonblocking_client_counts_drops_and_logd_writes_a_marker,
+          test_threads_sharing_a_handle_report_every_drop_exactly_once,
           test_blocking_client_waits_for_a_stopped_daemon_and_loses_nothing,
           test_client_outlives_a_daemon_restart_and_reports_its_loss,
           test_logctl_cat_waits_for_a_stopped_daemon_and_loses_nothing,
