@@ -28,16 +28,19 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <syslog.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "build_config.h"
+#include "clock.h"
 #include "proto.h"
 #include "transport.h"
 
 #define CAT_BUF		65536	/* read buffer per input */
 #define CAT_PARTIAL_MS	100	/* a partial line waits at most this long */
+#define CAT_CLOSE_WAIT_MS	100	/* at exit, the loss report waits this long for room */
 
 static const char usage_text[] =
 "Usage: logctl send [-s STREAM] [-p PRIORITY] MESSAGE...\n"
@@ -93,29 +96,6 @@ usage_error(const char *what, const char *arg)
 }
 
 static int
-parse_priority(const char *s)
-{
-	static const char *const names[] = {
-		"emerg", "alert", "crit", "err", "warning", "notice", "info", "debug",
-	};
-	int	i;
-
-	if (s[0] >= '0' && s[0] <= '7' && s[1] == '\0')
-		return s[0] - '0';
-	for (i = 0; i < 8; i++)
-		if (strcmp(s, names[i]) == 0)
-			return i;
-	/* syslog's old names, as logger(1) takes them */
-	if (strcmp(s, "panic") == 0)
-		return 0;
-	if (strcmp(s, "error") == 0)
-		return 3;
-	if (strcmp(s, "warn") == 0)
-		return 4;
-	return -1;
-}
-
-static int
 check_stream(const char *s)
 {
 	if (proto_name_valid(s, strnlen(s, PROTO_MAX_NAME + 1)) == 0)
@@ -153,7 +133,7 @@ packer_start(struct packer *p)
 		.priority = (uint8_t)(p->end - 1),
 		.name = p->stream,
 		.name_len = p->stream_len,
-		.ts_ns = transport_now_ns(),
+		.ts_ns = clock_ns(CLOCK_REALTIME),
 	};
 	ssize_t			n;
 
@@ -204,7 +184,7 @@ packer_add(struct packer *p, int priority, int more, const void *msg, size_t len
 		.flags = more ? PROTO_REC_MORE : 0,
 		.name = p->stream,
 		.name_len = p->stream_len,
-		.ts_ns = transport_now_ns(),
+		.ts_ns = clock_ns(CLOCK_REALTIME),
 		.msg = msg,
 		.msg_len = len,
 	};
@@ -245,14 +225,44 @@ packer_message(struct packer *p, int priority, int more, const char *msg, size_t
 	} while (len > 0);
 }
 
+/*
+ * At exit: the end of a line a lost datagram left open, and the losses not
+ * yet reported, in a record of their own (as logd_close() does), waiting at
+ * most CAT_CLOSE_WAIT_MS for room: then every loss is in the file.
+ */
+static void
+packer_report(struct packer *p)
+{
+	struct proto_record	rec = {
+		.priority = LOG_WARNING,
+		.flags = PROTO_REC_REPORT,
+		.name = p->stream,
+		.name_len = p->stream_len,
+		.ts_ns = clock_ns(CLOCK_REALTIME),
+		.dropped = p->unreported,
+	};
+	struct iovec		iov = { .iov_base = p->buf };
+	ssize_t			n = 0;
+
+	packer_start(p);
+	if (p->unreported > 0 &&
+	    (n = proto_encode_record(p->buf + p->len, sizeof(p->buf) - p->len, &rec)) < 0)
+		n = 0;
+	iov.iov_len = p->len + (size_t)n;
+	if (transport_send_within(&p->t, &iov, 1, CAT_CLOSE_WAIT_MS) == 0) {
+		p->unreported = 0;
+		p->end = 0;
+	}
+	p->len = 0;
+}
+
 /* Exit status for what was lost; prints the summary. */
 static int
 packer_close(struct packer *p)
 {
-	/* A line a lost datagram left open is ended even with nothing more to send. */
-	if (p->len == 0 && p->end > 0)
-		packer_start(p);
 	packer_flush(p);
+	if (p->unreported > 0 || p->end > 0)
+		packer_report(p);
 	transport_close(&p->t);
 	if (p->lost > 0) {
 		fprintf(stderr, "logctl: %llu record%s could not be delivered\n",
@@ -304,15 +314,6 @@ struct input {
 	char		buf[CAT_BUF];
 };
 
-static uint64_t
-mono_ms(void)
-{
-	struct timespec	ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
-
 /*
  * Packs every complete line of in->buf and keeps the partial one.  A buffer
  * full without a newline goes out as a continued record.
@@ -356,7 +357,7 @@ cat_loop(struct packer *p, struct input *ins, int nins)
 
 	while (open > 0) {
 		timeout = -1;
-		now = mono_ms();
+		now = clock_ms(CLOCK_MONOTONIC);
 		for (i = 0; i < nins; i++) {
 			pfd[i].fd = ins[i].fd;
 			pfd[i].events = POLLIN;
@@ -374,7 +375,7 @@ cat_loop(struct packer *p, struct input *ins, int nins)
 			fprintf(stderr, "logctl: poll: %s\n", strerror(errno));
 			break;
 		}
-		now = mono_ms();
+		now = clock_ms(CLOCK_MONOTONIC);
 		for (i = 0; i < nins; i++) {
 			struct input	*in = &ins[i];
 
@@ -567,7 +568,7 @@ main(int argc, char *argv[])
 			break;
 		case 'p':
 		case 'E':
-			if ((rc = parse_priority(optarg)) < 0) {
+			if ((rc = proto_priority_parse(optarg)) < 0) {
 				fprintf(stderr, "logctl: bad priority \"%s\": use emerg, alert, "
 				    "crit, err, warning, notice, info, debug or 0-7\n", optarg);
 				return 2;

@@ -35,6 +35,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "clock.h"
 #include "proto.h"
 #include "transport.h"
 
@@ -134,7 +135,7 @@ send_report(logd_client *c)
 	rec.flags = PROTO_REC_REPORT;
 	rec.name = c->name;
 	rec.name_len = c->name_len;
-	rec.ts_ns = transport_now_ns();
+	rec.ts_ns = clock_ns(CLOCK_REALTIME);
 	/* The handle is going away: what this fails to deliver is lost with it. */
 	rec.dropped = atomic_exchange_explicit(&c->unreported, 0, memory_order_relaxed);
 	(void)send_record(c, atomic_exchange_explicit(&c->open_prio, 0, memory_order_relaxed),
@@ -159,6 +160,17 @@ logd_dropped(const logd_client *c)
 	return c == NULL ? 0 : atomic_load_explicit(&c->dropped, memory_order_relaxed);
 }
 
+/*
+ * One record will never reach the daemon: counted, and reported with the
+ * next that does, with given_back (a count a failed send had taken).
+ */
+static void
+count_drop(logd_client *c, uint64_t given_back)
+{
+	atomic_fetch_add_explicit(&c->dropped, 1, memory_order_relaxed);
+	atomic_fetch_add_explicit(&c->unreported, given_back + 1, memory_order_relaxed);
+}
+
 static int
 send_message(logd_client *c, int priority, const char *file, int line, const char *func,
     const void *msg, size_t len)
@@ -175,7 +187,7 @@ send_message(logd_client *c, int priority, const char *file, int line, const cha
 	rec.priority = (uint8_t)priority;
 	rec.name = c->name;
 	rec.name_len = c->name_len;
-	rec.ts_ns = transport_now_ns();
+	rec.ts_ns = clock_ns(CLOCK_REALTIME);
 	if (file != NULL) {
 		rec.file_len = strlen(file);
 		/* The end of a long path says more than its start. */
@@ -220,8 +232,7 @@ send_message(logd_client *c, int priority, const char *file, int line, const cha
 		end = 1u + rec.priority;
 	if (end > 0)
 		atomic_store_explicit(&c->open_prio, end, memory_order_relaxed);
-	atomic_fetch_add_explicit(&c->dropped, 1, memory_order_relaxed);
-	atomic_fetch_add_explicit(&c->unreported, rec.dropped + 1, memory_order_relaxed);
+	count_drop(c, rec.dropped);
 	return rc;
 }
 
@@ -251,6 +262,8 @@ send_vformat(logd_client *c, int priority, const char *file, int line, const cha
 		/* Rare: a message longer than the stack buffer gets one allocation. */
 		if ((buf = malloc((size_t)n + 1)) == NULL) {
 			va_end(ap2);
+			if (c != NULL && priority >= 0 && priority <= PROTO_MAX_PRIORITY)
+				count_drop(c, 0);	/* a valid record, lost */
 			return -ENOMEM;
 		}
 		vsnprintf(buf, (size_t)n + 1, fmt, ap2);

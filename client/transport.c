@@ -9,8 +9,9 @@
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
+
+#include "clock.h"
 
 int
 transport_open(struct transport *t)
@@ -48,15 +49,6 @@ transport_path(const struct transport *t)
 	return t->addr.sun_path;
 }
 
-uint64_t
-transport_now_ns(void)
-{
-	struct timespec	ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
-
 static int
 transport_sendmsg(struct transport *t, const struct iovec *iov, int iovcnt, int flags)
 {
@@ -92,26 +84,17 @@ transport_send(struct transport *t, const struct iovec *iov, int iovcnt, int non
 	return rc;
 }
 
-static int64_t
-now_ms(void)
-{
-	struct timespec	ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 int
 transport_send_within(struct transport *t, const struct iovec *iov, int iovcnt,
     int timeout_ms)
 {
 	struct pollfd	pfd = { .fd = t->fd, .events = POLLOUT };
-	int64_t		deadline = now_ms() + timeout_ms, left;
+	int64_t		deadline = (int64_t)clock_ms(CLOCK_MONOTONIC) + timeout_ms, left;
 	int		rc;
 
 	/* A connected datagram socket polls writable when the peer's queue has room. */
 	while ((rc = transport_send(t, iov, iovcnt, 1)) == -EAGAIN &&
-	    (left = deadline - now_ms()) > 0)
+	    (left = deadline - (int64_t)clock_ms(CLOCK_MONOTONIC)) > 0)
 		(void)poll(&pfd, 1, (int)left);
 	return rc;
 }

@@ -34,9 +34,6 @@ void		transport_close(struct transport *t);
 /* The socket path in use. */
 const char     *transport_path(const struct transport *t);
 
-/* CLOCK_REALTIME in nanoseconds: the timestamp clients put in records. */
-uint64_t	transport_now_ns(void);
-
 /* Sends one datagram.  nonblock: fail with -EAGAIN instead of waiting.  0 or -errno. */
 int		transport_send(struct transport *t, const struct iovec *iov, int iovcnt,
 		    int nonblock);

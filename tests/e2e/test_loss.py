@@ -3,14 +3,17 @@ keep up (here: stopped with SIGSTOP) drops and counts, and its next delivered
 record makes logd write a "logd: dropped N records" marker; a blocking client
 (liblogd or logctl cat) waits instead and loses nothing; a client that outlives its daemon counts what
 it could not send and reconnects to the restarted daemon by itself."""
+import fcntl
 import json
 import os
 import re
 import signal
+import struct
 import subprocess
+import termios
 
-from harness import (LOGCTL, SENDER, Logd, Repl, check, dropped_counts, main, parse, proc_state,
-                     wait_for)
+from harness import (LOGCTL, SENDER, Logd, Repl, check, dropped_counts, dropped_sum, main, parse,
+                     proc_state, wait_for, write_lines)
 
 
 def burst_while_stopped(d, c, n):
@@ -180,6 +183,34 @@ def test_json_dropped_key_sums_to_every_loss():
                   "a line with the key is not a marker, or the reverse: %s" % r)
 
 
+def test_logctl_cat_reports_what_it_lost_in_the_file_at_exit():
+    n = 50000
+    with Logd() as d:
+        p = d.spawn([LOGCTL, "cat", "--nonblock", "-s", "lastloss"], stdin=subprocess.PIPE,
+                    stderr=subprocess.PIPE, bufsize=0)
+
+        def unread():
+            return struct.unpack("i", fcntl.ioctl(p.stdin, termios.FIONREAD, b"\0" * 4))[0]
+        d.proc.send_signal(signal.SIGSTOP)
+        try:
+            write_lines(p.stdin, [b"line %d\n" % i for i in range(n)])
+            # The pipe empty and logctl asleep in poll(): it has sent (or lost) every line.
+            wait_for(lambda: unread() == 0 and proc_state(p.pid) == "S",
+                     "logctl cat to take every line")
+        finally:
+            d.proc.send_signal(signal.SIGCONT)
+        p.stdin.close()     # nothing more to send: only the report at exit carries the loss
+        err = p.stderr.read().decode()
+        check(p.wait(60) == 1, "logctl cat exited %s: %s" % (p.returncode, err))
+        lost = int(re.search(r"(\d+) records? could not be delivered", err).group(1))
+        check(d.stop() == 0, "logd exited non-zero: %s" % d.stderr())
+        lines = d.lines("lastloss")
+        kept = [x for x in lines if not parse(x)["msg"].startswith("logd: ")]
+        check(len(kept) + lost == n, "%d kept + %d lost != %d" % (len(kept), lost, n))
+        check(dropped_sum(lines, p.pid) == lost, "the file says %d dropped, logctl lost %d" %
+              (dropped_sum(lines, p.pid), lost))
+
+
 def lines_file(d, n):
     """A file of n lines "line i" in d's directory, as logctl cat's standard input."""
     path = os.path.join(d.dir, "input")
@@ -238,4 +269,5 @@ if __name__ == "__main__":
           test_blocking_client_waits_for_a_stopped_daemon_and_loses_nothing,
           test_client_outlives_a_daemon_restart_and_reports_its_loss,
           test_logctl_cat_waits_for_a_stopped_daemon_and_loses_nothing,
-          test_logctl_cat_nonblock_drops_counts_and_says_so])
+          test_logctl_cat_nonblock_drops_counts_and_says_so,
+          test_logctl_cat_reports_what_it_lost_in_the_file_at_exit])
