@@ -78,9 +78,10 @@ static const char usage_text[] =
 "  -h, --help           print this help and exit\n"
 "\n"
 "Flags override the file.  SIGTERM or SIGINT: stop receiving, write everything\n"
-"received, exit 0; a second one, or drain_timeout passing, exits at once with\n"
-"status 3.  SIGHUP: reload the configuration and reopen files.  SIGUSR1: print\n"
-"the counters to stderr.  SIGUSR2: rotate every stream's file now.\n"
+"received, exit 0; a second one, or drain_timeout passing, exits at once, with\n"
+"status 3 if lines were left unwritten.  SIGHUP: reload the configuration,\n"
+"reopen files, retry streams that could not be written.  SIGUSR1: print the\n"
+"counters to stderr.  SIGUSR2: rotate every stream's file now.\n"
 "Exit status: 0 success, 1 configuration or start-up error, 2 usage error,\n"
 "3 stopped before everything was written.  See logd(8) and logd.conf(5).\n";
 
