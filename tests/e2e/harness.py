@@ -5,6 +5,7 @@ environment (set by tests/e2e/meson.build): LOGD, LOGCTL, E2E_SENDER.
 LOGD_VALGRIND=1 runs logd under valgrind (errors make it exit 99); without
 valgrind installed, main() exits 77 so meson reports the test as skipped.
 """
+import fcntl
 import os
 import re
 import shutil
@@ -14,6 +15,7 @@ import struct
 import subprocess
 import sys
 import tempfile
+import termios
 import time
 
 LOGD = os.environ.get("LOGD", "logd")
@@ -366,6 +368,21 @@ def write_lines(pipe, lines):
             chunk = b""
         chunk += line
     pipe.write(chunk)
+
+
+def feed_while_stopped(d, p, write):
+    """With logd stopped, write(p.stdin) to logctl cat p, and wait until p has
+    taken it all (its pipe empty, p asleep in poll()): what did not fit in
+    logd's socket is lost and counted.  logd runs again afterwards."""
+    def unread():
+        return struct.unpack("i", fcntl.ioctl(p.stdin, termios.FIONREAD, b"\0" * 4))[0]
+    d.proc.send_signal(signal.SIGSTOP)
+    try:
+        write(p.stdin)
+        wait_for(lambda: unread() == 0 and proc_state(p.pid) == "S",
+                 "logctl cat to take all its input")
+    finally:
+        d.proc.send_signal(signal.SIGCONT)
 
 
 def proc_state(pid):

@@ -2,15 +2,12 @@
 lines, then a [pid] line), and the parts, unescaped and joined in order, give
 back the message byte for byte.  A message whose later part cannot be sent
 ends where it was cut: it never joins the sender's next message."""
-import fcntl
 import re
 import signal
-import struct
 import subprocess
-import termios
 
-from harness import (LOGCTL, SENDER, Logd, Repl, check, dropped_sum, main, messages, parse,
-                     proc_state, unescape, wait_for)
+from harness import (LOGCTL, SENDER, Logd, Repl, check, dropped_sum, feed_while_stopped, main,
+                     messages, parse, unescape, wait_for)
 
 
 def joined(lines, pid, min_parts):
@@ -111,17 +108,7 @@ def test_logctl_cat_line_cut_by_a_failed_datagram_ends_there():
     with Logd() as d:
         p = d.spawn([LOGCTL, "cat", "--nonblock", "-s", "cutcat"], stdin=subprocess.PIPE,
                     stderr=subprocess.PIPE, bufsize=0)
-
-        def unread():
-            return struct.unpack("i", fcntl.ioctl(p.stdin, termios.FIONREAD, b"\0" * 4))[0]
-        d.proc.send_signal(signal.SIGSTOP)
-        try:
-            p.stdin.write(pattern(size, False) + b"\n")
-            # The pipe empty and logctl asleep in poll(): it has sent (or lost) every part.
-            wait_for(lambda: unread() == 0 and proc_state(p.pid) == "S",
-                     "logctl cat to take the whole line")
-        finally:
-            d.proc.send_signal(signal.SIGCONT)
+        feed_while_stopped(d, p, lambda stdin: stdin.write(pattern(size, False) + b"\n"))
         sync(d, "cutcat")
         p.stdin.write(b"after\n")
         p.stdin.close()

@@ -3,17 +3,14 @@ keep up (here: stopped with SIGSTOP) drops and counts, and its next delivered
 record makes logd write a "logd: dropped N records" marker; a blocking client
 (liblogd or logctl cat) waits instead and loses nothing; a client that outlives its daemon counts what
 it could not send and reconnects to the restarted daemon by itself."""
-import fcntl
 import json
 import os
 import re
 import signal
-import struct
 import subprocess
-import termios
 
-from harness import (LOGCTL, SENDER, Logd, Repl, check, dropped_counts, dropped_sum, main, parse,
-                     proc_state, wait_for, write_lines)
+from harness import (LOGCTL, SENDER, Logd, Repl, check, dropped_counts, dropped_sum,
+                     feed_while_stopped, main, parse, proc_state, wait_for, write_lines)
 
 
 def burst_while_stopped(d, c, n):
@@ -188,17 +185,8 @@ def test_logctl_cat_reports_what_it_lost_in_the_file_at_exit():
     with Logd() as d:
         p = d.spawn([LOGCTL, "cat", "--nonblock", "-s", "lastloss"], stdin=subprocess.PIPE,
                     stderr=subprocess.PIPE, bufsize=0)
-
-        def unread():
-            return struct.unpack("i", fcntl.ioctl(p.stdin, termios.FIONREAD, b"\0" * 4))[0]
-        d.proc.send_signal(signal.SIGSTOP)
-        try:
-            write_lines(p.stdin, [b"line %d\n" % i for i in range(n)])
-            # The pipe empty and logctl asleep in poll(): it has sent (or lost) every line.
-            wait_for(lambda: unread() == 0 and proc_state(p.pid) == "S",
-                     "logctl cat to take every line")
-        finally:
-            d.proc.send_signal(signal.SIGCONT)
+        feed_while_stopped(d, p, lambda stdin: write_lines(stdin, [b"line %d\n" % i
+                                                                   for i in range(n)]))
         p.stdin.close()     # nothing more to send: only the report at exit carries the loss
         err = p.stderr.read().decode()
         check(p.wait(60) == 1, "logctl cat exited %s: %s" % (p.returncode, err))
