@@ -9,6 +9,8 @@
  */
 #include "format.h"
 
+#include <inttypes.h>
+#include <stdio.h>
 #include <string.h>
 #include <syslog.h>
 #include <time.h>
@@ -466,12 +468,28 @@ format_line(struct format_cache *c, enum config_format fmt, char *buf,
 	return (size_t)(p - buf);
 }
 
+size_t
+format_own_text(char *text, size_t cap, uint64_t dropped, const char *fmt, va_list ap)
+{
+	size_t	len;
+	int	n;
+
+	if (dropped > 0)
+		n = snprintf(text, cap, FORMAT_LOSS_PREFIX "%" PRIu64 " records: ", dropped);
+	else
+		n = snprintf(text, cap, "logd: ");
+	len = n < 0 ? 0 : (size_t)n;
+	n = vsnprintf(text + len, cap - len, fmt, ap);
+	len += n < 0 ? 0 : (size_t)n;
+	return len < cap ? len : cap - 1;
+}
+
 void
-format_marker(struct proto_record *rec, const char *name, size_t name_len, const char *text,
-    size_t text_len, uint64_t dropped)
+format_marker(struct proto_record *rec, const char *name, size_t name_len, int prio,
+    const char *text, size_t text_len, uint64_t dropped)
 {
 	memset(rec, 0, sizeof(*rec));
-	rec->priority = LOG_WARNING;
+	rec->priority = (uint8_t)prio;
 	rec->name = name;
 	rec->name_len = (uint8_t)name_len;
 	rec->msg = (const uint8_t *)text;

@@ -21,6 +21,7 @@
 #ifndef LOGD_FORMAT_H
 #define LOGD_FORMAT_H
 
+#include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
@@ -70,19 +71,26 @@ size_t	format_len(enum config_format fmt, const struct proto_record *rec);
 size_t	format_line(struct format_cache *c, enum config_format fmt, char *buf,
 	    const struct proto_record *rec, uint64_t ts_ns, const struct format_sender *who);
 
-/*
- * Fills rec as one of logd's own lines ("logd: dropped ...", "logd: writing
- * was stalled ..."): priority warning, in stream name, message text.  A
- * loss marker has dropped > 0: its text starts FORMAT_LOSS_PREFIX N, and a
- * JSON line gets "dropped":N, the key a record line never has (its sender's
- * count goes into a marker of its own), so the sum of it over a file is
- * everything lost.
- */
-void	format_marker(struct proto_record *rec, const char *name, size_t name_len,
-	    const char *text, size_t text_len, uint64_t dropped);
-
 /* How every loss marker's text starts: FORMAT_LOSS_PREFIX "12 records: <why>". */
 #define FORMAT_LOSS_PREFIX	"logd: dropped "
+
+/*
+ * The text of one of logd's own lines into text[cap]: a loss marker
+ * FORMAT_LOSS_PREFIX "<dropped> records: <fmt>" if dropped > 0, else
+ * "logd: <fmt>".  Returns its length (cut short to fit).
+ */
+size_t	format_own_text(char *text, size_t cap, uint64_t dropped, const char *fmt, va_list ap)
+	    __attribute__((format(printf, 4, 0)));
+
+/*
+ * Fills rec as one of logd's own lines (format_own_text()) at priority prio
+ * in stream name.  A loss marker has dropped > 0: a JSON line gets
+ * "dropped":N, the key a record line never has (its sender's count goes
+ * into a marker of its own), so the sum of it over a file is everything
+ * lost.
+ */
+void	format_marker(struct proto_record *rec, const char *name, size_t name_len, int prio,
+	    const char *text, size_t text_len, uint64_t dropped);
 
 /*
  * The N of a loss marker line (text or JSON) that format_line() wrote, or

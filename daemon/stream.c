@@ -407,20 +407,9 @@ stream_vmarker(const struct stream *s, struct stream_markers *m, const struct fo
 {
 	struct proto_record	*r = &m->rec[m->n];
 	char			*text = m->text[m->n];
-	size_t			 cap = sizeof(m->text[m->n]), len;
-	int			 n;
 
-	if (dropped > 0)
-		n = snprintf(text, cap, FORMAT_LOSS_PREFIX "%" PRIu64 " records: ", dropped);
-	else
-		n = snprintf(text, cap, "logd: ");
-	len = n < 0 ? 0 : (size_t)n;
-	n = vsnprintf(text + len, cap - len, fmt, ap);
-	len += n < 0 ? 0 : (size_t)n;
-	if (len >= cap)
-		len = cap - 1;
-	format_marker(r, s->name, s->name_len, text, len, dropped);
-	r->priority = (uint8_t)prio;
+	format_marker(r, s->name, s->name_len, prio, text,
+	    format_own_text(text, sizeof(m->text[m->n]), dropped, fmt, ap), dropped);
 	m->who[m->n] = *who;
 	m->need += format_max_len(s->sc->format, r);
 	m->n++;

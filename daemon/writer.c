@@ -98,16 +98,13 @@ struct writer {
 static int	writer_put(struct writer *w, uint32_t id, const char *buf, size_t len,
 		    size_t *done);
 
-/* Whether the file ends in the middle of a line (a crash cut a write short). */
+/* Whether the regular file fd of size bytes ends in the middle of a line (a crash cut it). */
 static int
-writer_torn(int fd)
+writer_torn(int fd, uint64_t size)
 {
-	struct stat	sb;
-	char		c;
+	char	c;
 
-	if (fstat(fd, &sb) < 0 || !S_ISREG(sb.st_mode) || sb.st_size == 0)
-		return 0;
-	return pread(fd, &c, 1, sb.st_size - 1) == 1 && c != '\n';
+	return size > 0 && pread(fd, &c, 1, (off_t)size - 1) == 1 && c != '\n';
 }
 
 /*
@@ -156,20 +153,9 @@ writer_vformat(struct writer *w, uint32_t id, int prio, uint64_t dropped, char *
 	struct wfile		*f = &w->files[id];
 	struct proto_record	 rec;
 	char			 text[256];
-	size_t			 len;
-	int			 n;
 
-	if (dropped > 0)
-		n = snprintf(text, sizeof(text), FORMAT_LOSS_PREFIX "%" PRIu64 " records: ", dropped);
-	else
-		n = snprintf(text, sizeof(text), "logd: ");
-	len = n < 0 ? 0 : (size_t)n;
-	n = vsnprintf(text + len, sizeof(text) - len, fmt, ap);
-	len += n < 0 ? 0 : (size_t)n;
-	if (len >= sizeof(text))
-		len = sizeof(text) - 1;
-	format_marker(&rec, f->name, strlen(f->name), text, len, dropped);
-	rec.priority = (uint8_t)prio;
+	format_marker(&rec, f->name, strlen(f->name), prio, text,
+	    format_own_text(text, sizeof(text), dropped, fmt, ap), dropped);
 	stats_add(w->st, STATS_WRITER_MARKERS, 1);
 	return format_line(&w->fc, f->sc->format, line, &rec, clock_ns(CLOCK_REALTIME), &w->self);
 }
@@ -190,21 +176,32 @@ writer_format(struct writer *w, uint32_t id, int prio, uint64_t dropped, char *l
 	return len;
 }
 
+static int writer_vline(struct writer *w, uint32_t id, int prio, uint64_t dropped,
+    const char *fmt, va_list ap) __attribute__((format(printf, 5, 0)));
+
+/* Writes one of logd's own lines (see writer_vformat()) into stream id's file.  0 or -errno. */
+static int
+writer_vline(struct writer *w, uint32_t id, int prio, uint64_t dropped, const char *fmt,
+    va_list ap)
+{
+	char	line[WRITER_LINE_MAX];
+
+	return writer_put(w, id, line, writer_vformat(w, id, prio, dropped, line, fmt, ap), NULL);
+}
+
 static int writer_line(struct writer *w, uint32_t id, int prio, uint64_t dropped,
     const char *fmt, ...) __attribute__((format(printf, 5, 6)));
 
-/* Writes one of logd's own lines (see writer_format()) into stream id's file.  0 or -errno. */
 static int
 writer_line(struct writer *w, uint32_t id, int prio, uint64_t dropped, const char *fmt, ...)
 {
-	char	line[WRITER_LINE_MAX];
-	size_t	len;
 	va_list	ap;
+	int	rc;
 
 	va_start(ap, fmt);
-	len = writer_vformat(w, id, prio, dropped, line, fmt, ap);
+	rc = writer_vline(w, id, prio, dropped, fmt, ap);
 	va_end(ap);
-	return writer_put(w, id, line, len, NULL);
+	return rc;
 }
 
 static int writer_log(struct writer *w, int prio, uint64_t dropped, const char *fmt, ...)
@@ -219,8 +216,6 @@ static int
 writer_log(struct writer *w, int prio, uint64_t dropped, const char *fmt, ...)
 {
 	struct batch_loss	held = { .reported = dropped };
-	char			line[WRITER_LINE_MAX];
-	size_t			len;
 	va_list			ap;
 	int			rc;
 
@@ -229,9 +224,9 @@ writer_log(struct writer *w, int prio, uint64_t dropped, const char *fmt, ...)
 		return 0;
 	}
 	va_start(ap, fmt);
-	len = writer_vformat(w, CONFIG_SELF_ID, prio, dropped, line, fmt, ap);
+	rc = writer_vline(w, CONFIG_SELF_ID, prio, dropped, fmt, ap);
 	va_end(ap);
-	if ((rc = writer_put(w, CONFIG_SELF_ID, line, len, NULL)) < 0)
+	if (rc < 0)
 		writer_fail(w, CONFIG_SELF_ID, rc, &held);
 	return rc;
 }
@@ -302,7 +297,7 @@ writer_open(struct writer *w, uint32_t id)
 	f->regular = S_ISREG(stx.stx_mode);
 	f->size = stx.stx_size;
 	f->mount = writer_mount_of(&stx);
-	f->torn = writer_torn(fd) ? 2 : 0;
+	f->torn = f->regular && writer_torn(fd, f->size) ? 2 : 0;
 	/* The file's age counts from its creation, where the file system knows it. */
 	f->born_ms = (stx.stx_mask & STATX_BTIME) ? (uint64_t)stx.stx_btime.tv_sec * 1000 +
 	    stx.stx_btime.tv_nsec / 1000000 : clock_ms(CLOCK_REALTIME);
@@ -524,9 +519,9 @@ writer_stall(struct writer *w, uint32_t id, struct writer_stall *s, int err)
 }
 
 /*
- * The stall s of stream id is over (written, or the error turned out to be
- * the stream's own): says how long it lasted in the stream and in logd's
- * own, and what a full disk cost in archives.
+ * The stall s of stream id is over: if written, says how long it lasted in
+ * the stream and in logd's own, and what a full disk cost in archives (if
+ * not, the error turned out to be the stream's own, and it fails instead).
  */
 static void
 writer_unstall(struct writer *w, uint32_t id, struct writer_stall *s, int written)
@@ -541,11 +536,12 @@ writer_unstall(struct writer *w, uint32_t id, struct writer_stall *s, int writte
 	ms = clock_ms(CLOCK_MONOTONIC) - s->since_ms;
 	stats_add(w->st, STATS_STALLED_MS, ms);
 	atomic_store_explicit(&w->st->stall_err, 0, memory_order_relaxed);
+	if (!written)
+		return;		/* the stream fails instead, and says so */
 	diag(LOG_NOTICE, "stream %s: writing again after %" PRIu64 ".%03" PRIu64 " s",
 	    w->files[id].name, ms / 1000, ms % 1000);
-	if (written)
-		(void)writer_line(w, id, LOG_WARNING, 0, "writing was stalled for %" PRIu64
-		    ".%03" PRIu64 " s: %s", ms / 1000, ms % 1000, strerror(-s->err));
+	(void)writer_line(w, id, LOG_WARNING, 0, "writing was stalled for %" PRIu64 ".%03" PRIu64
+	    " s: %s", ms / 1000, ms % 1000, strerror(-s->err));
 	if (id != CONFIG_SELF_ID)
 		(void)writer_log(w, LOG_WARNING, 0, "writing stream %s was "
 		    "stalled for %" PRIu64 ".%03" PRIu64 " s: %s", w->files[id].name, ms / 1000,
@@ -680,7 +676,8 @@ writer_retry(struct writer *w, uint32_t id)
 	uint64_t			 lost, ms;
 	int				 rc, err = f->failed;
 
-	if ((rc = f->fd < 0 ? writer_open(w, id) : 0) < 0) {
+	/* A disk-wide error now is waited out below, as for any stream. */
+	if (f->fd < 0 && (rc = writer_open(w, id)) < 0 && !writer_disk_wide(w, id, rc)) {
 		writer_fail(w, id, rc, &none);
 		return;
 	}

@@ -2,6 +2,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <syslog.h>
 
 #include "format.h"
 #include "unit.h"
@@ -142,7 +143,7 @@ START_TEST(loss_markers_carry_their_count_in_both_formats)
 	const char		*line;
 
 	format_cache_init(&fc);
-	format_marker(&r, "web", 3, text, sizeof(text) - 1, 12);
+	format_marker(&r, "web", 3, LOG_WARNING, text, sizeof(text) - 1, 12);
 	line = fmt(CONFIG_FORMAT_TEXT, &r, TS);
 	ck_assert_str_eq(line, "2025-11-22T12:00:00.123456Z warning [1234] logd: dropped 12 records: "
 	    "pid 7 could not deliver them\n");
@@ -151,7 +152,7 @@ START_TEST(loss_markers_carry_their_count_in_both_formats)
 	ck_assert_ptr_nonnull(strstr(line, ",\"dropped\":12}"));
 	ck_assert_uint_eq(format_loss(line, strlen(line)), 12);
 	/* Other lines report no loss, whatever their message says after the start. */
-	format_marker(&r, "web", 3, "logd: writing was stalled", 25, 0);
+	format_marker(&r, "web", 3, LOG_WARNING, "logd: writing was stalled", 25, 0);
 	line = fmt(CONFIG_FORMAT_JSON, &r, TS);
 	ck_assert_ptr_null(strstr(line, "dropped"));
 	ck_assert_uint_eq(format_loss(line, strlen(line)), 0);
