@@ -79,13 +79,16 @@ put_mem(char *p, const void *s, size_t len)
 	return p + len;
 }
 
+/*
+ * The name of a valid priority (0-7).  All 8 bytes of the padded name are
+ * copied, one move instead of a memcpy() call; the byte after the name is
+ * overwritten by what follows it in the line.
+ */
 static char *
 put_priority(char *p, unsigned prio)
 {
-	size_t		 len;
-	const char	*name = proto_priority_name(prio, &len);
-
-	return put_mem(p, name, len);
+	memcpy(p, proto_priorities[prio & 7].name, 8);
+	return p + proto_priorities[prio & 7].len;
 }
 
 static char *

@@ -296,7 +296,7 @@ ingest_sender(struct msghdr *mh, int close_fds, struct format_sender *who)
 static void
 ingest_malformed(struct ingest *in, int reason, const struct format_sender *who, size_t len)
 {
-	stats_add(in->st, STATS_MALFORMED, 1);
+	stats_inc(in->st, STATS_MALFORMED);
 	atomic_fetch_add_explicit(&in->st->malformed_by[reason], 1, memory_order_relaxed);
 	diag_limited(&in->malformed_limit[reason], LOG_WARNING,
 	    "malformed datagram from pid %ld (%zu bytes): %s; skipped it (%llu so far)",
@@ -329,7 +329,7 @@ static void
 ingest_implausible(struct ingest *in, const struct format_sender *who,
     const struct proto_record *rec)
 {
-	stats_add(in->st, STATS_MALFORMED, 1);
+	stats_inc(in->st, STATS_MALFORMED);
 	diag_limited(&in->implausible_limit, LOG_WARNING, "stream %.*s: pid %ld claims to have "
 	    "dropped more records than any sender could (over %llu); counted as malformed, "
 	    "taken as %llu", (int)rec->name_len, rec->name, (long)who->pid,
@@ -350,7 +350,8 @@ ingest_route(struct ingest *in)
 	const uint8_t		*buf;
 	ssize_t			 nrec;
 	size_t			 len, next;
-	int			 rc, clamped;
+	uint64_t		 ndgrams = 0, nrecs = 0, nbytes = 0;	/* counted at the end */
+	int			 rc = 0, clamped;
 
 	for (; in->cur < in->n; in->cur++, in->off = 0) {
 		mh = &in->msgs[in->cur].msg_hdr;
@@ -369,9 +370,9 @@ ingest_route(struct ingest *in)
 				ingest_malformed(in, (int)-nrec, &who, len);
 				continue;
 			}
-			stats_add(in->st, STATS_DATAGRAMS, 1);
-			stats_add(in->st, STATS_RECORDS, (uint64_t)nrec);
-			stats_add(in->st, STATS_BYTES, len);
+			ndgrams++;
+			nrecs += (uint64_t)nrec;
+			nbytes += len;
 			in->off = PROTO_HDR_SIZE;
 		}
 		while (in->off < len) {
@@ -386,15 +387,24 @@ ingest_route(struct ingest *in)
 				if (rec.ts_ns == 0)
 					rec.ts_ns = in->now_ns;
 				/* On -ENOBUFS, rec is decoded again on resuming: count nothing yet. */
-				if (stream_append(in->streams, s, &rec, rec.ts_ns, &who) < 0)
-					return -ENOBUFS;
+				if ((rc = stream_append(in->streams, s, &rec, rec.ts_ns, &who)) < 0)
+					break;
+				rc = 0;
 			}
 			if (clamped)
 				ingest_implausible(in, &who, &rec);
-			stats_add(in->st, STATS_CLIENT_DROPPED, rec.dropped);
+			if (rec.dropped > 0)
+				stats_add(in->st, STATS_CLIENT_DROPPED, rec.dropped);
 			in->off = next;
 		}
+		if (rc < 0)
+			break;		/* keep our place: cur is not advanced */
 	}
+	stats_add(in->st, STATS_DATAGRAMS, ndgrams);
+	stats_add(in->st, STATS_RECORDS, nrecs);
+	stats_add(in->st, STATS_BYTES, nbytes);
+	if (rc < 0)
+		return -ENOBUFS;
 	in->n = in->cur = 0;
 	in->off = 0;
 	return 0;
@@ -422,7 +432,7 @@ ingest_continue(struct ingest *in)
 
 	if ((rc = ingest_route(in)) < 0) {
 		if (!in->blocked)
-			stats_add(in->st, STATS_BACKPRESSURE, 1);
+			stats_inc(in->st, STATS_BACKPRESSURE);
 		queue_want_wake(in->q);
 		/* The writer frees only what it is given: give it everything we hold. */
 		stream_seal_all(in->streams);

@@ -218,7 +218,7 @@ static void
 exit_now(struct daemon *d, const char *why)
 {
 	/* The loop's count is current; the writer's can only lag: never negative. */
-	uint64_t	left = stats_get(&d->st, STATS_LINES) -
+	uint64_t	left = d->st.lines -
 			    stats_get(&d->st, STATS_WRITTEN_LINES) -
 			    stats_get(&d->st, STATS_SELF_LINES) -
 			    stats_get(&d->st, STATS_LINES_REMOVED);

@@ -363,6 +363,12 @@ queue_failed(const struct queue *q, uint32_t stream_id)
 	return atomic_load_explicit(&q->streams[stream_id].failed, memory_order_relaxed);
 }
 
+const _Atomic int *
+queue_failed_flag(const struct queue *q, uint32_t stream_id)
+{
+	return &q->streams[stream_id].failed;
+}
+
 int
 queue_add_lost(struct queue *q, uint32_t stream_id, uint64_t n)
 {

@@ -25,6 +25,7 @@
 #ifndef LOGD_QUEUE_H
 #define LOGD_QUEUE_H
 
+#include <stdatomic.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -149,6 +150,9 @@ void		 queue_fail(struct queue *q, uint32_t stream_id, uint64_t lost,
 
 /* Any thread, lock-free: whether stream_id is failed. */
 int		 queue_failed(const struct queue *q, uint32_t stream_id);
+
+/* The flag queue_failed() reads, for a caller that checks it per record without a call. */
+const _Atomic int *queue_failed_flag(const struct queue *q, uint32_t stream_id);
 
 /*
  * Any thread: if stream_id is still failed, adds n (records dropped, and

@@ -9,8 +9,8 @@
  * saturates at UINT64_MAX: it never wraps.
  *
  * Lines put in batches either get written or are taken out unwritten:
- * STATS_LINES - STATS_WRITTEN_LINES - STATS_SELF_LINES - STATS_LINES_REMOVED
- * are the lines logd still holds.
+ * lines - STATS_WRITTEN_LINES - STATS_SELF_LINES - STATS_LINES_REMOVED are
+ * the lines logd still holds.
  */
 #ifndef LOGD_STATS_H
 #define LOGD_STATS_H
@@ -34,7 +34,6 @@ enum stats_id {
 	STATS_OVERFLOW_DROPPED,	/* records dropped under overflow = drop */
 	STATS_BACKPRESSURE,	/* times a record found the budget full */
 	STATS_STREAMS,		/* streams in the table now */
-	STATS_LINES,		/* lines put in batches, logd's own included */
 	/* writer thread */
 	STATS_WRITTEN_LINES,	/* lines written to the senders' streams, markers included */
 	STATS_SELF_LINES,	/* lines from batches written to logd's own stream */
@@ -56,6 +55,8 @@ enum stats_id {
 struct stats {
 	_Atomic uint64_t	v[STATS_COUNT];
 	_Atomic uint64_t	malformed_by[PROTO_E_COUNT];	/* loop: by reason */
+	/* Lines put in batches, logd's own included: read by the loop alone, so plain. */
+	uint64_t		lines;
 	/* The writer's state, for the watchdog and STATUS=. */
 	_Atomic uint64_t	alive_ms;	/* CLOCK_MONOTONIC ms of its last step */
 	_Atomic int		busy;		/* writing, not waiting for work */
@@ -70,6 +71,17 @@ stats_add(struct stats *st, enum stats_id id, uint64_t n)
 	uint64_t	v = atomic_load_explicit(&st->v[id], memory_order_relaxed);
 
 	atomic_store_explicit(&st->v[id], v + n < v ? UINT64_MAX : v + n, memory_order_relaxed);
+}
+
+/*
+ * Adds 1 to counter id: only from the one thread that owns it.  An event
+ * count needs no saturation: a billion a second takes 584 years to wrap.
+ */
+static inline void
+stats_inc(struct stats *st, enum stats_id id)
+{
+	atomic_store_explicit(&st->v[id], atomic_load_explicit(&st->v[id], memory_order_relaxed) + 1,
+	    memory_order_relaxed);
 }
 
 /* Adds n to counter id, which more than one thread changes. */

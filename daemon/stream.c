@@ -32,6 +32,7 @@ struct stream {
 	uint32_t	 hash;
 	uint32_t	 id;
 	const struct stream_config *sc;	/* its settings: [stream NAME] or [defaults] */
+	const _Atomic int *failed;	/* the writer could not write it (queue_failed_flag()) */
 	struct batch	*open;		/* the batch lines are formatted into, or NULL */
 	size_t		 next_cap;	/* the size of its next batch (see stream_seal()) */
 	struct stream	*dirty_next;
@@ -193,6 +194,7 @@ stream_create(struct stream_table *t, const char *name, size_t len, uint32_t has
 	s->id = t->nstreams;
 	s->sc = config_stream(t->cfg, s->name, len);
 	s->next_cap = STREAM_MIN_BATCH;
+	s->failed = queue_failed_flag(t->q, s->id);
 	queue_set_share(t->q, s->id, s->sc->stream_queue_max_bytes);
 	t->slots[slot] = s;
 	t->by_id[t->nstreams++] = s;
@@ -242,8 +244,15 @@ stream_arm_flush(struct stream_table *t)
  * thousand quiet ones, sealed by the flush timer, do not each hold
  * batch_bytes of the budget.
  */
+/* Whether the writer could not write s: its records are to be dropped and counted. */
+static inline int
+stream_failed(const struct stream *s)
+{
+	return atomic_load_explicit(s->failed, memory_order_relaxed);
+}
+
 /*
- * The writer could not write s (queue_failed()): frees its open batch now,
+ * The writer could not write s (stream_failed()): frees its open batch now,
  * counting what it held as lost.  Returns 1, or 0 if s has recovered
  * meanwhile (then the batch stays, to be written).
  */
@@ -273,7 +282,7 @@ stream_seal(struct stream_table *t, struct stream *s)
 		return;
 	if (s->open->len == 0)
 		return;		/* keep the empty batch for the next line */
-	if (queue_failed(t->q, s->id) && stream_discard(t, s))
+	if (stream_failed(s) && stream_discard(t, s))
 		return;
 	next = 2 * s->open->len;
 	s->next_cap = next < STREAM_MIN_BATCH ? STREAM_MIN_BATCH :
@@ -316,7 +325,7 @@ stream_drop_failed(struct stream_table *t)
 	struct stream	*s;
 
 	for (s = t->dirty_head; s != NULL; s = s->dirty_next)
-		if (s->open != NULL && queue_failed(t->q, s->id))
+		if (s->open != NULL && stream_failed(s))
 			(void)stream_discard(t, s);
 }
 
@@ -484,7 +493,7 @@ stream_put_markers(struct stream_table *t, struct stream *s, const struct stream
 	for (i = 0; i < m->n; i++) {
 		batch_add_line(b, format_line(&t->fc, s->sc->format, batch_end(b), &m->rec[i],
 		    ts_ns, &m->who[i]), BATCH_KEEP);
-		stats_add(t->st, STATS_LINES, 1);
+		t->st->lines++;
 	}
 	if (s->due) {
 		s->due = 0;
@@ -551,7 +560,7 @@ stream_drop_record(struct stream_table *t, struct stream *s, const struct proto_
 {
 	if (!(rec->flags & PROTO_REC_REPORT)) {
 		s->dropped[rec->priority & (BATCH_NPRIO - 1)]++;
-		stats_add(t->st, STATS_OVERFLOW_DROPPED, 1);
+		stats_inc(t->st, STATS_OVERFLOW_DROPPED);
 	}
 	if (rec->dropped > 0) {
 		s->lost = stats_sat_add(s->lost, rec->dropped);
@@ -586,7 +595,7 @@ stream_append(struct stream_table *t, struct stream *s, const struct proto_recor
 	uint32_t		 line = (rec->flags & PROTO_REC_REPORT) ? 0 : 1;
 	int			 tries;
 
-	if (queue_failed(t->q, s->id) && stream_unwritable(t, s, rec))
+	if (stream_failed(s) && stream_unwritable(t, s, rec))
 		return 1;
 	/* A loss report (line = 0) has no line of its own: only its marker. */
 	for (tries = 0;; tries++) {
@@ -622,7 +631,7 @@ stream_append(struct stream_table *t, struct stream *s, const struct proto_recor
 	}
 	batch_add_line(s->open, format_line(&t->fc, s->sc->format, batch_end(s->open), rec, ts_ns,
 	    who), rec->priority & (BATCH_NPRIO - 1));
-	stats_add(t->st, STATS_LINES, 1);
+	t->st->lines++;
 	if (rec->priority <= LOG_CRIT) {
 		/* As journald does: crit and worse go to disk now (stream_seal_urgent()), synced. */
 		batch_flag(s->open, BATCH_SYNC);
@@ -639,7 +648,7 @@ stream_vlog(struct stream_table *t, int prio, uint64_t dropped, int force, const
 	struct stream		*s = t->by_id[CONFIG_SELF_ID];
 	struct stream_markers	 m = { .n = 0 };
 
-	if (queue_failed(t->q, s->id) && queue_add_lost(t->q, s->id, stats_sat_add(1, dropped)))
+	if (stream_failed(s) && queue_add_lost(t->q, s->id, stats_sat_add(1, dropped)))
 		return 0;	/* counted: logd's own stream cannot be written either */
 	stream_vmarker(s, &m, &t->self, prio, dropped, fmt, ap);
 	if (stream_reserve(t, s, m.need, 1, force) < 0)

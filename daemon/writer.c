@@ -156,7 +156,7 @@ writer_vformat(struct writer *w, uint32_t id, int prio, uint64_t dropped, char *
 
 	format_marker(&rec, f->name, strlen(f->name), prio, text,
 	    format_own_text(text, sizeof(text), dropped, fmt, ap), dropped);
-	stats_add(w->st, STATS_WRITER_MARKERS, 1);
+	stats_inc(w->st, STATS_WRITER_MARKERS);
 	return format_line(&w->fc, f->sc->format, line, &rec, clock_ns(CLOCK_REALTIME), &w->self);
 }
 
@@ -377,7 +377,7 @@ writer_sync(struct writer *w, uint32_t id)
 	/* EINVAL: a FIFO or device in place of current.log, which has nothing to sync. */
 	if (fdatasync(f->fd) < 0 && errno != EINVAL)
 		diag_errno(LOG_ERR, -errno, "stream %s: cannot sync current.log", f->name);
-	stats_add(w->st, STATS_FSYNCS, 1);
+	stats_inc(w->st, STATS_FSYNCS);
 	if (f->dir_dirty && (dfd = openat(w->dir_fd, f->name, O_RDONLY | O_DIRECTORY |
 	    O_CLOEXEC)) >= 0) {
 		if (fsync(dfd) == 0)
@@ -395,7 +395,7 @@ writer_sync_dirty(struct writer *w)
 
 	if (w->ndirty > WRITER_SYNCFS_MIN && syncfs(w->dir_fd) == 0) {
 		/* One call for the whole file system beats thousands of fdatasync(2)s. */
-		stats_add(w->st, STATS_FSYNCS, 1);
+		stats_inc(w->st, STATS_FSYNCS);
 		for (i = 0; i < w->ndirty; i++)
 			w->files[w->dirty_ids[i]].dirty = w->files[w->dirty_ids[i]].dir_dirty = 0;
 		if (fsync(w->dir_fd) == 0)
@@ -509,7 +509,7 @@ writer_stall(struct writer *w, uint32_t id, struct writer_stall *s, int err)
 		return;
 	s->err = err;
 	s->since_ms = clock_ms(CLOCK_MONOTONIC);
-	stats_add(w->st, STATS_STALLS, 1);
+	stats_inc(w->st, STATS_STALLS);
 	atomic_store_explicit(&w->st->stall_since_ms, clock_ms(CLOCK_REALTIME),
 	    memory_order_relaxed);
 	atomic_store_explicit(&w->st->stall_err, -err, memory_order_relaxed);
@@ -571,7 +571,7 @@ writer_put(struct writer *w, uint32_t id, const char *buf, size_t len, size_t *d
 			rc = writer_end_torn(w, id);
 		if (rc == 0 && (rc = writer_write(f->fd, buf, len, &put)) == 0)
 			break;
-		stats_add(w->st, STATS_WRITE_ERRORS, 1);
+		stats_inc(w->st, STATS_WRITE_ERRORS);
 		if (!writer_disk_wide(w, id, rc)) {
 			if (done != NULL)
 				*done = put;
@@ -744,7 +744,7 @@ writer_rotate(struct writer *w, uint32_t id)
 			close(dfd);
 		return -1;
 	}
-	stats_add(w->st, STATS_ROTATIONS, 1);
+	stats_inc(w->st, STATS_ROTATIONS);
 	/* The new current.log now, so a reader following the name finds it at once. */
 	if (writer_open(w, id) == 0 && fsync(dfd) == 0)
 		f->dir_dirty = 0;

@@ -100,24 +100,10 @@ proto_name_valid(const char *name, size_t len)
 	return 0;
 }
 
-static const struct {
-	const char	*name;
-	size_t		 len;
-} proto_priorities[PROTO_MAX_PRIORITY + 1] = {
+const struct proto_priority proto_priorities[PROTO_MAX_PRIORITY + 1] = {
 	{ "emerg", 5 }, { "alert", 5 }, { "crit", 4 }, { "err", 3 },
 	{ "warning", 7 }, { "notice", 6 }, { "info", 4 }, { "debug", 5 },
 };
-
-const char *
-proto_priority_name(unsigned prio, size_t *len)
-{
-	if (prio > PROTO_MAX_PRIORITY) {
-		*len = 1;
-		return "?";
-	}
-	*len = proto_priorities[prio].len;
-	return proto_priorities[prio].name;
-}
 
 int
 proto_priority_parse(const char *s)

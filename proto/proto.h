@@ -101,8 +101,24 @@ struct proto_record {
 /* Returns 0 if name is a valid stream name (1-64 of [A-Za-z0-9._-], no leading '.'). */
 int		proto_name_valid(const char *name, size_t len);
 
+/* syslog's names of the priorities 0-7, for proto_priority_name(): NUL-padded to 8 bytes. */
+struct proto_priority {
+	char	name[8];
+	size_t	len;
+};
+extern const struct proto_priority proto_priorities[PROTO_MAX_PRIORITY + 1];
+
 /* syslog's name of priority prio (0-7: "emerg" ... "debug"), "?" for others; its length in *len. */
-const char     *proto_priority_name(unsigned prio, size_t *len);
+static inline const char *
+proto_priority_name(unsigned prio, size_t *len)
+{
+	if (prio > PROTO_MAX_PRIORITY) {
+		*len = 1;
+		return "?";
+	}
+	*len = proto_priorities[prio].len;
+	return proto_priorities[prio].name;
+}
 
 /*
  * A priority as people write it: syslog's name ("warning"), its old names

@@ -171,7 +171,7 @@ START_TEST(seals_batch_when_next_line_does_not_fit)
 	ck_assert_int_eq(stream_table_check(f.t), 0);
 	drain(&f, out, sizeof(out), &nb);
 	ck_assert_uint_eq(nb, 1);
-	ck_assert_uint_eq(stats_get(&f.st, STATS_LINES), 100);
+	ck_assert_uint_eq(f.st.lines, 100);
 	teardown(&f);
 }
 END_TEST
@@ -215,7 +215,7 @@ START_TEST(writes_marker_line_before_record_with_dropped_count)
 	    "2025-11-22T12:00:00.123456Z warning [42] logd: dropped 17 records: "
 	    "pid 42 could not deliver them\n"
 	    "2025-11-22T12:00:00.123456Z info [42] after the gap\n");
-	ck_assert_uint_eq(stats_get(&f.st, STATS_LINES), 2);
+	ck_assert_uint_eq(f.st.lines, 2);
 	teardown(&f);
 }
 END_TEST
@@ -238,7 +238,7 @@ START_TEST(refuses_record_without_budget_and_appends_nothing)
 	ck_assert_int_eq(stream_table_check(f.t), 0);
 	queue_stats(f.q, &st);
 	ck_assert_uint_le(st.used_bytes, STREAM_MIN_BATCH + STREAM_MIN_BATCH / 32 + 1);
-	ck_assert_uint_eq(stats_get(&f.st, STATS_LINES), 1);
+	ck_assert_uint_eq(f.st.lines, 1);
 	/* Sealing and writing a frees the budget for b. */
 	stream_seal_all(f.t);
 	drain(&f, out, sizeof(out), &nb);
