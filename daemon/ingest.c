@@ -351,7 +351,7 @@ ingest_route(struct ingest *in)
 	ssize_t			 nrec;
 	size_t			 len, next;
 	uint64_t		 ndgrams = 0, nrecs = 0, nbytes = 0;	/* counted at the end */
-	int			 rc = 0, clamped;
+	int			 full = 0, err, clamped;
 
 	for (; in->cur < in->n; in->cur++, in->off = 0) {
 		mh = &in->msgs[in->cur].msg_hdr;
@@ -381,15 +381,14 @@ ingest_route(struct ingest *in)
 				break;	/* cannot happen after proto_validate */
 			if ((clamped = rec.dropped > PROTO_MAX_DROPPED))
 				rec.dropped = PROTO_MAX_DROPPED;
-			if ((rc = stream_get(in->streams, rec.name, rec.name_len, &s)) < 0) {
-				ingest_reject(in, &rec, &who, rc);
+			if ((err = stream_get(in->streams, rec.name, rec.name_len, &s)) < 0) {
+				ingest_reject(in, &rec, &who, err);
 			} else {
 				if (rec.ts_ns == 0)
 					rec.ts_ns = in->now_ns;
 				/* On -ENOBUFS, rec is decoded again on resuming: count nothing yet. */
-				if ((rc = stream_append(in->streams, s, &rec, rec.ts_ns, &who)) < 0)
+				if ((full = stream_append(in->streams, s, &rec, rec.ts_ns, &who) < 0))
 					break;
-				rc = 0;
 			}
 			if (clamped)
 				ingest_implausible(in, &who, &rec);
@@ -397,13 +396,13 @@ ingest_route(struct ingest *in)
 				stats_add(in->st, STATS_CLIENT_DROPPED, rec.dropped);
 			in->off = next;
 		}
-		if (rc < 0)
+		if (full)
 			break;		/* keep our place: cur is not advanced */
 	}
 	stats_add(in->st, STATS_DATAGRAMS, ndgrams);
 	stats_add(in->st, STATS_RECORDS, nrecs);
 	stats_add(in->st, STATS_BYTES, nbytes);
-	if (rc < 0)
+	if (full)
 		return -ENOBUFS;
 	in->n = in->cur = 0;
 	in->off = 0;
