@@ -34,6 +34,7 @@
 #include <unistd.h>
 
 #include "build_config.h"
+#include "cli.h"
 #include "clock.h"
 #include "proto.h"
 #include "transport.h"
@@ -86,24 +87,6 @@ struct packer {
 	unsigned		open;		/* after the last record the daemon got */
 	unsigned		end;		/* open, then a datagram lost: end it first */
 };
-
-static int
-usage_error(const char *what, const char *arg)
-{
-	fprintf(stderr, "logctl: %s%s%s%s\nTry 'logctl --help' for more information.\n", what,
-	    arg != NULL ? " '" : "", arg != NULL ? arg : "", arg != NULL ? "'" : "");
-	return 2;
-}
-
-static int
-check_stream(const char *s)
-{
-	if (proto_name_valid(s, strnlen(s, PROTO_MAX_NAME + 1)) == 0)
-		return 0;
-	fprintf(stderr, "logctl: bad stream name \"%s\": use 1-64 of A-Z a-z 0-9 . _ -, "
-	    "not starting with '.'\n", s);
-	return 2;
-}
 
 static int
 packer_open(struct packer *p, const char *stream, int nonblock)
@@ -543,7 +526,7 @@ main(int argc, char *argv[])
 
 	signal(SIGPIPE, SIG_IGN);
 	if (argc < 2)
-		return usage_error("missing command (send or cat)", NULL);
+		return cli_usage_error(NULL, "missing command (send or cat)", NULL);
 	cmd = argv[1];
 	if (strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0 || strcmp(cmd, "help") == 0) {
 		fputs(usage_text, stdout);
@@ -554,7 +537,7 @@ main(int argc, char *argv[])
 		return 0;
 	}
 	if (strcmp(cmd, "send") != 0 && strcmp(cmd, "cat") != 0)
-		return usage_error("unknown command", cmd);
+		return cli_usage_error(NULL, "unknown command", cmd);
 	argc--;
 	argv++;
 	opterr = 0;
@@ -563,20 +546,16 @@ main(int argc, char *argv[])
 		switch (c) {
 		case 's':
 			stream = optarg;
-			if ((rc = check_stream(stream)) != 0)
+			if ((rc = cli_check_stream(stream)) != 0)
 				return rc;
 			break;
 		case 'p':
+			if ((rc = cli_priority(optarg, &priority)) != 0)
+				return rc;
+			break;
 		case 'E':
-			if ((rc = proto_priority_parse(optarg)) < 0) {
-				fprintf(stderr, "logctl: bad priority \"%s\": use emerg, alert, "
-				    "crit, err, warning, notice, info, debug or 0-7\n", optarg);
-				return 2;
-			}
-			if (c == 'p')
-				priority = rc;
-			else
-				err_priority = rc;
+			if ((rc = cli_priority(optarg, &err_priority)) != 0)
+				return rc;
 			break;
 		case 'n':
 			nonblock = 1;
@@ -588,16 +567,16 @@ main(int argc, char *argv[])
 			printf("logctl %s\n", LOGD_VERSION);
 			return 0;
 		case ':':
-			return usage_error("missing value for option", argv[optind - 1]);
+			return cli_usage_error(NULL, "missing value for option", argv[optind - 1]);
 		default:
-			return usage_error("unknown option", argv[optind - 1]);
+			return cli_usage_error(NULL, "unknown option", argv[optind - 1]);
 		}
 	}
 	argc -= optind;
 	argv += optind;
 	if (strcmp(cmd, "send") == 0) {
 		if (argc == 0)
-			return usage_error("send: no MESSAGE (to send standard input, "
+			return cli_usage_error(NULL, "send: no MESSAGE (to send standard input, "
 			    "use logctl cat)", NULL);
 		return cmd_send(argc, argv, stream != NULL ? stream : "user", priority, nonblock);
 	}
