@@ -1,0 +1,50 @@
+/*
+ * logline.h - one line of a stream's file as logd writes it (logd.conf(5)):
+ * text, "2026-11-22T12:00:00.123456Z info [1234] message" with the message
+ * escaped C-style, or a JSON object that starts {"ts":"...","priority":"...".
+ *
+ * Parsing points into the line: nothing is copied or allocated.  The JSON
+ * written here escapes exactly as logd's JSON lines do, so a converted text
+ * line reads like the same record written with format = json.
+ */
+#ifndef LOGD_LOGLINE_H
+#define LOGD_LOGLINE_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+struct logline {
+	int64_t		 ts_ns;
+	const char	*ts;		/* the stamp in the line, LOGTIME_STAMP_LEN bytes */
+	int		 priority;	/* 0-7 */
+	int		 json;		/* a JSON line; else text */
+	uint32_t	 pid;		/* text lines only */
+	int		 more;		/* text lines: "[pid+]", the message goes on */
+	const char	*msg;		/* the message as the line has it, still escaped */
+	size_t		 msg_len;	/* 0 also when a JSON line has no "message" */
+};
+
+/* The time of a text or JSON line from its first bytes: 0, or -EINVAL if it has none. */
+int	logline_time(const char *line, size_t len, int64_t *ns);
+
+/* Parses line (without its newline).  0, or -EINVAL if it is not one of logd's lines. */
+int	logline_parse(const char *line, size_t len, struct logline *l);
+
+/*
+ * The message as it was sent (escapes undone) into out, which must hold
+ * l->msg_len bytes: it never gets longer.  Returns its length.
+ */
+size_t	logline_message(const struct logline *l, char *out);
+
+/*
+ * A text line as one JSON object, keys as logd's JSON lines have them: ts,
+ * priority, stream, pid, message, and "more":true for a continued part.
+ * No newline.  stdio's error indicator tells of a failed write.
+ */
+void	logline_write_json(FILE *f, const struct logline *l, const char *stream);
+
+/* The bytes s as a JSON string, quotes included. */
+void	logline_json_string(FILE *f, const char *s, size_t len);
+
+#endif

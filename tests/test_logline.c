@@ -1,0 +1,234 @@
+/*
+ * test_logline.c - logd's lines parsed, unescaped and converted to JSON by
+ * logctl, checked against the lines logd's own formatter (format.c) writes.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "format.h"
+#include "logline.h"
+#include "unit.h"
+
+static struct format_cache		fc;
+static const struct format_sender	who = { .pid = 4242, .uid = 1000, .gid = 100 };
+static char				line[1 << 16];
+
+/* logd's line for a record with message msg (len bytes), without its newline. */
+static size_t
+logd_line(enum config_format fmt, const void *msg, size_t len, int prio, int more)
+{
+	struct proto_record	r;
+	size_t			n;
+
+	memset(&r, 0, sizeof(r));
+	r.priority = (uint8_t)prio;
+	r.flags = more ? PROTO_REC_MORE : 0;
+	r.name = "web";
+	r.name_len = 3;
+	r.msg = msg;
+	r.msg_len = len;
+	format_cache_init(&fc);
+	n = format_line(&fc, fmt, line, &r, 1763812800123456000ull, &who);
+	line[--n] = '\0';
+	return n;
+}
+
+static struct logline
+parsed(size_t len)
+{
+	struct logline	l;
+
+	ck_assert_msg(logline_parse(line, len, &l) == 0, "not parsed: %s", line);
+	return l;
+}
+
+/* What logline_write_json() writes for l, NUL-terminated (free it). */
+static char *
+as_json(const struct logline *l)
+{
+	char	*buf = NULL;
+	size_t	 size = 0;
+	FILE	*f = open_memstream(&buf, &size);
+
+	ck_assert_ptr_nonnull(f);
+	logline_write_json(f, l, "web");
+	ck_assert_int_eq(fclose(f), 0);
+	return buf;
+}
+
+START_TEST(parses_a_text_line)
+{
+	struct logline	l = parsed(logd_line(CONFIG_FORMAT_TEXT, "hello world", 11, 3, 0));
+
+	ck_assert_int_eq(l.json, 0);
+	ck_assert_int_eq(l.ts_ns, 1763812800123456000LL);
+	ck_assert_ptr_eq(l.ts, line);
+	ck_assert_int_eq(l.priority, 3);
+	ck_assert_uint_eq(l.pid, 4242);
+	ck_assert_int_eq(l.more, 0);
+	ck_assert_uint_eq(l.msg_len, 11);
+	ck_assert(memcmp(l.msg, "hello world", 11) == 0);
+	l = parsed(logd_line(CONFIG_FORMAT_TEXT, "part", 4, 7, 1));
+	ck_assert_int_eq(l.more, 1);
+	ck_assert_int_eq(l.priority, 7);
+	l = parsed(logd_line(CONFIG_FORMAT_TEXT, "", 0, 0, 0));
+	ck_assert_uint_eq(l.msg_len, 0);
+	/* Without the blank before an empty message, too. */
+	strcpy(line, "2025-11-22T12:00:00.123456Z info [1]");
+	ck_assert_uint_eq(parsed(strlen(line)).msg_len, 0);
+}
+END_TEST
+
+START_TEST(parses_a_json_line)
+{
+	const char	 msg[] = "say \"hi\" \\ \x01 \xff";
+	struct logline	 l = parsed(logd_line(CONFIG_FORMAT_JSON, msg, sizeof(msg) - 1, 4, 0));
+	char		 out[64];
+
+	ck_assert_int_eq(l.json, 1);
+	ck_assert_int_eq(l.ts_ns, 1763812800123456000LL);
+	ck_assert_ptr_eq(l.ts, line + 7);
+	ck_assert_int_eq(l.priority, 4);
+	ck_assert_uint_eq(logline_message(&l, out), sizeof(msg) - 1);
+	ck_assert(memcmp(out, msg, sizeof(msg) - 1) == 0);
+}
+END_TEST
+
+START_TEST(rejects_lines_that_are_not_logds)
+{
+	static const char	*bad[] = {
+		"",
+		"hello",
+		"2025-11-22T12:00:00.123456Z",
+		"2025-11-22T12:00:00.123456Z info",
+		"2025-11-22T12:00:00.123456Z loud [1] x",
+		"2025-11-22T12:00:00.123456Z info 1 x",
+		"2025-11-22T12:00:00.123456Z info [] x",
+		"2025-11-22T12:00:00.123456Z info [1x] x",
+		"2025-11-22T12:00:00.123456Z info [1]x",
+		"2025-11-22T12:00:00.123456Z info [99999999999] x",
+		"2025-11-22T12:00:00.123456Zinfo [1] x",
+		"{\"ts\":\"2025-11-22T12:00:00.123456Z\"}",
+		"{\"ts\":\"2025-11-22T12:00:00.123456Z\",\"priority\":\"loud\"}",
+		"{\"ts\":\"2025-11-22T12:00:00\",\"priority\":\"info\"}",
+	};
+	struct logline		 l;
+	size_t			 i;
+
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		ck_assert_msg(logline_parse(bad[i], strlen(bad[i]), &l) < 0, "parsed: %s", bad[i]);
+}
+END_TEST
+
+START_TEST(undoes_text_escapes)
+{
+	const char	 msg[] = "a\\b\nc\rd\te\x01\x7f\xc3\xa9\xff";
+	struct logline	 l = parsed(logd_line(CONFIG_FORMAT_TEXT, msg, sizeof(msg) - 1, 6, 0));
+	char		 out[64];
+
+	ck_assert_uint_eq(logline_message(&l, out), sizeof(msg) - 1);
+	ck_assert(memcmp(out, msg, sizeof(msg) - 1) == 0);
+	/* A backslash that starts no escape stands for itself. */
+	strcpy(line, "2025-11-22T12:00:00.123456Z info [1] a\\qb\\x4");
+	l = parsed(strlen(line));
+	ck_assert_uint_eq(logline_message(&l, out), 7);
+	ck_assert(memcmp(out, "a\\qb\\x4", 7) == 0);
+}
+END_TEST
+
+START_TEST(undoes_json_escapes_and_code_points)
+{
+	struct logline	l;
+	char		out[64];
+
+	strcpy(line, "{\"ts\":\"2025-11-22T12:00:00.123456Z\",\"priority\":\"info\",\"stream\":\"w\","
+	    "\"message\":\"\\/\\b\\f\\u00e9\\u20ac\\ud83d\\ude00\\ud800x\",\"more\":true}");
+	l = parsed(strlen(line));
+	ck_assert_uint_eq(logline_message(&l, out), 15);
+	/* U+00E9 is the byte 0xe9 (logd writes invalid bytes so), the rest as UTF-8. */
+	ck_assert(memcmp(out, "/\b\f\xe9\xe2\x82\xac\xf0\x9f\x98\x80\xed\xa0\x80x", 15) == 0);
+}
+END_TEST
+
+/*
+ * A text line converted is logd's JSON line for the same record, but for
+ * uid and gid (not in a text line).
+ */
+static void
+check_conversion(const char *msg, size_t len, int more)
+{
+	char		 want[1 << 16], *got, *uid;
+	struct logline	 l;
+
+	logd_line(CONFIG_FORMAT_JSON, msg, len, 5, more);
+	strcpy(want, line);
+	uid = strstr(want, ",\"uid\":1000,\"gid\":100");
+	ck_assert_ptr_nonnull(uid);
+	memmove(uid, uid + 21, strlen(uid + 21) + 1);
+	l = parsed(logd_line(CONFIG_FORMAT_TEXT, msg, len, 5, more));
+	got = as_json(&l);
+	ck_assert_str_eq(got, want);
+	free(got);
+}
+
+START_TEST(converts_text_lines_to_logds_json)
+{
+	static const char	msg[] = "quote \" backslash \\ nl \n cr \r tab \t nul \0 del \x7f "
+	    "esc \x1b bs \b ff \f e-acute \xc3\xa9 euro \xe2\x82\xac bad \xff\xc3 (\xe0\x80)";
+	char			bytes[4096];
+	unsigned		seed = 1;
+	size_t			i, n;
+	int			round;
+
+	check_conversion(msg, sizeof(msg) - 1, 0);
+	check_conversion("", 0, 1);
+	/* Random bytes, biased to the ones that need escaping and to UTF-8 lead bytes. */
+	for (round = 0; round < 2000; round++) {
+		n = (size_t)(rand_r(&seed) % 64);
+		for (i = 0; i < n; i++) {
+			static const char	pick[] = "\\\"\n\x01\x7f\xc3\xa9\xe2\x82\xf0\x9f\xff";
+
+			bytes[i] = rand_r(&seed) % 3 ? pick[rand_r(&seed) % (sizeof(pick) - 1)] :
+			    (char)rand_r(&seed);
+		}
+		check_conversion(bytes, n, round & 1);
+	}
+}
+END_TEST
+
+START_TEST(writes_any_bytes_as_a_json_string)
+{
+	char	*buf = NULL;
+	size_t	 size = 0;
+	FILE	*f = open_memstream(&buf, &size);
+
+	logline_json_string(f, "a\"\\\n\x01\xc3\xa9\xff", 8);
+	ck_assert_int_eq(fclose(f), 0);
+	ck_assert_str_eq(buf, "\"a\\\"\\\\\\n\\u0001\xc3\xa9\\u00ff\"");
+	free(buf);
+}
+END_TEST
+
+static Suite *
+logline_suite(void)
+{
+	Suite	*s = suite_create("logline");
+	TCase	*tc = tcase_create("core");
+
+	tcase_add_test(tc, parses_a_text_line);
+	tcase_add_test(tc, parses_a_json_line);
+	tcase_add_test(tc, rejects_lines_that_are_not_logds);
+	tcase_add_test(tc, undoes_text_escapes);
+	tcase_add_test(tc, undoes_json_escapes_and_code_points);
+	tcase_add_test(tc, converts_text_lines_to_logds_json);
+	tcase_add_test(tc, writes_any_bytes_as_a_json_string);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int
+main(void)
+{
+	return unit_run(logline_suite());
+}
