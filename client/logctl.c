@@ -37,6 +37,7 @@
 #include "cli.h"
 #include "clock.h"
 #include "proto.h"
+#include "show.h"
 #include "transport.h"
 
 #define CAT_BUF		65536	/* read buffer per input */
@@ -47,9 +48,12 @@ static const char usage_text[] =
 "Usage: logctl send [-s STREAM] [-p PRIORITY] MESSAGE...\n"
 "       logctl cat [-s STREAM] [-p PRIORITY] [--stderr-priority PRIORITY]\n"
 "                  [--nonblock] [-- COMMAND [ARG...]]\n"
+"       logctl tail [-n N] [-f] [-p PRIORITY] [--json] [--log-dir DIR] STREAM...\n"
+"       logctl show [-S TIME] [-U TIME] [-p PRIORITY] [-g REGEX] [--json]\n"
+"                   [--log-dir DIR] STREAM...\n"
 "       logctl --help | --version\n"
 "\n"
-"Send log records to logd.\n"
+"Send log records to logd, and read the files it writes.\n"
 "\n"
 "  send     send MESSAGE (the arguments joined by spaces) as one record;\n"
 "           default stream \"user\"\n"
@@ -57,16 +61,22 @@ static const char usage_text[] =
 "           with COMMAND, run it and send its standard output at PRIORITY and its\n"
 "           standard error at --stderr-priority (default stream: COMMAND's name),\n"
 "           then exit with its exit status\n"
+"  tail     print the last lines of streams, then with -f follow them\n"
+"           (logctl tail --help)\n"
+"  show     print the lines of streams in a time range, archives included\n"
+"           (logctl show --help)\n"
 "\n"
+"Options of send and cat:\n"
 "  -s, --stream STREAM         1-64 of A-Z a-z 0-9 . _ -, not starting with '.'\n"
 "  -p, --priority PRIORITY     emerg alert crit err warning notice info debug,\n"
 "                              or 0-7 (default info)\n"
 "      --stderr-priority PRIO  priority of COMMAND's standard error (default err)\n"
 "      --nonblock              never wait for a busy daemon: drop and count instead\n"
 "\n"
-"Environment: LOGD_SOCKET is the daemon's socket (default " TRANSPORT_DEFAULT_PATH ").\n"
-"Exit status: 0 success; 1 records could not be delivered (or COMMAND's status);\n"
-"2 usage error.  See logctl(1).\n";
+"Environment: LOGD_SOCKET is the daemon's socket (default " TRANSPORT_DEFAULT_PATH ");\n"
+"LOGD_LOG_DIR is its log directory for tail and show (default /var/log/logd).\n"
+"Exit status: 0 success; 1 records could not be delivered (or COMMAND's status),\n"
+"or files could not be read; 2 usage error.  See logctl(1).\n";
 
 /* Records bound for the daemon, packed into one datagram at a time. */
 struct packer {
@@ -526,7 +536,7 @@ main(int argc, char *argv[])
 
 	signal(SIGPIPE, SIG_IGN);
 	if (argc < 2)
-		return cli_usage_error(NULL, "missing command (send or cat)", NULL);
+		return cli_usage_error(NULL, "missing command (send, cat, tail or show)", NULL);
 	cmd = argv[1];
 	if (strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0 || strcmp(cmd, "help") == 0) {
 		fputs(usage_text, stdout);
@@ -536,6 +546,8 @@ main(int argc, char *argv[])
 		printf("logctl %s\n", LOGD_VERSION);
 		return 0;
 	}
+	if (strcmp(cmd, "tail") == 0 || strcmp(cmd, "show") == 0)
+		return show_main(argc - 1, argv + 1, cmd[0] == 't');
 	if (strcmp(cmd, "send") != 0 && strcmp(cmd, "cat") != 0)
 		return cli_usage_error(NULL, "unknown command", cmd);
 	argc--;
