@@ -554,8 +554,7 @@ open_next(struct logread *r)
 	uint64_t	 off = 0;
 	int		 fd, live, rc;
 
-	if (r->next_file >= r->nfiles ||
-	    (r->next_file > 0 && r->files[r->next_file - 1].until_ns > r->stop_ns)) {
+	if (r->next_file >= r->nfiles) {
 		r->done = 1;
 		return 0;
 	}

@@ -6,10 +6,11 @@
  * A reader reads one file at a time and holds at most one line of it
  * (LOGREAD_LINE_MAX) plus a read buffer: memory does not grow with the
  * files.  It assumes what logd's files are: an archive named for time T
- * holds lines up to T, later archives later lines, and lines within a file
- * in time order, give or take LOGREAD_SKEW_NS (a sender's clock, a sender
- * held up).  It uses that to skip archives and to seek in a plain file by
- * binary search; every line it returns is checked against the filter.
+ * holds lines up to T, and lines are in time order across a stream's files,
+ * give or take LOGREAD_SKEW_NS (a sender's clock, a sender held up).  So a
+ * range starts at the first archive named at or after it, by binary search
+ * on the lines' times in a plain file, and ends at the first line past it;
+ * every line returned is checked against the filter.
  */
 #ifndef LOGD_LOGREAD_H
 #define LOGD_LOGREAD_H
