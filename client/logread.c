@@ -198,7 +198,8 @@ list_archives(struct logread *r, const char *after, const struct stat *live)
 	closedir(d);
 	if (rc < 0)
 		return rc;
-	qsort(r->files, r->nfiles, sizeof(*r->files), file_cmp);
+	if (r->nfiles > 1)
+		qsort(r->files, r->nfiles, sizeof(*r->files), file_cmp);
 	for (i = n = 0; i < r->nfiles; i++) {
 		if (cut[0] != '\0' && strcmp(r->files[i].name, cut) >= 0)
 			break;
@@ -671,7 +672,9 @@ logread_next(struct logread *r, struct logread_line *line)
 				r->done = 1;
 				return 0;
 			}
-			if ((rc = live_end(r)) <= 0)
+			if ((rc = live_end(r)) < 0 && rc != -ESTALE)
+				r->done = 1;	/* the stream directory failed: said once */
+			if (rc <= 0)
 				return rc;
 			continue;
 		}
@@ -821,19 +824,22 @@ logread_tail(struct logread *r, uint64_t n)
 		} else {
 			end = (uint64_t)st.st_size;
 			/* Not a partial line at the end of current.log: it is being written. */
-			if (live && (rc = back_line_start(fd, b, end, &end)) < 0)
-				break;
-			rc = count_back(fd, b, end, r->flt.max_priority, &need, &start);
+			if (!live || (rc = back_line_start(fd, b, end, &end)) == 0)
+				rc = count_back(fd, b, end, r->flt.max_priority, &need, &start);
 			if (n == 0)
 				start = end;
 		}
-		if (rc < 0 || need == 0 || i == 0) {
-			if (rc < 0 || live) {
-				if (!live)
-					close(fd);
-			} else {
+		if (rc < 0) {
+			/* Said once by the caller: reading starts after the file. */
+			if (!live)
+				close(fd);
+			r->next_file = i + 1;
+			r->skip = 0;
+			break;
+		}
+		if (need == 0 || i == 0) {
+			if (!live)
 				r->start_fd = fd;
-			}
 			r->next_file = i;
 			r->start_off = start;
 			break;

@@ -53,7 +53,8 @@ int		logread_open(int log_dir_fd, const char *stream, const struct logread_filte
 /*
  * Starts reading at the last n lines that pass the filter's priority (a
  * .zst archive in the way is decompressed to count).  The other bounds of
- * the filter are not looked at.  0 or -errno (logread_path() names the file).
+ * the filter are not looked at.  0, or -errno: logread_path() names the
+ * file that failed, and reading starts after it.
  */
 int		logread_tail(struct logread *r, uint64_t n);
 

@@ -264,7 +264,7 @@ open_streams(struct show *s, const char *log_dir, const struct logread_filter *f
     int follow_, int tail, uint64_t lines)
 {
 	size_t	i;
-	int	dfd, rc = 0;
+	int	dfd, rc = 0, err;
 
 	if ((dfd = open(log_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0) {
 		fprintf(stderr, "logctl: cannot open the log directory %s: %s (--log-dir or "
@@ -281,8 +281,8 @@ open_streams(struct show *s, const char *log_dir, const struct logread_filter *f
 		else if (rc < 0)
 			fprintf(stderr, "logctl: cannot read stream %s in %s: %s\n", s->names[i],
 			    log_dir, strerror(-rc));
-		else if (tail && (rc = logread_tail(s->r[i], lines)) < 0)
-			report(s, i, rc);
+		else if (tail && (err = logread_tail(s->r[i], lines)) < 0)
+			report(s, i, err);	/* the lines after the file are still shown */
 	}
 	close(dfd);
 	return rc < 0 ? 1 : 0;

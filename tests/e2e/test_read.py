@@ -198,7 +198,8 @@ def test_tail_follow_across_rotations_loses_and_repeats_nothing():
             check(got == want[s], "stream %s: lost, repeated or out of order: %s" % (s, got))
             check([x.split(": ", 1)[1] for x in f.lines if x.startswith(s + ": ")] ==
                   file_lines(d, s), "stream %s: not the lines of its files" % s)
-        check(f.stop() == "", "logctl tail -f said something")
+        err = f.stop()
+        check(err == "", "logctl tail -f said: %s" % err)
         check(any(n.endswith(".zst") for n in archives(d, "z")), "no zstd archive of z")
         check(d.stop() == 0, "logd exit status")
 
