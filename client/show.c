@@ -304,25 +304,20 @@ show_free(struct show *s)
 int
 show_main(int argc, char *argv[], int tail)
 {
-	static const struct option	tail_opts[] = {
+	/* Both commands' options; each takes only its own (tail: n f, show: S U g). */
+	static const struct option	opts[] = {
 		{ "lines", required_argument, NULL, 'n' },
 		{ "follow", no_argument, NULL, 'f' },
-		{ "priority", required_argument, NULL, 'p' },
-		{ "json", no_argument, NULL, 'j' },
-		{ "log-dir", required_argument, NULL, 'd' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
-	static const struct option	show_opts[] = {
 		{ "since", required_argument, NULL, 'S' },
 		{ "until", required_argument, NULL, 'U' },
-		{ "priority", required_argument, NULL, 'p' },
 		{ "grep", required_argument, NULL, 'g' },
+		{ "priority", required_argument, NULL, 'p' },
 		{ "json", no_argument, NULL, 'j' },
 		{ "log-dir", required_argument, NULL, 'd' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
+	const char			*own = tail ? "nfpjdh:" : "SUgpjdh:";
 	struct logread_filter	 flt = { INT64_MIN, INT64_MAX, PROTO_MAX_PRIORITY, NULL };
 	struct show		 s;
 	const char		*cmd = argv[0], *log_dir = getenv("LOGD_LOG_DIR"), *grep = NULL;
@@ -331,15 +326,19 @@ show_main(int argc, char *argv[], int tail)
 	regex_t			 re;
 	char			*end, err[256];
 	size_t			 j;
-	int			 c, rc, follow_ = 0, ifd = -1;
+	int			 c, rc, follow_ = 0, ifd = -1, idx = -1;
 
 	memset(&s, 0, sizeof(s));
 	if (log_dir == NULL || log_dir[0] == '\0')
 		log_dir = SHOW_DEFAULT_LOG_DIR;
 	opterr = 0;
 	optind = 1;
-	while ((c = getopt_long(argc, argv, tail ? ":n:fp:h" : ":S:U:p:g:h",
-	    tail ? tail_opts : show_opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, tail ? ":n:fp:h" : ":S:U:p:g:h", opts, &idx)) != -1) {
+		if (idx >= 0 && strchr(own, c) == NULL) {
+			snprintf(err, sizeof(err), "--%s", opts[idx].name);
+			return cli_usage_error(cmd, "unknown option", err);	/* the other's */
+		}
+		idx = -1;
 		switch (c) {
 		case 'n':
 			errno = 0;
