@@ -46,6 +46,9 @@ enum stats_id {
 	STATS_ROTATIONS,
 	STATS_ARCHIVES_REMOVED,	/* by retention, or for a full disk */
 	STATS_UNWRITABLE_STREAMS,	/* streams failed now (their files cannot be written) */
+	STATS_COMPRESS_SKIPPED,	/* archives left plain: the compressor's backlog was full */
+	/* compressor thread */
+	STATS_ARCHIVES_COMPRESSED,
 	/* both threads (stats_add_shared()) */
 	STATS_UNWRITABLE,	/* records dropped because their stream could not be written */
 	STATS_LINES_REMOVED,	/* lines taken out of batches unwritten (overflow, unwritable) */

@@ -18,6 +18,7 @@
 
 #include <stdint.h>
 
+#include "compress.h"
 #include "config.h"
 #include "queue.h"
 #include "stats.h"
@@ -30,7 +31,7 @@ struct writer;
  * the sync policy and the line format of the writer's own marker lines.
  */
 int	writer_start(struct queue *q, int log_dir_fd, const struct config *cfg,
-	    struct stats *st, struct writer **out);
+	    struct stats *st, struct compressor *comp, struct writer **out);
 
 #define WRITER_ROTATE	0x1u	/* rotate every open file that has data (SIGUSR2) */
 #define WRITER_REOPEN	0x2u	/* close every file; the next write reopens it (SIGHUP) */
