@@ -93,7 +93,7 @@ compressor_cleanup(struct compressor *c)
 	const struct stream_config	*sc;
 	struct dirent			*de;
 	DIR				*d;
-	int				 dfd;
+	int				 dfd, n = 0;
 
 	if ((d = rotate_opendir(c->dir_fd)) == NULL)
 		return;
@@ -104,10 +104,11 @@ compressor_cleanup(struct compressor *c)
 			continue;
 		sc = config_stream(c->cfg, de->d_name, strlen(de->d_name));
 		(void)rotate_cleanup(dfd, sc->compress == CONFIG_COMPRESS_ZSTD,
-		    (int)sc->compress_level, &c->stop);
+		    (int)sc->compress_level, &c->stop, &n);
 		close(dfd);
 	}
 	closedir(d);
+	stats_add(c->st, STATS_ARCHIVES_COMPRESSED, (uint64_t)n);
 }
 
 static void

@@ -338,7 +338,7 @@ name_archives(struct archive *list, size_t n)
 }
 
 int
-rotate_cleanup(int dfd, int compress, int level, const _Atomic int *stop)
+rotate_cleanup(int dfd, int compress, int level, const _Atomic int *stop, int *compressed)
 {
 	struct dirent	*de;
 	char		 zst[ROTATE_NAME_MAX + 4];
@@ -375,7 +375,10 @@ rotate_cleanup(int dfd, int compress, int level, const _Atomic int *stop)
 	}
 	closedir(d);
 	for (i = 0; i < nplain; i++)
-		changed += rotate_compress(dfd, plain[i], level, stop) == 0;
+		if (rotate_compress(dfd, plain[i], level, stop) == 0) {
+			changed++;
+			(*compressed)++;
+		}
 	free(plain);
 	if (changed > 0)
 		(void)sync_dir(dfd);

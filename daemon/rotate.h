@@ -50,10 +50,11 @@ int	rotate_compress(int dfd, const char *name, int level, const _Atomic int *sto
  * After a crash: ends a rotation that stopped half way, removes *.zst.tmp
  * and every plain archive whose .zst is there (the compression finished but
  * for the removal); with compress, compresses the plain archives left
- * (stopping at *stop, as rotate_compress()).  Returns how many files it
- * changed.
+ * (stopping at *stop, as rotate_compress()), adding how many to
+ * *compressed.  Returns how many files it changed.
  */
-int	rotate_cleanup(int dfd, int compress, int level, const _Atomic int *stop);
+int	rotate_cleanup(int dfd, int compress, int level, const _Atomic int *stop,
+	    int *compressed);
 
 /*
  * Removes the stream's oldest archives until at most max_files are left and

@@ -114,12 +114,12 @@ END_TEST
 START_TEST(a_rotation_stopped_half_way_is_finished)
 {
 	char	a[ROTATE_NAME_MAX];
-	int	fd;
+	int	fd, n = 0;
 
 	/* Stopped after the exchange: the old file under the swap name becomes an archive. */
 	put("current.log", "new\n");
 	put(ROTATE_SWAP, "old\n");
-	ck_assert_int_eq(rotate_cleanup(dfd, 0, 3, NULL), 1);
+	ck_assert_int_eq(rotate_cleanup(dfd, 0, 3, NULL, &n), 1);
 	ck_assert_int_eq(exists(ROTATE_SWAP), 0);
 	ck_assert_int_eq(count_files(), 2);
 	/* Stopped before it: the empty new file goes; a rotation then works as ever. */
@@ -206,17 +206,19 @@ END_TEST
 START_TEST(cleanup_finishes_what_a_crash_interrupted)
 {
 	size_t	len;
+	int	n = 0;
 
 	put("2026-01-01T00:00:00.000001Z.log", "plain, half compressed\n");
 	put("2026-01-01T00:00:00.000001Z.log.zst.tmp", "garbage");
 	put("2026-01-01T00:00:00.000002Z.log", "compressed, not yet removed\n");
 	ck_assert_int_eq(rotate_compress(dfd, "2026-01-01T00:00:00.000002Z.log", 1, NULL), 0);
 	put("2026-01-01T00:00:00.000002Z.log", "compressed, not yet removed\n");
-	ck_assert_int_eq(rotate_cleanup(dfd, 0, 3, NULL), 2);
+	ck_assert_int_eq(rotate_cleanup(dfd, 0, 3, NULL, &n), 2);
 	ck_assert_int_eq(exists("2026-01-01T00:00:00.000001Z.log.zst.tmp"), 0);
 	ck_assert_int_eq(exists("2026-01-01T00:00:00.000002Z.log"), 0);
 	ck_assert_int_eq(exists("2026-01-01T00:00:00.000001Z.log"), 1);	/* compress = none */
-	ck_assert_int_eq(rotate_cleanup(dfd, 1, 3, NULL), 1);
+	ck_assert_int_eq(rotate_cleanup(dfd, 1, 3, NULL, &n), 1);
+	ck_assert_int_eq(n, 1);
 	decompress("2026-01-01T00:00:00.000001Z.log.zst", &len);
 	ck_assert_uint_eq(len, strlen("plain, half compressed\n"));
 	ck_assert_int_eq(count_files(), 2);
