@@ -596,15 +596,19 @@ writer_put(struct writer *w, uint32_t id, const char *buf, size_t len, size_t *d
 	struct writer_stall	 stall = { 0 };
 	unsigned		 backoff_ms = WRITER_BACKOFF_MIN_MS;
 	size_t			 put = 0;
-	int			 rc;
+	int			 rc, reformatted = 0;
 
 	for (;;) {
 		rc = f->fd < 0 ? writer_open(w, id) : 0;
 		if (rc == 0 && f->torn)
 			rc = writer_end_torn(w, id);
 		/* A file is one format: lines of the other (a SIGHUP changed it) start a new one. */
-		if (rc == 0 && len > 0 && f->size > 0 && f->regular && f->json != (buf[0] == '{'))
-			(void)writer_rotate(w, id);
+		if (rc == 0 && len > 0 && f->size > 0 && f->regular && f->json != (buf[0] == '{') &&
+		    !reformatted) {
+			reformatted = 1;
+			if (writer_rotate(w, id) < 0 && f->fd < 0)
+				continue;	/* it could not: on in this one, opened again */
+		}
 		if (rc == 0 && (rc = writer_write(f->fd, buf, len, &put)) == 0)
 			break;
 		stats_inc(w->st, STATS_WRITE_ERRORS);
