@@ -38,7 +38,7 @@ struct compressor {
 	pthread_t		 thread;
 	int			 started;
 	int			 dir_fd;
-	struct config		*cfg;		/* for the clean-up: each stream's compress settings */
+	struct config		*cfg;		/* the clean-up's: each stream's compress settings */
 	struct stats		*st;
 	pthread_mutex_t		 mtx;
 	pthread_cond_t		 cond;

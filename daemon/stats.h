@@ -83,8 +83,9 @@ stats_add(struct stats *st, enum stats_id id, uint64_t n)
 static inline void
 stats_inc(struct stats *st, enum stats_id id)
 {
-	atomic_store_explicit(&st->v[id], atomic_load_explicit(&st->v[id], memory_order_relaxed) + 1,
-	    memory_order_relaxed);
+	uint64_t	v = atomic_load_explicit(&st->v[id], memory_order_relaxed);
+
+	atomic_store_explicit(&st->v[id], v + 1, memory_order_relaxed);
 }
 
 /* Adds n to counter id, which more than one thread changes. */

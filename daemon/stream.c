@@ -581,7 +581,8 @@ stream_unwritable(struct stream_table *t, struct stream *s, const struct proto_r
 {
 	uint32_t	line = (rec->flags & PROTO_REC_REPORT) ? 0 : 1;
 
-	if (!stream_discard(t, s) || !queue_add_lost(t->q, s->id, stats_sat_add(line, rec->dropped)))
+	if (!stream_discard(t, s) ||
+	    !queue_add_lost(t->q, s->id, stats_sat_add(line, rec->dropped)))
 		return 0;
 	stats_add_shared(t->st, STATS_UNWRITABLE, line);
 	return 1;

@@ -49,7 +49,7 @@
 #define WRITER_RETRY_MAX_MS	60000	/* then twice as long each time, up to a minute */
 #define WRITER_GROUP_MAX	64	/* batches written before an urgent sync is done */
 #define WRITER_TICK_MS		1000	/* housekeeping: file age, idle files, retries */
-#define WRITER_SCAN_MS		60000	/* ... and the log dir: earlier runs' streams, disk limits */
+#define WRITER_SCAN_MS		60000	/* and the log dir: earlier runs' streams, disk limits */
 #define WRITER_SYNCFS_MIN	64	/* more dirty files than this: syncfs(2) them all */
 #define WRITER_LINE_MAX		2048	/* one of logd's own lines (format_max_len() <= 1850) */
 
@@ -59,11 +59,11 @@ struct wfile {
 	int			 regular;	/* a regular file (a FIFO is never rotated) */
 	int			 dirty;		/* written since the last sync */
 	int			 dir_dirty;	/* its directory has a new entry not yet synced */
-	int			 torn;		/* ends in a cut line: 2 = end it, 1 = then say so */
+	int			 torn;		/* ends in a cut line: 2 = end it, 1 = say so */
 	int			 json;		/* holds JSON lines (its first line's format) */
 	uint64_t		 torn_ns;	/* CLOCK_REALTIME of its last write, at open */
 	int			 failed;	/* -errno that failed the stream, 0: writable */
-	uint64_t		 mount;		/* current.log's mount (writer_mount()), while open */
+	uint64_t		 mount;		/* current.log's mount (writer_mount()) while open */
 	uint64_t		 size;
 	uint64_t		 born_ms;	/* CLOCK_REALTIME ms it was created (its age) */
 	uint64_t		 used_ms;	/* CLOCK_MONOTONIC ms of its last write */
@@ -200,8 +200,10 @@ writer_vline(struct writer *w, uint32_t id, int prio, uint64_t dropped, const ch
 {
 	char	line[WRITER_LINE_MAX];
 
-	return writer_put(w, id, line, writer_vformat(w, id, prio, dropped, clock_ns(CLOCK_REALTIME),
-	    line, fmt, ap), NULL);
+	size_t	len = writer_vformat(w, id, prio, dropped, clock_ns(CLOCK_REALTIME), line, fmt,
+		    ap);
+
+	return writer_put(w, id, line, len, NULL);
 }
 
 static int writer_line(struct writer *w, uint32_t id, int prio, uint64_t dropped,
@@ -602,7 +604,7 @@ writer_put(struct writer *w, uint32_t id, const char *buf, size_t len, size_t *d
 		rc = f->fd < 0 ? writer_open(w, id) : 0;
 		if (rc == 0 && f->torn)
 			rc = writer_end_torn(w, id);
-		/* A file is one format: lines of the other (a SIGHUP changed it) start a new one. */
+		/* A file is one format: lines of the other (after a SIGHUP) start a new one. */
 		if (rc == 0 && len > 0 && f->size > 0 && f->regular && f->json != (buf[0] == '{') &&
 		    !reformatted) {
 			reformatted = 1;
@@ -930,7 +932,8 @@ writer_scan(struct writer *w, int all)
 			if (statx(w->dir_fd, path, AT_SYMLINK_NOFOLLOW, STATX_BTIME, &stx) < 0 ||
 			    !(stx.stx_mask & STATX_BTIME))
 				continue;
-			born = (uint64_t)stx.stx_btime.tv_sec * 1000 + stx.stx_btime.tv_nsec / 1000000;
+			born = (uint64_t)stx.stx_btime.tv_sec * 1000 +
+			    stx.stx_btime.tv_nsec / 1000000;
 			if (now - born < sc->max_file_age_ms)
 				continue;
 		}
@@ -1035,7 +1038,8 @@ writer_housekeeping(struct writer *w)
 			writer_retry(w, id);
 		if (writer_too_old(w, id, now))
 			(void)writer_rotate(w, id);
-		else if (w->files[id].fd >= 0 && mono - w->files[id].used_ms >= w->cfg->idle_close_ms)
+		else if (w->files[id].fd >= 0 &&
+		    mono - w->files[id].used_ms >= w->cfg->idle_close_ms)
 			writer_close(w, id);
 	}
 	if (mono >= w->scan_ms) {
