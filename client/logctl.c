@@ -42,7 +42,7 @@
 
 #define CAT_BUF		65536	/* read buffer per input */
 #define CAT_PARTIAL_MS	100	/* a partial line waits at most this long */
-#define CAT_CLOSE_WAIT_MS	100	/* at exit, the loss report waits this long for room */
+#define CAT_CLOSE_WAIT_MS	1000	/* at exit, the loss report waits this long for room */
 
 static const char usage_text[] =
 "Usage: logctl send [-s STREAM] [-p PRIORITY] MESSAGE...\n"

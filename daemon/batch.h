@@ -16,7 +16,7 @@
 #include <stdint.h>
 #include <sys/queue.h>
 
-#define BATCH_NPRIO		8		/* syslog priorities 0-7: lines that may be dropped */
+#define BATCH_NPRIO		8		/* priorities 0-7: lines that may be dropped */
 #define BATCH_KEEP		BATCH_NPRIO	/* class of lines never dropped (logd's markers) */
 #define BATCH_NCLASS		(BATCH_NPRIO + 1)
 #define BATCH_SYNC		0x1u		/* sync the file right after writing this batch */
@@ -87,7 +87,7 @@ batch_flag(struct batch *b, unsigned flags)
 	b->flags |= flags;
 }
 
-/* Removes b's lines of priority prio (0-7) in place, keeping the others in order.  Returns how many. */
+/* Removes b's lines of priority prio (0-7) in place, keeping the others in order; how many. */
 uint32_t	 batch_drop(struct batch *b, unsigned prio);
 
 /* What is lost with lines of a batch that are never written. */

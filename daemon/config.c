@@ -88,6 +88,8 @@ static const struct config_key config_keys[] = {
 	{ D(keep_free), CONFIG_T_SIZE, 0, 1024 * TIB, "0..1024T", NULL },
 	{ KEY(CONFIG_SCOPE_DAEMON, 0, "idle_close", struct config, idle_close_ms),
 	    CONFIG_T_DURATION, 1000, DAY_MS, "1s..1d", NULL },
+	{ RESTART("compress_backlog", compress_backlog), CONFIG_T_COUNT, 1, 100000, "1..100000",
+	    NULL },
 	{ S("format", format), CONFIG_T_ENUM, 0, 0, NULL, format_names },
 	{ S("overflow", overflow), CONFIG_T_ENUM, 0, 0, NULL, overflow_names },
 	{ S("stream_queue_max_bytes", stream_queue_max_bytes), CONFIG_T_SIZE, 4 * KIB, TIB,
@@ -119,6 +121,7 @@ config_defaults(struct config *cfg)
 	cfg->max_use = CONFIG_AUTO;		/* at run time: 10% of the file system, <= 4G */
 	cfg->keep_free = CONFIG_AUTO;		/* at run time: 15% of the file system, <= 4G */
 	cfg->idle_close_ms = 5 * 60 * 1000;
+	cfg->compress_backlog = 64;
 	cfg->defaults.format = CONFIG_FORMAT_TEXT;
 	cfg->defaults.overflow = CONFIG_OVERFLOW_BLOCK;
 	cfg->defaults.stream_queue_max_bytes = 0;	/* config_check(): a quarter of the queue */

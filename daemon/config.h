@@ -90,6 +90,7 @@ struct config {
 	uint64_t	max_use;		/* archives in log_dir; CONFIG_AUTO: 10% of the fs, <= 4G */
 	uint64_t	keep_free;		/* free space kept; CONFIG_AUTO: 15% of the fs, <= 4G */
 	uint64_t	idle_close_ms;		/* close a file unused this long; 5 min */
+	uint32_t	compress_backlog;	/* archives waiting to be compressed; 64, 1..100000 */
 	/* [defaults] */
 	struct stream_config defaults;
 	/* [stream NAME] */

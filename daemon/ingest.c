@@ -300,7 +300,8 @@ ingest_malformed(struct ingest *in, int reason, const struct format_sender *who,
 	atomic_fetch_add_explicit(&in->st->malformed_by[reason], 1, memory_order_relaxed);
 	diag_limited(&in->malformed_limit[reason], LOG_WARNING,
 	    "malformed datagram from pid %ld (%zu bytes): %s; skipped it (%llu so far)",
-	    (long)who->pid, len, proto_strerror(reason), (unsigned long long)stats_get(in->st, STATS_MALFORMED));
+	    (long)who->pid, len, proto_strerror(reason),
+	    (unsigned long long)stats_get(in->st, STATS_MALFORMED));
 }
 
 /*
@@ -386,8 +387,9 @@ ingest_route(struct ingest *in)
 			} else {
 				if (rec.ts_ns == 0)
 					rec.ts_ns = in->now_ns;
-				/* On -ENOBUFS, rec is decoded again on resuming: count nothing yet. */
-				if ((full = stream_append(in->streams, s, &rec, rec.ts_ns, &who) < 0))
+				/* No room: decoded again on resuming, so count nothing yet. */
+				full = stream_append(in->streams, s, &rec, rec.ts_ns, &who) < 0;
+				if (full)
 					break;
 			}
 			if (clamped)

@@ -28,6 +28,7 @@
 
 #include "build_config.h"
 #include "clock.h"
+#include "compress.h"
 #include "config.h"
 #include "diag.h"
 #include "ingest.h"
@@ -47,6 +48,7 @@ struct daemon {
 	struct queue		*queue;
 	struct stream_table	*streams;
 	struct writer		*writer;
+	struct compressor	*compressor;
 	struct ingest		*ingest;
 	struct event		*ev_sig[NSIGNALS];
 	struct event		*ev_wake;
@@ -355,6 +357,7 @@ on_signal(evutil_socket_t sig, short what, void *arg)
 		exit_now(d, why);
 	}
 	d->stopping = 1;
+	compressor_stop(d->compressor);	/* what it was doing waits, whole, for the next start */
 	diag(LOG_INFO, "%s: stopping; writing everything received (at most %" PRIu64 " ms)",
 	    name, d->cfg.drain_timeout_ms);
 	sd_notify(0, "STOPPING=1");
@@ -495,7 +498,12 @@ daemon_run(struct daemon *d)
 	if (ingest_new(d->base, &d->cfg, d->streams, d->queue, &d->st, on_drained, d,
 	    &d->ingest) < 0)
 		goto out;
-	if (writer_start(d->queue, log_fd, &d->cfg, &d->st, &d->writer) < 0) {
+	if ((rc = compressor_new(log_fd, &d->cfg, &d->st, &d->compressor)) < 0) {
+		diag_errno(LOG_ERR, rc, "cannot set up the compressor");
+		rc = 1;
+		goto out;
+	}
+	if (writer_start(d->queue, log_fd, &d->cfg, &d->st, d->compressor, &d->writer) < 0) {
 		diag(LOG_ERR, "cannot start the writer thread");
 		goto out;
 	}
@@ -508,6 +516,13 @@ daemon_run(struct daemon *d)
 	if (start_notify(d) < 0)
 		goto out;
 	sd_notify(0, "READY=1");
+	/* Only now what a crash left to compress: it never holds up the start. */
+	if ((rc = compressor_start(d->compressor)) < 0) {
+		diag_errno(LOG_ERR, rc, "cannot start the compressor thread");
+		rc = 1;
+		goto out;
+	}
+	rc = 1;
 	if (event_base_dispatch(d->base) < 0) {
 		diag(LOG_ERR, "the event loop failed");
 		goto out;
@@ -520,6 +535,7 @@ out:
 		writer_join(d->writer);
 		print_stats(d, LOG_INFO, "stopped");
 	}
+	compressor_free(d->compressor);
 	ingest_free(d->ingest);
 	stream_table_free(d->streams);
 	queue_free(d->queue);

@@ -25,7 +25,7 @@ struct queue_stream {
 	struct batch_list	queued;			/* pushed, not yet popped */
 	uint64_t		nlines[BATCH_NCLASS];	/* lines in those, by class */
 	_Atomic int		failed;			/* unwritable: its records are dropped */
-	uint64_t		lost;			/* dropped while failed, with their reports */
+	uint64_t		lost;			/* dropped while failed, and their reports */
 };
 
 struct queue {

@@ -14,6 +14,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
+#include <stdatomic.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -72,8 +73,13 @@ sync_dir(int dfd)
 	return fsync(dfd) < 0 ? -errno : 0;
 }
 
-int
-rotate_archive(int dfd, char name[ROTATE_NAME_MAX])
+/*
+ * Renames from in dfd to a new archive named for the time now (its name in
+ * name), never over another: a name taken (a rotation in the same
+ * microsecond, or a clock set back) is tried again a microsecond later.
+ */
+static int
+rotate_rename(int dfd, const char *from, char name[ROTATE_NAME_MAX])
 {
 	struct timespec	ts;
 	struct tm	tm;
@@ -86,10 +92,9 @@ rotate_archive(int dfd, char name[ROTATE_NAME_MAX])
 		strftime(name, ROTATE_NAME_MAX, "%Y-%m-%dT%H:%M:%S", &tm);
 		snprintf(name + 19, ROTATE_NAME_MAX - 19, ".%06dZ.log", (int)(ts.tv_nsec / 1000));
 		snprintf(zst, sizeof(zst), "%.47s.zst", name);
-		/* Taken (a rotation in the same microsecond, or a clock set back): a µs later. */
 		if (faccessat(dfd, zst, F_OK, AT_SYMLINK_NOFOLLOW) < 0) {
-			if (renameat2(dfd, "current.log", dfd, name, RENAME_NOREPLACE) == 0)
-				return sync_dir(dfd);
+			if (renameat2(dfd, from, dfd, name, RENAME_NOREPLACE) == 0)
+				return 0;
 			if (errno != EEXIST)
 				return -errno;
 		}
@@ -99,6 +104,61 @@ rotate_archive(int dfd, char name[ROTATE_NAME_MAX])
 		}
 	}
 	return -EEXIST;
+}
+
+/*
+ * A rotation that stopped half way left ROTATE_SWAP: empty, it is the new
+ * file that never took the name (removed); with data, it is the old
+ * current.log that never got its archive name (it gets one now).  Returns
+ * 1 if it changed something, 0 if there was nothing, or -errno.
+ */
+static int
+rotate_leftover(int dfd)
+{
+	char		name[ROTATE_NAME_MAX];
+	struct stat	sb;
+	int		rc;
+
+	if (fstatat(dfd, ROTATE_SWAP, &sb, AT_SYMLINK_NOFOLLOW) < 0)
+		return errno == ENOENT ? 0 : -errno;
+	if (S_ISREG(sb.st_mode) && sb.st_size > 0)
+		rc = rotate_rename(dfd, ROTATE_SWAP, name);
+	else
+		rc = unlinkat(dfd, ROTATE_SWAP, 0) < 0 ? -errno : 0;
+	return rc < 0 ? rc : 1;
+}
+
+int
+rotate_archive(int dfd, mode_t mode, char name[ROTATE_NAME_MAX])
+{
+	int	fd, rc;
+
+	if ((rc = rotate_leftover(dfd)) < 0)
+		return rc;
+	if ((fd = openat(dfd, ROTATE_SWAP, O_RDWR | O_APPEND | O_CREAT | O_EXCL | O_CLOEXEC |
+	    O_NOCTTY | O_NOFOLLOW, mode)) < 0)
+		return -errno;
+	/* current.log is the new, empty file from here on: it never goes missing. */
+	if (renameat2(dfd, ROTATE_SWAP, dfd, "current.log", RENAME_EXCHANGE) == 0) {
+		/* If this fails, the old file waits under ROTATE_SWAP: rotate_leftover(). */
+		if (rotate_rename(dfd, ROTATE_SWAP, name) < 0)
+			name[0] = '\0';
+		(void)sync_dir(dfd);
+		return fd;
+	}
+	if (errno != EINVAL) {
+		rc = -errno;
+	} else if ((rc = rotate_rename(dfd, "current.log", name)) == 0) {
+		/* A file system that cannot exchange names: current.log is missing a moment. */
+		if (renameat(dfd, ROTATE_SWAP, dfd, "current.log") == 0) {
+			(void)sync_dir(dfd);
+			return fd;
+		}
+		rc = -errno;
+	}
+	close(fd);
+	(void)unlinkat(dfd, ROTATE_SWAP, 0);
+	return rc;
 }
 
 static int
@@ -119,9 +179,9 @@ write_all(int fd, const void *buf, size_t len)
 	return 0;
 }
 
-/* Streams in to out through cctx. */
+/* Streams in to out through cctx; -ECANCELED as soon as *stop is set. */
 static int
-compress_fd(ZSTD_CCtx *cctx, int in, int out)
+compress_fd(ZSTD_CCtx *cctx, int in, int out, const _Atomic int *stop)
 {
 	size_t		 isz = ZSTD_CStreamInSize(), osz = ZSTD_CStreamOutSize(), r;
 	char		*ibuf = malloc(isz), *obuf = malloc(osz);
@@ -133,6 +193,10 @@ compress_fd(ZSTD_CCtx *cctx, int in, int out)
 		goto out;
 	}
 	while (!end && rc == 0) {
+		if (stop != NULL && atomic_load_explicit(stop, memory_order_relaxed)) {
+			rc = -ECANCELED;
+			break;
+		}
 		if ((n = read(in, ibuf, isz)) < 0) {
 			if (errno != EINTR)
 				rc = -errno;
@@ -160,7 +224,7 @@ out:
 }
 
 int
-rotate_compress(int dfd, const char *name, int level)
+rotate_compress(int dfd, const char *name, int level, const _Atomic int *stop)
 {
 	char		 zst[ROTATE_NAME_MAX + 4], tmp[ROTATE_NAME_MAX + 8];
 	ZSTD_CCtx	*cctx = NULL;
@@ -184,8 +248,13 @@ rotate_compress(int dfd, const char *name, int level)
 		rc = -EINVAL;
 		goto out;
 	}
-	if ((rc = compress_fd(cctx, in, out)) < 0)
+	if ((rc = compress_fd(cctx, in, out, stop)) < 0)
 		goto out;
+	/* Retention removed the plain archive meanwhile: it is not to come back compressed. */
+	if (faccessat(dfd, name, F_OK, AT_SYMLINK_NOFOLLOW) < 0) {
+		rc = -errno;
+		goto out;
+	}
 	/* The compressed copy is whole and durable before the plain one goes. */
 	if (fsync(out) < 0 || renameat(dfd, tmp, dfd, zst) < 0) {
 		rc = -errno;
@@ -269,17 +338,20 @@ name_archives(struct archive *list, size_t n)
 }
 
 int
-rotate_cleanup(int dfd, int compress, int level)
+rotate_cleanup(int dfd, int compress, int level, const _Atomic int *stop, int *compressed)
 {
 	struct dirent	*de;
 	char		 zst[ROTATE_NAME_MAX + 4];
 	char		(*plain)[ROTATE_NAME_MAX] = NULL;
 	size_t		 nplain = 0, cap = 0, i;
 	DIR		*d;
-	int		 changed = 0;
+	int		 changed;
 
+	/* First a rotation that stopped half way: its old file becomes an archive. */
+	if ((changed = rotate_leftover(dfd)) < 0)
+		changed = 0;
 	if ((d = rotate_opendir(dfd)) == NULL)
-		return 0;
+		return changed;
 	while ((de = readdir(d)) != NULL) {
 		if (has_suffix(de->d_name, ".zst.tmp")) {
 			changed += unlinkat(dfd, de->d_name, 0) == 0;
@@ -303,7 +375,10 @@ rotate_cleanup(int dfd, int compress, int level)
 	}
 	closedir(d);
 	for (i = 0; i < nplain; i++)
-		changed += rotate_compress(dfd, plain[i], level) == 0;
+		if (rotate_compress(dfd, plain[i], level, stop) == 0) {
+			changed++;
+			(*compressed)++;
+		}
 	free(plain);
 	if (changed > 0)
 		(void)sync_dir(dfd);
@@ -359,16 +434,18 @@ auto_cap(uint64_t fs_bytes, unsigned percent)
 
 int
 rotate_global(int log_dir_fd, uint64_t max_use, uint64_t keep_free, int force,
-    uint64_t *freed)
+    uint64_t *freed, int *over)
 {
 	struct archive	*list = NULL;
 	struct statvfs	 vfs;
 	struct dirent	*de;
+	struct stat	 sb;
 	DIR		*d;
 	size_t		 n = 0, cap = 0, i;
 	uint64_t	 total = 0, avail, fs;
 	int		 sfd, removed = 0;
 
+	*over = 0;
 	if (fstatvfs(log_dir_fd, &vfs) < 0)
 		return 0;
 	fs = (uint64_t)vfs.f_blocks * vfs.f_frsize;
@@ -385,6 +462,10 @@ rotate_global(int log_dir_fd, uint64_t max_use, uint64_t keep_free, int force,
 		    O_NOFOLLOW)) < 0)
 			continue;
 		(void)list_archives(sfd, de->d_name, &list, &n, &cap);
+		/* current.log counts too, though only archives are ever removed. */
+		if (fstatat(sfd, "current.log", &sb, AT_SYMLINK_NOFOLLOW) == 0 &&
+		    S_ISREG(sb.st_mode))
+			total += (uint64_t)sb.st_blocks * 512;
 		close(sfd);
 	}
 	closedir(d);
@@ -401,6 +482,7 @@ rotate_global(int log_dir_fd, uint64_t max_use, uint64_t keep_free, int force,
 		*freed += list[i].bytes;
 		removed++;
 	}
+	*over = total > max_use || avail < keep_free;
 	free(list);
 	return removed;
 }

@@ -5,40 +5,56 @@
  * An archive is "<UTC time>.log" (2026-11-25T12:00:00.123456Z.log), or
  * ".log.zst" once compressed, in the stream's directory beside current.log:
  * names sort by time, and rotate_archive() never reuses one.  current.log is
- * never deleted.  Every function works on directory file descriptors and
- * blocks on the disk: writer thread only.
+ * never deleted, and never missing: rotation puts the new file in its place
+ * in one step.  Every function works on directory file descriptors and
+ * blocks on the disk: the writer thread's (rotation, retention) and the
+ * compressor's (compression, clean-up); they share no state but the files.
  */
 #ifndef LOGD_ROTATE_H
 #define LOGD_ROTATE_H
 
 #include <dirent.h>
+#include <stdatomic.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include "config.h"
 
 #define ROTATE_NAME_MAX		48	/* an archive's name, with ".zst" and the NUL */
+#define ROTATE_SWAP		".current.log.swap"	/* a rotation's two files change names here */
 
 /*
- * Renames current.log in the stream directory dfd to a new archive named
- * for the time now, and syncs the directory.  The archive's name goes to
- * name.  0 or -errno.
+ * Rotates current.log in the stream directory dfd: a new, empty file
+ * (created with mode) takes the name current.log in one step
+ * (renameat2(RENAME_EXCHANGE) with ROTATE_SWAP), so at every instant
+ * current.log exists and a follower by name sees one switch; then the old
+ * file is renamed to an archive named for the time now (its name in name;
+ * "" if that failed: the next rotation or start names it) and the
+ * directory is synced.  Returns the new file, open for appending, or
+ * -errno (-ENOENT: no current.log).  Where the file system cannot exchange
+ * names, current.log is renamed and the new file takes its name after.
  */
-int	rotate_archive(int dfd, char name[ROTATE_NAME_MAX]);
+int	rotate_archive(int dfd, mode_t mode, char name[ROTATE_NAME_MAX]);
 
 /*
  * Compresses archive name in dfd with zstd at level: name.zst.tmp is
  * written and synced, renamed to name.zst, the directory synced, and name
- * removed.  A crash at any point leaves name or name.zst complete.  0 or -errno.
+ * removed.  A crash at any point leaves name or name.zst complete.  Stops
+ * with -ECANCELED as soon as *stop (if not NULL) is set, leaving name, and
+ * with -ENOENT if retention removed name meanwhile.  0 or -errno.
  */
-int	rotate_compress(int dfd, const char *name, int level);
+int	rotate_compress(int dfd, const char *name, int level, const _Atomic int *stop);
 
 /*
- * After a crash: removes *.zst.tmp, and every plain archive whose .zst is
- * there (the compression finished but for the removal); with compress,
- * compresses the plain archives left.  Returns how many files it changed.
+ * After a crash: ends a rotation that stopped half way, removes *.zst.tmp
+ * and every plain archive whose .zst is there (the compression finished but
+ * for the removal); with compress, compresses the plain archives left
+ * (stopping at *stop, as rotate_compress()), adding how many to
+ * *compressed.  Returns how many files it changed.
  */
-int	rotate_cleanup(int dfd, int compress, int level);
+int	rotate_cleanup(int dfd, int compress, int level, const _Atomic int *stop,
+	    int *compressed);
 
 /*
  * Removes the stream's oldest archives until at most max_files are left and
@@ -49,13 +65,15 @@ int	rotate_retain(int dfd, uint32_t max_files, uint64_t max_bytes, uint64_t *fre
 
 /*
  * Across every stream directory in log_dir_fd: removes the oldest archives
- * until they hold at most max_use bytes and the file system has keep_free
- * bytes free (CONFIG_AUTO for either: 10% and 15% of the file system, at
- * most 4 GiB each), and at least one if force (the disk is full).  Returns how many it
- * removed and adds their size to *freed.
+ * until archives and current files together hold at most max_use bytes and
+ * the file system has keep_free bytes free (CONFIG_AUTO for either: 10% and
+ * 15% of the file system, at most 4 GiB each), and at least one if force
+ * (the disk is full).  current.log is never removed: *over says whether the
+ * limits are still not met when it is done.  Returns how many it removed
+ * and adds their size to *freed.
  */
 int	rotate_global(int log_dir_fd, uint64_t max_use, uint64_t keep_free, int force,
-	    uint64_t *freed);
+	    uint64_t *freed, int *over);
 
 /* A listing of directory dfd from its start; dfd stays open.  closedir() it.  NULL + errno. */
 DIR	*rotate_opendir(int dfd);

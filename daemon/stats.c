@@ -29,6 +29,8 @@ static const struct {
 	{ "stalled_ms", STATS_STALLED_MS },
 	{ "rotations", STATS_ROTATIONS },
 	{ "archives_removed", STATS_ARCHIVES_REMOVED },
+	{ "archives_compressed", STATS_ARCHIVES_COMPRESSED },
+	{ "compress_skipped", STATS_COMPRESS_SKIPPED },
 };
 
 int

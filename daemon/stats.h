@@ -46,6 +46,9 @@ enum stats_id {
 	STATS_ROTATIONS,
 	STATS_ARCHIVES_REMOVED,	/* by retention, or for a full disk */
 	STATS_UNWRITABLE_STREAMS,	/* streams failed now (their files cannot be written) */
+	STATS_COMPRESS_SKIPPED,	/* archives left plain: the compressor's backlog was full */
+	/* compressor thread */
+	STATS_ARCHIVES_COMPRESSED,
 	/* both threads (stats_add_shared()) */
 	STATS_UNWRITABLE,	/* records dropped because their stream could not be written */
 	STATS_LINES_REMOVED,	/* lines taken out of batches unwritten (overflow, unwritable) */
@@ -80,8 +83,9 @@ stats_add(struct stats *st, enum stats_id id, uint64_t n)
 static inline void
 stats_inc(struct stats *st, enum stats_id id)
 {
-	atomic_store_explicit(&st->v[id], atomic_load_explicit(&st->v[id], memory_order_relaxed) + 1,
-	    memory_order_relaxed);
+	uint64_t	v = atomic_load_explicit(&st->v[id], memory_order_relaxed);
+
+	atomic_store_explicit(&st->v[id], v + 1, memory_order_relaxed);
 }
 
 /* Adds n to counter id, which more than one thread changes. */

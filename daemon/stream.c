@@ -32,6 +32,7 @@ struct stream {
 	uint32_t	 hash;
 	uint32_t	 id;
 	const struct stream_config *sc;	/* its settings: [stream NAME] or [defaults] */
+	enum config_format format;	/* its lines' (sc's, kept: SIGHUP overwrites sc) */
 	const _Atomic int *failed;	/* the writer could not write it (queue_failed_flag()) */
 	struct batch	*open;		/* the batch lines are formatted into, or NULL */
 	size_t		 next_cap;	/* the size of its next batch (see stream_seal()) */
@@ -193,6 +194,7 @@ stream_create(struct stream_table *t, const char *name, size_t len, uint32_t has
 	s->hash = hash;
 	s->id = t->nstreams;
 	s->sc = config_stream(t->cfg, s->name, len);
+	s->format = s->sc->format;
 	s->next_cap = STREAM_MIN_BATCH;
 	s->failed = queue_failed_flag(t->q, s->id);
 	queue_set_share(t->q, s->id, s->sc->stream_queue_max_bytes);
@@ -579,7 +581,8 @@ stream_unwritable(struct stream_table *t, struct stream *s, const struct proto_r
 {
 	uint32_t	line = (rec->flags & PROTO_REC_REPORT) ? 0 : 1;
 
-	if (!stream_discard(t, s) || !queue_add_lost(t->q, s->id, stats_sat_add(line, rec->dropped)))
+	if (!stream_discard(t, s) ||
+	    !queue_add_lost(t->q, s->id, stats_sat_add(line, rec->dropped)))
 		return 0;
 	stats_add_shared(t->st, STATS_UNWRITABLE, line);
 	return 1;
@@ -784,7 +787,11 @@ stream_reconfigure(struct stream_table *t)
 
 	for (i = 0; i < t->nstreams; i++) {
 		s = t->by_id[i];
+		/* A batch holds one format: a new one starts one (the writer starts a new file). */
+		if (config_stream(t->cfg, s->name, s->name_len)->format != s->format)
+			stream_seal(t, s);
 		s->sc = config_stream(t->cfg, s->name, s->name_len);
+		s->format = s->sc->format;
 		queue_set_share(t->q, s->id, s->sc->stream_queue_max_bytes);
 	}
 }

@@ -70,8 +70,9 @@ void		stream_drop_failed(struct stream_table *t);
  * Formats rec as a line into s's open batch, after the marker lines that are
  * due: "logd: dropped N records: ..." for rec->dropped > 0, and for drops
  * not yet reported.  A stream the writer could not write (queue_failed())
- * takes nothing: rec is dropped and counted for its recovery marker.  A record at priority crit or higher flags its batch
- * for stream_seal_urgent().  When the budget is full:
+ * takes nothing: rec is dropped and counted for its recovery marker.  A
+ * record at priority crit or higher flags its batch for
+ * stream_seal_urgent().  When the budget is full:
  *   overflow = block: returns -ENOBUFS and appends nothing; the caller
  *     retries after the writer has freed memory;
  *   overflow = drop: takes the stream's lowest-priority lines (only lines

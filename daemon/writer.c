@@ -38,6 +38,7 @@
 #include <unistd.h>
 
 #include "clock.h"
+#include "compress.h"
 #include "diag.h"
 #include "format.h"
 #include "rotate.h"
@@ -48,6 +49,7 @@
 #define WRITER_RETRY_MAX_MS	60000	/* then twice as long each time, up to a minute */
 #define WRITER_GROUP_MAX	64	/* batches written before an urgent sync is done */
 #define WRITER_TICK_MS		1000	/* housekeeping: file age, idle files, retries */
+#define WRITER_SCAN_MS		60000	/* and the log dir: earlier runs' streams, disk limits */
 #define WRITER_SYNCFS_MIN	64	/* more dirty files than this: syncfs(2) them all */
 #define WRITER_LINE_MAX		2048	/* one of logd's own lines (format_max_len() <= 1850) */
 
@@ -57,9 +59,11 @@ struct wfile {
 	int			 regular;	/* a regular file (a FIFO is never rotated) */
 	int			 dirty;		/* written since the last sync */
 	int			 dir_dirty;	/* its directory has a new entry not yet synced */
-	int			 torn;		/* ends in a cut line: 2 = end it, 1 = then say so */
+	int			 torn;		/* ends in a cut line: 2 = end it, 1 = say so */
+	int			 json;		/* holds JSON lines (its first line's format) */
+	uint64_t		 torn_ns;	/* CLOCK_REALTIME of its last write, at open */
 	int			 failed;	/* -errno that failed the stream, 0: writable */
-	uint64_t		 mount;		/* current.log's mount (writer_mount()), while open */
+	uint64_t		 mount;		/* current.log's mount (writer_mount()) while open */
 	uint64_t		 size;
 	uint64_t		 born_ms;	/* CLOCK_REALTIME ms it was created (its age) */
 	uint64_t		 used_ms;	/* CLOCK_MONOTONIC ms of its last write */
@@ -93,10 +97,15 @@ struct writer {
 	uint64_t		 batches;		/* batches written */
 	int			 trimmed;	/* memory given back since the last write */
 	struct diag_limit	 rotate_limit;	/* a failing rotation is retried often */
+	struct diag_limit	 backlog_limit;	/* the compressor's backlog is full */
+	uint64_t		 over_said_ms;	/* writer_over_limits() last said so */
+	uint64_t		 scan_ms;	/* next writer_scan() and disk limits check */
+	struct compressor	*compressor;
 };
 
 static int	writer_put(struct writer *w, uint32_t id, const char *buf, size_t len,
 		    size_t *done);
+static int	writer_rotate(struct writer *w, uint32_t id);
 
 /* Whether the regular file fd of size bytes ends in the middle of a line (a crash cut it). */
 static int
@@ -142,36 +151,41 @@ writer_write(int fd, const char *buf, size_t len, size_t *done)
 }
 
 /*
- * Formats one of logd's own lines for stream id into line[WRITER_LINE_MAX]:
- * "logd: <fmt>" at priority prio, or with dropped > 0 the loss marker
- * "logd: dropped <dropped> records: <fmt>".  Returns its length.
+ * Formats one of logd's own lines for stream id into line[WRITER_LINE_MAX],
+ * stamped ts_ns: "logd: <fmt>" at priority prio, or with dropped > 0 the
+ * loss marker "logd: dropped <dropped> records: <fmt>", in the format of
+ * the lines already in the file (of the stream's settings for a new file).
+ * Returns its length.
  */
 static size_t
-writer_vformat(struct writer *w, uint32_t id, int prio, uint64_t dropped, char *line,
-    const char *fmt, va_list ap)
+writer_vformat(struct writer *w, uint32_t id, int prio, uint64_t dropped, uint64_t ts_ns,
+    char *line, const char *fmt, va_list ap)
 {
 	struct wfile		*f = &w->files[id];
 	struct proto_record	 rec;
+	enum config_format	 format = f->sc->format;
 	char			 text[256];
 
+	if (f->fd >= 0 && f->size > 0)
+		format = f->json ? CONFIG_FORMAT_JSON : CONFIG_FORMAT_TEXT;
 	format_marker(&rec, f->name, strlen(f->name), prio, text,
 	    format_own_text(text, sizeof(text), dropped, fmt, ap), dropped);
 	stats_inc(w->st, STATS_WRITER_MARKERS);
-	return format_line(&w->fc, f->sc->format, line, &rec, clock_ns(CLOCK_REALTIME), &w->self);
+	return format_line(&w->fc, format, line, &rec, ts_ns, &w->self);
 }
 
-static size_t writer_format(struct writer *w, uint32_t id, int prio, uint64_t dropped,
+static size_t writer_format(struct writer *w, uint32_t id, int prio, uint64_t ts_ns,
     char *line, const char *fmt, ...) __attribute__((format(printf, 6, 7)));
 
 static size_t
-writer_format(struct writer *w, uint32_t id, int prio, uint64_t dropped, char *line,
+writer_format(struct writer *w, uint32_t id, int prio, uint64_t ts_ns, char *line,
     const char *fmt, ...)
 {
 	va_list	ap;
 	size_t	len;
 
 	va_start(ap, fmt);
-	len = writer_vformat(w, id, prio, dropped, line, fmt, ap);
+	len = writer_vformat(w, id, prio, 0, ts_ns, line, fmt, ap);
 	va_end(ap);
 	return len;
 }
@@ -186,7 +200,10 @@ writer_vline(struct writer *w, uint32_t id, int prio, uint64_t dropped, const ch
 {
 	char	line[WRITER_LINE_MAX];
 
-	return writer_put(w, id, line, writer_vformat(w, id, prio, dropped, line, fmt, ap), NULL);
+	size_t	len = writer_vformat(w, id, prio, dropped, clock_ns(CLOCK_REALTIME), line, fmt,
+		    ap);
+
+	return writer_put(w, id, line, len, NULL);
 }
 
 static int writer_line(struct writer *w, uint32_t id, int prio, uint64_t dropped,
@@ -259,15 +276,45 @@ writer_mount(int dfd, const char *path, uint64_t *mount, mode_t *mode)
 }
 
 /*
+ * fd is stream id's current.log from now on: notes its size, age, file
+ * system and format, and whether it ends in a torn line.  Closes fd and
+ * returns -errno if it cannot be looked at.
+ */
+static int
+writer_take(struct writer *w, uint32_t id, int fd)
+{
+	struct wfile	*f = &w->files[id];
+	struct statx	 stx;
+	char		 c;
+
+	if (statx(fd, "", AT_EMPTY_PATH, STATX_TYPE | STATX_SIZE | STATX_BTIME | STATX_MTIME |
+	    STATX_MNT_ID, &stx) < 0) {
+		close(fd);
+		return -errno;
+	}
+	f->fd = fd;
+	f->regular = S_ISREG(stx.stx_mode);
+	f->size = stx.stx_size;
+	f->mount = writer_mount_of(&stx);
+	/* A file holds one format: its first line's. */
+	f->json = f->regular && f->size > 0 && pread(fd, &c, 1, 0) == 1 && c == '{';
+	f->torn = f->regular && writer_torn(fd, f->size) ? 2 : 0;
+	/* The torn line's marker is stamped with the file's last write, so times stay in order. */
+	f->torn_ns = (uint64_t)stx.stx_mtime.tv_sec * 1000000000u + stx.stx_mtime.tv_nsec;
+	/* The file's age counts from its creation, where the file system knows it. */
+	f->born_ms = (stx.stx_mask & STATX_BTIME) ? (uint64_t)stx.stx_btime.tv_sec * 1000 +
+	    stx.stx_btime.tv_nsec / 1000000 : clock_ms(CLOCK_REALTIME);
+	return 0;
+}
+
+/*
  * Creates <stream>/ if needed, opens <stream>/current.log for appending,
- * and notes its size, age and file system, and whether it ends in a torn
- * line.
+ * and takes it (writer_take()).
  */
 static int
 writer_open(struct writer *w, uint32_t id)
 {
 	struct wfile	*f = &w->files[id];
-	struct statx	 stx;
 	int		 dfd, fd, rc = 0, created_dir = 0;
 
 	if (mkdirat(w->dir_fd, f->name, 0755) == 0)
@@ -287,20 +334,7 @@ writer_open(struct writer *w, uint32_t id)
 		goto out;
 	}
 	w->log_dir_dirty |= created_dir;
-	if (statx(fd, "", AT_EMPTY_PATH, STATX_TYPE | STATX_SIZE | STATX_BTIME | STATX_MNT_ID,
-	    &stx) < 0) {
-		rc = -errno;
-		close(fd);
-		goto out;
-	}
-	f->fd = fd;
-	f->regular = S_ISREG(stx.stx_mode);
-	f->size = stx.stx_size;
-	f->mount = writer_mount_of(&stx);
-	f->torn = f->regular && writer_torn(fd, f->size) ? 2 : 0;
-	/* The file's age counts from its creation, where the file system knows it. */
-	f->born_ms = (stx.stx_mask & STATX_BTIME) ? (uint64_t)stx.stx_btime.tv_sec * 1000 +
-	    stx.stx_btime.tv_nsec / 1000000 : clock_ms(CLOCK_REALTIME);
+	rc = writer_take(w, id, fd);
 out:
 	close(dfd);
 	return rc;
@@ -326,8 +360,8 @@ writer_end_torn(struct writer *w, uint32_t id)
 		f->torn = 1;
 		done = 0;
 	}
-	len = writer_format(w, id, LOG_WARNING, 0, line, "previous run ended uncleanly; the line "
-	    "before this one was cut short");
+	len = writer_format(w, id, LOG_WARNING, f->torn_ns, line, "previous run ended uncleanly; "
+	    "the line before this one was cut short");
 	if ((rc = writer_write(f->fd, line, len, &done)) < 0)
 		return rc;
 	f->size += len;
@@ -452,7 +486,8 @@ writer_close_idlest(struct writer *w, uint32_t id)
 static int
 writer_make_room(struct writer *w, uint64_t *n, uint64_t *bytes)
 {
-	int	removed = rotate_global(w->dir_fd, w->cfg->max_use, w->cfg->keep_free, 1, bytes);
+	int	over, removed = rotate_global(w->dir_fd, w->cfg->max_use, w->cfg->keep_free, 1,
+		    bytes, &over);
 
 	*n += (uint64_t)removed;
 	stats_add(w->st, STATS_ARCHIVES_REMOVED, (uint64_t)removed);
@@ -563,12 +598,19 @@ writer_put(struct writer *w, uint32_t id, const char *buf, size_t len, size_t *d
 	struct writer_stall	 stall = { 0 };
 	unsigned		 backoff_ms = WRITER_BACKOFF_MIN_MS;
 	size_t			 put = 0;
-	int			 rc;
+	int			 rc, reformatted = 0;
 
 	for (;;) {
 		rc = f->fd < 0 ? writer_open(w, id) : 0;
 		if (rc == 0 && f->torn)
 			rc = writer_end_torn(w, id);
+		/* A file is one format: lines of the other (after a SIGHUP) start a new one. */
+		if (rc == 0 && len > 0 && f->size > 0 && f->regular && f->json != (buf[0] == '{') &&
+		    !reformatted) {
+			reformatted = 1;
+			if (writer_rotate(w, id) < 0 && f->fd < 0)
+				continue;	/* it could not: on in this one, opened again */
+		}
 		if (rc == 0 && (rc = writer_write(f->fd, buf, len, &put)) == 0)
 			break;
 		stats_inc(w->st, STATS_WRITE_ERRORS);
@@ -592,6 +634,8 @@ writer_put(struct writer *w, uint32_t id, const char *buf, size_t len, size_t *d
 		if ((backoff_ms *= 2) > WRITER_BACKOFF_MAX_MS)
 			backoff_ms = WRITER_BACKOFF_MAX_MS;
 	}
+	if (len > 0 && f->size == 0)
+		f->json = buf[0] == '{';
 	f->size += len;
 	f->used_ms = clock_ms(CLOCK_MONOTONIC);
 	writer_dirty(w, id);
@@ -718,55 +762,186 @@ writer_discard(struct writer *w, const struct batch *b)
 }
 
 /*
- * Rotates id's current.log (if it has anything): sync, rename to an archive,
- * a new current.log, compression, retention.  Returns -1 if current.log
- * could not be renamed (reported; it stays in use), else 0.  A new
- * current.log that cannot be made is the next write's error.
+ * Archives and current files together are over max_use (or the file
+ * system short of keep_free) with no archive left to remove: logd never
+ * removes current.log, so it says so, at most once a minute.
+ */
+static void
+writer_over_limits(struct writer *w)
+{
+	uint64_t	now = clock_ms(CLOCK_MONOTONIC);
+
+	if (w->over_said_ms != 0 && now - w->over_said_ms < WRITER_SCAN_MS)
+		return;
+	w->over_said_ms = now;
+	diag(LOG_WARNING, "%s: every archive is gone and the log directory is still over "
+	    "max_use with current files alone (or short of keep_free); logd never removes "
+	    "current.log: raise max_use or lower max_file_size", w->cfg->log_dir);
+	(void)writer_log(w, LOG_WARNING, 0, "every archive is gone and the log directory is "
+	    "still over max_use with current files alone (or short of keep_free)");
+}
+
+/* Retention in stream directory dfd (its settings sc; none if dfd < 0), then across the log dir. */
+static void
+writer_retain(struct writer *w, int dfd, const struct stream_config *sc)
+{
+	uint64_t	freed = 0;
+	int		removed = 0, over;
+
+	if (dfd >= 0)
+		removed = rotate_retain(dfd, sc->max_files, sc->max_stream_bytes, &freed);
+	removed += rotate_global(w->dir_fd, w->cfg->max_use, w->cfg->keep_free, 0, &freed, &over);
+	stats_add(w->st, STATS_ARCHIVES_REMOVED, (uint64_t)removed);
+	if (over)
+		writer_over_limits(w);
+}
+
+/* Whether stream name's current.log is a regular file with data. */
+static int
+writer_has_data(struct writer *w, const char *name)
+{
+	char		path[PROTO_MAX_NAME + 16];
+	struct stat	sb;
+
+	snprintf(path, sizeof(path), "%s/current.log", name);
+	return fstatat(w->dir_fd, path, &sb, AT_SYMLINK_NOFOLLOW) == 0 && S_ISREG(sb.st_mode) &&
+	    sb.st_size > 0;
+}
+
+/*
+ * Rotates the current.log of stream name (settings sc), open or not: a new
+ * current.log takes its name in one step, the old becomes an archive, handed
+ * to the compressor, and retention follows.  Returns the new current.log, or
+ * -errno (-ENOENT: there was none).
+ */
+static int
+writer_archive(struct writer *w, const char *name, const struct stream_config *sc)
+{
+	char	arch[ROTATE_NAME_MAX];
+	int	dfd, fd;
+
+	if ((dfd = openat(w->dir_fd, name, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW)) < 0)
+		return -errno;
+	if ((fd = rotate_archive(dfd, 0640, arch)) < 0) {
+		close(dfd);
+		return fd;
+	}
+	stats_inc(w->st, STATS_ROTATIONS);
+	if (sc->compress == CONFIG_COMPRESS_ZSTD && arch[0] != '\0' &&
+	    compressor_add(w->compressor, name, arch, (int)sc->compress_level) < 0) {
+		stats_inc(w->st, STATS_COMPRESS_SKIPPED);
+		diag_limited(&w->backlog_limit, LOG_WARNING, "stream %s: %s stays uncompressed: "
+		    "%" PRIu32 " archives already wait for the compressor (compress_backlog); the "
+		    "next start compresses it", name, arch, w->cfg->compress_backlog);
+	}
+	writer_retain(w, dfd, sc);
+	close(dfd);
+	return fd;
+}
+
+/*
+ * Rotates id's current.log if it has anything, whether the writer has it
+ * open or not.  Returns -1 if it could not be rotated (reported; it stays in
+ * use), else 0.
  */
 static int
 writer_rotate(struct writer *w, uint32_t id)
 {
-	struct wfile			*f = &w->files[id];
-	const struct stream_config	*sc = f->sc;
-	char				 arch[ROTATE_NAME_MAX];
-	uint64_t			 freed = 0;
-	int				 dfd, rc, removed;
+	struct wfile	*f = &w->files[id];
+	struct stat	 sb;
+	int		 fd;
 
-	if (f->fd < 0 || !f->regular || f->size == 0)
+	if (f->name == NULL || f->failed)
 		return 0;
-	writer_close(w, id);
-	if ((dfd = openat(w->dir_fd, f->name, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0 ||
-	    (rc = rotate_archive(dfd, arch)) < 0) {
-		rc = dfd < 0 ? -errno : rc;
-		diag_limited(&w->rotate_limit, LOG_ERR, "stream %s: cannot rotate "
-		    "(%s); writing on to current.log", f->name, strerror(-rc));
-		if (dfd >= 0)
-			close(dfd);
+	if (f->fd >= 0) {
+		if (!f->regular || f->size == 0)
+			return 0;
+		writer_close(w, id);
+	} else if (fstatat(w->dir_fd, f->name, &sb, 0) < 0 ||
+	    !S_ISDIR(sb.st_mode) || !writer_has_data(w, f->name)) {
+		return 0;
+	}
+	if ((fd = writer_archive(w, f->name, f->sc)) < 0) {
+		if (fd == -ENOENT)
+			return 0;
+		diag_limited(&w->rotate_limit, LOG_ERR, "stream %s: cannot rotate (%s); writing "
+		    "on to current.log", f->name, strerror(-fd));
 		return -1;
 	}
-	stats_inc(w->st, STATS_ROTATIONS);
-	/* The new current.log now, so a reader following the name finds it at once. */
-	if (writer_open(w, id) == 0 && fsync(dfd) == 0)
-		f->dir_dirty = 0;
-	if (sc->compress == CONFIG_COMPRESS_ZSTD &&
-	    (rc = rotate_compress(dfd, arch, (int)sc->compress_level)) < 0)
-		diag_errno(LOG_ERR, rc, "stream %s: cannot compress %s; keeping it as it is",
-		    f->name, arch);
-	removed = rotate_retain(dfd, sc->max_files, sc->max_stream_bytes, &freed);
-	removed += rotate_global(w->dir_fd, w->cfg->max_use, w->cfg->keep_free, 0, &freed);
-	stats_add(w->st, STATS_ARCHIVES_REMOVED, (uint64_t)removed);
-	close(dfd);
-	return 0;
+	return writer_take(w, id, fd);
 }
 
-/* Whether id's file is due for rotation by age. */
+/* Whether id's file is due for rotation by age (open, or closed since it was). */
 static int
 writer_too_old(struct writer *w, uint32_t id, uint64_t now_ms)
 {
 	struct wfile	*f = &w->files[id];
 
-	return f->fd >= 0 && f->sc->max_file_age_ms > 0 && f->size > 0 &&
+	return f->name != NULL && !f->failed && f->sc->max_file_age_ms > 0 && f->size > 0 &&
 	    now_ms - f->born_ms >= f->sc->max_file_age_ms;
+}
+
+static int
+writer_name_cmp(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/*
+ * The stream directories of earlier runs, that nothing has written to in
+ * this one (the writer does not know them by id): rotates the current.log
+ * of each, if it has data and, unless all, is max_file_age old.
+ */
+static void
+writer_scan(struct writer *w, int all)
+{
+	const struct stream_config	 *sc;
+	const char			**known;
+	struct dirent			 *de;
+	struct statx			  stx;
+	uint32_t			  i, n = 0;
+	uint64_t			  now = clock_ms(CLOCK_REALTIME), born;
+	DIR				 *d;
+	int				  fd;
+
+	if ((known = malloc(w->nfiles * sizeof(*known))) == NULL)
+		return;
+	for (i = 0; i < w->nfiles; i++)
+		if (w->files[i].name != NULL)
+			known[n++] = w->files[i].name;
+	qsort(known, n, sizeof(*known), writer_name_cmp);
+	if ((d = rotate_opendir(w->dir_fd)) == NULL) {
+		free(known);
+		return;
+	}
+	while ((de = readdir(d)) != NULL) {
+		const char	*name = de->d_name;
+
+		if (proto_name_valid(name, strlen(name)) != 0 ||
+		    bsearch(&name, known, n, sizeof(*known), writer_name_cmp) != NULL)
+			continue;
+		sc = config_stream(w->cfg, name, strlen(name));
+		if (!all && sc->max_file_age_ms == 0)
+			continue;
+		if (!writer_has_data(w, name))
+			continue;
+		if (!all) {
+			char	path[PROTO_MAX_NAME + 16];
+
+			snprintf(path, sizeof(path), "%s/current.log", name);
+			if (statx(w->dir_fd, path, AT_SYMLINK_NOFOLLOW, STATX_BTIME, &stx) < 0 ||
+			    !(stx.stx_mask & STATX_BTIME))
+				continue;
+			born = (uint64_t)stx.stx_btime.tv_sec * 1000 +
+			    stx.stx_btime.tv_nsec / 1000000;
+			if (now - born < sc->max_file_age_ms)
+				continue;
+		}
+		if ((fd = writer_archive(w, name, sc)) >= 0)
+			close(fd);
+	}
+	closedir(d);
+	free(known);
 }
 
 /* Writes n bytes of *p, moving *p and *left past what was written, even if it fails. */
@@ -861,12 +1036,17 @@ writer_housekeeping(struct writer *w)
 	for (id = 0; id < w->nfiles; id++) {
 		if (w->files[id].failed && mono >= w->files[id].retry_ms)
 			writer_retry(w, id);
-		if (w->files[id].fd < 0)
-			continue;
 		if (writer_too_old(w, id, now))
 			(void)writer_rotate(w, id);
-		else if (mono - w->files[id].used_ms >= w->cfg->idle_close_ms)
+		else if (w->files[id].fd >= 0 &&
+		    mono - w->files[id].used_ms >= w->cfg->idle_close_ms)
 			writer_close(w, id);
+	}
+	if (mono >= w->scan_ms) {
+		/* Streams of earlier runs come of age too; current files grow past the limits. */
+		writer_scan(w, 0);
+		writer_retain(w, -1, NULL);
+		w->scan_ms = mono + WRITER_SCAN_MS;
 	}
 	w->tick_ms = mono + WRITER_TICK_MS;
 }
@@ -895,6 +1075,8 @@ writer_requests(struct writer *w)
 		if ((req & WRITER_REOPEN) && w->files[id].failed)
 			writer_retry(w, id);
 	}
+	if (req & WRITER_ROTATE)
+		writer_scan(w, 1);
 }
 
 /*
@@ -977,30 +1159,6 @@ writer_main(void *arg)
 	return NULL;
 }
 
-/* At start: what a crash left half done in the archives of every stream. */
-static void
-writer_cleanup(struct writer *w)
-{
-	const struct stream_config	*sc;
-	struct dirent			*de;
-	DIR				*d;
-	int				 dfd;
-
-	if ((d = rotate_opendir(w->dir_fd)) == NULL)
-		return;
-	while ((de = readdir(d)) != NULL) {
-		if (proto_name_valid(de->d_name, strlen(de->d_name)) != 0 ||
-		    (dfd = openat(w->dir_fd, de->d_name, O_RDONLY | O_DIRECTORY | O_CLOEXEC |
-		    O_NOFOLLOW)) < 0)
-			continue;
-		sc = config_stream(w->cfg, de->d_name, strlen(de->d_name));
-		(void)rotate_cleanup(dfd, sc->compress == CONFIG_COMPRESS_ZSTD,
-		    (int)sc->compress_level);
-		close(dfd);
-	}
-	closedir(d);
-}
-
 static struct config *
 config_copy(const struct config *cfg)
 {
@@ -1013,7 +1171,7 @@ config_copy(const struct config *cfg)
 
 int
 writer_start(struct queue *q, int log_dir_fd, const struct config *cfg, struct stats *st,
-    struct writer **out)
+    struct compressor *comp, struct writer **out)
 {
 	struct writer	*w;
 	mode_t		 mode;
@@ -1042,12 +1200,13 @@ writer_start(struct queue *q, int log_dir_fd, const struct config *cfg, struct s
 	w->q = q;
 	w->st = st;
 	w->dir_fd = log_dir_fd;
+	w->compressor = comp;
+	w->backlog_limit.interval_ms = 60 * 1000;
 	atomic_init(&w->next_cfg, NULL);
 	atomic_init(&w->requests, 0);
 	w->rotate_limit.interval_ms = 60 * 1000;
 	format_self(&w->self);
 	format_cache_init(&w->fc);
-	writer_cleanup(w);
 	/* Signals are the loop's: the writer thread blocks them all. */
 	sigfillset(&all);
 	pthread_sigmask(SIG_BLOCK, &all, &old);

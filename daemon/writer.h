@@ -1,16 +1,20 @@
 /*
- * writer.h - the writer thread: all blocking file I/O.
+ * writer.h - the writer thread: the blocking file I/O of the write path.
  *
  * It pops sealed batches from the queue and appends each to
  * <log_dir>/<stream>/current.log, creating the stream's directory and file
- * on first use.  A failed write keeps the batch and is retried with backoff
- * (at most 1 s apart) until it succeeds, so nothing accepted is dropped; the
- * error is reported once per episode on stderr, and a marker line in the
- * file says how long writing was stalled.  A file found ending in a torn
- * line (a crash) has the line terminated and a marker line added.  Files are
- * synced per the sync policy, and at once after a batch flagged BATCH_SYNC.
- * After queue_close() it writes what is left, syncs every file, and
- * signals the loop through queue_finish().
+ * on first use.  A disk-wide error keeps the batch and is retried with
+ * backoff (at most 1 s apart) until it succeeds, so nothing accepted is
+ * dropped; the error is reported once per episode on stderr, and a marker
+ * line in the file says how long writing was stalled.  An error of one
+ * stream's own fails that stream alone (see writer.c).  A file found ending
+ * in a torn line (a crash) has the line terminated and a marker line added.
+ * It rotates (by size, age, SIGUSR2, and before a line of another format),
+ * hands archives to the compressor thread, and applies retention.  Files
+ * are synced per the sync policy, and at once after a batch flagged
+ * BATCH_SYNC.  After queue_close() it writes what is left, says what
+ * failed streams lost and the final counters in logd's own stream, syncs
+ * every file, and signals the loop through queue_finish().
  * Everything behind struct writer belongs to the writer thread.
  */
 #ifndef LOGD_WRITER_H
@@ -18,6 +22,7 @@
 
 #include <stdint.h>
 
+#include "compress.h"
 #include "config.h"
 #include "queue.h"
 #include "stats.h"
@@ -25,12 +30,13 @@
 struct writer;
 
 /*
- * Starts the thread.  log_dir_fd is an O_DIRECTORY fd the writer takes over;
- * a copy of cfg, which the writer keeps, gives max_streams (stream ids are below it),
- * the sync policy and the line format of the writer's own marker lines.
+ * Starts the thread.  log_dir_fd is an O_DIRECTORY fd the writer takes
+ * over; comp takes the archives it rotates; a copy of cfg, which the writer
+ * keeps, gives max_streams (stream ids are below it + 1), the sync policy,
+ * rotation and retention.
  */
 int	writer_start(struct queue *q, int log_dir_fd, const struct config *cfg,
-	    struct stats *st, struct writer **out);
+	    struct stats *st, struct compressor *comp, struct writer **out);
 
 #define WRITER_ROTATE	0x1u	/* rotate every open file that has data (SIGUSR2) */
 #define WRITER_REOPEN	0x2u	/* close every file; the next write reopens it (SIGHUP) */

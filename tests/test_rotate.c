@@ -79,19 +79,55 @@ START_TEST(archive_names_are_recognised)
 }
 END_TEST
 
-START_TEST(rotation_renames_and_never_reuses_a_name)
+/* The size of name in the test directory, or -1. */
+static long
+size_of(const char *name)
+{
+	struct stat	sb;
+
+	return fstatat(dfd, name, &sb, 0) == 0 ? (long)sb.st_size : -1;
+}
+
+START_TEST(rotation_swaps_in_a_new_file_and_never_reuses_a_name)
 {
 	char	a[ROTATE_NAME_MAX], b[ROTATE_NAME_MAX];
+	int	fd;
 
-	ck_assert_int_eq(rotate_archive(dfd, a), -ENOENT);	/* no current.log */
+	ck_assert_int_eq(rotate_archive(dfd, 0640, a), -ENOENT);	/* no current.log */
+	ck_assert_int_eq(exists(ROTATE_SWAP), 0);
 	put("current.log", "one\n");
-	ck_assert_int_eq(rotate_archive(dfd, a), 0);
+	ck_assert_int_ge(fd = rotate_archive(dfd, 0640, a), 0);
 	ck_assert_int_eq(rotate_is_archive(a), 1);
-	ck_assert_int_eq(exists("current.log"), 0);
-	put("current.log", "two\n");
-	ck_assert_int_eq(rotate_archive(dfd, b), 0);
+	ck_assert_int_eq(size_of(a), 4);
+	ck_assert_int_eq(size_of("current.log"), 0);	/* the new one, already there */
+	ck_assert_int_eq(write(fd, "two\n", 4), 4);	/* fd is it */
+	close(fd);
+	ck_assert_int_eq(size_of("current.log"), 4);
+	ck_assert_int_eq(exists(ROTATE_SWAP), 0);
+	ck_assert_int_ge(fd = rotate_archive(dfd, 0640, b), 0);
+	close(fd);
 	ck_assert_str_lt(a, b);		/* later, even within one microsecond */
 	ck_assert_int_eq(exists(a) && exists(b), 1);
+}
+END_TEST
+
+START_TEST(a_rotation_stopped_half_way_is_finished)
+{
+	char	a[ROTATE_NAME_MAX];
+	int	fd, n = 0;
+
+	/* Stopped after the exchange: the old file under the swap name becomes an archive. */
+	put("current.log", "new\n");
+	put(ROTATE_SWAP, "old\n");
+	ck_assert_int_eq(rotate_cleanup(dfd, 0, 3, NULL, &n), 1);
+	ck_assert_int_eq(exists(ROTATE_SWAP), 0);
+	ck_assert_int_eq(count_files(), 2);
+	/* Stopped before it: the empty new file goes; a rotation then works as ever. */
+	put(ROTATE_SWAP, "");
+	ck_assert_int_ge(fd = rotate_archive(dfd, 0640, a), 0);
+	close(fd);
+	ck_assert_int_eq(count_files(), 3);
+	ck_assert_int_eq(size_of("current.log"), 0);
 }
 END_TEST
 
@@ -144,30 +180,45 @@ START_TEST(compression_replaces_the_archive_with_a_whole_zst)
 		text[i] = i % 64 == 63 ? '\n' : (char)('a' + i % 26);
 	text[sizeof(text) - 1] = '\0';
 	put("2026-01-01T00:00:00.000001Z.log", text);
-	ck_assert_int_eq(rotate_compress(dfd, "2026-01-01T00:00:00.000001Z.log", 3), 0);
+	ck_assert_int_eq(rotate_compress(dfd, "2026-01-01T00:00:00.000001Z.log", 3, NULL), 0);
 	ck_assert_int_eq(exists("2026-01-01T00:00:00.000001Z.log"), 0);
 	ck_assert_int_eq(exists("2026-01-01T00:00:00.000001Z.log.zst.tmp"), 0);
 	got = decompress("2026-01-01T00:00:00.000001Z.log.zst", &len);
 	ck_assert_uint_eq(len, strlen(text));
 	ck_assert_int_eq(memcmp(got, text, len), 0);
-	ck_assert_int_eq(rotate_compress(dfd, "2026-01-01T00:00:00.000009Z.log", 3), -ENOENT);
+	ck_assert_int_eq(rotate_compress(dfd, "2026-01-01T00:00:00.000009Z.log", 3, NULL),
+	    -ENOENT);
+}
+END_TEST
+
+START_TEST(a_stopped_compression_leaves_the_plain_archive_whole)
+{
+	_Atomic int	stop = 1;
+
+	put("2026-01-01T00:00:00.000001Z.log", "plain\n");
+	ck_assert_int_eq(rotate_compress(dfd, "2026-01-01T00:00:00.000001Z.log", 3, &stop),
+	    -ECANCELED);
+	ck_assert_int_eq(size_of("2026-01-01T00:00:00.000001Z.log"), 6);
+	ck_assert_int_eq(count_files(), 1);	/* no .zst, no .tmp */
 }
 END_TEST
 
 START_TEST(cleanup_finishes_what_a_crash_interrupted)
 {
 	size_t	len;
+	int	n = 0;
 
 	put("2026-01-01T00:00:00.000001Z.log", "plain, half compressed\n");
 	put("2026-01-01T00:00:00.000001Z.log.zst.tmp", "garbage");
 	put("2026-01-01T00:00:00.000002Z.log", "compressed, not yet removed\n");
-	ck_assert_int_eq(rotate_compress(dfd, "2026-01-01T00:00:00.000002Z.log", 1), 0);
+	ck_assert_int_eq(rotate_compress(dfd, "2026-01-01T00:00:00.000002Z.log", 1, NULL), 0);
 	put("2026-01-01T00:00:00.000002Z.log", "compressed, not yet removed\n");
-	ck_assert_int_eq(rotate_cleanup(dfd, 0, 3), 2);
+	ck_assert_int_eq(rotate_cleanup(dfd, 0, 3, NULL, &n), 2);
 	ck_assert_int_eq(exists("2026-01-01T00:00:00.000001Z.log.zst.tmp"), 0);
 	ck_assert_int_eq(exists("2026-01-01T00:00:00.000002Z.log"), 0);
 	ck_assert_int_eq(exists("2026-01-01T00:00:00.000001Z.log"), 1);	/* compress = none */
-	ck_assert_int_eq(rotate_cleanup(dfd, 1, 3), 1);
+	ck_assert_int_eq(rotate_cleanup(dfd, 1, 3, NULL, &n), 1);
+	ck_assert_int_eq(n, 1);
 	decompress("2026-01-01T00:00:00.000001Z.log.zst", &len);
 	ck_assert_uint_eq(len, strlen("plain, half compressed\n"));
 	ck_assert_int_eq(count_files(), 2);
@@ -182,7 +233,9 @@ rotate_suite(void)
 
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, archive_names_are_recognised);
-	tcase_add_test(tc, rotation_renames_and_never_reuses_a_name);
+	tcase_add_test(tc, rotation_swaps_in_a_new_file_and_never_reuses_a_name);
+	tcase_add_test(tc, a_rotation_stopped_half_way_is_finished);
+	tcase_add_test(tc, a_stopped_compression_leaves_the_plain_archive_whole);
 	tcase_add_test(tc, retention_removes_the_oldest_first);
 	tcase_add_test(tc, compression_replaces_the_archive_with_a_whole_zst);
 	tcase_add_test(tc, cleanup_finishes_what_a_crash_interrupted);

@@ -370,6 +370,14 @@ def write_lines(pipe, lines):
     pipe.write(chunk)
 
 
+def sync(d, stream):
+    """Returns once logd has read everything queued in its socket before now:
+    a record sent now by another process is in the file."""
+    check(d.run([LOGCTL, "send", "-s", stream, "sync"]).returncode == 0, "logctl send sync")
+    wait_for(lambda: any(parse(x)["msg"] == "sync" for x in d.lines(stream)),
+             "the sync record on disk")
+
+
 def feed_while_stopped(d, p, write):
     """With logd stopped, write(p.stdin) to logctl cat p, and wait until p has
     taken it all (its pipe empty, p asleep in poll()): what did not fit in

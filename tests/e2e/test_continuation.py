@@ -7,7 +7,7 @@ import signal
 import subprocess
 
 from harness import (LOGCTL, SENDER, Logd, Repl, check, dropped_sum, feed_while_stopped, main,
-                     messages, parse, unescape, wait_for)
+                     messages, parse, sync, unescape, wait_for)
 
 
 def joined(lines, pid, min_parts):
@@ -56,14 +56,6 @@ def test_two_binary_messages_split_at_once_rejoin_per_sender():
         st = d.stopped()
         check(st["records"] == len(lines) and st["written"] == len(lines),
               "records=%d written=%d, %d lines" % (st["records"], st["written"], len(lines)))
-
-
-def sync(d, stream):
-    """Returns once logd has read everything queued in its socket before now:
-    a record sent now by another process is in the file."""
-    check(d.run([LOGCTL, "send", "-s", stream, "sync"]).returncode == 0, "logctl send sync")
-    wait_for(lambda: any(parse(x)["msg"] == "sync" for x in d.lines(stream)),
-             "the sync record on disk")
 
 
 def test_liblogd_message_cut_by_a_failed_part_ends_there():

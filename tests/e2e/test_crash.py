@@ -24,6 +24,9 @@ def test_torn_last_line_is_terminated_and_marked():
                "after the restart"], "lines: %s" % lines)
         check(lines[2]["prio"] == "warning" and lines[2]["pid"] == d.proc.pid,
               "marker: %s" % lines[2])
+        # Stamped with the file's last write, the marker keeps the file's lines in time order.
+        check([r["ts"] for r in lines] == sorted(r["ts"] for r in lines),
+              "lines out of time order: %s" % [r["ts"] for r in lines])
 
 
 def test_whole_file_gets_no_marker():

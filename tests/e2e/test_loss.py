@@ -10,7 +10,7 @@ import signal
 import subprocess
 
 from harness import (LOGCTL, SENDER, Logd, Repl, check, dropped_counts, dropped_sum,
-                     feed_while_stopped, main, parse, proc_state, wait_for, write_lines)
+                     feed_while_stopped, main, parse, proc_state, sync, wait_for, write_lines)
 
 
 def burst_while_stopped(d, c, n):
@@ -187,13 +187,15 @@ def test_logctl_cat_reports_what_it_lost_in_the_file_at_exit():
                     stderr=subprocess.PIPE, bufsize=0)
         feed_while_stopped(d, p, lambda stdin: write_lines(stdin, [b"line %d\n" % i
                                                                    for i in range(n)]))
+        sync(d, "lastloss")     # logd has read its socket empty: the report has room
         p.stdin.close()     # nothing more to send: only the report at exit carries the loss
         err = p.stderr.read().decode()
         check(p.wait(60) == 1, "logctl cat exited %s: %s" % (p.returncode, err))
         lost = int(re.search(r"(\d+) records? could not be delivered", err).group(1))
         check(d.stop() == 0, "logd exited non-zero: %s" % d.stderr())
         lines = d.lines("lastloss")
-        kept = [x for x in lines if not parse(x)["msg"].startswith("logd: ")]
+        kept = [x for x in lines if not parse(x)["msg"].startswith("logd: ") and
+                parse(x)["msg"] != "sync"]
         check(len(kept) + lost == n, "%d kept + %d lost != %d" % (len(kept), lost, n))
         check(dropped_sum(lines, p.pid) == lost, "the file says %d dropped, logctl lost %d" %
               (dropped_sum(lines, p.pid), lost))
