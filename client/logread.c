@@ -11,17 +11,18 @@
  * it needs (their names still skip the ones outside the range).
  *
  * Following: at the end of current.log the reader compares the file it
- * holds with the name.  Another file there means a rotation (or a file
- * renamed over it).  logd writes nothing to a file after renaming it, so
- * the reader reads the old one to its end, then any archives rotated after
- * it (the old file's name in /proc/self/fd says where it went; renamed over,
- * it has none), then the new current.log from its start: no line is lost or
- * read twice.  No file under the name means it is between rename and
- * create: wait.
+ * holds with the name.  Another file there means a rotation (logd swaps a
+ * new file in, then names the old one) or a file renamed over it.  logd
+ * writes nothing to a file after that, so the reader reads the old one to
+ * its end, then the archives rotated after it (named after the newest one
+ * it has accounted for; see next_files()), then the new current.log from
+ * its start: no line is lost or read twice.  No file under the name (an
+ * older logd, or a file system without RENAME_EXCHANGE, renames first and
+ * creates after) means wait.
  *
- * Single-threaded; no globals.  A reader owns at most three descriptors:
- * the stream directory, the file it reads, and current.log or a start file
- * that logread_tail() found.
+ * Single-threaded; no globals.  A reader owns at most four descriptors:
+ * the stream directory, the file it reads, current.log or a start file
+ * that logread_tail() found, and the file it read before.
  */
 #include "logread.h"
 
@@ -37,6 +38,7 @@
 
 #include <zstd.h>
 
+#include "clock.h"
 #include "logtime.h"
 #include "proto.h"
 
@@ -45,6 +47,8 @@
 #define SEEK_LINEAR	65536	/* the binary search reads on from here */
 #define HEAD		96	/* a line's first bytes: its time and priority */
 #define ARCHIVE_NAME_MAX 48	/* "2026-11-25T12:00:00.123456Z.log.zst" and more, with NUL */
+#define LOGREAD_SWAP	".current.log.swap"	/* where rotation swaps files (logd(8)) */
+#define LOGREAD_SWAP_WAIT_MS	1000	/* how long a follower waits for its name */
 
 struct file {
 	char	name[ARCHIVE_NAME_MAX];	/* "<time>.log" (also for a .zst), or "current.log" */
@@ -83,6 +87,9 @@ struct logread {
 	struct source		 src;
 	int			 src_live;	/* src is current.log */
 	int			 draining;	/* it has been replaced: read it to its end */
+	int			 prev_fd;	/* the file read to its end before src */
+	uint64_t		 swap_since_ms;	/* when a half-done rotation was seen, or 0 */
+	char			 newest[ARCHIVE_NAME_MAX];	/* the last archive accounted for */
 	int			 done;
 	int64_t			 last_ts;
 	ZSTD_DCtx		*zd;		/* made for the first .zst */
@@ -158,18 +165,41 @@ file_cmp(const void *a, const void *b)
 	return c != 0 ? c : x->zst - y->zst;
 }
 
+/* Whether st is the same file as one of the n in sts. */
+static int
+same_file(const struct stat *st, const struct stat *sts, size_t n)
+{
+	size_t	i;
+
+	for (i = 0; i < n; i++)
+		if (st->st_dev == sts[i].st_dev && st->st_ino == sts[i].st_ino)
+			return 1;
+	return 0;
+}
+
+/* Raises newest to name if name is later. */
+static void
+raise_newest(char newest[ARCHIVE_NAME_MAX], const char *name)
+{
+	if (strcmp(name, newest) > 0)
+		snprintf(newest, ARCHIVE_NAME_MAX, "%.47s", name);
+}
+
 /*
- * Lists the archives newer than after (every one with after NULL), oldest
- * first, up to the one that is live (the open current.log) if it is there.
+ * Lists the archives named after r->newest, oldest first, but for those
+ * that are files already read (read[0..nread): by inode, with their .zst),
+ * up to the one that is live (the open current.log) if it is there; raises
+ * r->newest to the last one it accounts for.
  */
 static int
-list_archives(struct logread *r, const char *after, const struct stat *live)
+list_archives(struct logread *r, const struct stat *live, const struct stat *read, size_t nread)
 {
 	char		 stem[ARCHIVE_NAME_MAX], cut[ARCHIVE_NAME_MAX] = "";
+	char		 done[2][ARCHIVE_NAME_MAX] = { "", "" };
 	struct dirent	*de;
 	struct stat	 st;
 	int64_t		 until_ns;
-	size_t		 i, n;
+	size_t		 i, n, ndone = 0;
 	DIR		*d;
 	int		 fd, zst, rc = 0;
 
@@ -185,12 +215,18 @@ list_archives(struct logread *r, const char *after, const struct stat *live)
 			continue;
 		snprintf(stem, sizeof(stem), "%.*s", (int)(strlen(de->d_name) - (zst ? 4 : 0)),
 		    de->d_name);
-		if (after != NULL && strcmp(stem, after) <= 0)
+		if (strcmp(stem, r->newest) <= 0)
 			continue;
-		if (!zst && live != NULL && fstatat(r->dfd, de->d_name, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
-		    st.st_dev == live->st_dev && st.st_ino == live->st_ino) {
-			snprintf(cut, sizeof(cut), "%s", stem);
-			continue;
+		if (!zst && (live != NULL || nread > 0) &&
+		    fstatat(r->dfd, de->d_name, &st, AT_SYMLINK_NOFOLLOW) == 0) {
+			if (live != NULL && same_file(&st, live, 1)) {
+				snprintf(cut, sizeof(cut), "%s", stem);
+				continue;
+			}
+			if (same_file(&st, read, nread) && ndone < 2) {
+				snprintf(done[ndone++], sizeof(done[0]), "%s", stem);
+				continue;
+			}
 		}
 		if ((rc = add_file(r, stem, zst, until_ns)) < 0)
 			break;
@@ -203,21 +239,27 @@ list_archives(struct logread *r, const char *after, const struct stat *live)
 	for (i = n = 0; i < r->nfiles; i++) {
 		if (cut[0] != '\0' && strcmp(r->files[i].name, cut) >= 0)
 			break;
-		if (n > 0 && strcmp(r->files[n - 1].name, r->files[i].name) == 0)
-			continue;	/* being compressed: both are whole, read the plain one */
+		if ((n > 0 && strcmp(r->files[n - 1].name, r->files[i].name) == 0) ||
+		    strcmp(r->files[i].name, done[0]) == 0 || strcmp(r->files[i].name, done[1]) == 0)
+			continue;	/* being compressed: read the plain one, if not read yet */
 		r->files[n++] = r->files[i];
 	}
 	r->nfiles = n;
+	raise_newest(r->newest, done[0]);
+	raise_newest(r->newest, done[1]);
+	if (n > 0)
+		raise_newest(r->newest, r->files[n - 1].name);
+	raise_newest(r->newest, cut);
 	return 0;
 }
 
 /*
  * Holds current.log open (if it is there) and makes the list of files to
- * read: the archives newer than after (with archives set; all of them with
- * after NULL), then current.log.
+ * read: the archives named after r->newest but the files already read
+ * (read[0..nread)), then current.log.
  */
 static int
-snapshot(struct logread *r, const char *after, int archives)
+snapshot(struct logread *r, const struct stat *read, size_t nread)
 {
 	struct stat	live;
 	int		rc;
@@ -234,7 +276,7 @@ snapshot(struct logread *r, const char *after, int archives)
 	}
 	if (r->live_fd >= 0 && fstat(r->live_fd, &live) < 0)
 		return -errno;
-	if (archives && (rc = list_archives(r, after, r->live_fd >= 0 ? &live : NULL)) < 0)
+	if ((rc = list_archives(r, r->live_fd >= 0 ? &live : NULL, read, nread)) < 0)
 		return rc;
 	return add_file(r, "current.log", 0, INT64_MAX);
 }
@@ -463,9 +505,12 @@ seek_time(int fd, int64_t target, uint64_t *out)
 	return 0;
 }
 
-/* Where the file fd went: 1 and its archive name in out, if it is an archive now. */
-static int
-moved_to(int fd, char out[ARCHIVE_NAME_MAX])
+/*
+ * Raises r->newest to the archive name the file fd has now, if it has one
+ * (readlink of /proc/self/fd: compressed and removed, the name it had).
+ */
+static void
+newest_of(struct logread *r, int fd)
 {
 	char		 link[64], target[PATH_MAX];
 	const char	*base;
@@ -475,17 +520,42 @@ moved_to(int fd, char out[ARCHIVE_NAME_MAX])
 
 	snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
 	if ((n = readlink(link, target, sizeof(target) - 1)) < 0)
-		return 0;
+		return;
 	target[n] = '\0';
-	/* Compressed and removed: the name it had. */
 	if (n > 10 && strcmp(target + n - 10, " (deleted)") == 0)
 		target[n - 10] = '\0';
 	base = strrchr(target, '/');
 	base = base != NULL ? base + 1 : target;
-	if (!archive_name(base, &zst, &until_ns) || zst)
-		return 0;
-	snprintf(out, ARCHIVE_NAME_MAX, "%.47s", base);	/* archive_name() checked its length */
-	return 1;
+	if (archive_name(base, &zst, &until_ns) && !zst)
+		raise_newest(r->newest, base);
+}
+
+/*
+ * The switch to what came after the file read to its end (src): the
+ * archives rotated after it, then current.log.  Archives named after
+ * r->newest are new; of those, the old file is left out, and the one read
+ * before it: each is kept open until the next switch, as logd may not have
+ * named it yet (it sits at .current.log.swap for a moment, or longer if the
+ * rename failed), so that it is known, by name or inode, when it has one.
+ */
+static int
+next_files(struct logread *r)
+{
+	struct stat	read[2];
+	size_t		nread = 0;
+
+	if (r->prev_fd >= 0) {
+		newest_of(r, r->prev_fd);
+		if (fstat(r->prev_fd, &read[nread]) == 0)
+			nread++;
+		close(r->prev_fd);
+	}
+	newest_of(r, r->src.fd);
+	if (fstat(r->src.fd, &read[nread]) == 0)
+		nread++;
+	r->prev_fd = r->src.fd;
+	r->src.fd = -1;
+	return snapshot(r, read, nread);
 }
 
 /*
@@ -496,16 +566,27 @@ moved_to(int fd, char out[ARCHIVE_NAME_MAX])
 static int
 live_end(struct logread *r)
 {
-	char		old[ARCHIVE_NAME_MAX];
 	struct stat	name, cur;
-	uint64_t	unfinished;
-	int		archive, rc;
+	uint64_t	unfinished, now_ms;
+	int		rc;
 
 	if (r->draining) {
-		archive = moved_to(r->src.fd, old);
-		source_close(&r->src);
+		/*
+		 * A rotation half done (the old file swapped out, not named yet):
+		 * wait for the name, which comes at once, or go on after
+		 * LOGREAD_SWAP_WAIT_MS without it (logd could not rename; it will
+		 * name it at its next rotation, and it is read then).
+		 */
+		now_ms = clock_ms(CLOCK_MONOTONIC);
+		if (faccessat(r->dfd, LOGREAD_SWAP, F_OK, AT_SYMLINK_NOFOLLOW) == 0) {
+			if (r->swap_since_ms == 0)
+				r->swap_since_ms = now_ms;
+			if (now_ms - r->swap_since_ms < LOGREAD_SWAP_WAIT_MS)
+				return 0;
+		}
+		r->swap_since_ms = 0;
 		r->draining = 0;
-		rc = snapshot(r, archive ? old : NULL, archive);
+		rc = next_files(r);
 		return rc < 0 ? rc : 1;
 	}
 	if (fstatat(r->dfd, "current.log", &name, AT_SYMLINK_NOFOLLOW) < 0)
@@ -876,7 +957,7 @@ logread_open(int log_dir_fd, const char *stream, const struct logread_filter *fl
 
 	if ((r = calloc(1, sizeof(*r))) == NULL)
 		return -ENOMEM;
-	r->live_fd = r->start_fd = r->src.fd = -1;
+	r->live_fd = r->start_fd = r->src.fd = r->prev_fd = -1;
 	snprintf(r->stream, sizeof(r->stream), "%s", stream);
 	snprintf(r->path, sizeof(r->path), "%s", stream);
 	r->flt = *flt;
@@ -897,7 +978,7 @@ logread_open(int log_dir_fd, const char *stream, const struct logread_filter *fl
 		logread_free(r);
 		return -ENOMEM;
 	}
-	if ((rc = snapshot(r, NULL, 1)) < 0) {
+	if ((rc = snapshot(r, NULL, 0)) < 0) {
 		logread_free(r);
 		return rc;
 	}
@@ -935,6 +1016,8 @@ logread_free(struct logread *r)
 		close(r->live_fd);
 	if (r->start_fd >= 0)
 		close(r->start_fd);
+	if (r->prev_fd >= 0)
+		close(r->prev_fd);
 	close(r->dfd);
 	ZSTD_freeDCtx(r->zd);
 	free(r->src.buf);

@@ -491,6 +491,81 @@ START_TEST(follows_across_rotations_a_replacement_and_a_missing_file)
 }
 END_TEST
 
+/* logd's rotation: a new file swapped in for current.log in one step; the old one at the swap name. */
+static void
+swap_in(void)
+{
+	int	fd = open(path_of(".current.log.swap"), O_WRONLY | O_CREAT | O_EXCL, 0640);
+
+	ck_assert_int_ge(fd, 0);
+	close(fd);
+	ck_assert_int_eq(renameat2(AT_FDCWD, path_of("current.log"), AT_FDCWD,
+	    path_of(".current.log.swap"), RENAME_EXCHANGE), 0);
+}
+
+/* ... and then named. */
+static void
+name_swapped(const char *name)
+{
+	ck_assert_int_eq(rename(path_of(".current.log.swap"), path_of(name)), 0);
+}
+
+START_TEST(follows_rotation_by_exchange_and_waits_for_the_name)
+{
+	static long	 got[1000];
+	struct logread	*r;
+	char		 a11[64];
+
+	write_lines("current.log", 0, 5);
+	r = reader(INT64_MIN, INT64_MAX, 7, 1);
+	ck_assert_int_eq(logread_tail(r, 100), 0);
+	check_range(got, collect(r, got, 1000), 0, 5);
+	/* Half done: the old file read to its end, then a wait for its name. */
+	write_lines("current.log", 5, 8);
+	swap_in();
+	write_lines("current.log", 8, 10);
+	check_range(got, collect(r, got, 1000), 5, 8);
+	ck_assert_uint_eq(collect(r, got, 1000), 0);
+	name_swapped(archive(7, ".log"));
+	check_range(got, collect(r, got, 1000), 8, 10);
+	/* Two before it looks, the second half done; the first compressed meanwhile. */
+	write_lines("current.log", 10, 12);
+	swap_in();
+	snprintf(a11, sizeof(a11), "%s", archive(11, ".log"));
+	name_swapped(a11);
+	write_lines("current.log", 12, 14);
+	swap_in();
+	write_lines("current.log", 14, 16);
+	check_range(got, collect(r, got, 1000), 10, 12);
+	write_zst(archive(11, ".log.zst"), 8, 12);
+	ck_assert_int_eq(unlink(path_of(a11)), 0);
+	name_swapped(archive(13, ".log"));
+	check_range(got, collect(r, got, 1000), 12, 16);
+	/* No file read twice at the next rotations. */
+	write_lines("current.log", 16, 18);
+	swap_in();
+	name_swapped(archive(17, ".log"));
+	write_lines("current.log", 18, 20);
+	check_range(got, collect(r, got, 1000), 16, 20);
+	/* A name that does not come (logd could not rename): on after a second. */
+	write_lines("current.log", 20, 22);
+	swap_in();
+	write_lines("current.log", 22, 24);
+	check_range(got, collect(r, got, 1000), 20, 22);
+	usleep(1100 * 1000);
+	check_range(got, collect(r, got, 1000), 22, 24);
+	/* Named at logd's next rotation: not read again. */
+	name_swapped(archive(21, ".log"));
+	write_lines("current.log", 24, 26);
+	swap_in();
+	name_swapped(archive(25, ".log"));
+	write_lines("current.log", 26, 28);
+	check_range(got, collect(r, got, 1000), 24, 28);
+	ck_assert_int_eq(logread_check(r), 0);
+	logread_free(r);
+}
+END_TEST
+
 static Suite *
 logread_suite(void)
 {
@@ -508,6 +583,7 @@ logread_suite(void)
 	tcase_add_test(tc, cuts_a_line_longer_than_the_bound_and_says_so);
 	tcase_add_test(tc, tail_counts_back_across_zstd_and_plain_files_by_priority);
 	tcase_add_test(tc, follows_across_rotations_a_replacement_and_a_missing_file);
+	tcase_add_test(tc, follows_rotation_by_exchange_and_waits_for_the_name);
 	suite_add_tcase(s, tc);
 	return s;
 }
