@@ -33,8 +33,8 @@ cli_priority(const char *s, int *prio)
 	int	rc;
 
 	if ((rc = proto_priority_parse(s)) < 0) {
-		fprintf(stderr, "logctl: bad priority \"%s\": use emerg, alert, crit, err, warning, "
-		    "notice, info, debug or 0-7\n", s);
+		fprintf(stderr, "logctl: bad priority \"%s\": use emerg, alert, crit, err, "
+		    "warning, notice, info, debug or 0-7\n", s);
 		return 2;
 	}
 	*prio = rc;
