@@ -317,10 +317,10 @@ show_main(int argc, char *argv[], int tail)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	const char			*own = tail ? "nfpjdh:" : "SUgpjdh:";
 	struct logread_filter	 flt = { INT64_MIN, INT64_MAX, PROTO_MAX_PRIORITY, NULL };
 	struct show		 s;
 	const char		*cmd = argv[0], *log_dir = getenv("LOGD_LOG_DIR"), *grep = NULL;
+	const char		*own = tail ? "nfpjdh:" : "SUgpjdh:";
 	int64_t			 now_ns = (int64_t)clock_ns(CLOCK_REALTIME);
 	uint64_t		 lines = 10;
 	regex_t			 re;
