@@ -117,35 +117,58 @@ stats_stream(struct stats *st, uint32_t id)
 	return &st->streams[id];
 }
 
+/* The three ways to change one counter c, for the global and the per-stream ones. */
+
+/* Adds n, saturating: only from the one thread that owns c. */
+static inline void
+stats_counter_add(_Atomic uint64_t *c, uint64_t n)
+{
+	uint64_t	v = atomic_load_explicit(c, memory_order_relaxed);
+
+	atomic_store_explicit(c, v + n < v ? UINT64_MAX : v + n, memory_order_relaxed);
+}
+
+/*
+ * Adds 1: only from the one thread that owns c.  An event count needs no
+ * saturation: a billion a second takes 584 years to wrap.
+ */
+static inline void
+stats_counter_inc(_Atomic uint64_t *c)
+{
+	atomic_store_explicit(c, atomic_load_explicit(c, memory_order_relaxed) + 1,
+	    memory_order_relaxed);
+}
+
+/* Adds n, saturating, to c, which more than one thread changes. */
+static inline void
+stats_counter_add_shared(_Atomic uint64_t *c, uint64_t n)
+{
+	uint64_t	v = atomic_load_explicit(c, memory_order_relaxed);
+
+	while (!atomic_compare_exchange_weak_explicit(c, &v, v + n < v ? UINT64_MAX : v + n,
+	    memory_order_relaxed, memory_order_relaxed))
+		;
+}
+
 /* Adds n to counter id: only from the one thread that owns it. */
 static inline void
 stats_add(struct stats *st, enum stats_id id, uint64_t n)
 {
-	uint64_t	v = atomic_load_explicit(&st->v[id], memory_order_relaxed);
-
-	atomic_store_explicit(&st->v[id], v + n < v ? UINT64_MAX : v + n, memory_order_relaxed);
+	stats_counter_add(&st->v[id], n);
 }
 
-/*
- * Adds 1 to counter id: only from the one thread that owns it.  An event
- * count needs no saturation: a billion a second takes 584 years to wrap.
- */
+/* Adds 1 to counter id: only from the one thread that owns it (stats_counter_inc()). */
 static inline void
 stats_inc(struct stats *st, enum stats_id id)
 {
-	atomic_store_explicit(&st->v[id], atomic_load_explicit(&st->v[id], memory_order_relaxed) + 1,
-	    memory_order_relaxed);
+	stats_counter_inc(&st->v[id]);
 }
 
 /* Adds n to counter id, which more than one thread changes. */
 static inline void
 stats_add_shared(struct stats *st, enum stats_id id, uint64_t n)
 {
-	uint64_t	v = atomic_load_explicit(&st->v[id], memory_order_relaxed);
-
-	while (!atomic_compare_exchange_weak_explicit(&st->v[id], &v,
-	    v + n < v ? UINT64_MAX : v + n, memory_order_relaxed, memory_order_relaxed))
-		;
+	stats_counter_add_shared(&st->v[id], n);
 }
 
 /* Sets gauge id (STATS_STREAMS): only from the thread that owns it. */
@@ -166,17 +189,14 @@ stats_get(const struct stats *st, enum stats_id id)
 static inline void
 stats_stream_add(struct stats_stream *ss, enum stats_stream_id id, uint64_t n)
 {
-	uint64_t	v = atomic_load_explicit(&ss->v[id], memory_order_relaxed);
-
-	atomic_store_explicit(&ss->v[id], v + n < v ? UINT64_MAX : v + n, memory_order_relaxed);
+	stats_counter_add(&ss->v[id], n);
 }
 
 /* Adds 1 to a stream's event counter id (no saturation needed, as stats_inc()). */
 static inline void
 stats_stream_inc(struct stats_stream *ss, enum stats_stream_id id)
 {
-	atomic_store_explicit(&ss->v[id], atomic_load_explicit(&ss->v[id], memory_order_relaxed) + 1,
-	    memory_order_relaxed);
+	stats_counter_inc(&ss->v[id]);
 }
 
 /* Sets a stream's gauge id: only from the one thread that owns it. */
@@ -190,11 +210,7 @@ stats_stream_set(struct stats_stream *ss, enum stats_stream_id id, uint64_t v)
 static inline void
 stats_stream_add_shared(struct stats_stream *ss, enum stats_stream_id id, uint64_t n)
 {
-	uint64_t	v = atomic_load_explicit(&ss->v[id], memory_order_relaxed);
-
-	while (!atomic_compare_exchange_weak_explicit(&ss->v[id], &v,
-	    v + n < v ? UINT64_MAX : v + n, memory_order_relaxed, memory_order_relaxed))
-		;
+	stats_counter_add_shared(&ss->v[id], n);
 }
 
 /* Any thread. */
@@ -220,12 +236,8 @@ stats_latency_bucket(uint64_t us)
 static inline void
 stats_latency(struct stats *st, uint64_t us)
 {
-	unsigned	b = stats_latency_bucket(us);
-
-	atomic_store_explicit(&st->latency[b], atomic_load_explicit(&st->latency[b],
-	    memory_order_relaxed) + 1, memory_order_relaxed);
-	atomic_store_explicit(&st->latency_sum_us, atomic_load_explicit(&st->latency_sum_us,
-	    memory_order_relaxed) + us, memory_order_relaxed);
+	stats_counter_inc(&st->latency[stats_latency_bucket(us)]);
+	stats_counter_add(&st->latency_sum_us, us);
 }
 
 /*

@@ -570,6 +570,19 @@ stream_make_room(struct stream_table *t, struct stream *s, unsigned prio, size_t
 	return -ENOBUFS;
 }
 
+/* rec, which is dropped, reported losses of its sender: they are due in a marker. */
+static void
+stream_keep_lost(struct stream_table *t, struct stream *s, const struct proto_record *rec,
+    const struct format_sender *who)
+{
+	if (rec->dropped == 0)
+		return;
+	s->lost = stats_sat_add(s->lost, rec->dropped);
+	s->lost_pid = who->pid;
+	stream_set_due(t, s);
+	stream_arm_flush(t);
+}
+
 /* overflow = drop: rec does not fit; count it (and the losses it reported) as due. */
 static void
 stream_drop_record(struct stream_table *t, struct stream *s, const struct proto_record *rec,
@@ -579,13 +592,10 @@ stream_drop_record(struct stream_table *t, struct stream *s, const struct proto_
 		s->dropped[rec->priority & (BATCH_NPRIO - 1)]++;
 		stats_inc(t->st, STATS_OVERFLOW_DROPPED);
 		stats_stream_add(s->ss, STATS_S_DROPPED, 1);
+		stream_set_due(t, s);
+		stream_arm_flush(t);
 	}
-	if (rec->dropped > 0) {
-		s->lost = stats_sat_add(s->lost, rec->dropped);
-		s->lost_pid = who->pid;
-	}
-	stream_set_due(t, s);
-	stream_arm_flush(t);
+	stream_keep_lost(t, s, rec, who);
 }
 
 /*
@@ -693,12 +703,7 @@ stream_limit(struct stream_table *t, struct stream *s, const struct proto_record
 		return 0;
 	stats_inc(t->st, STATS_RATE_LIMITED);
 	stats_stream_add(s->ss, STATS_S_DROPPED, 1);
-	if (rec->dropped > 0) {
-		s->lost = stats_sat_add(s->lost, rec->dropped);
-		s->lost_pid = who->pid;
-		stream_set_due(t, s);
-		stream_arm_flush(t);
-	}
+	stream_keep_lost(t, s, rec, who);
 	stream_arm_limits(t, due);
 	return 1;
 }
