@@ -35,6 +35,7 @@
 
 #include "build_config.h"
 #include "clock.h"
+#include "control.h"
 #include "proto.h"
 #include "transport.h"
 
@@ -46,6 +47,7 @@ static const char usage_text[] =
 "Usage: logctl send [-s STREAM] [-p PRIORITY] MESSAGE...\n"
 "       logctl cat [-s STREAM] [-p PRIORITY] [--stderr-priority PRIORITY]\n"
 "                  [--nonblock] [-- COMMAND [ARG...]]\n"
+"%s"
 "       logctl --help | --version\n"
 "\n"
 "Send log records to logd.\n"
@@ -56,6 +58,10 @@ static const char usage_text[] =
 "           with COMMAND, run it and send its standard output at PRIORITY and its\n"
 "           standard error at --stderr-priority (default stream: COMMAND's name),\n"
 "           then exit with its exit status\n"
+"  stats    logd's counters: a table, --json, or --prometheus (text exposition)\n"
+"  streams  every stream: files, bytes on disk, records/s now, last write\n"
+"  rotate   rotate the named streams' files now (all without STREAM)\n"
+"  reload   re-read logd's configuration and reopen its files (as SIGHUP)\n"
 "\n"
 "  -s, --stream STREAM         1-64 of A-Z a-z 0-9 . _ -, not starting with '.'\n"
 "  -p, --priority PRIORITY     emerg alert crit err warning notice info debug,\n"
@@ -63,7 +69,8 @@ static const char usage_text[] =
 "      --stderr-priority PRIO  priority of COMMAND's standard error (default err)\n"
 "      --nonblock              never wait for a busy daemon: drop and count instead\n"
 "\n"
-"Environment: LOGD_SOCKET is the daemon's socket (default " TRANSPORT_DEFAULT_PATH ").\n"
+"Environment: LOGD_SOCKET is the daemon's socket (default " TRANSPORT_DEFAULT_PATH "),\n"
+"LOGD_CONTROL its control socket (default " CONTROL_DEFAULT_PATH "; also --control PATH).\n"
 "Exit status: 0 success; 1 records could not be delivered (or COMMAND's status);\n"
 "2 usage error.  See logctl(1).\n";
 
@@ -543,12 +550,15 @@ main(int argc, char *argv[])
 
 	signal(SIGPIPE, SIG_IGN);
 	if (argc < 2)
-		return usage_error("missing command (send or cat)", NULL);
+		return usage_error("missing command (send, cat, stats, streams, rotate or reload)",
+		    NULL);
 	cmd = argv[1];
 	if (strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0 || strcmp(cmd, "help") == 0) {
-		fputs(usage_text, stdout);
+		printf(usage_text, control_usage);
 		return 0;
 	}
+	if (control_command(cmd))
+		return control_main(argc - 1, argv + 1);
 	if (strcmp(cmd, "--version") == 0 || strcmp(cmd, "-V") == 0) {
 		printf("logctl %s\n", LOGD_VERSION);
 		return 0;
@@ -582,7 +592,7 @@ main(int argc, char *argv[])
 			nonblock = 1;
 			break;
 		case 'h':
-			fputs(usage_text, stdout);
+			printf(usage_text, control_usage);
 			return 0;
 		case 'V':
 			printf("logctl %s\n", LOGD_VERSION);
