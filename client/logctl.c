@@ -36,6 +36,7 @@
 #include "build_config.h"
 #include "cli.h"
 #include "clock.h"
+#include "control.h"
 #include "proto.h"
 #include "show.h"
 #include "transport.h"
@@ -48,6 +49,7 @@ static const char usage_text[] =
 "Usage: logctl send [-s STREAM] [-p PRIORITY] MESSAGE...\n"
 "       logctl cat [-s STREAM] [-p PRIORITY] [--stderr-priority PRIORITY]\n"
 "                  [--nonblock] [-- COMMAND [ARG...]]\n"
+"%s"
 "       logctl tail [-n N] [-f] [-p PRIORITY] [--json] [--log-dir DIR] STREAM...\n"
 "       logctl show [-S TIME] [-U TIME] [-p PRIORITY] [-g REGEX] [--json]\n"
 "                   [--log-dir DIR] STREAM...\n"
@@ -61,6 +63,10 @@ static const char usage_text[] =
 "           with COMMAND, run it and send its standard output at PRIORITY and its\n"
 "           standard error at --stderr-priority (default stream: COMMAND's name),\n"
 "           then exit with its exit status\n"
+"  stats    logd's counters: a table, --json, or --prometheus (text exposition)\n"
+"  streams  every stream: files, bytes on disk, records/s now, last write\n"
+"  rotate   rotate the named streams' files now (all without STREAM)\n"
+"  reload   re-read logd's configuration and reopen its files (as SIGHUP)\n"
 "  tail     print the last lines of streams, then with -f follow them\n"
 "           (logctl tail --help)\n"
 "  show     print the lines of streams in a time range, archives included\n"
@@ -73,10 +79,12 @@ static const char usage_text[] =
 "      --stderr-priority PRIO  priority of COMMAND's standard error (default err)\n"
 "      --nonblock              never wait for a busy daemon: drop and count instead\n"
 "\n"
-"Environment: LOGD_SOCKET is the daemon's socket (default " TRANSPORT_DEFAULT_PATH ");\n"
-"LOGD_LOG_DIR is its log directory for tail and show (default /var/log/logd).\n"
+"Environment: LOGD_SOCKET is the daemon's socket (default " TRANSPORT_DEFAULT_PATH "),\n"
+"LOGD_CONTROL its control socket (default " CONTROL_DEFAULT_PATH "; also --control PATH),\n"
+"LOGD_LOG_DIR its log directory for tail and show (default /var/log/logd).\n"
 "Exit status: 0 success; 1 records could not be delivered (or COMMAND's status),\n"
-"or files could not be read; 2 usage error.  See logctl(1).\n";
+"logd could not be reached, or files could not be read; 2 usage error.\n"
+"See logctl(1).\n";
 
 /* Records bound for the daemon, packed into one datagram at a time. */
 struct packer {
@@ -536,12 +544,15 @@ main(int argc, char *argv[])
 
 	signal(SIGPIPE, SIG_IGN);
 	if (argc < 2)
-		return cli_usage_error(NULL, "missing command (send, cat, tail or show)", NULL);
+		return cli_usage_error(NULL, "missing command (send, cat, tail, show, stats, "
+		    "streams, rotate or reload)", NULL);
 	cmd = argv[1];
 	if (strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0 || strcmp(cmd, "help") == 0) {
-		fputs(usage_text, stdout);
+		printf(usage_text, control_usage);
 		return 0;
 	}
+	if (control_command(cmd))
+		return control_main(argc - 1, argv + 1);
 	if (strcmp(cmd, "--version") == 0 || strcmp(cmd, "-V") == 0) {
 		printf("logctl %s\n", LOGD_VERSION);
 		return 0;
@@ -573,7 +584,7 @@ main(int argc, char *argv[])
 			nonblock = 1;
 			break;
 		case 'h':
-			fputs(usage_text, stdout);
+			printf(usage_text, control_usage);
 			return 0;
 		case 'V':
 			printf("logctl %s\n", LOGD_VERSION);

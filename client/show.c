@@ -39,8 +39,12 @@
 
 /*
  * TODO(issue 15): when $LOGD_LOG_DIR and --log-dir are not given, ask logd
- * over its control socket where its log dir is; that socket does not exist
- * yet, so this is logd's own default (logd.conf(5): [daemon] log_dir).
+ * over its control socket where its log dir is.  The socket is there now,
+ * but only the reply to "streams" has log_dir, and that request has logd's
+ * writer count every stream's files (waiting up to 5 s when writing is
+ * stalled): too much for every tail and show.  It wants a cheap request
+ * (log_dir in "stats", or a "config" command) on the daemon's side; until
+ * then this is logd's own default (logd.conf(5): [daemon] log_dir).
  */
 #define SHOW_DEFAULT_LOG_DIR	"/var/log/logd"
 #define SHOW_RECHECK_MS		1000	/* following: read again even without an event */

@@ -11,6 +11,7 @@
  */
 #include "config.h"
 
+#include <arpa/inet.h>
 #include <ctype.h>
 #include <errno.h>
 #include <stdarg.h>
@@ -28,6 +29,7 @@ enum config_type {
 	CONFIG_T_DURATION,
 	CONFIG_T_COUNT,
 	CONFIG_T_ENUM,		/* one of names[], stored as its index (an int) */
+	CONFIG_T_LISTEN,	/* "address:port" (config_parse_listen()) */
 };
 
 /* Which sections take a key. */
@@ -90,6 +92,11 @@ static const struct config_key config_keys[] = {
 	    CONFIG_T_DURATION, 1000, DAY_MS, "1s..1d", NULL },
 	{ RESTART("compress_backlog", compress_backlog), CONFIG_T_COUNT, 1, 100000, "1..100000",
 	    NULL },
+	{ RESTART("control", control_path), CONFIG_T_SOCKET, 0, 0, NULL, NULL },
+	{ D(control_max_clients), CONFIG_T_COUNT, 1, 1024, "1..1024", NULL },
+	{ KEY(CONFIG_SCOPE_DAEMON, 0, "control_timeout", struct config, control_timeout_ms),
+	    CONFIG_T_DURATION, 100, 3600 * 1000, "100ms..1h", NULL },
+	{ RESTART("metrics_listen", metrics_listen), CONFIG_T_LISTEN, 0, 0, NULL, NULL },
 	{ S("format", format), CONFIG_T_ENUM, 0, 0, NULL, format_names },
 	{ S("overflow", overflow), CONFIG_T_ENUM, 0, 0, NULL, overflow_names },
 	{ S("stream_queue_max_bytes", stream_queue_max_bytes), CONFIG_T_SIZE, 4 * KIB, TIB,
@@ -102,6 +109,10 @@ static const struct config_key config_keys[] = {
 	    "0 (no limit)..1024T", NULL },
 	{ S("compress", compress), CONFIG_T_ENUM, 0, 0, NULL, compress_names },
 	{ S("compress_level", compress_level), CONFIG_T_COUNT, 1, 19, "1..19", NULL },
+	{ S("rate_limit_interval", rate_limit_interval_ms), CONFIG_T_DURATION, 0, 3600 * 1000,
+	    "0 (off)..1h", NULL },
+	{ S("rate_limit_burst", rate_limit_burst), CONFIG_T_COUNT, 0, 1000000,
+	    "0 (off)..1000000", NULL },
 };
 #define NKEYS	(sizeof(config_keys) / sizeof(config_keys[0]))
 
@@ -122,6 +133,10 @@ config_defaults(struct config *cfg)
 	cfg->keep_free = CONFIG_AUTO;		/* at run time: 15% of the file system, <= 4G */
 	cfg->idle_close_ms = 5 * 60 * 1000;
 	cfg->compress_backlog = 64;
+	snprintf(cfg->control_path, sizeof(cfg->control_path), "%s", CONFIG_DEFAULT_CONTROL);
+	cfg->control_max_clients = 16;
+	cfg->control_timeout_ms = 10 * 1000;
+	cfg->metrics_listen[0] = '\0';		/* off */
 	cfg->defaults.format = CONFIG_FORMAT_TEXT;
 	cfg->defaults.overflow = CONFIG_OVERFLOW_BLOCK;
 	cfg->defaults.stream_queue_max_bytes = 0;	/* config_check(): a quarter of the queue */
@@ -131,6 +146,8 @@ config_defaults(struct config *cfg)
 	cfg->defaults.max_stream_bytes = 0;
 	cfg->defaults.compress = CONFIG_COMPRESS_NONE;
 	cfg->defaults.compress_level = 3;
+	cfg->defaults.rate_limit_interval_ms = 0;	/* off */
+	cfg->defaults.rate_limit_burst = 0;
 }
 
 /* Digits only, no sign, no blanks.  Sets *end after them. */
@@ -201,6 +218,32 @@ config_parse_duration_ms(const char *s, uint64_t *out)
 	};
 
 	return parse_with_unit(s, units, sizeof(units) / sizeof(units[0]), out);
+}
+
+int
+config_parse_listen(const char *s, char *addr, uint16_t *port)
+{
+	const char	*colon = strrchr(s, ':'), *host = s, *end;
+	unsigned char	 bin[16];
+	uint64_t	 p;
+	size_t		 len;
+
+	if (colon == NULL || parse_u64(colon + 1, &p, &end) < 0 || *end != '\0' || p == 0 ||
+	    p > 65535)
+		return -EINVAL;
+	len = (size_t)(colon - s);
+	if (len >= 2 && s[0] == '[' && s[len - 1] == ']') {
+		host++;
+		len -= 2;
+	}
+	if (len == 0 || len >= CONFIG_MAX_LISTEN)
+		return -EINVAL;
+	memcpy(addr, host, len);
+	addr[len] = '\0';
+	if (inet_pton(host == s ? AF_INET : AF_INET6, addr, bin) != 1)
+		return -EINVAL;
+	*port = (uint16_t)p;
+	return 0;
 }
 
 /* The scope of the keys section takes ([daemon], [defaults], [stream NAME]), or -1. */
@@ -367,10 +410,20 @@ config_set(struct config *cfg, const char *section, const char *key, const char 
 		return -EINVAL;
 	}
 	switch (k->type) {
+	case CONFIG_T_LISTEN: {
+		char		addr[CONFIG_MAX_LISTEN];
+		uint16_t	port;
+
+		if (config_parse_listen(value, addr, &port) < 0) {
+			snprintf(err, err_len, "%s: \"%s\" is not a numeric address and port "
+			    "(127.0.0.1:9465, [::1]:9465)", key, value);
+			return -EINVAL;
+		}
+	}
+	/* FALLTHROUGH */
 	case CONFIG_T_SOCKET:
 	case CONFIG_T_PATH: {
-		size_t	cap = k->type == CONFIG_T_SOCKET ? sizeof(cfg->socket_path) :
-			    sizeof(cfg->log_dir);
+		size_t	cap = k->size;
 
 		if (strlen(value) >= cap) {
 			snprintf(err, err_len, "%s: path longer than %zu bytes", key, cap - 1);
@@ -476,7 +529,7 @@ config_check(struct config *cfg, char *err, size_t err_len)
 static int
 config_differ(const struct config_key *k, const char *a, const char *b)
 {
-	if (k->type == CONFIG_T_SOCKET || k->type == CONFIG_T_PATH)
+	if (k->type == CONFIG_T_SOCKET || k->type == CONFIG_T_PATH || k->type == CONFIG_T_LISTEN)
 		return strcmp(a, b) != 0;
 	return memcmp(a, b, k->size) != 0;
 }

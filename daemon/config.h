@@ -23,6 +23,8 @@
 #define CONFIG_DEFAULT_PATH	"/etc/logd/logd.conf"
 #define CONFIG_DEFAULT_SOCKET	"/run/logd/socket"
 #define CONFIG_DEFAULT_LOG_DIR	"/var/log/logd"
+#define CONFIG_DEFAULT_CONTROL	"/run/logd/control"
+#define CONFIG_MAX_LISTEN	64	/* "[IPv6 address]:port" with its NUL */
 #define CONFIG_MAX_PATH		4096
 #define CONFIG_MAX_SECTIONS	256	/* [stream NAME] sections in one file */
 #define CONFIG_AUTO		UINT64_MAX	/* max_use, keep_free: from the file system's size */
@@ -67,6 +69,8 @@ struct stream_config {
 	uint64_t	max_stream_bytes;	/* archives' bytes kept; 0 = no limit */
 	enum config_compress compress;		/* none */
 	uint32_t	compress_level;		/* zstd level; 3, 1..19 */
+	uint64_t	rate_limit_interval_ms;	/* per sender; 0 = off, ..1h */
+	uint32_t	rate_limit_burst;	/* records per interval per sender; 0 = off */
 };
 
 /* A [stream NAME] section: its settings, resolved over [defaults] by config_check(). */
@@ -91,6 +95,10 @@ struct config {
 	uint64_t	keep_free;		/* free space kept; CONFIG_AUTO: 15% of the fs, <= 4G */
 	uint64_t	idle_close_ms;		/* close a file unused this long; 5 min */
 	uint32_t	compress_backlog;	/* archives waiting to be compressed; 64, 1..100000 */
+	char		control_path[sizeof(((struct sockaddr_un *)0)->sun_path)];
+	uint32_t	control_max_clients;	/* 16, 1..1024 */
+	uint64_t	control_timeout_ms;	/* a silent client is dropped; 10 s, 100ms..1h */
+	char		metrics_listen[CONFIG_MAX_LISTEN];	/* "addr:port", "" = off */
 	/* [defaults] */
 	struct stream_config defaults;
 	/* [stream NAME] */
@@ -144,5 +152,12 @@ int	config_parse_size(const char *s, uint64_t *out);
 
 /* "100ms", "1s", "5min", "2h", "1d", "30" (seconds) -> milliseconds. */
 int	config_parse_duration_ms(const char *s, uint64_t *out);
+
+/*
+ * "127.0.0.1:9465", "[::1]:9465" -> the numeric address (no names: nothing
+ * is looked up) into addr[CONFIG_MAX_LISTEN] and the port (1..65535).
+ * -EINVAL on anything else.
+ */
+int	config_parse_listen(const char *s, char *addr, uint16_t *port);
 
 #endif

@@ -32,6 +32,15 @@ struct diag_limit {
 	uint32_t	interval_ms;
 };
 
+/*
+ * Installs the crash handler for SIGSEGV, SIGBUS, SIGILL, SIGFPE and
+ * SIGABRT (on an alternate stack, so a stack overflow is reported too): it
+ * writes "logd: fatal signal ..." and a backtrace (backtrace_symbols_fd())
+ * to stderr, then re-raises the signal with its default action, so the
+ * exit status and the core dump are the signal's.  The only raw handler.
+ */
+void	diag_crash_init(void);
+
 /* diag() through a limit. */
 void	diag_limited(struct diag_limit *l, int prio, const char *fmt, ...)
 	    __attribute__((format(printf, 3, 4)));

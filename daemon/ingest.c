@@ -49,6 +49,7 @@ struct ingest {
 	uint64_t		 now_ns;	/* receipt time of the current recvmmsg batch */
 
 	int			 activated;	/* the socket is systemd's (sd_listen_fds) */
+	int			 control_fd;	/* systemd's socket named "control", or -1 */
 	int			 blocked;
 	int			 stopping;
 	int			 drained;
@@ -59,9 +60,8 @@ struct ingest {
 
 static void	on_read(evutil_socket_t fd, short what, void *arg);
 
-/* Binds a datagram socket at path, replacing a stale socket file. */
-static int
-ingest_bind(const char *path, int *out)
+int
+ingest_bind(const char *path, int type, mode_t mode, const char *option, int *out)
 {
 	struct sockaddr_un	 sa = { .sun_family = AF_UNIX };
 	struct stat		 sb;
@@ -70,7 +70,7 @@ ingest_bind(const char *path, int *out)
 	if (strlen(path) >= sizeof(sa.sun_path))
 		return -ENAMETOOLONG;
 	memcpy(sa.sun_path, path, strlen(path) + 1);
-	if ((fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0)) < 0)
+	if ((fd = socket(AF_UNIX, type | SOCK_CLOEXEC | SOCK_NONBLOCK, 0)) < 0)
 		return -errno;
 	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0)
 		goto bound;
@@ -79,19 +79,19 @@ ingest_bind(const char *path, int *out)
 		goto fail;
 	/* Something is there.  Replace it only if it is a socket nobody answers on. */
 	if (lstat(path, &sb) < 0 || !S_ISSOCK(sb.st_mode)) {
-		diag(LOG_ERR, "%s exists and is not a socket; remove it or choose another --socket",
-		    path);
+		diag(LOG_ERR, "%s exists and is not a socket; remove it or choose another --%s",
+		    path, option);
 		goto fail;
 	}
-	if ((probe = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0)) < 0) {
+	if ((probe = socket(AF_UNIX, type | SOCK_CLOEXEC, 0)) < 0) {
 		rc = -errno;
 		goto fail;
 	}
 	rc = connect(probe, (struct sockaddr *)&sa, sizeof(sa)) == 0 ? 0 : -errno;
 	close(probe);
 	if (rc == 0) {
-		diag(LOG_ERR, "another logd is already receiving on %s; stop it, "
-		    "or choose another --socket", path);
+		diag(LOG_ERR, "another logd is already listening on %s; stop it, "
+		    "or choose another --%s", path, option);
 		rc = -EADDRINUSE;
 		goto fail;
 	}
@@ -101,8 +101,7 @@ ingest_bind(const char *path, int *out)
 		goto fail;
 	}
 bound:
-	/* Anyone may log, as with /dev/log; the directory limits who reaches it. */
-	if (chmod(path, 0666) < 0) {
+	if (chmod(path, mode) < 0) {
 		rc = -errno;
 		goto fail;
 	}
@@ -116,12 +115,12 @@ fail:
 /*
  * The datagram socket systemd passed (socket activation): the one named
  * "socket" (FileDescriptorName=), or the only AF_UNIX datagram socket.
- * Every other socket passed is closed: logd would hold it, unread, for as
- * long as it runs.  Returns the fd, 0 if logd was not socket-activated, or
- * -errno.
+ * Every other socket passed but the one named "control" (kept in *control
+ * for control.c) is closed: logd would hold it, unread, for as long as it
+ * runs.  Returns the fd, 0 if logd was not socket-activated, or -errno.
  */
 static int
-ingest_listen_fd(void)
+ingest_listen_fd(int *control)
 {
 	char	**names = NULL;
 	int	  n, i, fd = -ENOENT, ndgram = 0;
@@ -151,6 +150,11 @@ ingest_listen_fd(void)
 	for (i = 0; i < n; i++) {
 		if (SD_LISTEN_FDS_START + i == fd)
 			continue;
+		if (names != NULL && names[i] != NULL && strcmp(names[i], "control") == 0 &&
+		    fd >= 0 && *control < 0) {
+			*control = SD_LISTEN_FDS_START + i;	/* control.c's */
+			continue;
+		}
 		if (fd >= 0)
 			diag(LOG_NOTICE, "systemd passed socket %s (fd %d), which logd does not use; "
 			    "closed it", names != NULL && names[i] != NULL ? names[i] : "?",
@@ -176,6 +180,7 @@ ingest_new(struct event_base *base, const struct config *cfg, struct stream_tabl
 	if ((in = calloc(1, sizeof(*in))) == NULL)
 		return -ENOMEM;
 	in->fd = -1;
+	in->control_fd = -1;
 	in->bufs = malloc((size_t)INGEST_SLOTS * PROTO_MAX_DGRAM);
 	in->cmsgs = malloc((size_t)INGEST_SLOTS * INGEST_CMSG_SPACE);
 	if (in->bufs == NULL || in->cmsgs == NULL) {
@@ -197,7 +202,7 @@ ingest_new(struct event_base *base, const struct config *cfg, struct stream_tabl
 	in->implausible_limit.interval_ms = 5000;
 	memcpy(in->path, cfg->socket_path, sizeof(in->path));
 
-	if ((rc = ingest_listen_fd()) < 0)
+	if ((rc = ingest_listen_fd(&in->control_fd)) < 0)
 		goto fail;
 	if (rc > 0) {
 		struct sockaddr_un	sa;
@@ -212,7 +217,8 @@ ingest_new(struct event_base *base, const struct config *cfg, struct stream_tabl
 			    (int)(salen - offsetof(struct sockaddr_un, sun_path)), sa.sun_path);
 		(void)fcntl(in->fd, F_SETFD, FD_CLOEXEC);
 		(void)fcntl(in->fd, F_SETFL, fcntl(in->fd, F_GETFL) | O_NONBLOCK);
-	} else if ((rc = ingest_bind(cfg->socket_path, &in->fd)) < 0) {
+	} else if ((rc = ingest_bind(cfg->socket_path, SOCK_DGRAM, 0666, "socket", &in->fd)) < 0) {
+		/* 0666: anyone may log, as with /dev/log; the directory limits who reaches it. */
 		diag_errno(LOG_ERR, rc, "cannot listen on %s", cfg->socket_path);
 		goto fail;
 	}
@@ -249,6 +255,8 @@ ingest_free(struct ingest *in)
 		return;
 	if (in->ev != NULL)
 		event_free(in->ev);
+	if (in->control_fd >= 0)
+		close(in->control_fd);
 	if (in->fd >= 0) {
 		if (!in->activated && stat(in->path, &sb) == 0 && sb.st_dev == in->dev &&
 		    sb.st_ino == in->ino)
@@ -316,6 +324,8 @@ ingest_reject(struct ingest *in, const struct proto_record *rec, const struct fo
 	uint64_t	line = (rec->flags & PROTO_REC_REPORT) ? 0 : 1;
 
 	stats_add(in->st, STATS_REJECTED, line);
+	if (err == -ENOSPC)
+		stats_add(in->st, STATS_TOO_MANY_STREAMS, line);
 	stream_reject(in->streams, rec->name, rec->name_len, stats_sat_add(line, rec->dropped),
 	    err);
 	diag_limited(&in->rejected_limit, LOG_WARNING, "stream %.*s: record from pid %ld "
@@ -535,6 +545,15 @@ ingest_pending(const struct ingest *in)
 	if (in->activated || in->drained)
 		return 0;	/* systemd keeps what is queued in its socket for the next start */
 	return ioctl(in->fd, SIOCINQ, &n) < 0 || n > 0;
+}
+
+int
+ingest_control_fd(struct ingest *in)
+{
+	int	fd = in->control_fd;
+
+	in->control_fd = -1;
+	return fd;
 }
 
 int

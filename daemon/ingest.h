@@ -13,6 +13,8 @@
 #ifndef LOGD_INGEST_H
 #define LOGD_INGEST_H
 
+#include <sys/types.h>
+
 #include <event2/event.h>
 
 #include "config.h"
@@ -28,13 +30,22 @@ struct ingest;
 /*
  * Takes the datagram socket systemd passed (sd_listen_fds(); the one named
  * "socket" if there are several), or else binds cfg->socket_path (replacing a
- * stale socket file that nothing answers on), and starts reading.  on_drained(arg) runs once after ingest_stop(),
+ * stale socket file that nothing answers on), and starts reading.  A passed
+ * socket named "control" is kept for ingest_control_fd(); others are closed.  on_drained(arg) runs once after ingest_stop(),
  * when every datagram that was in the socket has been routed.  Prints its
  * own error message; returns -errno.
  */
 int	ingest_new(struct event_base *base, const struct config *cfg,
 	    struct stream_table *streams, struct queue *q, struct stats *st,
 	    void (*on_drained)(void *), void *arg, struct ingest **out);
+
+/*
+ * Binds a Unix socket of type (SOCK_DGRAM, SOCK_STREAM) at path, mode mode,
+ * replacing a stale socket file that nothing answers on; a file that is not
+ * a socket, or a socket another process answers on, is left alone (and said,
+ * naming --option).  The datagram socket's, and control.c's.  0 or -errno.
+ */
+int	ingest_bind(const char *path, int type, mode_t mode, const char *option, int *out);
 
 /* Frees everything; removes the socket file if it is still ours. */
 void	ingest_free(struct ingest *in);
@@ -53,6 +64,12 @@ void	ingest_stop(struct ingest *in);
  * for the next start).
  */
 int	ingest_pending(const struct ingest *in);
+
+/*
+ * The socket systemd passed named "control" (FileDescriptorName=control),
+ * handed over to the caller (control_new()), or -1.
+ */
+int	ingest_control_fd(struct ingest *in);
 
 /* Whether the socket came from systemd (socket activation). */
 int	ingest_activated(const struct ingest *in);

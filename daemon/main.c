@@ -30,6 +30,7 @@
 #include "clock.h"
 #include "compress.h"
 #include "config.h"
+#include "control.h"
 #include "diag.h"
 #include "ingest.h"
 #include "queue.h"
@@ -50,6 +51,7 @@ struct daemon {
 	struct writer		*writer;
 	struct compressor	*compressor;
 	struct ingest		*ingest;
+	struct control		*control;
 	struct event		*ev_sig[NSIGNALS];
 	struct event		*ev_wake;
 	struct event		*ev_drain;	/* drain_timeout after the first signal */
@@ -62,7 +64,7 @@ struct daemon {
 	/* Where the configuration came from, for SIGHUP. */
 	const char		*conf_path;
 	int			 conf_given;
-	const char		*flags[2][2];	/* --socket, --log-dir: { key, value or NULL } */
+	const char		*flags[3][2];	/* --socket, --log-dir, --control: { key, value } */
 };
 
 static const int handled_signals[NSIGNALS] = { SIGTERM, SIGINT, SIGHUP, SIGUSR1, SIGUSR2 };
@@ -75,6 +77,7 @@ static const char usage_text[] =
 "                       file means built-in defaults)\n"
 "  -s, --socket PATH    receive on PATH (default " CONFIG_DEFAULT_SOCKET ")\n"
 "  -d, --log-dir DIR    write <DIR>/<stream>/current.log (default " CONFIG_DEFAULT_LOG_DIR ")\n"
+"      --control PATH   answer logctl on PATH (default " CONFIG_DEFAULT_CONTROL ")\n"
 "      --check-config   check the configuration, print every error, and exit\n"
 "  -V, --version        print the version and exit\n"
 "  -h, --help           print this help and exit\n"
@@ -83,7 +86,8 @@ static const char usage_text[] =
 "received, exit 0; a second one, or drain_timeout passing, exits at once, with\n"
 "status 3 if lines were left unwritten.  SIGHUP: reload the configuration,\n"
 "reopen files, retry streams that could not be written.  SIGUSR1: print the\n"
-"counters to stderr.  SIGUSR2: rotate every stream's file now.\n"
+"counters and every stream's state to stderr.  SIGUSR2: rotate every stream's\n"
+"file now.\n"
 "Exit status: 0 success, 1 configuration or start-up error, 2 usage error,\n"
 "3 stopped before everything was written.  See logd(8) and logd.conf(5).\n";
 
@@ -237,7 +241,7 @@ exit_now(struct daemon *d, const char *why)
 	_exit(3);
 }
 
-static void	reload_config(struct daemon *d);
+static int	reload_config(struct daemon *d, char *err, size_t len);
 
 /*
  * SIGHUP: reads the configuration again (telling systemd RELOADING=1, then
@@ -247,26 +251,43 @@ static void	reload_config(struct daemon *d);
  * next start; everything else now.  Then every file is closed and reopened
  * (for logrotate's create + postrotate).  Nothing queued is lost.
  */
-static void
-reload(struct daemon *d)
+static int
+reload(struct daemon *d, char *err, size_t len)
 {
+	int	rc;
+
 	sd_notifyf(0, "RELOADING=1\nMONOTONIC_USEC=%" PRIu64, clock_ms(CLOCK_MONOTONIC) * 1000);
-	reload_config(d);
+	rc = reload_config(d, err, len);
 	sd_notify(0, "READY=1");
+	return rc;
 }
 
-static void
-reload_config(struct daemon *d)
+/* logctl reload: as SIGHUP, with the writer's ticket for the reopening. */
+static int
+on_control_reload(void *arg, uint64_t *ticket, char *err, size_t len)
+{
+	struct daemon	*d = arg;
+
+	if (reload(d, err, len) < 0)
+		return -1;
+	*ticket = writer_request(d->writer, 0);	/* after WRITER_REOPEN: done together */
+	return 0;
+}
+
+static int
+reload_config(struct daemon *d, char *why, size_t why_len)
 {
 	static struct config	next;
 	char			err[512], changed[256];
 
-	if (load_config(&next, d->conf_path, d->conf_given, d->flags, 2) != 0) {
+	if (load_config(&next, d->conf_path, d->conf_given, d->flags, 3) != 0) {
 		diag(LOG_ERR, "SIGHUP: %s has errors (above); keeping the configuration in use",
 		    d->conf_path);
 		(void)stream_log(d->streams, LOG_ERR, "SIGHUP: %s has errors (see logd's standard "
 		    "error); kept the configuration in use", d->conf_path);
-		return;
+		snprintf(why, why_len, "%s has errors (logd's standard error lists them); kept "
+		    "the configuration in use", d->conf_path);
+		return -1;
 	}
 	if (config_keep_restart(&next, &d->cfg, changed, sizeof(changed)) > 0)
 		diag(LOG_NOTICE, "SIGHUP: %s take%s effect at the next start", changed,
@@ -276,11 +297,13 @@ reload_config(struct daemon *d)
 		    err);
 		(void)stream_log(d->streams, LOG_ERR, "SIGHUP: %s: %s; kept the configuration in "
 		    "use", d->conf_path, err);
-		return;
+		snprintf(why, why_len, "%s: %s; kept the configuration in use", d->conf_path, err);
+		return -1;
 	}
 	if (writer_reconfigure(d->writer, &next) < 0) {
 		diag(LOG_ERR, "SIGHUP: out of memory; keeping the configuration in use");
-		return;
+		snprintf(why, why_len, "out of memory; kept the configuration in use");
+		return -1;
 	}
 	memcpy(&d->cfg, &next, sizeof(next));
 	stream_reconfigure(d->streams);
@@ -288,6 +311,7 @@ reload_config(struct daemon *d)
 	diag(LOG_INFO, "SIGHUP: reloaded %s; reopening every file", d->conf_path);
 	(void)stream_log(d->streams, LOG_INFO, "SIGHUP: reloaded %s%s%s", d->conf_path,
 	    changed[0] != '\0' ? "; at the next start: " : "", changed);
+	return 0;
 }
 
 /*
@@ -339,10 +363,14 @@ on_signal(evutil_socket_t sig, short what, void *arg)
 
 	if (sig == SIGUSR1) {
 		print_stats(d, LOG_INFO, "SIGUSR1");
+		if (d->control != NULL)
+			control_dump(d->control);
 		return;
 	}
 	if (sig == SIGHUP) {
-		reload(d);
+		char	err[512];
+
+		(void)reload(d, err, sizeof(err));
 		return;
 	}
 	if (sig == SIGUSR2) {
@@ -428,6 +456,8 @@ on_wake(evutil_socket_t fd, short what, void *arg)
 	}
 	if (queue_take_news(d->queue))
 		stream_drop_failed(d->streams);	/* their memory, at once */
+	if (d->control != NULL)
+		control_writer_done(d->control);
 	ingest_resume(d->ingest);
 }
 
@@ -474,7 +504,8 @@ daemon_run(struct daemon *d)
 	if (open_log_dir(d->cfg.log_dir, &log_fd) < 0 ||
 	    lock_log_dir(log_fd, d->cfg.log_dir, &d->lock_fd) < 0)
 		goto out;
-	if ((rc = queue_new(d->cfg.queue_max_bytes, d->cfg.defaults.stream_queue_max_bytes,
+	if ((rc = stats_init(&d->st, CONFIG_STREAM_IDS(&d->cfg))) < 0 ||
+	    (rc = queue_new(d->cfg.queue_max_bytes, d->cfg.defaults.stream_queue_max_bytes,
 	    CONFIG_STREAM_IDS(&d->cfg), &d->queue)) < 0 ||
 	    (rc = stream_table_new(d->base, &d->cfg, d->queue, &d->st, &d->streams)) < 0) {
 		diag_errno(LOG_ERR, rc, "cannot set up the queue");
@@ -508,6 +539,17 @@ daemon_run(struct daemon *d)
 		goto out;
 	}
 	log_fd = -1;	/* the writer's now */
+	{
+		struct control_env	env = { .base = d->base, .cfg = &d->cfg, .st = &d->st,
+					    .streams = d->streams, .q = d->queue,
+					    .writer = d->writer, .reload = on_control_reload,
+					    .arg = d, .control_fd = ingest_control_fd(d->ingest) };
+
+		if (control_new(&env, &d->control) < 0) {
+			diag(LOG_ERR, "cannot set up the control socket: out of memory");
+			goto out;
+		}
+	}
 	diag(LOG_INFO, "ready: receiving on %s%s, writing to %s", d->cfg.socket_path,
 	    ingest_activated(d->ingest) ? " (socket from systemd)" : "", d->cfg.log_dir);
 	(void)stream_log(d->streams, LOG_INFO, "started: logd %s, pid %ld, configuration %s; "
@@ -536,6 +578,7 @@ out:
 		print_stats(d, LOG_INFO, "stopped");
 	}
 	compressor_free(d->compressor);
+	control_free(d->control);
 	ingest_free(d->ingest);
 	stream_table_free(d->streams);
 	queue_free(d->queue);
@@ -555,6 +598,7 @@ out:
 	if (d->lock_fd >= 0)
 		close(d->lock_fd);
 	event_base_free(d->base);
+	stats_free(&d->st);
 	return rc;
 }
 
@@ -565,13 +609,14 @@ main(int argc, char *argv[])
 		{ "config", required_argument, NULL, 'c' },
 		{ "socket", required_argument, NULL, 's' },
 		{ "log-dir", required_argument, NULL, 'd' },
+		{ "control", required_argument, NULL, 'K' },
 		{ "check-config", no_argument, NULL, 'C' },
 		{ "version", no_argument, NULL, 'V' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	static struct daemon	 d = { .flags = { { "socket", NULL }, { "log_dir", NULL } },
-				    .lock_fd = -1 };
+	static struct daemon	 d = { .flags = { { "socket", NULL }, { "log_dir", NULL },
+				    { "control", NULL } }, .lock_fd = -1 };
 	const char		*path = CONFIG_DEFAULT_PATH;
 	int			 c, path_given = 0, check = 0;
 
@@ -587,6 +632,9 @@ main(int argc, char *argv[])
 			break;
 		case 'd':
 			d.flags[1][1] = optarg;
+			break;
+		case 'K':
+			d.flags[2][1] = optarg;
 			break;
 		case 'C':
 			check = 1;
@@ -606,7 +654,7 @@ main(int argc, char *argv[])
 	if (optind < argc)
 		return usage_error("unexpected argument", argv[optind]);
 
-	if (load_config(&d.cfg, path, path_given, d.flags, 2) != 0)
+	if (load_config(&d.cfg, path, path_given, d.flags, 3) != 0)
 		return 1;
 	d.conf_path = path;
 	d.conf_given = path_given;
@@ -616,5 +664,6 @@ main(int argc, char *argv[])
 	}
 	/* A person reading a terminal does not want "<6>" prefixes. */
 	diag_init(!isatty(STDERR_FILENO));
+	diag_crash_init();
 	return daemon_run(&d);
 }

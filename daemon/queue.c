@@ -521,6 +521,14 @@ queue_finish(struct queue *q)
 }
 
 void
+queue_notify(struct queue *q)
+{
+	pthread_mutex_lock(&q->mtx);
+	queue_wake_loop(q);
+	pthread_mutex_unlock(&q->mtx);
+}
+
+void
 queue_stats(struct queue *q, struct queue_stats *out)
 {
 	pthread_mutex_lock(&q->mtx);

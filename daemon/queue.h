@@ -137,6 +137,9 @@ void		 queue_batch_free(struct queue *q, struct batch *b);
 /* Writer: it has written everything after queue_close(); wakes the loop. */
 void		 queue_finish(struct queue *q);
 
+/* Writer: wakes the loop (it has handled what the loop asked for, writer_request()). */
+void		 queue_notify(struct queue *q);
+
 /*
  * Writer: stream_id cannot be written (an error of its own directory or
  * file): until queue_recover(), its records are dropped, not queued.  Its

@@ -11,6 +11,9 @@
  * (queue_failed()) are dropped and counted instead (queue_add_lost()).
  * Records for streams that cannot be created are counted by name, and
  * logd's own stream says so at most once a second (stream_reject()).
+ * A stream with a rate limit has a limiter (ratelimit.c) from its first
+ * limited record on; the limit timer writes its suppression markers when
+ * their window ends, and stream_flush_markers(force) at shutdown.
  * Invariant: t->nstreams <= t->nids; every stream with open != NULL and
  * open->len > 0 is on the dirty list.  Loop thread only.
  */
@@ -25,6 +28,7 @@
 #include <syslog.h>
 
 #include "clock.h"
+#include "ratelimit.h"
 
 struct stream {
 	char		 name[PROTO_MAX_NAME + 1];
@@ -34,6 +38,8 @@ struct stream {
 	const struct stream_config *sc;	/* its settings: [stream NAME] or [defaults] */
 	enum config_format format;	/* its lines' (sc's, kept: SIGHUP overwrites sc) */
 	const _Atomic int *failed;	/* the writer could not write it (queue_failed_flag()) */
+	struct stats_stream *ss;	/* its counters */
+	struct ratelimit *rl;		/* its senders' rate limit, or NULL */
 	struct batch	*open;		/* the batch lines are formatted into, or NULL */
 	size_t		 next_cap;	/* the size of its next batch (see stream_seal()) */
 	struct stream	*dirty_next;
@@ -76,10 +82,12 @@ struct stream_table {
 	uint32_t		 nrejects;
 	uint64_t		 rejects_other;	/* lost for names beyond rejects[] */
 	uint64_t		 rejects_due_ms;	/* CLOCK_MONOTONIC: when to say so next */
+	struct event		*limit_ev;	/* rate limit reports */
+	uint64_t		 limit_due_ms;	/* CLOCK_MONOTONIC it fires at; 0: not armed */
 };
 
 /* The marker lines due before a record: at most one of each kind. */
-#define STREAM_MAX_MARKERS	3
+#define STREAM_MAX_MARKERS	4
 
 struct stream_markers {
 	struct proto_record	rec[STREAM_MAX_MARKERS];
@@ -90,6 +98,7 @@ struct stream_markers {
 };
 
 static void	on_flush(evutil_socket_t fd, short what, void *arg);
+static void	on_limits(evutil_socket_t fd, short what, void *arg);
 static int	stream_create(struct stream_table *t, const char *name, size_t len,
 		    uint32_t hash, size_t slot, struct stream **out);
 
@@ -139,11 +148,13 @@ stream_table_new(struct event_base *base, const struct config *cfg, struct queue
 	t->slots = calloc(nslots, sizeof(*t->slots));
 	t->by_id = calloc(t->nids, sizeof(*t->by_id));
 	t->flush_ev = evtimer_new(base, on_flush, t);
+	t->limit_ev = evtimer_new(base, on_limits, t);
 	t->slot_mask = nslots - 1;
 	t->cfg = cfg;
 	t->q = q;
 	t->st = st;
-	if (t->slots == NULL || t->by_id == NULL || t->flush_ev == NULL)
+	if (t->slots == NULL || t->by_id == NULL || t->flush_ev == NULL || t->limit_ev == NULL ||
+	    st->nstreams < t->nids)
 		goto fail;
 	/* logd's own stream, first: it gets id 0 (CONFIG_SELF_ID). */
 	(void)stream_lookup(t, CONFIG_SELF_STREAM, len, hash, &slot);
@@ -169,9 +180,12 @@ stream_table_free(struct stream_table *t)
 		return;
 	if (t->flush_ev != NULL)
 		event_free(t->flush_ev);
+	if (t->limit_ev != NULL)
+		event_free(t->limit_ev);
 	for (i = 0; i < t->nstreams; i++) {
 		if (t->by_id[i]->open != NULL)
 			queue_batch_free(t->q, t->by_id[i]->open);
+		ratelimit_free(t->by_id[i]->rl);
 		free(t->by_id[i]);
 	}
 	free(t->by_id);
@@ -197,6 +211,7 @@ stream_create(struct stream_table *t, const char *name, size_t len, uint32_t has
 	s->format = s->sc->format;
 	s->next_cap = STREAM_MIN_BATCH;
 	s->failed = queue_failed_flag(t->q, s->id);
+	s->ss = stats_stream(t->st, s->id);
 	queue_set_share(t->q, s->id, s->sc->stream_queue_max_bytes);
 	t->slots[slot] = s;
 	t->by_id[t->nstreams++] = s;
@@ -269,6 +284,7 @@ stream_discard(struct stream_table *t, struct stream *s)
 	if (!queue_add_lost(t->q, s->id, stats_sat_add(loss.records, loss.reported)))
 		return 0;
 	stats_add_shared(t->st, STATS_UNWRITABLE, loss.records);
+	stats_stream_add_shared(s->ss, STATS_S_UNWRITABLE, loss.records);
 	stats_add_shared(t->st, STATS_LINES_REMOVED, loss.lines);
 	queue_batch_free(t->q, s->open);
 	s->open = NULL;
@@ -547,12 +563,26 @@ stream_make_room(struct stream_table *t, struct stream *s, unsigned prio, size_t
 			break;		/* out of memory for the copy: drop the record instead */
 		s->dropped[low] += n;
 		stats_add(t->st, STATS_OVERFLOW_DROPPED, n);
+		stats_stream_add(s->ss, STATS_S_DROPPED, n);
 		stats_add_shared(t->st, STATS_LINES_REMOVED, n);
 		stream_set_due(t, s);
 		if (stream_reserve(t, s, need, nlines, 0) == 0)
 			return 0;
 	}
 	return -ENOBUFS;
+}
+
+/* rec, which is dropped, reported losses of its sender: they are due in a marker. */
+static void
+stream_keep_lost(struct stream_table *t, struct stream *s, const struct proto_record *rec,
+    const struct format_sender *who)
+{
+	if (rec->dropped == 0)
+		return;
+	s->lost = stats_sat_add(s->lost, rec->dropped);
+	s->lost_pid = who->pid;
+	stream_set_due(t, s);
+	stream_arm_flush(t);
 }
 
 /* overflow = drop: rec does not fit; count it (and the losses it reported) as due. */
@@ -563,13 +593,11 @@ stream_drop_record(struct stream_table *t, struct stream *s, const struct proto_
 	if (!(rec->flags & PROTO_REC_REPORT)) {
 		s->dropped[rec->priority & (BATCH_NPRIO - 1)]++;
 		stats_inc(t->st, STATS_OVERFLOW_DROPPED);
+		stats_stream_add(s->ss, STATS_S_DROPPED, 1);
+		stream_set_due(t, s);
+		stream_arm_flush(t);
 	}
-	if (rec->dropped > 0) {
-		s->lost = stats_sat_add(s->lost, rec->dropped);
-		s->lost_pid = who->pid;
-	}
-	stream_set_due(t, s);
-	stream_arm_flush(t);
+	stream_keep_lost(t, s, rec, who);
 }
 
 /*
@@ -585,11 +613,13 @@ stream_unwritable(struct stream_table *t, struct stream *s, const struct proto_r
 	    !queue_add_lost(t->q, s->id, stats_sat_add(line, rec->dropped)))
 		return 0;
 	stats_add_shared(t->st, STATS_UNWRITABLE, line);
+	stats_stream_add_shared(s->ss, STATS_S_UNWRITABLE, line);
 	return 1;
 }
 
-int
-stream_append(struct stream_table *t, struct stream *s, const struct proto_record *rec,
+/* Formats rec into s's open batch: stream_append() but for the rate limit. */
+static int
+stream_put(struct stream_table *t, struct stream *s, const struct proto_record *rec,
     uint64_t ts_ns, const struct format_sender *who)
 {
 	struct stream_markers	 m;
@@ -641,6 +671,150 @@ stream_append(struct stream_table *t, struct stream *s, const struct proto_recor
 		t->urgent = 1;
 	}
 	return 0;
+}
+
+/* Arms the limit timer to fire at due_ms (CLOCK_MONOTONIC), unless it fires sooner. */
+static void
+stream_arm_limits(struct stream_table *t, uint64_t due_ms)
+{
+	uint64_t	now = clock_ms(CLOCK_MONOTONIC), wait;
+	struct timeval	tv;
+
+	if (t->limit_due_ms != 0 && t->limit_due_ms <= due_ms)
+		return;
+	wait = due_ms > now ? due_ms - now : 0;
+	tv.tv_sec = (time_t)(wait / 1000);
+	tv.tv_usec = (suseconds_t)(wait % 1000) * 1000;
+	t->limit_due_ms = due_ms;
+	evtimer_add(t->limit_ev, &tv);
+}
+
+/*
+ * The rate limit of s: returns 1 if rec is suppressed (counted, and the
+ * losses it reports kept for their marker), 0 if it goes on.
+ */
+static int
+stream_limit(struct stream_table *t, struct stream *s, const struct proto_record *rec,
+    const struct format_sender *who)
+{
+	uint64_t	due;
+
+	if (s->rl == NULL && ratelimit_new(&s->rl) < 0)
+		return 0;	/* no memory for the limiter: let it through */
+	if (ratelimit_take(s->rl, who->pid, clock_ms(CLOCK_MONOTONIC), s->sc->rate_limit_interval_ms,
+	    s->sc->rate_limit_burst, rec->flags & PROTO_REC_MORE, &due))
+		return 0;
+	stats_inc(t->st, STATS_RATE_LIMITED);
+	stats_stream_add(s->ss, STATS_S_DROPPED, 1);
+	stream_keep_lost(t, s, rec, who);
+	stream_arm_limits(t, due);
+	return 1;
+}
+
+int
+stream_append(struct stream_table *t, struct stream *s, const struct proto_record *rec,
+    uint64_t ts_ns, const struct format_sender *who)
+{
+	int	limited = 0, rc;
+
+	/* crit and worse, and a loss report, are never limited. */
+	if (s->sc->rate_limit_burst > 0 && s->sc->rate_limit_interval_ms > 0 &&
+	    rec->priority > LOG_CRIT && !(rec->flags & PROTO_REC_REPORT)) {
+		if (stream_limit(t, s, rec, who)) {
+			stats_stream_inc(s->ss, STATS_S_RECORDS);
+			return 1;
+		}
+		limited = s->rl != NULL;
+	}
+	if ((rc = stream_put(t, s, rec, ts_ns, who)) < 0) {
+		if (limited)
+			ratelimit_untake(s->rl);	/* it comes back when there is room */
+		return rc;
+	}
+	stats_stream_inc(s->ss, STATS_S_RECORDS);
+	if (rec->dropped > 0)
+		stats_stream_add(s->ss, STATS_S_DROPPED, rec->dropped);
+	return rc;
+}
+
+/* What stream_limit_report() appends to, and how. */
+struct stream_limit_ctx {
+	struct stream_table	*t;
+	struct stream		*s;
+	int			 force;
+};
+
+static void
+stream_duration(char *buf, size_t len, uint64_t ms)
+{
+	if (ms % 1000 == 0)
+		snprintf(buf, len, "%" PRIu64 " s", ms / 1000);
+	else
+		snprintf(buf, len, "%" PRIu64 " ms", ms);
+}
+
+/*
+ * A loss marker for n records the rate limit suppressed from pid (or from
+ * senders it had to forget), after what else is due in the stream.  -ENOBUFS
+ * when the budget has no room (it stays due).
+ */
+static int
+stream_limit_report(void *arg, pid_t pid, uint64_t n, uint64_t senders)
+{
+	struct stream_limit_ctx	*c = arg;
+	struct stream_table	*t = c->t;
+	struct stream		*s = c->s;
+	struct format_sender	 who = { .pid = pid, .uid = (uid_t)-1, .gid = (gid_t)-1 };
+	struct stream_markers	 m;
+	char			 per[32];
+
+	if (stream_failed(s) && queue_add_lost(t->q, s->id, n))
+		return 0;	/* its recovery marker counts them */
+	stream_markers(t, s, 0, NULL, &m);
+	stream_duration(per, sizeof(per), s->sc->rate_limit_interval_ms);
+	if (senders == 0)
+		stream_marker(s, &m, &who, n, "pid %ld sent more than %" PRIu32 " records in %s "
+		    "(rate limit)", (long)pid, s->sc->rate_limit_burst, per);
+	else
+		stream_marker(s, &m, &t->self, n, "%" PRIu64 " senders sent more than %" PRIu32
+		    " records in %s (rate limit; more senders than logd tracks, %d)", senders,
+		    s->sc->rate_limit_burst, per, RATELIMIT_SENDERS);
+	if (stream_reserve(t, s, m.need, m.n, c->force) < 0)
+		return -ENOBUFS;
+	stream_put_markers(t, s, &m, clock_ns(CLOCK_REALTIME));
+	stream_mark_dirty(t, s);
+	return 0;
+}
+
+/* Writes the rate limit markers that are due (all, with force); re-arms the timer. */
+static void
+stream_flush_limits(struct stream_table *t, int force)
+{
+	struct stream_limit_ctx	 c = { .t = t, .force = force };
+	uint64_t		 now = clock_ms(CLOCK_MONOTONIC), next = 0, due;
+	uint32_t		 i;
+
+	for (i = 0; i < t->nstreams; i++) {
+		if ((c.s = t->by_id[i])->rl == NULL)
+			continue;
+		due = ratelimit_report(c.s->rl, now, force, stream_limit_report, &c);
+		if (due != 0 && (next == 0 || due < next))
+			next = due;
+	}
+	if (next != 0) {
+		/* Due already: there was no room; try again after a flush. */
+		stream_arm_limits(t, next > now ? next : now + t->cfg->flush_interval_ms);
+		stream_arm_flush(t);
+	}
+}
+
+static void
+on_limits(evutil_socket_t fd, short what, void *arg)
+{
+	struct stream_table	*t = arg;
+
+	t->limit_due_ms = 0;
+	stream_flush_limits(t, 0);
 }
 
 /* Appends one of logd's own lines to its stream (see stream_log()). */
@@ -764,6 +938,8 @@ stream_flush_markers(struct stream_table *t, int force)
 	uint64_t		 ts_ns;
 
 	stream_flush_rejects(t, force);
+	if (force)
+		stream_flush_limits(t, force);
 	if (t->ndue == 0)
 		return;
 	ts_ns = clock_ns(CLOCK_REALTIME);
@@ -796,6 +972,38 @@ stream_reconfigure(struct stream_table *t)
 	}
 }
 
+uint32_t
+stream_count(const struct stream_table *t)
+{
+	return t->nstreams;
+}
+
+const char *
+stream_name(const struct stream_table *t, uint32_t id)
+{
+	return id < t->nstreams ? t->by_id[id]->name : NULL;
+}
+
+int
+stream_find(const struct stream_table *t, const char *name, size_t len, uint32_t *id)
+{
+	struct stream	*s;
+	size_t		 slot;
+
+	if (len > PROTO_MAX_NAME || (s = stream_lookup(t, name, len, stream_hash(name, len),
+	    &slot)) == NULL)
+		return -ENOENT;
+	*id = s->id;
+	return 0;
+}
+
+uint64_t
+stream_limited_pending(const struct stream_table *t, uint32_t id)
+{
+	return id < t->nstreams && t->by_id[id]->rl != NULL ?
+	    ratelimit_pending(t->by_id[id]->rl) : 0;
+}
+
 int
 stream_table_check(const struct stream_table *t)
 {
@@ -821,6 +1029,8 @@ stream_table_check(const struct stream_table *t)
 			return -EINVAL;
 		if (s->open != NULL && (s->open->len > s->open->cap ||
 		    (s->open->len > 0 && !s->dirty)))
+			return -EINVAL;
+		if (s->rl != NULL && ratelimit_check(s->rl) != 0)
 			return -EINVAL;
 	}
 	return 0;

@@ -79,6 +79,11 @@ void		stream_drop_failed(struct stream_table *t);
  *     less important than rec) back out of its queued batches until rec
  *     fits; when nothing less important is queued, drops rec itself.  Every
  *     drop is counted and reported by a marker line when there is room.
+ * With a rate limit ([stream] rate_limit_burst and rate_limit_interval), a
+ * record below crit from a sender past its burst is suppressed and counted
+ * instead, and a marker "logd: dropped N records: pid P sent more than
+ * BURST records in INTERVAL (rate limit)" goes into the stream when the
+ * sender's window ends (or at shutdown).
  * Returns 0 when rec was appended, 1 when it was dropped, -ENOBUFS.
  */
 int		stream_append(struct stream_table *t, struct stream *s,
@@ -105,6 +110,19 @@ void		stream_flush_markers(struct stream_table *t, int force);
 
 /* The configuration changed (SIGHUP): every stream takes its settings again. */
 void		stream_reconfigure(struct stream_table *t);
+
+/* How many streams there are: ids 0 (logd's own) to stream_count() - 1. */
+uint32_t	stream_count(const struct stream_table *t);
+
+/* Stream id's name (NUL-terminated), or NULL if there is no such id. */
+const char	*stream_name(const struct stream_table *t, uint32_t id);
+
+/* The id of the stream named name (logd's own too), or -ENOENT. */
+int		stream_find(const struct stream_table *t, const char *name, size_t len,
+		    uint32_t *id);
+
+/* Records of stream id its rate limit suppressed and has not reported yet. */
+uint64_t	stream_limited_pending(const struct stream_table *t, uint32_t id);
 
 /* Returns 0 if the invariants hold (hash chains, ids, dirty list, batch sizes). */
 int		stream_table_check(const struct stream_table *t);

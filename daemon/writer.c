@@ -79,7 +79,10 @@ struct writer {
 	struct queue		*q;
 	struct config		*cfg;		/* the writer's own copy */
 	struct config *_Atomic	 next_cfg;	/* writer_reconfigure(): to take over */
-	_Atomic unsigned	 requests;	/* WRITER_ROTATE, WRITER_REOPEN */
+	_Atomic unsigned	 requests;	/* WRITER_ROTATE, WRITER_REOPEN, ... */
+	_Atomic uint8_t		*rotate_marks;	/* by stream id: WRITER_ROTATE_MARKED */
+	_Atomic uint64_t	 asked;		/* the loop's last ticket (writer_request()) */
+	_Atomic uint64_t	 done;		/* the last ticket handled */
 	struct stats		*st;
 	struct format_cache	 fc;
 	struct format_sender	 self;
@@ -106,6 +109,8 @@ struct writer {
 static int	writer_put(struct writer *w, uint32_t id, const char *buf, size_t len,
 		    size_t *done);
 static int	writer_rotate(struct writer *w, uint32_t id);
+static void	writer_count(struct writer *w, const struct batch *b,
+		    const struct batch_loss *held, size_t bytes);
 
 /* Whether the regular file fd of size bytes ends in the middle of a line (a crash cut it). */
 static int
@@ -598,6 +603,7 @@ writer_put(struct writer *w, uint32_t id, const char *buf, size_t len, size_t *d
 	struct writer_stall	 stall = { 0 };
 	unsigned		 backoff_ms = WRITER_BACKOFF_MIN_MS;
 	size_t			 put = 0;
+	uint64_t		 t0;
 	int			 rc, reformatted = 0;
 
 	for (;;) {
@@ -611,8 +617,12 @@ writer_put(struct writer *w, uint32_t id, const char *buf, size_t len, size_t *d
 			if (writer_rotate(w, id) < 0 && f->fd < 0)
 				continue;	/* it could not: on in this one, opened again */
 		}
-		if (rc == 0 && (rc = writer_write(f->fd, buf, len, &put)) == 0)
+		t0 = clock_ns(CLOCK_MONOTONIC);
+		if (rc == 0 && (rc = writer_write(f->fd, buf, len, &put)) == 0) {
+			if (len > 0)
+				stats_latency(w->st, (clock_ns(CLOCK_MONOTONIC) - t0) / 1000);
 			break;
+		}
 		stats_inc(w->st, STATS_WRITE_ERRORS);
 		if (!writer_disk_wide(w, id, rc)) {
 			if (done != NULL)
@@ -683,6 +693,7 @@ writer_fail(struct writer *w, uint32_t id, int err, const struct batch_loss *hel
 
 	queue_fail(w->q, id, stats_sat_add(held->records, held->reported), &gone);
 	stats_add_shared(w->st, STATS_UNWRITABLE, gone.records);
+	stats_stream_add_shared(stats_stream(w->st, id), STATS_S_UNWRITABLE, gone.records);
 	stats_add_shared(w->st, STATS_LINES_REMOVED, gone.lines);
 	if (f->fd >= 0) {
 		close(f->fd);
@@ -758,6 +769,8 @@ writer_discard(struct writer *w, const struct batch *b)
 	batch_loss(b, 0, &loss);
 	(void)queue_add_lost(w->q, b->stream_id, stats_sat_add(loss.records, loss.reported));
 	stats_add_shared(w->st, STATS_UNWRITABLE, loss.records);
+	stats_stream_add_shared(stats_stream(w->st, b->stream_id), STATS_S_UNWRITABLE,
+	    loss.records);
 	stats_add_shared(w->st, STATS_LINES_REMOVED, loss.lines);
 }
 
@@ -1010,7 +1023,64 @@ writer_batch(struct writer *w, struct batch *b)
 	stats_add(w->st, b->stream_id == CONFIG_SELF_ID ? STATS_SELF_LINES : STATS_WRITTEN_LINES,
 	    b->nrecords - held.lines);
 	stats_add(w->st, STATS_WRITTEN_BYTES, (size_t)(p - b->data));
+	writer_count(w, b, &held, (size_t)(p - b->data));
 	return rc == 0 && ((b->flags & BATCH_SYNC) || w->cfg->sync == CONFIG_SYNC_ALWAYS);
+}
+
+/* The stream's counters after b: its records (not logd's markers) and bytes written. */
+static void
+writer_count(struct writer *w, const struct batch *b, const struct batch_loss *held,
+    size_t bytes)
+{
+	struct stats_stream	*ss = stats_stream(w->st, b->stream_id);
+	uint64_t		 records = b->nrecords - b->nprio[BATCH_KEEP] - held->records;
+
+	if (b->stream_id != CONFIG_SELF_ID)
+		stats_add(w->st, STATS_WRITTEN_RECORDS, records);
+	stats_stream_add(ss, STATS_S_WRITTEN, records);
+	stats_stream_add(ss, STATS_S_WRITTEN_BYTES, bytes);
+	stats_stream_set(ss, STATS_S_LAST_WRITE_MS, clock_ms(CLOCK_REALTIME));
+	stats_stream_set(ss, STATS_S_FILE_BYTES, w->files[b->stream_id].size);
+}
+
+/*
+ * WRITER_SCAN: the files of every stream directory (current.log and
+ * archives) and their bytes, into its counters.  A directory that cannot
+ * be read counts as empty.
+ */
+static void
+writer_count_disk(struct writer *w)
+{
+	struct stats_stream	*ss;
+	struct dirent		*de;
+	struct stat		 sb;
+	uint64_t		 files, bytes;
+	uint32_t		 id;
+	DIR			*d;
+	int			 dfd;
+
+	for (id = 0; id < w->nfiles; id++) {
+		if (w->files[id].name == NULL)
+			continue;
+		files = bytes = 0;
+		if ((dfd = openat(w->dir_fd, w->files[id].name, O_RDONLY | O_DIRECTORY |
+		    O_CLOEXEC | O_NOFOLLOW)) >= 0 && (d = rotate_opendir(dfd)) != NULL) {
+			while ((de = readdir(d)) != NULL) {
+				if ((strcmp(de->d_name, "current.log") != 0 &&
+				    !rotate_is_archive(de->d_name)) ||
+				    fstatat(dfd, de->d_name, &sb, AT_SYMLINK_NOFOLLOW) < 0)
+					continue;
+				files++;
+				bytes += (uint64_t)sb.st_size;
+			}
+			closedir(d);
+		}
+		if (dfd >= 0)
+			close(dfd);
+		ss = stats_stream(w->st, id);
+		stats_stream_set(ss, STATS_S_DISK_FILES, files);
+		stats_stream_set(ss, STATS_S_DISK_BYTES, bytes);
+	}
 }
 
 /*
@@ -1055,6 +1125,8 @@ writer_housekeeping(struct writer *w)
 static void
 writer_requests(struct writer *w)
 {
+	/* The ticket first: the loop sets the bits of a ticket before the ticket. */
+	uint64_t	 asked = atomic_load(&w->asked);
 	struct config	*cfg = atomic_exchange(&w->next_cfg, NULL);
 	unsigned	 req = atomic_exchange(&w->requests, 0);
 	uint32_t	 id;
@@ -1074,9 +1146,18 @@ writer_requests(struct writer *w)
 			writer_close(w, id);
 		if ((req & WRITER_REOPEN) && w->files[id].failed)
 			writer_retry(w, id);
+		/* Asked for by name: open or closed, as every rotation. */
+		if ((req & WRITER_ROTATE_MARKED) && atomic_exchange(&w->rotate_marks[id], 0))
+			(void)writer_rotate(w, id);
 	}
 	if (req & WRITER_ROTATE)
 		writer_scan(w, 1);
+	if (req & WRITER_SCAN)
+		writer_count_disk(w);
+	if (asked != atomic_load(&w->done)) {
+		atomic_store(&w->done, asked);
+		queue_notify(w->q);
+	}
 }
 
 /*
@@ -1184,8 +1265,10 @@ writer_start(struct queue *q, int log_dir_fd, const struct config *cfg, struct s
 	w->nfiles = CONFIG_STREAM_IDS(cfg);
 	w->files = calloc(w->nfiles, sizeof(*w->files));
 	w->dirty_ids = malloc(w->nfiles * sizeof(*w->dirty_ids));
+	w->rotate_marks = calloc(w->nfiles, sizeof(*w->rotate_marks));
 	w->cfg = config_copy(cfg);
-	if (w->files == NULL || w->dirty_ids == NULL || w->cfg == NULL) {
+	if (w->files == NULL || w->dirty_ids == NULL || w->rotate_marks == NULL ||
+	    w->cfg == NULL) {
 		rc = -ENOMEM;
 		goto fail;
 	}
@@ -1218,17 +1301,35 @@ writer_start(struct queue *q, int log_dir_fd, const struct config *cfg, struct s
 	return 0;
 fail:
 	free(w->cfg);
+	free(w->rotate_marks);
 	free(w->dirty_ids);
 	free(w->files);
 	free(w);
 	return rc;
 }
 
-void
+uint64_t
 writer_request(struct writer *w, unsigned what)
 {
+	uint64_t	ticket = atomic_load(&w->asked) + 1;
+
 	atomic_fetch_or(&w->requests, what);
+	atomic_store(&w->asked, ticket);	/* after the bits: see writer_requests() */
 	queue_kick(w->q);
+	return ticket;
+}
+
+void
+writer_mark_rotate(struct writer *w, uint32_t id)
+{
+	if (id < w->nfiles)
+		atomic_store(&w->rotate_marks[id], 1);
+}
+
+int
+writer_done(struct writer *w, uint64_t ticket)
+{
+	return atomic_load(&w->done) >= ticket;
 }
 
 int
@@ -1259,6 +1360,7 @@ writer_join(struct writer *w)
 	close(w->dir_fd);
 	free(atomic_exchange(&w->next_cfg, NULL));
 	free(w->cfg);
+	free(w->rotate_marks);
 	free(w->dirty_ids);
 	free(w->files);
 	free(w);

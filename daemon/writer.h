@@ -40,9 +40,21 @@ int	writer_start(struct queue *q, int log_dir_fd, const struct config *cfg,
 
 #define WRITER_ROTATE	0x1u	/* rotate every open file that has data (SIGUSR2) */
 #define WRITER_REOPEN	0x2u	/* close every file; the next write reopens it (SIGHUP) */
+#define WRITER_ROTATE_MARKED 0x4u /* rotate the files writer_mark_rotate() marked, open or not */
+#define WRITER_SCAN	0x8u	/* count every stream's files and bytes on disk (stats.h) */
 
-/* Loop: asks the writer for WRITER_* at its next step (between batches). */
-void	writer_request(struct writer *w, unsigned what);
+/*
+ * Loop: asks the writer for WRITER_* at its next step (between batches).
+ * Returns a ticket: once the writer has handled it, writer_done() says so,
+ * and the writer wakes the loop (queue_notify()).
+ */
+uint64_t	writer_request(struct writer *w, unsigned what);
+
+/* Loop: marks stream id's file for the next WRITER_ROTATE_MARKED (logctl rotate). */
+void	writer_mark_rotate(struct writer *w, uint32_t id);
+
+/* Any thread: whether the writer has handled the request of ticket. */
+int	writer_done(struct writer *w, uint64_t ticket);
 
 /*
  * Loop: the writer takes a copy of cfg (per-stream settings, sync, limits)

@@ -2,8 +2,8 @@
 # Installs the Debian 12 packages logd needs to build and test, if any is missing.
 
 LOGD_BUILD_DEPS="gcc libc6-dev pkg-config meson ninja-build libevent-dev libsystemd-dev
-libinih-dev libzstd-dev check"
-LOGD_TEST_DEPS="python3 groff-base valgrind zstd systemd"
+libinih-dev libzstd-dev libjansson-dev check"
+LOGD_TEST_DEPS="python3 groff-base valgrind zstd systemd curl util-linux"
 
 logd_install_deps() {
 	local missing="" pkg

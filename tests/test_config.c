@@ -93,7 +93,63 @@ START_TEST(defaults_are_documented_values)
 	ck_assert_uint_eq(c.defaults.max_stream_bytes, 0);
 	ck_assert_int_eq(c.defaults.compress, CONFIG_COMPRESS_NONE);
 	ck_assert_uint_eq(c.defaults.compress_level, 3);
+	ck_assert_uint_eq(c.defaults.rate_limit_interval_ms, 0);	/* off */
+	ck_assert_uint_eq(c.defaults.rate_limit_burst, 0);
+	ck_assert_str_eq(c.control_path, "/run/logd/control");
+	ck_assert_uint_eq(c.control_max_clients, 16);
+	ck_assert_uint_eq(c.control_timeout_ms, 10000);
+	ck_assert_str_eq(c.metrics_listen, "");	/* off */
 	ck_assert_uint_eq(c.nsections, 0);
+}
+END_TEST
+
+START_TEST(parses_listen_addresses)
+{
+	static const struct { const char *s; const char *addr; uint16_t port; } ok[] = {
+		{ "127.0.0.1:9465", "127.0.0.1", 9465 }, { "[::1]:80", "::1", 80 },
+		{ "0.0.0.0:65535", "0.0.0.0", 65535 },
+	};
+	static const char *const bad[] = {
+		"localhost:9465", "127.0.0.1", "127.0.0.1:", "127.0.0.1:0", "127.0.0.1:65536",
+		"::1:9465", "[127.0.0.1]:1", ":9465", "1.2.3.4:9x", "[]:1",
+	};
+	char		addr[CONFIG_MAX_LISTEN];
+	uint16_t	port;
+	size_t		i;
+
+	for (i = 0; i < sizeof(ok) / sizeof(ok[0]); i++) {
+		ck_assert_int_eq(config_parse_listen(ok[i].s, addr, &port), 0);
+		ck_assert_str_eq(addr, ok[i].addr);
+		ck_assert_uint_eq(port, ok[i].port);
+	}
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		ck_assert_msg(config_parse_listen(bad[i], addr, &port) == -EINVAL, "%s", bad[i]);
+}
+END_TEST
+
+START_TEST(reads_control_metrics_and_rate_limit_keys)
+{
+	struct config	c;
+	char		err[256];
+	int		n;
+
+	ck_assert_int_eq(load(&c, "[daemon]\ncontrol = /tmp/ctl\ncontrol_max_clients = 4\n"
+	    "control_timeout = 2s\nmetrics_listen = [::1]:9465\n[stream web]\n"
+	    "rate_limit_interval = 30s\nrate_limit_burst = 1000\n", &n), 0);
+	ck_assert_int_eq(n, 0);
+	ck_assert_int_eq(config_check(&c, err, sizeof(err)), 0);
+	ck_assert_str_eq(c.control_path, "/tmp/ctl");
+	ck_assert_uint_eq(c.control_max_clients, 4);
+	ck_assert_uint_eq(c.control_timeout_ms, 2000);
+	ck_assert_str_eq(c.metrics_listen, "[::1]:9465");
+	ck_assert_uint_eq(config_stream(&c, "web", 3)->rate_limit_interval_ms, 30000);
+	ck_assert_uint_eq(config_stream(&c, "web", 3)->rate_limit_burst, 1000);
+	ck_assert_uint_eq(config_stream(&c, "app", 3)->rate_limit_burst, 0);
+	ck_assert_int_eq(load(&c, "[daemon]\nmetrics_listen = localhost:9465\n"
+	    "control_max_clients = 0\n", &n), 0);
+	ck_assert_int_eq(n, 2);
+	ck_assert_ptr_nonnull(strstr(errs, "not a numeric address"));
+	ck_assert_ptr_nonnull(strstr(errs, "out of range (1..1024)"));
 }
 END_TEST
 
@@ -433,6 +489,8 @@ config_suite(void)
 
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, defaults_are_documented_values);
+	tcase_add_test(tc, parses_listen_addresses);
+	tcase_add_test(tc, reads_control_metrics_and_rate_limit_keys);
 	tcase_add_test(tc, reads_every_key);
 	tcase_add_test(tc, example_file_gives_exactly_the_defaults);
 	tcase_add_test(tc, parses_sizes);

@@ -24,7 +24,6 @@ static void
 setup_with(struct fixture *f, uint64_t queue_max, uint64_t stream_max, uint64_t batch_bytes,
     uint32_t max_streams, enum config_overflow overflow)
 {
-	memset(&f->st, 0, sizeof(f->st));
 	config_defaults(&f->cfg);
 	f->cfg.defaults.stream_queue_max_bytes = stream_max;
 	f->cfg.defaults.overflow = overflow;
@@ -34,6 +33,7 @@ setup_with(struct fixture *f, uint64_t queue_max, uint64_t stream_max, uint64_t 
 	f->cfg.flush_interval_ms = 1;
 	if (f->cfg.defaults.stream_queue_max_bytes == 0)
 		f->cfg.defaults.stream_queue_max_bytes = queue_max;
+	ck_assert_int_eq(stats_init(&f->st, CONFIG_STREAM_IDS(&f->cfg)), 0);
 	ck_assert_ptr_nonnull(f->base = event_base_new());
 	ck_assert_int_eq(queue_new(queue_max, f->cfg.defaults.stream_queue_max_bytes,
 	    CONFIG_STREAM_IDS(&f->cfg), &f->q), 0);
@@ -66,6 +66,7 @@ teardown(struct fixture *f)
 	stream_table_free(f->t);
 	queue_free(f->q);
 	event_base_free(f->base);
+	stats_free(&f->st);
 }
 
 static struct proto_record

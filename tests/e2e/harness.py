@@ -110,6 +110,7 @@ class Logd:
     def __init__(self, config=None, args=(), start=True):
         self.dir = tempfile.mkdtemp(prefix="logd-e2e-")
         self.sock = os.path.join(self.dir, "sock")
+        self.control = os.path.join(self.dir, "control")
         self.logs = os.path.join(self.dir, "logs")
         self.conf = "/dev/null"
         if config is not None:
@@ -123,14 +124,15 @@ class Logd:
         self.errfile = None
         self.starts = 0
         self.children = []
-        self.env = dict(os.environ, LOGD_SOCKET=self.sock)
+        self.env = dict(os.environ, LOGD_SOCKET=self.sock, LOGD_CONTROL=self.control)
         self.logd_env = {}      # more environment for logd itself
         self.listen = None      # sockets passed as systemd does: [(socket, name)] from fd 3
         if start:
             self.start()
 
     def command(self):
-        cmd = [LOGD, "--config", self.conf, "--socket", self.sock, "--log-dir", self.logs]
+        cmd = [LOGD, "--config", self.conf, "--socket", self.sock, "--log-dir", self.logs,
+               "--control", self.control]
         if VALGRIND:
             cmd = ["valgrind", "--error-exitcode=99", "--leak-check=full",
                    "--errors-for-leak-kinds=definite", "--track-fds=no", "-q"] + cmd
@@ -168,6 +170,11 @@ class Logd:
                  "logd to print ready:")
         check(self.proc.poll() is None,
               "logd exited at start (%s): %s" % (self.proc.returncode, self.stderr()))
+
+    def ctl(self, *args, **kw):
+        """Runs logctl ARGS against this logd's control socket; returns the CompletedProcess."""
+        kw.setdefault("text", True)
+        return self.run([LOGCTL] + list(args), **kw)
 
     def stderr(self):
         with open(self.errpath) as f:

@@ -95,12 +95,17 @@ def test_the_socket_is_found_by_its_name_among_several():
         d.start()
         d.send(datagram(record("named", "to the socket named socket")))
         wait_for(lambda: len(d.lines("named")) == 1, "the record on disk")
-        # The sockets logd does not use, it closes (and says so).
+        # The socket named control is the control socket; the others logd does not
+        # use, it closes (and says so).
         held = socket_inodes(d.proc.pid)
-        for x, name in ((control, "control"), (other, "other")):
-            check(os.fstat(x.fileno()).st_ino not in held, "logd still holds %s" % name)
-            check("systemd passed socket %s" % name in d.stderr(), "nothing said of %s: %s" %
-                  (name, d.stderr()))
+        check(os.fstat(other.fileno()).st_ino not in held, "logd still holds other")
+        check("systemd passed socket other" in d.stderr(), "nothing said of other: %s" %
+              d.stderr())
+        check("systemd passed socket control" not in d.stderr(), "control was closed")
+        check(os.fstat(control.fileno()).st_ino in held, "logd does not hold control")
+        r = d.ctl("stats", "--json")
+        check(r.returncode == 0 and '"records_received": 1' in r.stdout,
+              "logctl stats over systemd's control socket: %s %s" % (r.stdout, r.stderr))
         check(os.fstat(s.fileno()).st_ino in held, "logd does not hold its own socket")
         check(d.stop() == 0, "logd exited non-zero: %s" % d.stderr())
         # Two datagram sockets and none named "socket": logd cannot tell, and says so.

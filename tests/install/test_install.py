@@ -15,6 +15,7 @@ from harness import Fail, check, parse, wait_for  # noqa: E402
 
 EXPECTED = ["sbin/logd", "bin/logctl", "liblogd.so.0", "liblogd.so", "include/logd.h",
             "pkgconfig/liblogd.pc", "systemd/system/logd.socket", "systemd/system/logd.service",
+            "systemd/system/logd-control.socket",
             "doc/logd/logd.conf.example", "man1/logctl.1", "man3/logd.3", "man5/logd.conf.5",
             "man7/logd-protocol.7", "man8/logd.8"]
 
@@ -78,7 +79,8 @@ def test_units(dest):
     os.makedirs(os.path.join(dest, "bin"), exist_ok=True)
     shutil.copy("/bin/kill", os.path.join(dest, "bin", "kill"))
     r = subprocess.run(["systemd-analyze", "verify", "--root=" + dest, "--man=no",
-                        "--recursive-errors=no", rel + "/logd.socket", rel + "/logd.service"],
+                        "--recursive-errors=no", rel + "/logd.socket", rel + "/logd-control.socket",
+                        rel + "/logd.service"],
                        capture_output=True, text=True)
     check(r.returncode == 0 and r.stderr.strip() == "",
           "systemd-analyze verify: %s%s" % (r.stdout, r.stderr))
