@@ -415,7 +415,8 @@ rotate_retain(int dfd, uint32_t max_files, uint64_t max_bytes, uint64_t *freed)
 
 	if (list_archives(dfd, NULL, &list, &n, &cap) == 0) {
 		name_archives(list, n);
-		qsort(list, n, sizeof(*list), archive_cmp);
+		if (n > 0)	/* qsort() may not be given NULL, which an empty list is */
+			qsort(list, n, sizeof(*list), archive_cmp);
 		removed = remove_oldest(dfd, list, n, max_files, max_bytes, freed);
 		if (removed > 0)
 			(void)sync_dir(dfd);
@@ -470,7 +471,8 @@ rotate_global(int log_dir_fd, uint64_t max_use, uint64_t keep_free, int force,
 	}
 	closedir(d);
 	name_archives(list, n);
-	qsort(list, n, sizeof(*list), archive_cmp);
+	if (n > 0)	/* qsort() may not be given NULL, which an empty list is */
+		qsort(list, n, sizeof(*list), archive_cmp);
 	for (i = 0; i < n; i++)
 		total += list[i].bytes;
 	for (i = 0; i < n && (total > max_use || avail < keep_free || (force && removed == 0));
