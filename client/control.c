@@ -39,9 +39,9 @@ control_command(const char *cmd)
 	    strcmp(cmd, "rotate") == 0 || strcmp(cmd, "reload") == 0;
 }
 
-/* Connects to path.  The socket, or -1 after saying why. */
+/* Connects to path.  The socket, or -1 after saying why (unless quiet). */
 static int
-control_connect(const char *path)
+control_connect(const char *path, int quiet)
 {
 	struct sockaddr_un	sa = { .sun_family = AF_UNIX };
 	int			fd;
@@ -53,8 +53,10 @@ control_connect(const char *path)
 	memcpy(sa.sun_path, path, strlen(path) + 1);
 	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) < 0 ||
 	    connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
-		fprintf(stderr, "logctl: cannot reach logd's control socket %s: %s (is logd "
-		    "running? --control or LOGD_CONTROL selects another)\n", path, strerror(errno));
+		if (!quiet)
+			fprintf(stderr, "logctl: cannot reach logd's control socket %s: %s (is "
+			    "logd running? --control or LOGD_CONTROL selects another)\n", path,
+			    strerror(errno));
 		if (fd >= 0)
 			close(fd);
 		return -1;
@@ -62,9 +64,12 @@ control_connect(const char *path)
 	return fd;
 }
 
-/* Sends req (taken) and reads the reply line.  The reply, or NULL after saying why. */
+/*
+ * Sends req (taken) and reads the reply line.  The reply, or NULL after
+ * saying why (but not that logd cannot be reached, if quiet).
+ */
 static json_t *
-control_call(const char *path, json_t *req)
+control_call(const char *path, json_t *req, int quiet)
 {
 	struct pollfd	 pfd;
 	json_error_t	 jerr;
@@ -75,7 +80,7 @@ control_call(const char *path, json_t *req)
 	int		 fd;
 
 	json_decref(req);
-	if (line == NULL || (fd = control_connect(path)) < 0) {
+	if (line == NULL || (fd = control_connect(path, quiet)) < 0) {
 		free(line);
 		return NULL;
 	}
@@ -128,6 +133,22 @@ out:
 	free(line);
 	free(buf);
 	return reply;
+}
+
+const char *
+control_log_dir(char *buf, size_t len)
+{
+	const char	*path = getenv("LOGD_CONTROL"), *dir;
+	json_t		*reply;
+
+	if (path == NULL || path[0] == '\0')
+		path = CONTROL_DEFAULT_PATH;
+	reply = control_call(path, json_pack("{s:s}", "cmd", "stats"), 1);
+	dir = json_string_value(json_object_get(json_object_get(reply, "stats"), "log_dir"));
+	if (dir != NULL)
+		snprintf(buf, len, "%s", dir);
+	json_decref(reply);
+	return dir != NULL ? buf : NULL;
 }
 
 /* The reply's error on stderr if it has "ok": false.  Returns the exit status. */
@@ -296,7 +317,7 @@ control_main(int argc, char *argv[])
 			json_array_append_new(names, json_string(argv[i]));
 		json_object_set_new(req, "streams", names);
 	}
-	reply = control_call(path, req);
+	reply = control_call(path, req, 0);
 	if ((rc = control_status(reply)) != 0) {
 		json_decref(reply);
 		return rc;

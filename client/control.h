@@ -5,6 +5,8 @@
 #ifndef LOGD_CLIENT_CONTROL_H
 #define LOGD_CLIENT_CONTROL_H
 
+#include <stddef.h>
+
 #define CONTROL_DEFAULT_PATH	"/run/logd/control"
 
 /* The usage lines of these commands, for logctl --help. */
@@ -15,5 +17,12 @@ int	control_command(const char *cmd);
 
 /* Runs command argv[0] with its arguments; returns logctl's exit status. */
 int	control_main(int argc, char *argv[]);
+
+/*
+ * The log dir that logd reports on its control socket ($LOGD_CONTROL, else
+ * the default), copied into buf; NULL, saying nothing, when logd cannot be
+ * reached.
+ */
+const char *control_log_dir(char *buf, size_t len);
 
 #endif

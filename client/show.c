@@ -33,18 +33,14 @@
 #include "cli.h"
 #include "clock.h"
 #include "logline.h"
+#include "control.h"
 #include "logread.h"
 #include "logtime.h"
 #include "proto.h"
 
 /*
- * TODO(issue 15): when $LOGD_LOG_DIR and --log-dir are not given, ask logd
- * over its control socket where its log dir is.  The socket is there now,
- * but only the reply to "streams" has log_dir, and that request has logd's
- * writer count every stream's files (waiting up to 5 s when writing is
- * stalled): too much for every tail and show.  It wants a cheap request
- * (log_dir in "stats", or a "config" command) on the daemon's side; until
- * then this is logd's own default (logd.conf(5): [daemon] log_dir).
+ * The log dir: --log-dir, else $LOGD_LOG_DIR, else what logd says on its
+ * control socket ("log_dir" in the stats reply), else logd's own default.
  */
 #define SHOW_DEFAULT_LOG_DIR	"/var/log/logd"
 #define SHOW_RECHECK_MS		1000	/* following: read again even without an event */
@@ -64,7 +60,8 @@ static const char	tail_usage[] =
 "  -p, --priority PRIORITY  only PRIORITY and more important: emerg alert crit\n"
 "                           err warning notice info debug, or 0-7\n"
 "      --json               one JSON object a line (text lines are converted)\n"
-"      --log-dir DIR        logd's log directory (default $LOGD_LOG_DIR, else\n"
+"      --log-dir DIR        logd's log directory (default $LOGD_LOG_DIR, else the\n"
+"                           one logd reports on its control socket, else\n"
 "                           " SHOW_DEFAULT_LOG_DIR ")\n"
 "\n"
 "Exit status: 0 success; 1 something could not be read; 2 usage error.\n"
@@ -85,7 +82,8 @@ static const char	show_usage[] =
 "  -g, --grep REGEX         only lines whose message matches REGEX (POSIX\n"
 "                           extended, as grep -E)\n"
 "      --json               one JSON object a line (text lines are converted)\n"
-"      --log-dir DIR        logd's log directory (default $LOGD_LOG_DIR, else\n"
+"      --log-dir DIR        logd's log directory (default $LOGD_LOG_DIR, else the\n"
+"                           one logd reports on its control socket, else\n"
 "                           " SHOW_DEFAULT_LOG_DIR ")\n"
 "\n"
 "TIME: 2026-11-25T12:00:00Z (RFC 3339; fraction and offset optional, no offset\n"
@@ -328,13 +326,11 @@ show_main(int argc, char *argv[], int tail)
 	int64_t			 now_ns = (int64_t)clock_ns(CLOCK_REALTIME);
 	uint64_t		 lines = 10;
 	regex_t			 re;
-	char			*end, err[256];
+	char			*end, err[256], asked[PATH_MAX];
 	size_t			 j;
 	int			 c, rc, follow_ = 0, ifd = -1, idx = -1;
 
 	memset(&s, 0, sizeof(s));
-	if (log_dir == NULL || log_dir[0] == '\0')
-		log_dir = SHOW_DEFAULT_LOG_DIR;
 	opterr = 0;
 	optind = 1;
 	while ((c = getopt_long(argc, argv, tail ? ":n:fp:h" : ":S:U:p:g:h", opts, &idx)) != -1) {
@@ -413,6 +409,9 @@ show_main(int argc, char *argv[], int tail)
 	    (s.lines = calloc(s.n, sizeof(*s.lines))) == NULL ||
 	    (s.have = calloc(s.n, sizeof(*s.have))) == NULL)
 		goto nomem;
+	if ((log_dir == NULL || log_dir[0] == '\0') &&
+	    (log_dir = control_log_dir(asked, sizeof(asked))) == NULL)
+		log_dir = SHOW_DEFAULT_LOG_DIR;
 	if ((rc = open_streams(&s, log_dir, &flt, follow_, tail, lines)) != 0)
 		goto out;
 	/* Like cat(1): a reader that goes away (| head) ends us quietly. */

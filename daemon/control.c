@@ -209,6 +209,8 @@ control_stats_json(struct control *c)
 	n = control_globals(c, m);
 	for (i = 0; i < n; i++)
 		json_object_set_new(o, m[i].key, control_int(m[i].v));
+	/* Where the files are: logctl tail and show look there by default. */
+	json_object_set_new(o, "log_dir", json_string(c->e.cfg->log_dir));
 	n = control_reasons(c, m);
 	for (i = 0; i < n; i++)
 		json_object_set_new(d, m[i].key, control_int(m[i].v));

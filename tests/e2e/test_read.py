@@ -161,6 +161,22 @@ def test_tail_prints_the_last_lines_merged_by_time_and_by_priority():
         check(d.stop() == 0, "logd exit status")
 
 
+def test_the_log_dir_comes_from_logd_when_not_given():
+    with Logd() as d:
+        send(d, "asked", [(T0, 6, "found by asking logd")])
+        wait_for(lambda: len(d.lines("asked")) == 1, "the line")
+        env = {k: v for k, v in d.env.items() if k != "LOGD_LOG_DIR"}   # LOGD_CONTROL is set
+        rc, out, err = logctl(None, "tail", "-n", "1", "asked", env=env)
+        check(rc == 0 and out == d.lines("asked"), "tail via the control socket: %d %s %s" %
+              (rc, out, err))
+        # No logd to ask: logd's default, and no word about the socket.
+        env["LOGD_CONTROL"] = os.path.join(d.dir, "nothing-here")
+        rc, out, err = logctl(None, "show", "asked", env=env)
+        check(rc == 1 and "/var/log/logd" in err and "control socket" not in err,
+              "show with no logd to ask: %d %s" % (rc, err))
+        check(d.stop() == 0, "logd exit status")
+
+
 def test_tail_follow_across_rotations_loses_and_repeats_nothing():
     conf = KEEP + "[stream z]\ncompress = zstd\n"
     with Logd(config=conf) as d:
@@ -478,6 +494,7 @@ def test_help_of_each_command():
 
 if __name__ == "__main__":
     main([test_tail_prints_the_last_lines_merged_by_time_and_by_priority,
+          test_the_log_dir_comes_from_logd_when_not_given,
           test_tail_follow_across_rotations_loses_and_repeats_nothing,
           test_tail_follow_shows_a_new_record_within_the_flush_interval,
           test_tail_follow_waits_for_a_missing_file_and_takes_a_replaced_one,
