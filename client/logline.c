@@ -253,34 +253,6 @@ logline_message(const struct logline *l, char *out)
 	return (size_t)(o - out);
 }
 
-/* Length of the valid UTF-8 sequence at s (RFC 3629), or 0 if it is not one. */
-static size_t
-utf8_len(const uint8_t *s, size_t left)
-{
-	uint8_t	c = s[0], lo = 0x80, hi = 0xbf;
-	size_t	n, i;
-
-	if (c >= 0xc2 && c <= 0xdf) {
-		n = 2;
-	} else if (c >= 0xe0 && c <= 0xef) {
-		n = 3;
-		lo = c == 0xe0 ? 0xa0 : lo;
-		hi = c == 0xed ? 0x9f : hi;	/* no UTF-16 surrogates */
-	} else if (c >= 0xf0 && c <= 0xf4) {
-		n = 4;
-		lo = c == 0xf0 ? 0x90 : lo;
-		hi = c == 0xf4 ? 0x8f : hi;	/* nothing above U+10FFFF */
-	} else {
-		return 0;
-	}
-	if (left < n || s[1] < lo || s[1] > hi)
-		return 0;
-	for (i = 2; i < n; i++)
-		if (s[i] < 0x80 || s[i] > 0xbf)
-			return 0;
-	return n;
-}
-
 /* One byte as a JSON string has it: as is, or escaped as logd escapes it. */
 static void
 put_json_byte(FILE *f, uint8_t c)
@@ -317,7 +289,7 @@ put_json_body(FILE *f, const char *str, size_t len, int text_escaped)
 		fwrite(run, 1, (size_t)(s - run), f);
 		if (s == end)
 			break;
-		if (*s >= 0x80 && (n = utf8_len(s, (size_t)(end - s))) > 0) {
+		if (*s >= 0x80 && (n = proto_utf8_len(s, (size_t)(end - s))) > 0) {
 			fwrite(s, 1, n, f);
 			s += n;
 			continue;

@@ -296,37 +296,6 @@ put_text_escaped(char *p, const uint8_t *s, size_t len)
 	return p;
 }
 
-/* Length of the valid UTF-8 sequence at s (RFC 3629), or 0 if it is not one. */
-static size_t
-utf8_len(const uint8_t *s, size_t left)
-{
-	uint8_t	c = s[0], lo = 0x80, hi = 0xbf;
-	size_t	n, i;
-
-	if (c >= 0xc2 && c <= 0xdf)
-		n = 2;
-	else if (c >= 0xe0 && c <= 0xef) {
-		n = 3;
-		if (c == 0xe0)
-			lo = 0xa0;
-		else if (c == 0xed)
-			hi = 0x9f;	/* no UTF-16 surrogates */
-	} else if (c >= 0xf0 && c <= 0xf4) {
-		n = 4;
-		if (c == 0xf0)
-			lo = 0x90;
-		else if (c == 0xf4)
-			hi = 0x8f;	/* nothing above U+10FFFF */
-	} else
-		return 0;
-	if (left < n || s[1] < lo || s[1] > hi)
-		return 0;
-	for (i = 2; i < n; i++)
-		if (s[i] < 0x80 || s[i] > 0xbf)
-			return 0;
-	return n;
-}
-
 /*
  * A JSON string body.  Bytes that are not valid UTF-8 become \u00NN of the
  * byte: a genuine U+0080..U+00FF arrives as two UTF-8 bytes and is copied
@@ -348,7 +317,7 @@ put_json_escaped(char *p, const uint8_t *s, size_t len)
 		if (s == end)
 			break;
 		if (*s >= 0x80) {
-			if ((n = utf8_len(s, (size_t)(end - s))) > 0) {
+			if ((n = proto_utf8_len(s, (size_t)(end - s))) > 0) {
 				p = put_mem(p, s, n);
 				s += n;
 				continue;

@@ -125,6 +125,33 @@ proto_priority_parse(const char *s)
 	return -EINVAL;
 }
 
+size_t
+proto_utf8_len(const uint8_t *s, size_t left)
+{
+	uint8_t	c = s[0], lo = 0x80, hi = 0xbf;
+	size_t	n, i;
+
+	if (c >= 0xc2 && c <= 0xdf) {
+		n = 2;
+	} else if (c >= 0xe0 && c <= 0xef) {
+		n = 3;
+		lo = c == 0xe0 ? 0xa0 : lo;
+		hi = c == 0xed ? 0x9f : hi;	/* no UTF-16 surrogates */
+	} else if (c >= 0xf0 && c <= 0xf4) {
+		n = 4;
+		lo = c == 0xf0 ? 0x90 : lo;
+		hi = c == 0xf4 ? 0x8f : hi;	/* nothing above U+10FFFF */
+	} else {
+		return 0;
+	}
+	if (left < n || s[1] < lo || s[1] > hi)
+		return 0;
+	for (i = 2; i < n; i++)
+		if (s[i] < 0x80 || s[i] > 0xbf)
+			return 0;
+	return n;
+}
+
 const char *
 proto_strerror(int reason)
 {

@@ -127,6 +127,9 @@ proto_priority_name(unsigned prio, size_t *len)
  */
 int		proto_priority_parse(const char *s);
 
+/* Length of the valid UTF-8 sequence (RFC 3629) at s, of left >= 1 bytes, or 0 if none. */
+size_t		proto_utf8_len(const uint8_t *s, size_t left);
+
 /* A short English description of a reason code ("bad magic"); never NULL. */
 const char     *proto_strerror(int reason);
 

@@ -339,6 +339,27 @@ START_TEST(one_priority_table_names_and_parses)
 }
 END_TEST
 
+START_TEST(utf8_sequences_are_told_from_bytes_that_are_not_utf8)
+{
+	static const struct {
+		const char	*s;
+		size_t		 len;
+	} cases[] = {
+		{ "\xc3\xa9", 2 }, { "\xe2\x82\xac", 3 }, { "\xf0\x9f\x98\x80", 4 },
+		{ "\xc0\xaf", 0 },		/* overlong */
+		{ "\xed\xa0\x80", 0 },	/* a UTF-16 surrogate */
+		{ "\xf4\x90\x80\x80", 0 },	/* above U+10FFFF */
+		{ "\xe2\x82", 0 },		/* cut short */
+		{ "\xff", 0 }, { "\x80", 0 },
+	};
+	size_t	i;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+		ck_assert_uint_eq(proto_utf8_len((const uint8_t *)cases[i].s, strlen(cases[i].s)),
+		    cases[i].len);
+}
+END_TEST
+
 static Suite *
 proto_suite(void)
 {
@@ -355,6 +376,7 @@ proto_suite(void)
 	tcase_add_test(tc, encoder_refuses_bad_records_and_small_buffers);
 	tcase_add_test(tc, every_reason_has_its_own_description);
 	tcase_add_test(tc, one_priority_table_names_and_parses);
+	tcase_add_test(tc, utf8_sequences_are_told_from_bytes_that_are_not_utf8);
 	suite_add_tcase(s, tc);
 	return s;
 }
