@@ -21,6 +21,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -80,6 +81,7 @@ struct control {
 	uint64_t		*rate;		/* records per second over the last tick */
 	struct evhttp		*http;
 	struct diag_limit	 accept_limit;
+	char			 log_dir[PATH_MAX];	/* cfg's, absolute */
 };
 
 /* One of the global counters, as JSON key and Prometheus metric. */
@@ -210,7 +212,7 @@ control_stats_json(struct control *c)
 	for (i = 0; i < n; i++)
 		json_object_set_new(o, m[i].key, control_int(m[i].v));
 	/* Where the files are: logctl tail and show look there by default. */
-	json_object_set_new(o, "log_dir", json_string(c->e.cfg->log_dir));
+	json_object_set_new(o, "log_dir", json_string(c->log_dir));
 	n = control_reasons(c, m);
 	for (i = 0; i < n; i++)
 		json_object_set_new(d, m[i].key, control_int(m[i].v));
@@ -555,7 +557,7 @@ control_request(struct control_client *cl, const char *line, size_t len)
 	} else if (strcmp(cmd, "stats") == 0) {
 		control_stats(cl, req);
 	} else if (strcmp(cmd, "streams") == 0) {
-		reply = control_ok("log_dir", json_string(cl->c->e.cfg->log_dir));
+		reply = control_ok("log_dir", json_string(cl->c->log_dir));
 		control_wait(cl, CONTROL_OP_STREAMS, writer_request(cl->c->e.writer, WRITER_SCAN),
 		    reply);
 	} else if (strcmp(cmd, "rotate") == 0) {
@@ -831,6 +833,9 @@ control_new(const struct control_env *env, struct control **out)
 		return -ENOMEM;
 	}
 	c->tick_ms = clock_ms(CLOCK_MONOTONIC);
+	/* logctl may run elsewhere: the log dir it is told is absolute. */
+	if (realpath(env->cfg->log_dir, c->log_dir) == NULL)
+		snprintf(c->log_dir, sizeof(c->log_dir), "%s", env->cfg->log_dir);
 	control_listen(c);
 	control_metrics(c);
 	*out = c;
