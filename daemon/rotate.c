@@ -324,17 +324,23 @@ list_archives(int dfd, const char *dir, struct archive **list, size_t *n, size_t
 	return 0;
 }
 
-/* Points each archive's name into its path (after a realloc moved them). */
+/*
+ * Points each archive's name into its path (after a realloc moved them) and
+ * sorts the list oldest first.
+ */
 static void
-name_archives(struct archive *list, size_t n)
+order_archives(struct archive *list, size_t n)
 {
 	size_t	i;
 	char	*slash;
 
+	if (n == 0)
+		return;		/* and list may be NULL, which qsort() may not be given */
 	for (i = 0; i < n; i++) {
 		slash = strrchr(list[i].path, '/');
 		list[i].name = slash != NULL ? slash + 1 : list[i].path;
 	}
+	qsort(list, n, sizeof(*list), archive_cmp);
 }
 
 int
@@ -414,9 +420,7 @@ rotate_retain(int dfd, uint32_t max_files, uint64_t max_bytes, uint64_t *freed)
 	int		 removed = 0;
 
 	if (list_archives(dfd, NULL, &list, &n, &cap) == 0) {
-		name_archives(list, n);
-		if (n > 0)	/* qsort() may not be given NULL, which an empty list is */
-			qsort(list, n, sizeof(*list), archive_cmp);
+		order_archives(list, n);
 		removed = remove_oldest(dfd, list, n, max_files, max_bytes, freed);
 		if (removed > 0)
 			(void)sync_dir(dfd);
@@ -470,9 +474,7 @@ rotate_global(int log_dir_fd, uint64_t max_use, uint64_t keep_free, int force,
 		close(sfd);
 	}
 	closedir(d);
-	name_archives(list, n);
-	if (n > 0)	/* qsort() may not be given NULL, which an empty list is */
-		qsort(list, n, sizeof(*list), archive_cmp);
+	order_archives(list, n);
 	for (i = 0; i < n; i++)
 		total += list[i].bytes;
 	for (i = 0; i < n && (total > max_use || avail < keep_free || (force && removed == 0));
