@@ -99,8 +99,7 @@ compressor_cleanup(struct compressor *c)
 		return;
 	while (!compressor_stopping(c) && (de = readdir(d)) != NULL) {
 		if (proto_name_valid(de->d_name, strlen(de->d_name)) != 0 ||
-		    (dfd = openat(c->dir_fd, de->d_name, O_RDONLY | O_DIRECTORY | O_CLOEXEC |
-		    O_NOFOLLOW)) < 0)
+		    (dfd = rotate_open_stream(c->dir_fd, de->d_name)) < 0)
 			continue;
 		sc = config_stream(c->cfg, de->d_name, strlen(de->d_name));
 		(void)rotate_cleanup(dfd, sc->compress == CONFIG_COMPRESS_ZSTD,
@@ -116,9 +115,8 @@ compressor_one(struct compressor *c, const struct compress_job *job)
 {
 	int	dfd, rc;
 
-	if ((dfd = openat(c->dir_fd, job->stream, O_RDONLY | O_DIRECTORY | O_CLOEXEC |
-	    O_NOFOLLOW)) < 0) {
-		rc = -errno;
+	if ((dfd = rotate_open_stream(c->dir_fd, job->stream)) < 0) {
+		rc = dfd;
 	} else {
 		rc = rotate_compress(dfd, job->archive, job->level, &c->stop);
 		close(dfd);

@@ -47,6 +47,14 @@ rotate_opendir(int dfd)
 }
 
 int
+rotate_open_stream(int log_dir_fd, const char *name)
+{
+	int	fd = openat(log_dir_fd, name, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
+
+	return fd < 0 ? -errno : fd;
+}
+
+int
 rotate_is_archive(const char *name)
 {
 	size_t	len = strlen(name);
@@ -462,9 +470,7 @@ rotate_global(int log_dir_fd, uint64_t max_use, uint64_t keep_free, int force,
 	if ((d = rotate_opendir(log_dir_fd)) == NULL)
 		return 0;
 	while ((de = readdir(d)) != NULL) {
-		if (de->d_name[0] == '.' ||
-		    (sfd = openat(log_dir_fd, de->d_name, O_RDONLY | O_DIRECTORY | O_CLOEXEC |
-		    O_NOFOLLOW)) < 0)
+		if (de->d_name[0] == '.' || (sfd = rotate_open_stream(log_dir_fd, de->d_name)) < 0)
 			continue;
 		(void)list_archives(sfd, de->d_name, &list, &n, &cap);
 		/* current.log counts too, though only archives are ever removed. */

@@ -78,6 +78,9 @@ int	rotate_global(int log_dir_fd, uint64_t max_use, uint64_t keep_free, int forc
 /* A listing of directory dfd from its start; dfd stays open.  closedir() it.  NULL + errno. */
 DIR	*rotate_opendir(int dfd);
 
+/* Stream directory name in log_dir_fd, never through a symbolic link.  fd or -errno. */
+int	rotate_open_stream(int log_dir_fd, const char *name);
+
 /* Whether name is an archive's name (plain or compressed). */
 int	rotate_is_archive(const char *name);
 

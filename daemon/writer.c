@@ -833,8 +833,8 @@ writer_archive(struct writer *w, const char *name, const struct stream_config *s
 	char	arch[ROTATE_NAME_MAX];
 	int	dfd, fd;
 
-	if ((dfd = openat(w->dir_fd, name, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW)) < 0)
-		return -errno;
+	if ((dfd = rotate_open_stream(w->dir_fd, name)) < 0)
+		return dfd;
 	if ((fd = rotate_archive(dfd, 0640, arch)) < 0) {
 		close(dfd);
 		return fd;
@@ -1063,8 +1063,8 @@ writer_count_disk(struct writer *w)
 		if (w->files[id].name == NULL)
 			continue;
 		files = bytes = 0;
-		if ((dfd = openat(w->dir_fd, w->files[id].name, O_RDONLY | O_DIRECTORY |
-		    O_CLOEXEC | O_NOFOLLOW)) >= 0 && (d = rotate_opendir(dfd)) != NULL) {
+		if ((dfd = rotate_open_stream(w->dir_fd, w->files[id].name)) >= 0 &&
+		    (d = rotate_opendir(dfd)) != NULL) {
 			while ((de = readdir(d)) != NULL) {
 				if ((strcmp(de->d_name, "current.log") != 0 &&
 				    !rotate_is_archive(de->d_name)) ||
