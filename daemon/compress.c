@@ -59,7 +59,7 @@ compressor_new(int log_dir_fd, const struct config *cfg, struct stats *st,
 		return -ENOMEM;
 	c->max_jobs = cfg->compress_backlog;
 	c->jobs = calloc(c->max_jobs, sizeof(*c->jobs));
-	c->cfg = malloc(sizeof(*c->cfg));
+	c->cfg = config_dup(cfg);
 	c->dir_fd = fcntl(log_dir_fd, F_DUPFD_CLOEXEC, 3);
 	if (c->jobs == NULL || c->cfg == NULL || c->dir_fd < 0) {
 		int	rc = c->dir_fd < 0 ? -errno : -ENOMEM;
@@ -71,7 +71,6 @@ compressor_new(int log_dir_fd, const struct config *cfg, struct stats *st,
 		free(c);
 		return rc;
 	}
-	memcpy(c->cfg, cfg, sizeof(*c->cfg));
 	c->st = st;
 	pthread_mutex_init(&c->mtx, NULL);
 	pthread_cond_init(&c->cond, NULL);

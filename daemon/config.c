@@ -16,6 +16,7 @@
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <ini.h>
@@ -555,6 +556,16 @@ config_keep_restart(struct config *next, const struct config *cur, char *changed
 		memcpy((char *)next + k->offset, (const char *)cur + k->offset, k->size);
 	}
 	return nchanged;
+}
+
+struct config *
+config_dup(const struct config *cfg)
+{
+	struct config	*c = malloc(sizeof(*c));
+
+	if (c != NULL)
+		memcpy(c, cfg, sizeof(*c));
+	return c;
 }
 
 const struct stream_config *

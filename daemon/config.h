@@ -136,12 +136,16 @@ int	config_check(struct config *cfg, char *err, size_t err_len);
 
 /*
  * SIGHUP: keeps in next cur's settings that take effect only at the next
- * start (the socket, the log dir, the queue's size, batch_bytes,
- * flush_interval, max_streams), and lists in changed ("socket, max_streams")
- * those next had changed.  Returns how many had changed.
+ * start (the keys config.c's table marks RESTART: the socket, the log dir,
+ * the queue's size, max_streams, the control socket ...), and lists in
+ * changed ("socket, max_streams") those next had changed.  Returns how many
+ * had changed.
  */
 int	config_keep_restart(struct config *next, const struct config *cur, char *changed,
 	    size_t len);
+
+/* A copy of cfg of the caller's own (other threads keep one), to free(); or NULL. */
+struct config *config_dup(const struct config *cfg);
 
 /* The settings of the stream name (after config_check()): its section's, or [defaults]. */
 const struct stream_config *config_stream(const struct config *cfg, const char *name,

@@ -1240,16 +1240,6 @@ writer_main(void *arg)
 	return NULL;
 }
 
-static struct config *
-config_copy(const struct config *cfg)
-{
-	struct config	*c = malloc(sizeof(*c));
-
-	if (c != NULL)
-		memcpy(c, cfg, sizeof(*c));
-	return c;
-}
-
 int
 writer_start(struct queue *q, int log_dir_fd, const struct config *cfg, struct stats *st,
     struct compressor *comp, struct writer **out)
@@ -1266,7 +1256,7 @@ writer_start(struct queue *q, int log_dir_fd, const struct config *cfg, struct s
 	w->files = calloc(w->nfiles, sizeof(*w->files));
 	w->dirty_ids = malloc(w->nfiles * sizeof(*w->dirty_ids));
 	w->rotate_marks = calloc(w->nfiles, sizeof(*w->rotate_marks));
-	w->cfg = config_copy(cfg);
+	w->cfg = config_dup(cfg);
 	if (w->files == NULL || w->dirty_ids == NULL || w->rotate_marks == NULL ||
 	    w->cfg == NULL) {
 		rc = -ENOMEM;
@@ -1335,7 +1325,7 @@ writer_done(struct writer *w, uint64_t ticket)
 int
 writer_reconfigure(struct writer *w, const struct config *cfg)
 {
-	struct config	*c = config_copy(cfg);
+	struct config	*c = config_dup(cfg);
 
 	if (c == NULL)
 		return -ENOMEM;
