@@ -216,6 +216,19 @@ stats_stream_add_shared(struct stats_stream *ss, enum stats_stream_id id, uint64
 	stats_counter_add_shared(&ss->v[id], n);
 }
 
+/*
+ * Any thread: records of stream id dropped because it could not be
+ * written, and the lines (theirs, and logd's markers) taken out of batches
+ * unwritten with them.
+ */
+static inline void
+stats_unwritable(struct stats *st, uint32_t id, uint64_t records, uint64_t lines)
+{
+	stats_add_shared(st, STATS_UNWRITABLE, records);
+	stats_stream_add_shared(stats_stream(st, id), STATS_S_UNWRITABLE, records);
+	stats_add_shared(st, STATS_LINES_REMOVED, lines);
+}
+
 /* Any thread. */
 static inline uint64_t
 stats_stream_get(const struct stats_stream *ss, enum stats_stream_id id)

@@ -283,9 +283,7 @@ stream_discard(struct stream_table *t, struct stream *s)
 	batch_loss(s->open, 0, &loss);
 	if (!queue_add_lost(t->q, s->id, stats_sat_add(loss.records, loss.reported)))
 		return 0;
-	stats_add_shared(t->st, STATS_UNWRITABLE, loss.records);
-	stats_stream_add_shared(s->ss, STATS_S_UNWRITABLE, loss.records);
-	stats_add_shared(t->st, STATS_LINES_REMOVED, loss.lines);
+	stats_unwritable(t->st, s->id, loss.records, loss.lines);
 	queue_batch_free(t->q, s->open);
 	s->open = NULL;
 	return 1;
@@ -612,8 +610,7 @@ stream_unwritable(struct stream_table *t, struct stream *s, const struct proto_r
 	if (!stream_discard(t, s) ||
 	    !queue_add_lost(t->q, s->id, stats_sat_add(line, rec->dropped)))
 		return 0;
-	stats_add_shared(t->st, STATS_UNWRITABLE, line);
-	stats_stream_add_shared(s->ss, STATS_S_UNWRITABLE, line);
+	stats_unwritable(t->st, s->id, line, 0);	/* its line was never put in a batch */
 	return 1;
 }
 

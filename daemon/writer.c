@@ -692,9 +692,7 @@ writer_fail(struct writer *w, uint32_t id, int err, const struct batch_loss *hel
 	uint64_t		 now = clock_ms(CLOCK_MONOTONIC);
 
 	queue_fail(w->q, id, stats_sat_add(held->records, held->reported), &gone);
-	stats_add_shared(w->st, STATS_UNWRITABLE, gone.records);
-	stats_stream_add_shared(stats_stream(w->st, id), STATS_S_UNWRITABLE, gone.records);
-	stats_add_shared(w->st, STATS_LINES_REMOVED, gone.lines);
+	stats_unwritable(w->st, id, gone.records, gone.lines);
 	if (f->fd >= 0) {
 		close(f->fd);
 		f->fd = -1;
@@ -768,10 +766,7 @@ writer_discard(struct writer *w, const struct batch *b)
 
 	batch_loss(b, 0, &loss);
 	(void)queue_add_lost(w->q, b->stream_id, stats_sat_add(loss.records, loss.reported));
-	stats_add_shared(w->st, STATS_UNWRITABLE, loss.records);
-	stats_stream_add_shared(stats_stream(w->st, b->stream_id), STATS_S_UNWRITABLE,
-	    loss.records);
-	stats_add_shared(w->st, STATS_LINES_REMOVED, loss.lines);
+	stats_unwritable(w->st, b->stream_id, loss.records, loss.lines);
 }
 
 /*
