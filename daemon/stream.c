@@ -498,7 +498,10 @@ stream_markers(struct stream_table *t, const struct stream *s, uint64_t rec_drop
 		    "(overflow = drop; lowest priority first): %s", by_prio);
 }
 
-/* Appends m's lines to s's open batch, which has room for them; they are now reported. */
+/*
+ * Appends m's lines, stamped ts_ns, to s's open batch, which has room for
+ * them, and marks s dirty; they are now reported.
+ */
 static void
 stream_put_markers(struct stream_table *t, struct stream *s, const struct stream_markers *m,
     uint64_t ts_ns)
@@ -517,6 +520,21 @@ stream_put_markers(struct stream_table *t, struct stream *s, const struct stream
 		memset(s->dropped, 0, sizeof(s->dropped));
 		t->ndue--;
 	}
+	stream_mark_dirty(t, s);
+}
+
+/*
+ * stream_put_markers() after making room for m in s's open batch (past the
+ * budget with force).  0, or -ENOBUFS: nothing is appended.
+ */
+static int
+stream_add_markers(struct stream_table *t, struct stream *s, const struct stream_markers *m,
+    int force, uint64_t ts_ns)
+{
+	if (stream_reserve(t, s, m->need, m->n, force) < 0)
+		return -ENOBUFS;
+	stream_put_markers(t, s, m, ts_ns);
+	return 0;
 }
 
 /* s has drops to report in a marker line (stream_markers()). */
@@ -650,7 +668,6 @@ stream_put(struct stream_table *t, struct stream *s, const struct proto_record *
 		}
 	}
 	stream_put_markers(t, s, &m, ts_ns);
-	stream_mark_dirty(t, s);
 	if (!line)
 		return 0;
 	if (rec->dropped > 0) {
@@ -776,11 +793,7 @@ stream_limit_report(void *arg, pid_t pid, uint64_t n, uint64_t senders)
 		stream_marker(s, &m, &t->self, n, "%" PRIu64 " senders sent more than %" PRIu32
 		    " records in %s (rate limit; more senders than logd tracks, %d)", senders,
 		    s->sc->rate_limit_burst, per, RATELIMIT_SENDERS);
-	if (stream_reserve(t, s, m.need, m.n, c->force) < 0)
-		return -ENOBUFS;
-	stream_put_markers(t, s, &m, clock_ns(CLOCK_REALTIME));
-	stream_mark_dirty(t, s);
-	return 0;
+	return stream_add_markers(t, s, &m, c->force, clock_ns(CLOCK_REALTIME));
 }
 
 /* Writes the rate limit markers that are due (all, with force); re-arms the timer. */
@@ -825,11 +838,7 @@ stream_vlog(struct stream_table *t, int prio, uint64_t dropped, int force, const
 	if (stream_failed(s) && queue_add_lost(t->q, s->id, stats_sat_add(1, dropped)))
 		return 0;	/* counted: logd's own stream cannot be written either */
 	stream_vmarker(s, &m, &t->self, prio, dropped, fmt, ap);
-	if (stream_reserve(t, s, m.need, 1, force) < 0)
-		return -ENOBUFS;
-	stream_put_markers(t, s, &m, clock_ns(CLOCK_REALTIME));
-	stream_mark_dirty(t, s);
-	return 0;
+	return stream_add_markers(t, s, &m, force, clock_ns(CLOCK_REALTIME));
 }
 
 int
@@ -945,10 +954,7 @@ stream_flush_markers(struct stream_table *t, int force)
 		if (!s->due)
 			continue;
 		stream_markers(t, s, 0, NULL, &m);
-		if (stream_reserve(t, s, m.need, m.n, force) < 0)
-			continue;
-		stream_put_markers(t, s, &m, ts_ns);
-		stream_mark_dirty(t, s);
+		(void)stream_add_markers(t, s, &m, force, ts_ns);	/* if not, it stays due */
 	}
 }
 
