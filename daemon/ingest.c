@@ -322,6 +322,7 @@ ingest_reject(struct ingest *in, const struct proto_record *rec, const struct fo
     int err)
 {
 	uint64_t	line = (rec->flags & PROTO_REC_REPORT) ? 0 : 1;
+	char		why[128];
 
 	stats_add(in->st, STATS_REJECTED, line);
 	if (err == -ENOSPC)
@@ -330,9 +331,8 @@ ingest_reject(struct ingest *in, const struct proto_record *rec, const struct fo
 	    err);
 	diag_limited(&in->rejected_limit, LOG_WARNING, "stream %.*s: record from pid %ld "
 	    "rejected: %s (%llu so far)", (int)rec->name_len, rec->name, (long)who->pid,
-	    err == -ENOSPC ? "max_streams reached; raise max_streams in logd.conf" :
-	    err == -EPERM ? "the name is logd's own stream's; senders cannot write to it" :
-	    "out of memory", (unsigned long long)stats_get(in->st, STATS_REJECTED));
+	    stream_reject_why(in->streams, err, why, sizeof(why)),
+	    (unsigned long long)stats_get(in->st, STATS_REJECTED));
 }
 
 /* A record claimed more lost records than any sender could lose; it was taken as the most. */

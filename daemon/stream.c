@@ -894,7 +894,7 @@ stream_reject(struct stream_table *t, const char *name, size_t len, uint64_t los
 	stream_arm_flush(t);
 }
 
-static const char *
+const char *
 stream_reject_why(const struct stream_table *t, int err, char *buf, size_t len)
 {
 	if (err == -EPERM)

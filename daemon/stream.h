@@ -55,6 +55,9 @@ int		stream_get(struct stream_table *t, const char *name, size_t len,
 void		stream_reject(struct stream_table *t, const char *name, size_t len,
 		    uint64_t lost, int err);
 
+/* Why stream_get() refused a stream (its err), in buf[len] if need be. */
+const char	*stream_reject_why(const struct stream_table *t, int err, char *buf, size_t len);
+
 /*
  * Appends "logd: <fmt>" at priority prio to logd's own stream, past the
  * budget (a few lines at start, reload and the like).  0, or -ENOBUFS
