@@ -65,7 +65,7 @@ static const char *const compress_names[] = { "none", "zstd", NULL };
 
 #define KEY(scope, restart, name, type, f)	scope, restart, name, offsetof(type, f), \
 						sizeof(((type *)0)->f)
-#define D(f)		KEY(CONFIG_SCOPE_DAEMON, 0, #f, struct config, f)
+#define D(n, f)		KEY(CONFIG_SCOPE_DAEMON, 0, n, struct config, f)
 #define RESTART(n, f)	KEY(CONFIG_SCOPE_DAEMON, 1, n, struct config, f)
 #define S(n, f)		KEY(CONFIG_SCOPE_STREAM, 0, n, struct stream_config, f)
 
@@ -82,21 +82,20 @@ static const struct config_key config_keys[] = {
 	{ RESTART("flush_interval", flush_interval_ms), CONFIG_T_DURATION, 1, 60 * 1000,
 	    "1ms..1min", NULL },
 	{ RESTART("max_streams", max_streams), CONFIG_T_COUNT, 1, 1000000, "1..1000000", NULL },
-	{ D(sync), CONFIG_T_ENUM, 0, 0, NULL, sync_names },
-	{ KEY(CONFIG_SCOPE_DAEMON, 0, "sync_interval", struct config, sync_interval_ms),
-	    CONFIG_T_DURATION, 1, 3600 * 1000, "1ms..1h", NULL },
-	{ KEY(CONFIG_SCOPE_DAEMON, 0, "drain_timeout", struct config, drain_timeout_ms),
-	    CONFIG_T_DURATION, 1, DAY_MS, "1ms..1d", NULL },
-	{ D(max_use), CONFIG_T_SIZE, MIB, 1024 * TIB, "1M..1024T", NULL },
-	{ D(keep_free), CONFIG_T_SIZE, 0, 1024 * TIB, "0..1024T", NULL },
-	{ KEY(CONFIG_SCOPE_DAEMON, 0, "idle_close", struct config, idle_close_ms),
-	    CONFIG_T_DURATION, 1000, DAY_MS, "1s..1d", NULL },
+	{ D("sync", sync), CONFIG_T_ENUM, 0, 0, NULL, sync_names },
+	{ D("sync_interval", sync_interval_ms), CONFIG_T_DURATION, 1, 3600 * 1000, "1ms..1h",
+	    NULL },
+	{ D("drain_timeout", drain_timeout_ms), CONFIG_T_DURATION, 1, DAY_MS, "1ms..1d", NULL },
+	{ D("max_use", max_use), CONFIG_T_SIZE, MIB, 1024 * TIB, "1M..1024T", NULL },
+	{ D("keep_free", keep_free), CONFIG_T_SIZE, 0, 1024 * TIB, "0..1024T", NULL },
+	{ D("idle_close", idle_close_ms), CONFIG_T_DURATION, 1000, DAY_MS, "1s..1d", NULL },
 	{ RESTART("compress_backlog", compress_backlog), CONFIG_T_COUNT, 1, 100000, "1..100000",
 	    NULL },
 	{ RESTART("control", control_path), CONFIG_T_SOCKET, 0, 0, NULL, NULL },
-	{ D(control_max_clients), CONFIG_T_COUNT, 1, 1024, "1..1024", NULL },
-	{ KEY(CONFIG_SCOPE_DAEMON, 0, "control_timeout", struct config, control_timeout_ms),
-	    CONFIG_T_DURATION, 100, 3600 * 1000, "100ms..1h", NULL },
+	{ D("control_max_clients", control_max_clients), CONFIG_T_COUNT, 1, 1024, "1..1024",
+	    NULL },
+	{ D("control_timeout", control_timeout_ms), CONFIG_T_DURATION, 100, 3600 * 1000,
+	    "100ms..1h", NULL },
 	{ RESTART("metrics_listen", metrics_listen), CONFIG_T_LISTEN, 0, 0, NULL, NULL },
 	{ S("format", format), CONFIG_T_ENUM, 0, 0, NULL, format_names },
 	{ S("overflow", overflow), CONFIG_T_ENUM, 0, 0, NULL, overflow_names },
