@@ -484,7 +484,6 @@ format_loss(const char *line, size_t len)
 	return n;
 }
 
-
 void
 format_self(struct format_sender *who)
 {

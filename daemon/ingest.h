@@ -31,9 +31,10 @@ struct ingest;
  * Takes the datagram socket systemd passed (sd_listen_fds(); the one named
  * "socket" if there are several), or else binds cfg->socket_path (replacing a
  * stale socket file that nothing answers on), and starts reading.  A passed
- * socket named "control" is kept for ingest_control_fd(); others are closed.  on_drained(arg) runs once after ingest_stop(),
- * when every datagram that was in the socket has been routed.  Prints its
- * own error message; returns -errno.
+ * socket named "control" is kept for ingest_control_fd(); others are
+ * closed.  on_drained(arg) runs once after ingest_stop(), when every
+ * datagram that was in the socket has been routed.  Prints its own error
+ * message; returns -errno.
  */
 int	ingest_new(struct event_base *base, const struct config *cfg,
 	    struct stream_table *streams, struct queue *q, struct stats *st,
