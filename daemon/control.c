@@ -404,26 +404,24 @@ control_wait(struct control_client *cl, enum control_op op, uint64_t ticket, jso
 static void
 control_finish(struct control_client *cl, int done)
 {
-	json_t	*reply = cl->reply;
+	json_t		*reply = cl->reply;
+	enum control_op	 op = cl->op;
 
 	cl->reply = NULL;
 	cl->op = CONTROL_OP_NONE;
-	if (!done && json_object_get(reply, "log_dir") != NULL) {
-		/* streams: what is known, with what the writer did not count yet. */
-		json_object_set_new(reply, "note", json_string("the writer did not count the files "
-		    "within 5 s (writing stalled?): files and disk_bytes are from earlier"));
+	if (op == CONTROL_OP_STREAMS) {
+		/* Not done: what is known, with what the writer did not count yet. */
+		if (!done)
+			json_object_set_new(reply, "note", json_string("the writer did not count the "
+			    "files within 5 s (writing stalled?): files and disk_bytes are from "
+			    "earlier"));
 		json_object_set_new(reply, "streams", control_streams_json(cl->c));
-		control_send(cl, reply, 0);
-		return;
-	}
-	if (!done) {
+	} else if (!done) {
 		json_decref(reply);
 		control_error(cl, 0, "asked the writer; it has not done it within %d s (writing "
 		    "stalled? see logctl stats); it will when it can", CONTROL_WAIT_MS / 1000);
 		return;
 	}
-	if (json_object_get(reply, "log_dir") != NULL)
-		json_object_set_new(reply, "streams", control_streams_json(cl->c));
 	control_send(cl, reply, 0);
 }
 
@@ -777,28 +775,24 @@ control_listen(struct control *c)
 		close(fd);
 		fd = -1;
 	}
+	snprintf(c->path, sizeof(c->path), "%s", c->e.cfg->control_path);
 	if (fd >= 0) {
 		c->activated = 1;
 		backlog = 0;	/* listening already */
 		(void)fcntl(fd, F_SETFD, FD_CLOEXEC);
 		(void)fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
-		snprintf(c->path, sizeof(c->path), "%s", c->e.cfg->control_path);
 	} else if ((rc = ingest_bind(c->e.cfg->control_path, SOCK_STREAM, 0660, "control",
 	    &fd)) < 0) {
 		diag_errno(LOG_ERR, rc, "cannot listen on control socket %s; logctl stats, "
 		    "streams, rotate and reload will not reach this logd (logging goes on)",
 		    c->e.cfg->control_path);
 		return;
-	} else {
-		snprintf(c->path, sizeof(c->path), "%s", c->e.cfg->control_path);
-		if (stat(c->path, &sb) == 0) {
-			c->dev = sb.st_dev;
-			c->ino = sb.st_ino;
-		}
+	} else if (stat(c->path, &sb) == 0) {
+		c->dev = sb.st_dev;
+		c->ino = sb.st_ino;
 	}
 	c->listener = evconnlistener_new(c->e.base, on_accept, c, LEV_OPT_CLOSE_ON_FREE |
-	    LEV_OPT_CLOSE_ON_EXEC, backlog,
-	    fd);
+	    LEV_OPT_CLOSE_ON_EXEC, backlog, fd);
 	if (c->listener == NULL) {
 		diag(LOG_ERR, "cannot listen on control socket %s: out of memory", c->path);
 		close(fd);
