@@ -23,6 +23,8 @@
 
 #include <jansson.h>
 
+#include "cli.h"
+
 #define CONTROL_MAX_REPLY	(256u * 1024 * 1024)
 #define CONTROL_TIMEOUT_MS	30000
 
@@ -37,6 +39,15 @@ control_command(const char *cmd)
 {
 	return strcmp(cmd, "stats") == 0 || strcmp(cmd, "streams") == 0 ||
 	    strcmp(cmd, "rotate") == 0 || strcmp(cmd, "reload") == 0;
+}
+
+/* $LOGD_CONTROL, else the default: the control socket without --control. */
+static const char *
+control_default_path(void)
+{
+	const char	*path = getenv("LOGD_CONTROL");
+
+	return path != NULL && path[0] != '\0' ? path : CONTROL_DEFAULT_PATH;
 }
 
 /* Connects to path.  The socket, or -1 after saying why (unless quiet). */
@@ -138,12 +149,10 @@ out:
 const char *
 control_log_dir(char *buf, size_t len)
 {
-	const char	*path = getenv("LOGD_CONTROL"), *dir;
-	json_t		*reply;
+	json_t		*reply = control_call(control_default_path(),
+			    json_pack("{s:s}", "cmd", "stats"), 1);
+	const char	*dir;
 
-	if (path == NULL || path[0] == '\0')
-		path = CONTROL_DEFAULT_PATH;
-	reply = control_call(path, json_pack("{s:s}", "cmd", "stats"), 1);
 	dir = json_string_value(json_object_get(json_object_get(reply, "stats"), "log_dir"));
 	if (dir != NULL)
 		snprintf(buf, len, "%s", dir);
@@ -272,12 +281,10 @@ control_main(int argc, char *argv[])
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	const char	*cmd = argv[0], *path = getenv("LOGD_CONTROL");
+	const char	*cmd = argv[0], *path = control_default_path();
 	json_t		*req, *reply, *names;
 	int		 c, json = 0, prom = 0, rc, i;
 
-	if (path == NULL || path[0] == '\0')
-		path = CONTROL_DEFAULT_PATH;
 	opterr = 0;
 	optind = 1;
 	while ((c = getopt_long(argc, argv, ":h", longopts, NULL)) != -1) {
@@ -294,11 +301,10 @@ control_main(int argc, char *argv[])
 		case 'h':
 			printf("Usage:\n%s", control_usage);
 			return 0;
+		case ':':
+			return cli_usage_error(cmd, "missing value for option", argv[optind - 1]);
 		default:
-			fprintf(stderr, "logctl: %s: %s '%s'\nTry 'logctl --help' for more "
-			    "information.\n", cmd, c == ':' ? "missing value for option" :
-			    "unknown option", argv[optind - 1]);
-			return 2;
+			return cli_usage_error(cmd, "unknown option", argv[optind - 1]);
 		}
 	}
 	if ((prom && (json || strcmp(cmd, "stats") != 0)) ||
