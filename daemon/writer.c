@@ -280,6 +280,15 @@ writer_mount(int dfd, const char *path, uint64_t *mount, mode_t *mode)
 	return 0;
 }
 
+/* When the file stx describes was created (CLOCK_REALTIME ms), or 0 if unknown. */
+static uint64_t
+writer_born_ms(const struct statx *stx)
+{
+	if (!(stx->stx_mask & STATX_BTIME))
+		return 0;
+	return (uint64_t)stx->stx_btime.tv_sec * 1000 + stx->stx_btime.tv_nsec / 1000000;
+}
+
 /*
  * fd is stream id's current.log from now on: notes its size, age, file
  * system and format, and whether it ends in a torn line.  Closes fd and
@@ -307,8 +316,8 @@ writer_take(struct writer *w, uint32_t id, int fd)
 	/* The torn line's marker is stamped with the file's last write, so times stay in order. */
 	f->torn_ns = (uint64_t)stx.stx_mtime.tv_sec * 1000000000u + stx.stx_mtime.tv_nsec;
 	/* The file's age counts from its creation, where the file system knows it. */
-	f->born_ms = (stx.stx_mask & STATX_BTIME) ? (uint64_t)stx.stx_btime.tv_sec * 1000 +
-	    stx.stx_btime.tv_nsec / 1000000 : clock_ms(CLOCK_REALTIME);
+	if ((f->born_ms = writer_born_ms(&stx)) == 0)
+		f->born_ms = clock_ms(CLOCK_REALTIME);
 	return 0;
 }
 
@@ -804,16 +813,24 @@ writer_retain(struct writer *w, int dfd, const struct stream_config *sc)
 		writer_over_limits(w);
 }
 
-/* Whether stream name's current.log is a regular file with data. */
+/*
+ * Whether stream name's current.log is a regular file with data; *born_ms
+ * (if not NULL) is when it was created, or 0 where the file system does not
+ * know.
+ */
 static int
-writer_has_data(struct writer *w, const char *name)
+writer_has_data(struct writer *w, const char *name, uint64_t *born_ms)
 {
 	char		path[PROTO_MAX_NAME + 16];
-	struct stat	sb;
+	struct statx	stx;
 
 	snprintf(path, sizeof(path), "%s/current.log", name);
-	return fstatat(w->dir_fd, path, &sb, AT_SYMLINK_NOFOLLOW) == 0 && S_ISREG(sb.st_mode) &&
-	    sb.st_size > 0;
+	if (statx(w->dir_fd, path, AT_SYMLINK_NOFOLLOW, STATX_TYPE | STATX_SIZE | STATX_BTIME,
+	    &stx) < 0 || !S_ISREG(stx.stx_mode) || stx.stx_size == 0)
+		return 0;
+	if (born_ms != NULL)
+		*born_ms = writer_born_ms(&stx);
+	return 1;
 }
 
 /*
@@ -866,7 +883,7 @@ writer_rotate(struct writer *w, uint32_t id)
 			return 0;
 		writer_close(w, id);
 	} else if (fstatat(w->dir_fd, f->name, &sb, 0) < 0 ||
-	    !S_ISDIR(sb.st_mode) || !writer_has_data(w, f->name)) {
+	    !S_ISDIR(sb.st_mode) || !writer_has_data(w, f->name, NULL)) {
 		return 0;
 	}
 	if ((fd = writer_archive(w, f->name, f->sc)) < 0) {
@@ -906,7 +923,6 @@ writer_scan(struct writer *w, int all)
 	const struct stream_config	 *sc;
 	const char			**known;
 	struct dirent			 *de;
-	struct statx			  stx;
 	uint32_t			  i, n = 0;
 	uint64_t			  now = clock_ms(CLOCK_REALTIME), born;
 	DIR				 *d;
@@ -931,20 +947,10 @@ writer_scan(struct writer *w, int all)
 		sc = config_stream(w->cfg, name, strlen(name));
 		if (!all && sc->max_file_age_ms == 0)
 			continue;
-		if (!writer_has_data(w, name))
+		/* Without a creation time, its age is unknown: it waits for SIGUSR2. */
+		if (!writer_has_data(w, name, &born) ||
+		    (!all && (born == 0 || now - born < sc->max_file_age_ms)))
 			continue;
-		if (!all) {
-			char	path[PROTO_MAX_NAME + 16];
-
-			snprintf(path, sizeof(path), "%s/current.log", name);
-			if (statx(w->dir_fd, path, AT_SYMLINK_NOFOLLOW, STATX_BTIME, &stx) < 0 ||
-			    !(stx.stx_mask & STATX_BTIME))
-				continue;
-			born = (uint64_t)stx.stx_btime.tv_sec * 1000 +
-			    stx.stx_btime.tv_nsec / 1000000;
-			if (now - born < sc->max_file_age_ms)
-				continue;
-		}
 		if ((fd = writer_archive(w, name, sc)) >= 0)
 			close(fd);
 	}
