@@ -12,6 +12,7 @@ import time
 
 from harness import (LOGCTL, SANITIZED, SENDER, Logd, Skip, check, datagram, main, parse,
                      record, wait_for)
+from test_rotate import archives
 
 
 def stats(d):
@@ -142,10 +143,6 @@ def test_prometheus_text_is_valid_and_served_at_metrics():
         r = d.run([os.environ.get("LOGD", "logd"), "--config", d.conf, "--check-config"],
                   text=True)
         check(r.returncode == 1 and "not a numeric address" in r.stderr, "check: %s" % r.stderr)
-
-
-def archives(d, stream):
-    return [x for x in os.listdir(os.path.join(d.logs, stream)) if x.endswith("Z.log")]
 
 
 def test_rotate_named_and_all():
