@@ -23,6 +23,7 @@
 #include <unistd.h>
 
 #include "diag.h"
+#include "logdir.h"
 #include "proto.h"
 #include "rotate.h"
 
@@ -94,11 +95,11 @@ compressor_cleanup(struct compressor *c)
 	DIR				*d;
 	int				 dfd, n = 0;
 
-	if ((d = rotate_opendir(c->dir_fd)) == NULL)
+	if ((d = logdir_list(c->dir_fd)) == NULL)
 		return;
 	while (!compressor_stopping(c) && (de = readdir(d)) != NULL) {
 		if (proto_name_valid(de->d_name, strlen(de->d_name)) != 0 ||
-		    (dfd = rotate_open_stream(c->dir_fd, de->d_name)) < 0)
+		    (dfd = logdir_dir(c->dir_fd, de->d_name, NULL, NULL)) < 0)
 			continue;
 		sc = config_stream(c->cfg, de->d_name, strlen(de->d_name));
 		(void)rotate_cleanup(dfd, sc->compress == CONFIG_COMPRESS_ZSTD,
@@ -114,7 +115,7 @@ compressor_one(struct compressor *c, const struct compress_job *job)
 {
 	int	dfd, rc;
 
-	if ((dfd = rotate_open_stream(c->dir_fd, job->stream)) < 0) {
+	if ((dfd = logdir_dir(c->dir_fd, job->stream, NULL, NULL)) < 0) {
 		rc = dfd;
 	} else {
 		rc = rotate_compress(dfd, job->archive, job->level, &c->stop);

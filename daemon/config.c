@@ -137,6 +137,9 @@ config_defaults(struct config *cfg)
 	cfg->control_max_clients = 16;
 	cfg->control_timeout_ms = 10 * 1000;
 	cfg->metrics_listen[0] = '\0';		/* off */
+	cfg->dir_mode = 0750;
+	cfg->file_mode = 0640;
+	cfg->log_gid = (uint32_t)-1;
 	cfg->defaults.format = CONFIG_FORMAT_TEXT;
 	cfg->defaults.overflow = CONFIG_OVERFLOW_BLOCK;
 	cfg->defaults.stream_queue_max_bytes = 0;	/* config_check(): a quarter of the queue */

@@ -16,6 +16,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 #include <sys/un.h>
 
 #include "proto.h"
@@ -99,6 +100,9 @@ struct config {
 	uint32_t	control_max_clients;	/* 16, 1..1024 */
 	uint64_t	control_timeout_ms;	/* a silent client is dropped; 10 s, 100ms..1h */
 	char		metrics_listen[CONFIG_MAX_LISTEN];	/* "addr:port", "" = off */
+	uint32_t	dir_mode;		/* what logd creates in log_dir; 0750 */
+	uint32_t	file_mode;		/* 0640 */
+	uint32_t	log_gid;		/* log_group; (uint32_t)-1 = logd's own */
 	/* [defaults] */
 	struct stream_config defaults;
 	/* [stream NAME] */

@@ -32,6 +32,7 @@
 #include "config.h"
 #include "control.h"
 #include "diag.h"
+#include "logdir.h"
 #include "ingest.h"
 #include "queue.h"
 #include "stats.h"
@@ -128,13 +129,18 @@ load_config(struct config *cfg, const char *path, int path_given, const char *fl
 	return nerrors > 0;
 }
 
-/* Opens (creating one level if needed) the log directory. */
+/*
+ * Opens (creating one level if needed, with dir_mode) the log directory,
+ * and gives it log_group.  The log dir itself may be a symbolic link (the
+ * administrator's choice); nothing in it is ever followed (logdir.h).
+ */
 static int
-open_log_dir(const char *dir, int *out)
+open_log_dir(const struct config *cfg, int *out)
 {
-	int	fd;
+	const char	*dir = cfg->log_dir;
+	int		 fd, rc, created = mkdir(dir, cfg->dir_mode) == 0;
 
-	if (mkdir(dir, 0755) < 0 && errno != EEXIST) {
+	if (!created && errno != EEXIST) {
 		diag_errno(LOG_ERR, -errno, "cannot create log directory %s%s", dir,
 		    errno == ENOENT ? " (its parent does not exist; create it, or choose "
 		    "another --log-dir)" : "");
@@ -142,6 +148,17 @@ open_log_dir(const char *dir, int *out)
 	}
 	if ((fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0) {
 		diag_errno(LOG_ERR, -errno, "cannot open log directory %s", dir);
+		return -1;
+	}
+	if (created)
+		rc = logdir_own(fd, cfg->dir_mode, (gid_t)cfg->log_gid);
+	else
+		rc = cfg->log_gid == (uint32_t)-1 || fchown(fd, (uid_t)-1, cfg->log_gid) == 0 ?
+		    0 : -errno;
+	if (rc < 0) {
+		diag_errno(LOG_ERR, rc, "cannot give log directory %s its %s", dir, created ?
+		    "mode and group" : "group (log_group)");
+		close(fd);
 		return -1;
 	}
 	*out = fd;
@@ -157,15 +174,16 @@ open_log_dir(const char *dir, int *out)
  * a stream: stream names do not start with a dot.
  */
 static int
-lock_log_dir(int dir_fd, const char *dir, int *out)
+lock_log_dir(int dir_fd, const struct config *cfg, int *out)
 {
-	char	buf[32];
-	ssize_t	n;
-	int	fd, len;
+	struct logdir_perm	 perm = { cfg->dir_mode, cfg->file_mode, (gid_t)-1 };
+	const char		*dir = cfg->log_dir;
+	char			 buf[32];
+	ssize_t			 n;
+	int			 fd, len;
 
-	if ((fd = openat(dir_fd, LOGD_LOCK_FILE, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW |
-	    O_NOCTTY, 0640)) < 0) {
-		diag_errno(LOG_ERR, -errno, "cannot open %s/%s", dir, LOGD_LOCK_FILE);
+	if ((fd = logdir_file(dir_fd, LOGD_LOCK_FILE, O_RDWR, &perm, NULL)) < 0) {
+		diag(LOG_ERR, "cannot open %s/%s: %s", dir, LOGD_LOCK_FILE, logdir_strerror(fd));
 		return -1;
 	}
 	if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
@@ -501,8 +519,7 @@ daemon_run(struct daemon *d)
 		diag(LOG_ERR, "cannot create the event loop");
 		return 1;
 	}
-	if (open_log_dir(d->cfg.log_dir, &log_fd) < 0 ||
-	    lock_log_dir(log_fd, d->cfg.log_dir, &d->lock_fd) < 0)
+	if (open_log_dir(&d->cfg, &log_fd) < 0 || lock_log_dir(log_fd, &d->cfg, &d->lock_fd) < 0)
 		goto out;
 	if ((rc = stats_init(&d->st, CONFIG_STREAM_IDS(&d->cfg))) < 0 ||
 	    (rc = queue_new(d->cfg.queue_max_bytes, d->cfg.defaults.stream_queue_max_bytes,

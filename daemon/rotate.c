@@ -20,6 +20,7 @@
 
 #include <zstd.h>
 
+#include "logdir.h"
 #include "proto.h"
 
 #define ROTATE_AUTO_CAP		(4ull << 30)	/* max_use and keep_free "auto": at most 4 GiB */
@@ -29,30 +30,6 @@ struct archive {
 	const char	*name;		/* the archive's name in path */
 	uint64_t	 bytes;
 };
-
-DIR *
-rotate_opendir(int dfd)
-{
-	DIR	*d;
-	int	 fd;
-
-	if ((fd = dup(dfd)) < 0)
-		return NULL;
-	if ((d = fdopendir(fd)) == NULL) {
-		close(fd);
-		return NULL;
-	}
-	rewinddir(d);	/* the dup shares dfd's position */
-	return d;
-}
-
-int
-rotate_open_stream(int log_dir_fd, const char *name)
-{
-	int	fd = openat(log_dir_fd, name, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
-
-	return fd < 0 ? -errno : fd;
-}
 
 int
 rotate_is_archive(const char *name)
@@ -117,8 +94,9 @@ rotate_rename(int dfd, const char *from, char name[ROTATE_NAME_MAX])
 /*
  * A rotation that stopped half way left ROTATE_SWAP: empty, it is the new
  * file that never took the name (removed); with data, it is the old
- * current.log that never got its archive name (it gets one now).  Returns
- * 1 if it changed something, 0 if there was nothing, or -errno.
+ * current.log that never got its archive name (it gets one now).  Anything
+ * but a regular file there is refused, never removed.  Returns 1 if it
+ * changed something, 0 if there was nothing, or -errno.
  */
 static int
 rotate_leftover(int dfd)
@@ -127,9 +105,9 @@ rotate_leftover(int dfd)
 	struct stat	sb;
 	int		rc;
 
-	if (fstatat(dfd, ROTATE_SWAP, &sb, AT_SYMLINK_NOFOLLOW) < 0)
-		return errno == ENOENT ? 0 : -errno;
-	if (S_ISREG(sb.st_mode) && sb.st_size > 0)
+	if ((rc = logdir_regular(dfd, ROTATE_SWAP, &sb)) < 0)
+		return rc == -ENOENT ? 0 : rc;
+	if (sb.st_size > 0)
 		rc = rotate_rename(dfd, ROTATE_SWAP, name);
 	else
 		rc = unlinkat(dfd, ROTATE_SWAP, 0) < 0 ? -errno : 0;
@@ -137,15 +115,15 @@ rotate_leftover(int dfd)
 }
 
 int
-rotate_archive(int dfd, mode_t mode, char name[ROTATE_NAME_MAX])
+rotate_archive(int dfd, const struct logdir_perm *perm, char name[ROTATE_NAME_MAX])
 {
 	int	fd, rc;
 
-	if ((rc = rotate_leftover(dfd)) < 0)
+	/* Only a regular current.log is renamed: a planted link or FIFO stays where it is. */
+	if ((rc = logdir_regular(dfd, "current.log", NULL)) < 0 || (rc = rotate_leftover(dfd)) < 0)
 		return rc;
-	if ((fd = openat(dfd, ROTATE_SWAP, O_RDWR | O_APPEND | O_CREAT | O_EXCL | O_CLOEXEC |
-	    O_NOCTTY | O_NOFOLLOW, mode)) < 0)
-		return -errno;
+	if ((fd = logdir_file(dfd, ROTATE_SWAP, O_RDWR | O_APPEND, perm, NULL)) < 0)
+		return fd;
 	/* current.log is the new, empty file from here on: it never goes missing. */
 	if (renameat2(dfd, ROTATE_SWAP, dfd, "current.log", RENAME_EXCHANGE) == 0) {
 		/* If this fails, the old file waits under ROTATE_SWAP: rotate_leftover(). */
@@ -234,17 +212,25 @@ out:
 int
 rotate_compress(int dfd, const char *name, int level, const _Atomic int *stop)
 {
-	char		 zst[ROTATE_NAME_MAX + 4], tmp[ROTATE_NAME_MAX + 8];
-	ZSTD_CCtx	*cctx = NULL;
-	int		 in, out = -1, rc;
+	char			 zst[ROTATE_NAME_MAX + 4], tmp[ROTATE_NAME_MAX + 8];
+	struct logdir_perm	 perm = { 0, 0, (gid_t)-1 };
+	struct stat		 sb;
+	ZSTD_CCtx		*cctx = NULL;
+	int			 in, out = -1, rc;
 
 	snprintf(zst, sizeof(zst), "%.47s.zst", name);
 	snprintf(tmp, sizeof(tmp), "%.47s.zst.tmp", name);
-	if ((in = openat(dfd, name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)) < 0)
-		return -errno;
-	if ((out = openat(dfd, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW,
-	    0640)) < 0) {
+	if ((in = logdir_file(dfd, name, O_RDONLY, NULL, NULL)) < 0)
+		return in;
+	/* The compressed archive gets the plain one's mode and group: never wider. */
+	if (fstat(in, &sb) < 0) {
 		rc = -errno;
+		goto out;
+	}
+	perm.file_mode = sb.st_mode & 07777;
+	perm.gid = sb.st_gid;
+	if ((out = logdir_file(dfd, tmp, O_WRONLY, &perm, NULL)) < 0 || ftruncate(out, 0) < 0) {
+		rc = out < 0 ? out : -errno;
 		goto out;
 	}
 	if ((cctx = ZSTD_createCCtx()) == NULL) {
@@ -306,11 +292,10 @@ list_archives(int dfd, const char *dir, struct archive **list, size_t *n, size_t
 	struct stat	 sb;
 	DIR		*d;
 
-	if ((d = rotate_opendir(dfd)) == NULL)
+	if ((d = logdir_list(dfd)) == NULL)
 		return -errno;
 	while ((de = readdir(d)) != NULL) {
-		if (!rotate_is_archive(de->d_name) ||
-		    fstatat(dfd, de->d_name, &sb, AT_SYMLINK_NOFOLLOW) < 0 || !S_ISREG(sb.st_mode))
+		if (!rotate_is_archive(de->d_name) || logdir_regular(dfd, de->d_name, &sb) < 0)
 			continue;
 		if (*n == *cap) {
 			size_t	ncap = *cap ? *cap * 2 : 64;
@@ -364,14 +349,17 @@ rotate_cleanup(int dfd, int compress, int level, const _Atomic int *stop, int *c
 	/* First a rotation that stopped half way: its old file becomes an archive. */
 	if ((changed = rotate_leftover(dfd)) < 0)
 		changed = 0;
-	if ((d = rotate_opendir(dfd)) == NULL)
+	if ((d = logdir_list(dfd)) == NULL)
 		return changed;
 	while ((de = readdir(d)) != NULL) {
+		/* Only regular files are removed: anything else there is not logd's. */
+		if (logdir_regular(dfd, de->d_name, NULL) < 0)
+			continue;
 		if (has_suffix(de->d_name, ".zst.tmp")) {
 			changed += unlinkat(dfd, de->d_name, 0) == 0;
 		} else if (rotate_is_archive(de->d_name) && has_suffix(de->d_name, ".log")) {
 			snprintf(zst, sizeof(zst), "%.47s.zst", de->d_name);
-			if (faccessat(dfd, zst, F_OK, AT_SYMLINK_NOFOLLOW) == 0) {
+			if (logdir_regular(dfd, zst, NULL) == 0) {
 				changed += unlinkat(dfd, de->d_name, 0) == 0;
 			} else if (compress) {
 				/* Compressed below: not while the listing is open. */
@@ -467,15 +455,14 @@ rotate_global(int log_dir_fd, uint64_t max_use, uint64_t keep_free, int force,
 		max_use = auto_cap(fs, 10);
 	if (keep_free == CONFIG_AUTO)
 		keep_free = auto_cap(fs, 15);
-	if ((d = rotate_opendir(log_dir_fd)) == NULL)
+	if ((d = logdir_list(log_dir_fd)) == NULL)
 		return 0;
 	while ((de = readdir(d)) != NULL) {
-		if (de->d_name[0] == '.' || (sfd = rotate_open_stream(log_dir_fd, de->d_name)) < 0)
+		if (de->d_name[0] == '.' || (sfd = logdir_dir(log_dir_fd, de->d_name, NULL, NULL)) < 0)
 			continue;
 		(void)list_archives(sfd, de->d_name, &list, &n, &cap);
 		/* current.log counts too, though only archives are ever removed. */
-		if (fstatat(sfd, "current.log", &sb, AT_SYMLINK_NOFOLLOW) == 0 &&
-		    S_ISREG(sb.st_mode))
+		if (logdir_regular(sfd, "current.log", &sb) == 0)
 			total += (uint64_t)sb.st_blocks * 512;
 		close(sfd);
 	}

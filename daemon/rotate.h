@@ -13,13 +13,13 @@
 #ifndef LOGD_ROTATE_H
 #define LOGD_ROTATE_H
 
-#include <dirent.h>
 #include <stdatomic.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
 
 #include "config.h"
+#include "logdir.h"
 
 #define ROTATE_NAME_MAX		48	/* an archive's name, with ".zst" and the NUL */
 #define ROTATE_SWAP		".current.log.swap"	/* a rotation's two files change names here */
@@ -32,10 +32,11 @@
  * file is renamed to an archive named for the time now (its name in name;
  * "" if that failed: the next rotation or start names it) and the
  * directory is synced.  Returns the new file, open for appending, or
- * -errno (-ENOENT: no current.log).  Where the file system cannot exchange
+ * -errno (-ENOENT: no current.log; -ELOOP or -LOGDIR_ENOTREG: it is not a
+ * regular file, and stays as it is).  Where the file system cannot exchange
  * names, current.log is renamed and the new file takes its name after.
  */
-int	rotate_archive(int dfd, mode_t mode, char name[ROTATE_NAME_MAX]);
+int	rotate_archive(int dfd, const struct logdir_perm *perm, char name[ROTATE_NAME_MAX]);
 
 /*
  * Compresses archive name in dfd with zstd at level: name.zst.tmp is
@@ -74,12 +75,6 @@ int	rotate_retain(int dfd, uint32_t max_files, uint64_t max_bytes, uint64_t *fre
  */
 int	rotate_global(int log_dir_fd, uint64_t max_use, uint64_t keep_free, int force,
 	    uint64_t *freed, int *over);
-
-/* A listing of directory dfd from its start; dfd stays open.  closedir() it.  NULL + errno. */
-DIR	*rotate_opendir(int dfd);
-
-/* Stream directory name in log_dir_fd, never through a symbolic link.  fd or -errno. */
-int	rotate_open_stream(int log_dir_fd, const char *name);
 
 /* Whether name is an archive's name (plain or compressed). */
 int	rotate_is_archive(const char *name);

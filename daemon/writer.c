@@ -41,6 +41,7 @@
 #include "compress.h"
 #include "diag.h"
 #include "format.h"
+#include "logdir.h"
 #include "rotate.h"
 
 #define WRITER_BACKOFF_MIN_MS	10
@@ -56,7 +57,7 @@
 /* One stream's file, by stream id. */
 struct wfile {
 	int			 fd;		/* current.log, or -1: not open */
-	int			 regular;	/* a regular file (a FIFO is never rotated) */
+	int			 bad_dir;	/* writer_open() failed at the directory */
 	int			 dirty;		/* written since the last sync */
 	int			 dir_dirty;	/* its directory has a new entry not yet synced */
 	int			 torn;		/* ends in a cut line: 2 = end it, 1 = say so */
@@ -307,12 +308,11 @@ writer_take(struct writer *w, uint32_t id, int fd)
 		return -errno;
 	}
 	f->fd = fd;
-	f->regular = S_ISREG(stx.stx_mode);
 	f->size = stx.stx_size;
 	f->mount = writer_mount_of(&stx);
 	/* A file holds one format: its first line's. */
-	f->json = f->regular && f->size > 0 && pread(fd, &c, 1, 0) == 1 && c == '{';
-	f->torn = f->regular && writer_torn(fd, f->size) ? 2 : 0;
+	f->json = f->size > 0 && pread(fd, &c, 1, 0) == 1 && c == '{';
+	f->torn = writer_torn(fd, f->size) ? 2 : 0;
 	/* The torn line's marker is stamped with the file's last write, so times stay in order. */
 	f->torn_ns = (uint64_t)stx.stx_mtime.tv_sec * 1000000000u + stx.stx_mtime.tv_nsec;
 	/* The file's age counts from its creation, where the file system knows it. */
@@ -321,33 +321,34 @@ writer_take(struct writer *w, uint32_t id, int fd)
 	return 0;
 }
 
+/* The mode and group of what the writer creates. */
+static struct logdir_perm
+writer_perm(const struct writer *w)
+{
+	return (struct logdir_perm){ w->cfg->dir_mode, w->cfg->file_mode, (gid_t)w->cfg->log_gid };
+}
+
 /*
  * Creates <stream>/ if needed, opens <stream>/current.log for appending,
- * and takes it (writer_take()).
+ * and takes it (writer_take()).  Neither is ever a symbolic link, nor
+ * current.log anything but a regular file (logdir.h); f->bad_dir says which
+ * of the two an error is about.
  */
 static int
 writer_open(struct writer *w, uint32_t id)
 {
-	struct wfile	*f = &w->files[id];
-	int		 dfd, fd, rc = 0, created_dir = 0;
+	struct wfile		*f = &w->files[id];
+	struct logdir_perm	 perm = writer_perm(w);
+	int			 dfd, fd, rc = 0, created_dir, created;
 
-	if (mkdirat(w->dir_fd, f->name, 0755) == 0)
-		created_dir = 1;
-	else if (errno != EEXIST)
-		return -errno;
-	if ((dfd = openat(w->dir_fd, f->name, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
-		return -errno;
-	fd = openat(dfd, "current.log", O_RDWR | O_APPEND | O_CREAT | O_EXCL | O_CLOEXEC |
-	    O_NOCTTY, 0640);
-	if (fd >= 0)
-		f->dir_dirty = 1;	/* a new name: durable with the file's next sync */
-	else if (errno == EEXIST)
-		fd = openat(dfd, "current.log", O_RDWR | O_APPEND | O_CLOEXEC | O_NOCTTY);
-	if (fd < 0) {
-		rc = -errno;
+	if ((f->bad_dir = (dfd = logdir_dir(w->dir_fd, f->name, &perm, &created_dir)) < 0))
+		return dfd;
+	w->log_dir_dirty |= created_dir;
+	if ((fd = logdir_file(dfd, "current.log", O_RDWR | O_APPEND, &perm, &created)) < 0) {
+		rc = fd;
 		goto out;
 	}
-	w->log_dir_dirty |= created_dir;
+	f->dir_dirty |= created;	/* a new name: durable with the file's next sync */
 	rc = writer_take(w, id, fd);
 out:
 	close(dfd);
@@ -422,12 +423,10 @@ writer_sync(struct writer *w, uint32_t id)
 	struct wfile	*f = &w->files[id];
 	int		 dfd;
 
-	/* EINVAL: a FIFO or device in place of current.log, which has nothing to sync. */
-	if (fdatasync(f->fd) < 0 && errno != EINVAL)
+	if (fdatasync(f->fd) < 0)
 		diag_errno(LOG_ERR, -errno, "stream %s: cannot sync current.log", f->name);
 	stats_inc(w->st, STATS_FSYNCS);
-	if (f->dir_dirty && (dfd = openat(w->dir_fd, f->name, O_RDONLY | O_DIRECTORY |
-	    O_CLOEXEC)) >= 0) {
+	if (f->dir_dirty && (dfd = logdir_dir(w->dir_fd, f->name, NULL, NULL)) >= 0) {
 		if (fsync(dfd) == 0)
 			f->dir_dirty = 0;
 		close(dfd);
@@ -620,7 +619,7 @@ writer_put(struct writer *w, uint32_t id, const char *buf, size_t len, size_t *d
 		if (rc == 0 && f->torn)
 			rc = writer_end_torn(w, id);
 		/* A file is one format: lines of the other (after a SIGHUP) start a new one. */
-		if (rc == 0 && len > 0 && f->size > 0 && f->regular && f->json != (buf[0] == '{') &&
+		if (rc == 0 && len > 0 && f->size > 0 && f->json != (buf[0] == '{') &&
 		    !reformatted) {
 			reformatted = 1;
 			if (writer_rotate(w, id) < 0 && f->fd < 0)
@@ -673,11 +672,11 @@ writer_hint(int err)
 	case -EPERM:
 		return "; give logd's user write access to it";
 	case -ENOTDIR:
-		return "; something that is not a directory is in the way: move it elsewhere";
+	case -ELOOP:
+	case -LOGDIR_ENOTREG:
+		return "; move it elsewhere";
 	case -EISDIR:
 		return "; a directory is in the way of current.log: move it elsewhere";
-	case -ELOOP:
-		return "; a symbolic link is in the way: remove it";
 	case -EROFS:
 		return "; its file system is read-only";
 	default:
@@ -699,6 +698,7 @@ writer_fail(struct writer *w, uint32_t id, int err, const struct batch_loss *hel
 	struct wfile		*f = &w->files[id];
 	struct batch_loss	 gone = *held;
 	uint64_t		 now = clock_ms(CLOCK_MONOTONIC);
+	const char		*file = f->bad_dir ? "" : "/current.log";
 
 	queue_fail(w->q, id, stats_sat_add(held->records, held->reported), &gone);
 	stats_unwritable(w->st, id, gone.records, gone.lines);
@@ -712,16 +712,16 @@ writer_fail(struct writer *w, uint32_t id, int err, const struct batch_loss *hel
 		stats_set(w->st, STATS_UNWRITABLE_STREAMS, ++w->nfailed);
 		if (id != CONFIG_SELF_ID)
 			(void)writer_log(w, LOG_ERR, 0, "stream %s cannot be "
-			    "written (%s/%s/current.log: %s); its records are dropped and counted "
-			    "until it can", f->name, w->cfg->log_dir, f->name, strerror(-err));
+			    "written (%s/%s%s: %s); its records are dropped and counted until it "
+			    "can", f->name, w->cfg->log_dir, f->name, file, logdir_strerror(err));
 	} else if ((f->backoff_ms *= 2) > WRITER_RETRY_MAX_MS) {
 		f->backoff_ms = WRITER_RETRY_MAX_MS;
 	}
 	f->failed = err;
 	f->retry_ms = now + f->backoff_ms;
-	diag(LOG_ERR, "stream %s: cannot write %s/%s/current.log: %s%s; dropping its records "
-	    "(counted) and trying again in %" PRIu64 " s, or at SIGHUP", f->name, w->cfg->log_dir,
-	    f->name, strerror(-err), writer_hint(err), f->backoff_ms / 1000);
+	diag(LOG_ERR, "stream %s: cannot write %s/%s%s: %s%s; dropping its records (counted) "
+	    "and trying again in %" PRIu64 " s, or at SIGHUP", f->name, w->cfg->log_dir, f->name,
+	    file, logdir_strerror(err), writer_hint(err), f->backoff_ms / 1000);
 }
 
 /*
@@ -747,11 +747,11 @@ writer_retry(struct writer *w, uint32_t id)
 	ms = clock_ms(CLOCK_MONOTONIC) - f->failed_ms;
 	if (lost > 0)
 		rc = writer_line(w, id, LOG_WARNING, lost, "the stream could not be written for %"
-		    PRIu64 ".%03" PRIu64 " s: %s", ms / 1000, ms % 1000, strerror(-err));
+		    PRIu64 ".%03" PRIu64 " s: %s", ms / 1000, ms % 1000, logdir_strerror(err));
 	else
 		rc = writer_line(w, id, LOG_WARNING, 0, "the stream could not be written for %"
 		    PRIu64 ".%03" PRIu64 " s (%s); no record was lost", ms / 1000, ms % 1000,
-		    strerror(-err));
+		    logdir_strerror(err));
 	if (rc < 0) {
 		back.reported = lost;	/* the marker's count, for the next one */
 		writer_fail(w, id, rc, &back);
@@ -821,16 +821,17 @@ writer_retain(struct writer *w, int dfd, const struct stream_config *sc)
 static int
 writer_has_data(struct writer *w, const char *name, uint64_t *born_ms)
 {
-	char		path[PROTO_MAX_NAME + 16];
 	struct statx	stx;
+	int		dfd, rc;
 
-	snprintf(path, sizeof(path), "%s/current.log", name);
-	if (statx(w->dir_fd, path, AT_SYMLINK_NOFOLLOW, STATX_TYPE | STATX_SIZE | STATX_BTIME,
-	    &stx) < 0 || !S_ISREG(stx.stx_mode) || stx.stx_size == 0)
+	if ((dfd = logdir_dir(w->dir_fd, name, NULL, NULL)) < 0)
 		return 0;
-	if (born_ms != NULL)
+	rc = statx(dfd, "current.log", AT_SYMLINK_NOFOLLOW, STATX_TYPE | STATX_SIZE |
+	    STATX_BTIME, &stx) == 0 && S_ISREG(stx.stx_mode) && stx.stx_size > 0;
+	close(dfd);
+	if (rc && born_ms != NULL)
 		*born_ms = writer_born_ms(&stx);
-	return 1;
+	return rc;
 }
 
 /*
@@ -842,12 +843,13 @@ writer_has_data(struct writer *w, const char *name, uint64_t *born_ms)
 static int
 writer_archive(struct writer *w, const char *name, const struct stream_config *sc)
 {
-	char	arch[ROTATE_NAME_MAX];
-	int	dfd, fd;
+	struct logdir_perm	perm = writer_perm(w);
+	char			arch[ROTATE_NAME_MAX];
+	int			dfd, fd;
 
-	if ((dfd = rotate_open_stream(w->dir_fd, name)) < 0)
+	if ((dfd = logdir_dir(w->dir_fd, name, NULL, NULL)) < 0)
 		return dfd;
-	if ((fd = rotate_archive(dfd, 0640, arch)) < 0) {
+	if ((fd = rotate_archive(dfd, &perm, arch)) < 0) {
 		close(dfd);
 		return fd;
 	}
@@ -873,24 +875,22 @@ static int
 writer_rotate(struct writer *w, uint32_t id)
 {
 	struct wfile	*f = &w->files[id];
-	struct stat	 sb;
 	int		 fd;
 
 	if (f->name == NULL || f->failed)
 		return 0;
 	if (f->fd >= 0) {
-		if (!f->regular || f->size == 0)
+		if (f->size == 0)
 			return 0;
 		writer_close(w, id);
-	} else if (fstatat(w->dir_fd, f->name, &sb, 0) < 0 ||
-	    !S_ISDIR(sb.st_mode) || !writer_has_data(w, f->name, NULL)) {
+	} else if (!writer_has_data(w, f->name, NULL)) {
 		return 0;
 	}
 	if ((fd = writer_archive(w, f->name, f->sc)) < 0) {
 		if (fd == -ENOENT)
 			return 0;
 		diag_limited(&w->rotate_limit, LOG_ERR, "stream %s: cannot rotate (%s); writing "
-		    "on to current.log", f->name, strerror(-fd));
+		    "on to current.log", f->name, logdir_strerror(fd));
 		return -1;
 	}
 	return writer_take(w, id, fd);
@@ -934,7 +934,7 @@ writer_scan(struct writer *w, int all)
 		if (w->files[i].name != NULL)
 			known[n++] = w->files[i].name;
 	qsort(known, n, sizeof(*known), writer_name_cmp);
-	if ((d = rotate_opendir(w->dir_fd)) == NULL) {
+	if ((d = logdir_list(w->dir_fd)) == NULL) {
 		free(known);
 		return;
 	}
@@ -1000,7 +1000,7 @@ writer_batch(struct writer *w, struct batch *b)
 		if (f->fd < 0 && (rc = writer_put(w, b->stream_id, "", 0, NULL)) < 0)
 			break;		/* it cannot be opened */
 		room = f->size < f->sc->max_file_size ? f->sc->max_file_size - f->size : 0;
-		if (left <= room || !f->regular) {
+		if (left <= room) {
 			n = left;
 		} else {
 			/* The whole lines that fit; if none and the file is empty, the first line. */
@@ -1064,8 +1064,8 @@ writer_count_disk(struct writer *w)
 		if (w->files[id].name == NULL)
 			continue;
 		files = bytes = 0;
-		if ((dfd = rotate_open_stream(w->dir_fd, w->files[id].name)) >= 0 &&
-		    (d = rotate_opendir(dfd)) != NULL) {
+		if ((dfd = logdir_dir(w->dir_fd, w->files[id].name, NULL, NULL)) >= 0 &&
+		    (d = logdir_list(dfd)) != NULL) {
 			while ((de = readdir(d)) != NULL) {
 				if ((strcmp(de->d_name, "current.log") != 0 &&
 				    !rotate_is_archive(de->d_name)) ||

@@ -15,6 +15,7 @@
 
 static char	dir[] = "/tmp/test_rotate.XXXXXX";
 static int	dfd = -1;
+static const struct logdir_perm	perm = { 0750, 0640, (gid_t)-1 };
 
 static void
 setup(void)
@@ -93,10 +94,10 @@ START_TEST(rotation_swaps_in_a_new_file_and_never_reuses_a_name)
 	char	a[ROTATE_NAME_MAX], b[ROTATE_NAME_MAX];
 	int	fd;
 
-	ck_assert_int_eq(rotate_archive(dfd, 0640, a), -ENOENT);	/* no current.log */
+	ck_assert_int_eq(rotate_archive(dfd, &perm, a), -ENOENT);	/* no current.log */
 	ck_assert_int_eq(exists(ROTATE_SWAP), 0);
 	put("current.log", "one\n");
-	ck_assert_int_ge(fd = rotate_archive(dfd, 0640, a), 0);
+	ck_assert_int_ge(fd = rotate_archive(dfd, &perm, a), 0);
 	ck_assert_int_eq(rotate_is_archive(a), 1);
 	ck_assert_int_eq(size_of(a), 4);
 	ck_assert_int_eq(size_of("current.log"), 0);	/* the new one, already there */
@@ -104,7 +105,7 @@ START_TEST(rotation_swaps_in_a_new_file_and_never_reuses_a_name)
 	close(fd);
 	ck_assert_int_eq(size_of("current.log"), 4);
 	ck_assert_int_eq(exists(ROTATE_SWAP), 0);
-	ck_assert_int_ge(fd = rotate_archive(dfd, 0640, b), 0);
+	ck_assert_int_ge(fd = rotate_archive(dfd, &perm, b), 0);
 	close(fd);
 	ck_assert_str_lt(a, b);		/* later, even within one microsecond */
 	ck_assert_int_eq(exists(a) && exists(b), 1);
@@ -124,7 +125,7 @@ START_TEST(a_rotation_stopped_half_way_is_finished)
 	ck_assert_int_eq(count_files(), 2);
 	/* Stopped before it: the empty new file goes; a rotation then works as ever. */
 	put(ROTATE_SWAP, "");
-	ck_assert_int_ge(fd = rotate_archive(dfd, 0640, a), 0);
+	ck_assert_int_ge(fd = rotate_archive(dfd, &perm, a), 0);
 	close(fd);
 	ck_assert_int_eq(count_files(), 3);
 	ck_assert_int_eq(size_of("current.log"), 0);
@@ -225,6 +226,55 @@ START_TEST(cleanup_finishes_what_a_crash_interrupted)
 }
 END_TEST
 
+/* Where a symbolic link or FIFO was planted, rotation and clean-up leave it as it is. */
+START_TEST(planted_links_and_fifos_are_never_renamed_followed_or_removed)
+{
+	char		a[ROTATE_NAME_MAX];
+	struct stat	sb;
+	int		n = 0;
+
+	put("target", "not logd's\n");
+	ck_assert_int_eq(symlinkat("target", dfd, "current.log"), 0);
+	ck_assert_int_eq(rotate_archive(dfd, &perm, a), -ELOOP);
+	ck_assert_int_eq(fstatat(dfd, "current.log", &sb, AT_SYMLINK_NOFOLLOW), 0);
+	ck_assert(S_ISLNK(sb.st_mode));
+	ck_assert_int_eq(unlinkat(dfd, "current.log", 0), 0);
+	ck_assert_int_eq(mkfifoat(dfd, "current.log", 0640), 0);
+	ck_assert_int_eq(rotate_archive(dfd, &perm, a), -LOGDIR_ENOTREG);
+	ck_assert_int_eq(unlinkat(dfd, "current.log", 0), 0);
+	/* A link as the swap file refuses the rotation, and stays. */
+	put("current.log", "data\n");
+	ck_assert_int_eq(symlinkat("target", dfd, ROTATE_SWAP), 0);
+	ck_assert_int_eq(rotate_archive(dfd, &perm, a), -ELOOP);
+	ck_assert_int_eq(size_of("current.log"), 5);
+	ck_assert_int_eq(unlinkat(dfd, ROTATE_SWAP, 0), 0);
+	/* Clean-up and retention remove regular files only: not links named as logd's. */
+	ck_assert_int_eq(symlinkat("target", dfd, "2026-01-01T00:00:00.000001Z.log.zst.tmp"), 0);
+	put("2026-01-01T00:00:00.000002Z.log", "plain\n");
+	ck_assert_int_eq(symlinkat("target", dfd, "2026-01-01T00:00:00.000002Z.log.zst"), 0);
+	ck_assert_int_eq(symlinkat("target", dfd, "2026-01-01T00:00:00.000003Z.log"), 0);
+	ck_assert_int_eq(rotate_cleanup(dfd, 0, 3, NULL, &n), 0);
+	ck_assert_int_eq(rotate_retain(dfd, 1, 0, &(uint64_t){ 0 }), 0);
+	ck_assert_int_eq(count_files(), 6);
+	ck_assert_int_eq(size_of("target"), 11);
+}
+END_TEST
+
+/* A compressed archive has its plain archive's mode, whatever the umask. */
+START_TEST(a_compressed_archive_keeps_the_mode_of_the_plain_one)
+{
+	struct stat	sb;
+	mode_t		old = umask(0);
+
+	put("2026-01-01T00:00:00.000001Z.log", "plain\n");
+	ck_assert_int_eq(fchmodat(dfd, "2026-01-01T00:00:00.000001Z.log", 0600, 0), 0);
+	ck_assert_int_eq(rotate_compress(dfd, "2026-01-01T00:00:00.000001Z.log", 3, NULL), 0);
+	umask(old);
+	ck_assert_int_eq(fstatat(dfd, "2026-01-01T00:00:00.000001Z.log.zst", &sb, 0), 0);
+	ck_assert_uint_eq(sb.st_mode & 07777, 0600);
+}
+END_TEST
+
 static Suite *
 rotate_suite(void)
 {
@@ -239,6 +289,8 @@ rotate_suite(void)
 	tcase_add_test(tc, retention_removes_the_oldest_first);
 	tcase_add_test(tc, compression_replaces_the_archive_with_a_whole_zst);
 	tcase_add_test(tc, cleanup_finishes_what_a_crash_interrupted);
+	tcase_add_test(tc, planted_links_and_fifos_are_never_renamed_followed_or_removed);
+	tcase_add_test(tc, a_compressed_archive_keeps_the_mode_of_the_plain_one);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -25,10 +25,27 @@ def plant(d, kind, stream):
         os.makedirs(os.path.join(path, "current.log"))
     elif kind == "loop":        # a symlink that points at itself: ELOOP
         os.symlink(stream, path)
+    elif kind == "dirlink":     # a symlink to a directory outside the log dir: never followed
+        os.makedirs(outside(d), exist_ok=True)
+        os.symlink(outside(d), path)
+    elif kind == "filelink":    # current.log a symlink to a file outside: never written
+        os.makedirs(path)
+        os.makedirs(outside(d), exist_ok=True)
+        with open(outside(d, "file"), "w") as f:
+            f.write("not logd's\n")
+        os.symlink(outside(d, "file"), os.path.join(path, "current.log"))
+    elif kind == "fifo":        # current.log a FIFO nobody reads: refused, never opened
+        os.makedirs(path)
+        os.mkfifo(os.path.join(path, "current.log"))
     elif kind == "readonly":    # a read-only file system of the stream's own: EROFS
         mount_tmpfs(path, "1m", ",ro")
     else:
         raise ValueError(kind)
+
+
+def outside(d, name=""):
+    """A path beside the log dir, where a planted link points."""
+    return os.path.join(d.dir, "outside", name)
 
 
 def clear(d, kind, stream):
@@ -36,14 +53,21 @@ def clear(d, kind, stream):
     path = os.path.join(d.logs, stream)
     if kind == "isdir":
         os.rmdir(os.path.join(path, "current.log"))
+    elif kind in ("filelink", "fifo"):
+        os.unlink(os.path.join(path, "current.log"))
     elif kind == "readonly":
         umount(path)
     else:
         os.unlink(path)
 
 
-ERRORS = {"notdir": "Not a directory", "isdir": "Is a directory",
-          "loop": "Too many levels of symbolic links", "readonly": "Read-only file system"}
+# What stderr says of each: the path in the way, and why.
+SYMLINK = "it is a symbolic link, which logd never follows"
+ERRORS = {"notdir": ("", "it is not a directory"), "isdir": ("/current.log", "Is a directory"),
+          "loop": ("", SYMLINK), "dirlink": ("", SYMLINK), "filelink": ("/current.log", SYMLINK),
+          "fifo": ("/current.log", "it is not a regular file \\(a FIFO, socket or device\\), "
+                   "which logd never writes to"),
+          "readonly": ("/current.log", "Read-only file system")}
 
 
 def own(d):
@@ -53,7 +77,7 @@ def own(d):
 def test_an_obstacle_fails_its_stream_alone_while_the_others_take_load():
     # A queue small enough that a stuck writer would stop logd reading at once.
     conf = "[daemon]\nqueue_max_bytes = 1M\nbatch_bytes = 64K\n"
-    kinds = ["notdir", "isdir", "loop"]
+    kinds = ["notdir", "isdir", "loop", "dirlink", "filelink", "fifo"]
     count, nbad = 20000, 300
     with Logd(config=conf, start=False) as d:
         os.makedirs(d.logs)
@@ -73,9 +97,9 @@ def test_an_obstacle_fails_its_stream_alone_while_the_others_take_load():
                  "every record taken in")
         err = d.stderr()
         for k in kinds:
-            check(re.search(r"stream bad-%s: cannot write %s/bad-%s/current.log: %s; .*dropping "
+            check(re.search(r"stream bad-%s: cannot write %s/bad-%s%s: %s; .*dropping "
                             r"its records \(counted\) and trying again in \d+ s, or at SIGHUP" %
-                            (k, re.escape(d.logs), k, ERRORS[k]), err),
+                            (k, re.escape(d.logs), k, ERRORS[k][0], ERRORS[k][1]), err),
                   "stderr does not say which stream, path and error (%s): %s" % (k, err))
         rc = d.stop(timeout=30)
         check(rc == 0, "SIGTERM with failed streams: exit %d, want 0: %s" % (rc, d.stderr()))
@@ -88,13 +112,19 @@ def test_an_obstacle_fails_its_stream_alone_while_the_others_take_load():
               (st["unwritable"], len(kinds) * nbad))
         # Every loss is in a file: these streams' files cannot take it, logd's own does.
         for k in kinds:
-            check(any(m.startswith("logd: stream bad-%s cannot be written (%s/bad-%s/current.log:"
-                                   " %s)" % (k, d.logs, k, ERRORS[k])) for m in own(d)),
+            check(any(re.match(r"logd: stream bad-%s cannot be written \(%s/bad-%s%s: %s\)" %
+                               (k, re.escape(d.logs), k, ERRORS[k][0], ERRORS[k][1]), m)
+                      for m in own(d)),
                   "logd's stream does not say bad-%s failed: %s" % (k, own(d)))
             check(any(m.startswith("logd: dropped %d records: stream bad-%s could not be "
                                    "written until logd stopped" % (nbad, k)) for m in own(d)),
                   "logd's stream does not count what bad-%s lost: %s" % (k, own(d)))
         check(dropped_sum(d.lines("logd")) == len(kinds) * nbad, "logd's stream: %s" % own(d))
+        # Nothing went through the links: what they point at is as it was.
+        check(os.listdir(outside(d)) == ["file"], "written through a link: %s" %
+              os.listdir(outside(d)))
+        with open(outside(d, "file")) as f:
+            check(f.read() == "not logd's\n", "the file a link points at was written to")
 
 
 def recovered(d, stream):
@@ -124,7 +154,7 @@ def test_a_failed_stream_recovers_with_the_exact_count_first():
         for stream in ("by-timer", "by-sighup"):
             check(d.run([LOGCTL, "send", "-s", stream, "back"]).returncode == 0, "send")
         check(d.stop() == 0, "logd exit status: %s" % d.stderr())
-        for stream, n, err in (("by-timer", 7, "Not a directory"),
+        for stream, n, err in (("by-timer", 7, "it is not a directory"),
                                ("by-sighup", 5, "Is a directory")):
             lines = [parse(x) for x in d.lines(stream)]
             check(re.match(r"logd: dropped %d records: the stream could not be written for "
@@ -171,7 +201,7 @@ def test_eacces_as_an_unprivileged_logd():
         wait_for(lambda: d.counters()["unwritable"] == 1 and len(d.lines("open")) == 1,
                  "the open stream written, the locked one failed")
         check(d.stop() == 0, "logd exit status: %s" % d.stderr())
-        check(re.search(r"stream locked: cannot write .*/locked/current.log: Permission denied; "
+        check(re.search(r"stream locked: cannot write .*/locked: Permission denied; "
                         r"give logd's user write access to it", d.stderr()),
               "stderr: %s" % d.stderr())
 
