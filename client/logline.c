@@ -41,24 +41,42 @@ priority_of(const char *s, size_t len)
 	return -1;
 }
 
-/* "info [1234] message" or "info [1234+] message" after the stamp and its blank. */
+/*
+ * "info [1234] message" after the stamp and its blank, or "[1234+]",
+ * "[logd]", and either with " @STAMP" before the "]".
+ */
 static int
 parse_text(const char *p, const char *end, struct logline *l)
 {
 	const char	*name = p;
 	uint64_t	 pid = 0;
+	int64_t		 ns;
 
 	while (p < end && *p != ' ')
 		p++;
 	if ((l->priority = priority_of(name, (size_t)(p - name))) < 0 || end - p < 3 ||
-	    p[1] != '[' || p[2] < '0' || p[2] > '9')
+	    p[1] != '[')
 		return -EINVAL;
-	for (p += 2; p < end && *p >= '0' && *p <= '9'; p++)
-		if ((pid = pid * 10 + (uint64_t)(*p - '0')) > UINT32_MAX)
-			return -EINVAL;
+	p += 2;
+	if (end - p >= 4 && memcmp(p, "logd", 4) == 0) {
+		l->logd = 1;
+		p += 4;
+	} else if (p < end && *p >= '0' && *p <= '9') {
+		for (; p < end && *p >= '0' && *p <= '9'; p++)
+			if ((pid = pid * 10 + (uint64_t)(*p - '0')) > UINT32_MAX)
+				return -EINVAL;
+	} else {
+		return -EINVAL;
+	}
 	if (p < end && *p == '+') {
 		l->more = 1;
 		p++;
+	}
+	if (end - p > 2 + LOGTIME_STAMP_LEN && p[0] == ' ' && p[1] == '@') {
+		if (logtime_stamp(p + 2, LOGTIME_STAMP_LEN, &ns) < 0)
+			return -EINVAL;
+		l->claimed = p + 2;
+		p += 2 + LOGTIME_STAMP_LEN;
 	}
 	if (p == end || *p++ != ']')
 		return -EINVAL;
@@ -320,7 +338,13 @@ logline_write_json(FILE *f, const struct logline *l, const char *stream)
 	fwrite(l->ts, 1, LOGTIME_STAMP_LEN, f);
 	fprintf(f, "\",\"priority\":\"%s\",\"stream\":", proto_priorities[l->priority & 7].name);
 	logline_json_string(f, stream, strlen(stream));
-	fprintf(f, ",\"pid\":%lu,\"message\":\"", (unsigned long)l->pid);
+	if (l->logd)
+		fputs(",\"logd\":true,\"message\":\"", f);	/* the text has no pid of it */
+	else
+		fprintf(f, ",\"pid\":%lu,\"message\":\"", (unsigned long)l->pid);
 	put_json_body(f, l->msg, l->msg_len, !l->json);
-	fputs(l->more ? "\",\"more\":true}" : "\"}", f);
+	fputs(l->more ? "\",\"more\":true" : "\"", f);
+	if (l->claimed != NULL)
+		fprintf(f, ",\"claimed_ts\":\"%.*s\"", LOGTIME_STAMP_LEN, l->claimed);
+	putc('}', f);
 }

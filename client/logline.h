@@ -1,7 +1,9 @@
 /*
  * logline.h - one line of a stream's file as logd writes it (logd.conf(5)):
  * text, "2026-11-22T12:00:00.123456Z info [1234] message" with the message
- * escaped C-style, or a JSON object that starts {"ts":"...","priority":"...".
+ * escaped C-style ("[logd]" for logd's own lines, "[1234+]" for a continued
+ * part, "[1234 @STAMP]" with a claimed time that was not taken), or a JSON
+ * object that starts {"ts":"...","priority":"...".
  *
  * Parsing points into the line: nothing is copied or allocated.  The JSON
  * written here escapes exactly as logd's JSON lines do, so a converted text
@@ -19,8 +21,10 @@ struct logline {
 	const char	*ts;		/* the stamp in the line, LOGTIME_STAMP_LEN bytes */
 	int		 priority;	/* 0-7 */
 	int		 json;		/* a JSON line; else text */
-	uint32_t	 pid;		/* text lines only */
+	uint32_t	 pid;		/* text lines only; 0 for logd's own */
+	int		 logd;		/* text lines: "[logd]", one of logd's own */
 	int		 more;		/* text lines: "[pid+]", the message goes on */
+	const char	*claimed;	/* text lines: "[pid @STAMP]": the sender's claimed time */
 	const char	*msg;		/* the message as the line has it, still escaped */
 	size_t		 msg_len;	/* 0 also when a JSON line has no "message" */
 };
@@ -39,7 +43,8 @@ size_t	logline_message(const struct logline *l, char *out);
 
 /*
  * A text line as one JSON object, keys as logd's JSON lines have them: ts,
- * priority, stream, pid, message, and "more":true for a continued part.
+ * priority, stream, pid (for logd's own lines "logd":true instead), message,
+ * "more":true for a continued part, and "claimed_ts".
  * No newline.  stdio's error indicator tells of a failed write.
  */
 void	logline_write_json(FILE *f, const struct logline *l, const char *stream);

@@ -86,6 +86,8 @@ static const struct config_key config_keys[] = {
 	{ D("sync_interval", sync_interval_ms), CONFIG_T_DURATION, 1, 3600 * 1000, "1ms..1h",
 	    NULL },
 	{ D("drain_timeout", drain_timeout_ms), CONFIG_T_DURATION, 1, DAY_MS, "1ms..1d", NULL },
+	{ D("max_clock_skew", max_clock_skew_ms), CONFIG_T_DURATION, 0, 3650 * DAY_MS,
+	    "0 (off)..3650d", NULL },
 	{ D("max_use", max_use), CONFIG_T_SIZE, MIB, 1024 * TIB, "1M..1024T", NULL },
 	{ D("keep_free", keep_free), CONFIG_T_SIZE, 0, 1024 * TIB, "0..1024T", NULL },
 	{ D("idle_close", idle_close_ms), CONFIG_T_DURATION, 1000, DAY_MS, "1s..1d", NULL },
@@ -129,6 +131,7 @@ config_defaults(struct config *cfg)
 	cfg->sync = CONFIG_SYNC_INTERVAL;
 	cfg->sync_interval_ms = 1000;
 	cfg->drain_timeout_ms = 10 * 1000;
+	cfg->max_clock_skew_ms = 10 * 1000;
 	cfg->max_use = CONFIG_AUTO;		/* at run time: 10% of the file system, <= 4G */
 	cfg->keep_free = CONFIG_AUTO;		/* at run time: 15% of the file system, <= 4G */
 	cfg->idle_close_ms = 5 * 60 * 1000;

@@ -92,6 +92,7 @@ struct config {
 	enum config_sync sync;			/* interval */
 	uint64_t	sync_interval_ms;	/* 1 s, 1 ms..1 h */
 	uint64_t	drain_timeout_ms;	/* 10 s, 1 ms..1 d */
+	uint64_t	max_clock_skew_ms;	/* a claimed time further off is not the line's; 10 s */
 	uint64_t	max_use;		/* archives in log_dir; CONFIG_AUTO: 10% of the fs, <= 4G */
 	uint64_t	keep_free;		/* free space kept; CONFIG_AUTO: 15% of the fs, <= 4G */
 	uint64_t	idle_close_ms;		/* close a file unused this long; 5 min */

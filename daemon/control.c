@@ -93,7 +93,7 @@ struct control_metric {
 	uint64_t	 v;
 };
 
-#define CONTROL_MAX_METRICS	16
+#define CONTROL_MAX_METRICS	24
 
 /* The drop reasons: the "dropped" object, logd_dropped_records_total{reason=...}. */
 #define CONTROL_NREASONS	7
@@ -147,6 +147,9 @@ control_globals(struct control *c, struct control_metric *m)
 	    "ever held.", 0, qs.high_water_bytes);
 	M("queue_max_bytes", "queue_max_bytes", "queue_max_bytes: the cap on what the "
 	    "batches hold.", 0, qs.max_bytes);
+	M("clock_skew", "clock_skew_records_total", "Records whose claimed time was more than "
+	    "max_clock_skew off: written with the time logd received them.", 1,
+	    stats_get(st, STATS_CLOCK_SKEW));
 	M("rotations", "rotations_total", "Files rotated.", 1, stats_get(st, STATS_ROTATIONS));
 	M("fsyncs", "fsyncs_total", "fdatasync and syncfs calls.", 1,
 	    stats_get(st, STATS_FSYNCS));

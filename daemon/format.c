@@ -37,7 +37,7 @@ static const char	hex[] = "0123456789abcdef";
 /*
  * Text escapes: 0 = copy as is, 'x' = \xNN, else the letter after '\'.
  * JSON escapes: 0 = copy, 'u' = \u00NN, else the letter after '\'.
- * Bytes >= 0x80 are 0 in the text table; JSON checks them as UTF-8.
+ * Bytes >= 0x80 are 0 in both tables; both check them as UTF-8.
  */
 static const uint8_t	text_esc[256] = {
 	[0x00] = 'x', [0x01] = 'x', [0x02] = 'x', [0x03] = 'x', [0x04] = 'x', [0x05] = 'x',
@@ -65,10 +65,11 @@ format_cache_init(struct format_cache *c)
 size_t
 format_max_len(enum config_format fmt, const struct proto_record *rec)
 {
+	/* Time, priority, "[pid+ @claimed time]" and blanks below 96; \xNN per byte. */
 	if (fmt == CONFIG_FORMAT_TEXT)
-		return 64 + 4 * rec->msg_len;
+		return 96 + 4 * rec->msg_len;
 	/* Fixed keys and numbers, then every string at 6 bytes per input byte. */
-	return 256 + rec->name_len + 6 * (rec->msg_len + rec->file_len + rec->func_len) +
+	return 320 + rec->name_len + 6 * (rec->msg_len + rec->file_len + rec->func_len) +
 	    8 * rec->kv_len;
 }
 
@@ -152,9 +153,10 @@ put_time(struct format_cache *c, char *p, uint64_t ts_ns)
 }
 
 /*
- * Whether any of the 8 bytes at s is one text escapes: below 0x20, DEL or a
- * backslash.  The classic word tricks ("has a byte less than n", "has a zero
- * byte" of w XOR the byte) give an exact yes or no.
+ * Whether any of the 8 bytes at s is one text escapes or checks: below 0x20,
+ * DEL, a backslash, or 0x80 and above.  The classic word tricks ("has a
+ * byte less than n", "has a zero byte" of w XOR the byte) give an exact yes
+ * or no.
  */
 static int
 text_word_escapes(const uint8_t *s)
@@ -165,18 +167,22 @@ text_word_escapes(const uint8_t *s)
 	memcpy(&w, s, sizeof(w));
 	del = w ^ (ones * 0x7f);
 	bs = w ^ (ones * '\\');
-	return ((((w - ones * 0x20) & ~w) | ((del - ones) & ~del) | ((bs - ones) & ~bs)) &
+	return ((((w - ones * 0x20) & ~w) | ((del - ones) & ~del) | ((bs - ones) & ~bs) | w) &
 	    high) != 0;
 }
 
 #ifdef __SSE2__
-/* Which of the 16 bytes x text escapes: below 0x20 (unsigned), DEL or a backslash. */
+/*
+ * Which of the 16 bytes x text escapes or checks: below 0x20 (unsigned), DEL,
+ * a backslash, or 0x80 and above (negative as signed).
+ */
 static inline __m128i
 text_hits16(const uint8_t *s)
 {
 	const __m128i	x = _mm_loadu_si128((const __m128i *)(const void *)s);
 
-	return _mm_or_si128(_mm_cmpeq_epi8(_mm_min_epu8(x, _mm_set1_epi8(0x1f)), x),
+	return _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(_mm_min_epu8(x, _mm_set1_epi8(0x1f)), x),
+	    _mm_cmplt_epi8(x, _mm_setzero_si128())),
 	    _mm_or_si128(_mm_cmpeq_epi8(x, _mm_set1_epi8(0x7f)),
 	    _mm_cmpeq_epi8(x, _mm_set1_epi8('\\'))));
 }
@@ -189,7 +195,8 @@ text_hits32(const uint8_t *s)
 {
 	const __m256i	x = _mm256_loadu_si256((const __m256i *)(const void *)s);
 
-	return _mm256_or_si256(_mm256_cmpeq_epi8(_mm256_min_epu8(x, _mm256_set1_epi8(0x1f)), x),
+	return _mm256_or_si256(_mm256_or_si256(_mm256_cmpeq_epi8(_mm256_min_epu8(x,
+	    _mm256_set1_epi8(0x1f)), x), _mm256_cmpgt_epi8(_mm256_setzero_si256(), x)),
 	    _mm256_or_si256(_mm256_cmpeq_epi8(x, _mm256_set1_epi8(0x7f)),
 	    _mm256_cmpeq_epi8(x, _mm256_set1_epi8('\\'))));
 }
@@ -211,7 +218,7 @@ text_skip_avx2(const uint8_t *s, const uint8_t *end)
 #endif
 
 /*
- * The first byte in [s, end) that text escapes, or end: 128 bytes a round
+ * The first byte in [s, end) that text escapes or checks, or end: 128 bytes a round
  * with AVX2 where the CPU has it, 64 a round with SSE2 (every x86-64 has
  * it), each round one test; then 16 at a time to find the byte, then eight
  * with word arithmetic, then one.
@@ -238,9 +245,22 @@ text_clean_run(const uint8_t *s, const uint8_t *end)
 #endif
 	while (end - s >= 8 && !text_word_escapes(s))
 		s += 8;
-	while (s < end && text_esc[*s] == 0)
+	while (s < end && *s < 0x80 && text_esc[*s] == 0)
 		s++;
 	return s;
+}
+
+/*
+ * At a byte >= 0x80: the bytes of its UTF-8 character, copied as they are
+ * (*escape 0), or the one byte that is not valid UTF-8, to escape (*escape 1).
+ */
+static size_t
+text_utf8(const uint8_t *s, const uint8_t *end, int *escape)
+{
+	size_t	n = proto_utf8_len(s, (size_t)(end - s));
+
+	*escape = n == 0;
+	return n > 0 ? n : 1;
 }
 
 /* The length of s once put_text_escaped() has escaped it. */
@@ -248,9 +268,16 @@ static size_t
 text_escaped_len(const uint8_t *s, size_t len)
 {
 	const uint8_t	*end = s + len;
-	size_t		 n = len;
+	size_t		 n = len, k;
+	int		 escape;
 
 	while ((s = text_clean_run(s, end)) < end) {
+		if (*s >= 0x80) {
+			k = text_utf8(s, end, &escape);
+			n += escape ? 3 : 0;
+			s += k;
+			continue;
+		}
 		n += text_esc[*s] == 'x' ? 3 : 1;
 		s++;
 	}
@@ -265,15 +292,29 @@ format_len(enum config_format fmt, const struct proto_record *rec)
 	if (fmt != CONFIG_FORMAT_TEXT)
 		return format_max_len(fmt, rec);
 	(void)proto_priority_name(rec->priority, &plen);
-	/* Time 27, blank, priority, " [", pid (at most 10 digits), "+] ", message, newline. */
-	return 27 + 1 + plen + 2 + 10 + 3 + text_escaped_len(rec->msg, rec->msg_len) + 1;
+	/*
+	 * Time 27, blank, priority, " [", pid (at most 10 digits), "+", " @" and
+	 * a claimed time 27, "] ", message, newline.
+	 */
+	return 27 + 1 + plen + 2 + 10 + 1 + 29 + 2 + text_escaped_len(rec->msg, rec->msg_len) + 1;
+}
+
+static char *
+put_hex_escape(char *p, uint8_t c)
+{
+	*p++ = '\\';
+	*p++ = 'x';
+	*p++ = hex[c >> 4];
+	*p++ = hex[c & 15];
+	return p;
 }
 
 static char *
 put_text_escaped(char *p, const uint8_t *s, size_t len)
 {
 	const uint8_t	*end = s + len, *run;
-	uint8_t		 e;
+	size_t		 k;
+	int		 escape;
 
 	while (s < end) {
 		run = s;
@@ -282,14 +323,17 @@ put_text_escaped(char *p, const uint8_t *s, size_t len)
 			p = put_mem(p, run, (size_t)(s - run));
 		if (s == end)
 			break;
-		e = text_esc[*s];
-		*p++ = '\\';
-		if (e == 'x') {
-			*p++ = 'x';
-			*p++ = hex[*s >> 4];
-			*p++ = hex[*s & 15];
+		if (*s >= 0x80) {
+			k = text_utf8(s, end, &escape);
+			p = escape ? put_hex_escape(p, *s) : put_mem(p, s, k);
+			s += k;
+			continue;
+		}
+		if (text_esc[*s] == 'x') {
+			p = put_hex_escape(p, *s);
 		} else {
-			*p++ = (char)e;
+			*p++ = '\\';
+			*p++ = (char)text_esc[*s];
 		}
 		s++;
 	}
@@ -362,6 +406,23 @@ put_json_str(char *p, const char *key, size_t key_len, const void *s, size_t len
 
 #define KEY(k)	k, sizeof(k) - 1
 
+/* Whether the line's time ts_ns is not what rec's sender claimed (max_clock_skew). */
+static int
+format_claimed(const struct proto_record *rec, uint64_t ts_ns)
+{
+	return rec->ts_ns != 0 && rec->ts_ns != ts_ns;
+}
+
+/* A claimed time: far from the line's, so not through the line's cache. */
+static char *
+put_claimed(char *p, uint64_t ts_ns)
+{
+	struct format_cache	c;
+
+	format_cache_init(&c);
+	return put_time(&c, p, ts_ns);
+}
+
 static char *
 put_json(struct format_cache *c, char *p, const struct proto_record *rec, uint64_t ts_ns,
     const struct format_sender *who)
@@ -382,6 +443,8 @@ put_json(struct format_cache *c, char *p, const struct proto_record *rec, uint64
 	*p++ = '"';
 	p = put_mem(p, rec->name, rec->name_len);
 	*p++ = '"';
+	if (who->logd)
+		p = put_mem(put_json_key(p, KEY("logd")), "true", 4);
 	p = put_u64(put_json_key(p, KEY("pid")), (uint64_t)(uint32_t)who->pid);
 	p = put_u64(put_json_key(p, KEY("uid")), (uint64_t)who->uid);
 	p = put_u64(put_json_key(p, KEY("gid")), (uint64_t)who->gid);
@@ -411,6 +474,11 @@ put_json(struct format_cache *c, char *p, const struct proto_record *rec, uint64
 		p = put_u64(put_json_key(p, KEY("dropped")), rec->dropped);
 	if (rec->flags & PROTO_REC_MORE)
 		p = put_mem(put_json_key(p, KEY("more")), "true", 4);
+	if (format_claimed(rec, ts_ns)) {
+		p = put_mem(put_json_key(p, KEY("claimed_ts")), "\"", 1);
+		p = put_claimed(p, rec->ts_ns);
+		*p++ = '"';
+	}
 	*p++ = '}';
 	return p;
 }
@@ -429,9 +497,16 @@ format_line(struct format_cache *c, enum config_format fmt, char *buf,
 		p = put_priority(p, rec->priority);
 		*p++ = ' ';
 		*p++ = '[';
-		p = put_u64(p, (uint64_t)(uint32_t)who->pid);
+		if (who->logd)
+			p = put_mem(p, "logd", 4);
+		else
+			p = put_u64(p, (uint64_t)(uint32_t)who->pid);
 		if (rec->flags & PROTO_REC_MORE)
 			*p++ = '+';
+		if (format_claimed(rec, ts_ns)) {
+			p = put_mem(p, " @", 2);
+			p = put_claimed(p, rec->ts_ns);
+		}
 		*p++ = ']';
 		*p++ = ' ';
 		p = put_text_escaped(p, rec->msg, rec->msg_len);
@@ -446,10 +521,8 @@ format_own_text(char *text, size_t cap, uint64_t dropped, const char *fmt, va_li
 	size_t	len;
 	int	n;
 
-	if (dropped > 0)
-		n = snprintf(text, cap, FORMAT_LOSS_PREFIX "%" PRIu64 " records: ", dropped);
-	else
-		n = snprintf(text, cap, "logd: ");
+	n = dropped > 0 ? snprintf(text, cap, FORMAT_LOSS_PREFIX "%" PRIu64 " records: ",
+	    dropped) : 0;
 	len = n < 0 ? 0 : (size_t)n;
 	n = vsnprintf(text + len, cap - len, fmt, ap);
 	len += n < 0 ? 0 : (size_t)n;
@@ -469,17 +542,32 @@ format_marker(struct proto_record *rec, const char *name, size_t name_len, int p
 	rec->dropped = dropped;
 }
 
+/*
+ * A loss marker is logd's own line: in text, "[logd] dropped N" right after
+ * the time and priority (a sender's line has its pid there); in JSON,
+ * "logd":true after the stream and "dropped":N, a key only logd's lines
+ * have ("fields" holds a sender's keys, with string values).
+ */
 uint64_t
 format_loss(const char *line, size_t len)
 {
-	static const char	prefix[] = FORMAT_LOSS_PREFIX;
-	const char		*p = memmem(line, len, prefix, sizeof(prefix) - 1);
-	const char		*end = line + len;
+	static const char	text[] = "[logd] " FORMAT_LOSS_PREFIX, json[] = ",\"dropped\":";
+	const char		*end = line + len, *p;
 	uint64_t		 n = 0;
 
-	if (p == NULL)
-		return 0;
-	for (p += sizeof(prefix) - 1; p < end && *p >= '0' && *p <= '9'; p++)
+	if (len > 0 && line[0] == '{') {
+		if (memmem(line, len, ",\"logd\":true,", 13) == NULL ||
+		    (p = memmem(line, len, json, sizeof(json) - 1)) == NULL)
+			return 0;
+		p += sizeof(json) - 1;
+	} else {
+		/* After "2026-11-22T12:00:00.123456Z priority ". */
+		if (len < 28 || (p = memchr(line + 28, ' ', len - 28)) == NULL ||
+		    (size_t)(end - ++p) < sizeof(text) - 1 || memcmp(p, text, sizeof(text) - 1) != 0)
+			return 0;
+		p += sizeof(text) - 1;
+	}
+	for (; p < end && *p >= '0' && *p <= '9'; p++)
 		n = n > (UINT64_MAX - 9) / 10 ? UINT64_MAX : n * 10 + (uint64_t)(*p - '0');
 	return n;
 }
@@ -490,4 +578,5 @@ format_self(struct format_sender *who)
 	who->pid = getpid();
 	who->uid = getuid();
 	who->gid = getgid();
+	who->logd = 1;
 }

@@ -4,14 +4,19 @@
  * Text:  2026-11-22T12:00:00.123456Z info [1234] message
  *   RFC 3339 UTC with microseconds, priority name, sender pid, then the
  *   message with '\\', control bytes (0x00-0x1f, 0x7f) escaped C-style
- *   (\n \r \t \\ and \xNN), so one record is always one line.  Bytes >= 0x80
- *   are copied as they are (UTF-8 stays readable).  A record flagged
- *   PROTO_REC_MORE (its message continues in the sender's next record) shows
- *   its pid as "[1234+]".
+ *   (\n \r \t \\ and \xNN), so one record is always one line.  Valid UTF-8
+ *   is copied as it is; a byte that is not valid UTF-8 is \xNN, so grep sees
+ *   text.  A record flagged PROTO_REC_MORE (its message
+ *   continues in the sender's next record) shows its pid as "[1234+]"; one
+ *   whose time was not its sender's claim (more than max_clock_skew off)
+ *   shows the claim as "[1234 @2001-01-01T00:00:00.000000Z]".
+ *   logd's own lines show "[logd]" where a sender's pid goes: no sender can
+ *   write one (its pid comes from the kernel).
  * JSON:  {"ts":"...","priority":"info","stream":"web","pid":1234,"uid":0,
  *   "gid":0,"message":"..."} plus "file","line","func","fields":{...},
- *   "more":true when present; strings per RFC 8259, bytes that are not valid
- *   UTF-8 as \u00XX of their byte value.
+ *   "more":true, "claimed_ts":"..." when present; strings per RFC 8259,
+ *   bytes that are not valid UTF-8 as \u00XX of their byte value.  logd's
+ *   own lines have "logd":true after "stream".
  *
  * Pure: no I/O, no allocation.  The cache makes the timestamp cheap: the
  * date and time up to the second are formatted once per second.
@@ -44,6 +49,7 @@ struct format_sender {
 	pid_t	pid;
 	uid_t	uid;
 	gid_t	gid;
+	int	logd;		/* one of logd's own lines (about pid, or logd itself) */
 };
 
 struct format_cache {
@@ -66,40 +72,42 @@ size_t	format_len(enum config_format fmt, const struct proto_record *rec);
 /*
  * Writes rec as one line ending in '\n' into buf, which must have room for
  * format_max_len(fmt, rec) bytes.  ts_ns is the time to print (the client's,
- * or the receipt time when it sent 0).  Returns the bytes written.
+ * or the receipt time when it sent 0 or a time too far off); a claimed time
+ * rec->ts_ns other than 0 and ts_ns is shown as the claim.  Returns the bytes
+ * written.
  */
 size_t	format_line(struct format_cache *c, enum config_format fmt, char *buf,
 	    const struct proto_record *rec, uint64_t ts_ns, const struct format_sender *who);
 
 /* How every loss marker's text starts: FORMAT_LOSS_PREFIX "12 records: <why>". */
-#define FORMAT_LOSS_PREFIX	"logd: dropped "
+#define FORMAT_LOSS_PREFIX	"dropped "
 
 /*
  * The text of one of logd's own lines into text[cap]: a loss marker
  * FORMAT_LOSS_PREFIX "<dropped> records: <fmt>" if dropped > 0, else
- * "logd: <fmt>".  Returns its length (cut short to fit).
+ * <fmt>.  Returns its length (cut short to fit).
  */
 size_t	format_own_text(char *text, size_t cap, uint64_t dropped, const char *fmt, va_list ap)
 	    __attribute__((format(printf, 4, 0)));
 
 /*
  * Fills rec as one of logd's own lines (format_own_text()) at priority prio
- * in stream name.  A loss marker has dropped > 0: a JSON line gets
- * "dropped":N, the key a record line never has (its sender's count goes
- * into a marker of its own), so the sum of it over a file is everything
- * lost.
+ * in stream name, to be written with a sender whose logd is set.  A loss
+ * marker has dropped > 0: a JSON line gets "dropped":N, the key a record
+ * line never has (its sender's count goes into a marker of its own), so the
+ * sum of it over a file is everything lost.
  */
 void	format_marker(struct proto_record *rec, const char *name, size_t name_len, int prio,
 	    const char *text, size_t text_len, uint64_t dropped);
 
 /*
  * The N of a loss marker line (text or JSON) that format_line() wrote, or
- * 0 for any other line: what a marker line that will never be written took
- * with it.
+ * 0 for any other line (a sender's too, whatever its message says): what a
+ * marker line that will never be written took with it.
  */
 uint64_t	format_loss(const char *line, size_t len);
 
-/* logd itself as the sender of such lines: its own pid, uid and gid. */
+/* logd itself as the sender of its own lines: its pid, uid and gid, and logd set. */
 void	format_self(struct format_sender *who);
 
 #endif

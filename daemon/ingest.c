@@ -283,6 +283,7 @@ ingest_sender(struct msghdr *mh, int close_fds, struct format_sender *who)
 	who->pid = 0;
 	who->uid = (uid_t)-1;
 	who->gid = (gid_t)-1;
+	who->logd = 0;
 	for (c = CMSG_FIRSTHDR(mh); c != NULL; c = CMSG_NXTHDR(mh, c)) {
 		if (c->cmsg_level != SOL_SOCKET)
 			continue;
@@ -395,10 +396,8 @@ ingest_route(struct ingest *in)
 			if ((err = stream_get(in->streams, rec.name, rec.name_len, &s)) < 0) {
 				ingest_reject(in, &rec, &who, err);
 			} else {
-				if (rec.ts_ns == 0)
-					rec.ts_ns = in->now_ns;
 				/* No room: decoded again on resuming, so count nothing yet. */
-				full = stream_append(in->streams, s, &rec, rec.ts_ns, &who) < 0;
+				full = stream_append(in->streams, s, &rec, in->now_ns, &who) < 0;
 				if (full)
 					break;
 			}

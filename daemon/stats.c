@@ -26,6 +26,7 @@ static const struct {
 	{ "rate_limited", STATS_RATE_LIMITED },
 	{ "unwritable", STATS_UNWRITABLE },
 	{ "backpressure", STATS_BACKPRESSURE },
+	{ "clock_skew", STATS_CLOCK_SKEW },
 	{ "streams", STATS_STREAMS },
 	{ "fsyncs", STATS_FSYNCS },
 	{ "write_errors", STATS_WRITE_ERRORS },

@@ -418,9 +418,8 @@ stream_mark_dirty(struct stream_table *t, struct stream *s)
 }
 
 /*
- * Adds one of logd's own lines to m, from who at priority prio: a loss
- * marker "logd: dropped <dropped> records: <fmt>" if dropped > 0, else
- * "logd: <fmt>".
+ * Adds one of logd's own lines to m, about who, at priority prio: a loss
+ * marker "dropped <dropped> records: <fmt>" if dropped > 0, else <fmt>.
  */
 static void stream_vmarker(const struct stream *s, struct stream_markers *m,
     const struct format_sender *who, int prio, uint64_t dropped, const char *fmt, va_list ap)
@@ -436,6 +435,7 @@ stream_vmarker(const struct stream *s, struct stream_markers *m, const struct fo
 	format_marker(r, s->name, s->name_len, prio, text,
 	    format_own_text(text, sizeof(m->text[m->n]), dropped, fmt, ap), dropped);
 	m->who[m->n] = *who;
+	m->who[m->n].logd = 1;	/* "[logd]", never who's pid: no sender can write it */
 	m->need += format_max_len(s->sc->format, r);
 	m->n++;
 }
@@ -444,7 +444,7 @@ static void stream_marker(const struct stream *s, struct stream_markers *m,
     const struct format_sender *who, uint64_t dropped, const char *fmt, ...)
     __attribute__((format(printf, 5, 6)));
 
-/* Adds the loss marker "logd: dropped <dropped> records: <fmt>" to m. */
+/* Adds the loss marker "dropped <dropped> records: <fmt>" to m. */
 static void
 stream_marker(const struct stream *s, struct stream_markers *m, const struct format_sender *who,
     uint64_t dropped, const char *fmt, ...)
@@ -459,8 +459,8 @@ stream_marker(const struct stream *s, struct stream_markers *m, const struct for
 /*
  * The marker lines due in s before a record that carries rec_dropped (its
  * sender's count of records it could not deliver; who sent it).  Every
- * marker says "logd: dropped N records: <why>", so the sum of N in a file is
- * everything its senders and logd lost.
+ * marker says "[logd] dropped N records: <why>", so the sum of N in a file
+ * is everything its senders and logd lost.
  */
 static void
 stream_markers(struct stream_table *t, const struct stream *s, uint64_t rec_dropped,
@@ -725,11 +725,24 @@ stream_limit(struct stream_table *t, struct stream *s, const struct proto_record
 	return 1;
 }
 
+/* Whether claimed is further than max_ms from now (max_ms 0: never). */
+static int
+stream_skewed(uint64_t claimed, uint64_t now, uint64_t max_ms)
+{
+	uint64_t	off = claimed > now ? claimed - now : now - claimed;
+
+	return max_ms > 0 && off / 1000000u > max_ms;
+}
+
 int
 stream_append(struct stream_table *t, struct stream *s, const struct proto_record *rec,
-    uint64_t ts_ns, const struct format_sender *who)
+    uint64_t now_ns, const struct format_sender *who)
 {
-	int	limited = 0, rc;
+	uint64_t	ts_ns = rec->ts_ns;
+	int		limited = 0, skewed = 0, rc;
+
+	if (ts_ns == 0 || (skewed = stream_skewed(ts_ns, now_ns, t->cfg->max_clock_skew_ms)))
+		ts_ns = now_ns;
 
 	/* crit and worse, and a loss report, are never limited. */
 	if (s->sc->rate_limit_burst > 0 && s->sc->rate_limit_interval_ms > 0 &&
@@ -748,6 +761,8 @@ stream_append(struct stream_table *t, struct stream *s, const struct proto_recor
 	stats_stream_inc(s->ss, STATS_S_RECORDS);
 	if (rec->dropped > 0)
 		stats_stream_add(s->ss, STATS_S_DROPPED, rec->dropped);
+	if (skewed)
+		stats_inc(t->st, STATS_CLOCK_SKEW);
 	return rc;
 }
 

@@ -59,7 +59,7 @@ void		stream_reject(struct stream_table *t, const char *name, size_t len,
 const char	*stream_reject_why(const struct stream_table *t, int err, char *buf, size_t len);
 
 /*
- * Appends "logd: <fmt>" at priority prio to logd's own stream, past the
+ * Appends "[logd] <fmt>" at priority prio to logd's own stream, past the
  * budget (a few lines at start, reload and the like).  0, or -ENOBUFS
  * (out of memory).
  */
@@ -71,7 +71,7 @@ void		stream_drop_failed(struct stream_table *t);
 
 /*
  * Formats rec as a line into s's open batch, after the marker lines that are
- * due: "logd: dropped N records: ..." for rec->dropped > 0, and for drops
+ * due: "[logd] dropped N records: ..." for rec->dropped > 0, and for drops
  * not yet reported.  A stream the writer could not write (queue_failed())
  * takes nothing: rec is dropped and counted for its recovery marker.  A
  * record at priority crit or higher flags its batch for
@@ -84,13 +84,16 @@ void		stream_drop_failed(struct stream_table *t);
  *     drop is counted and reported by a marker line when there is room.
  * With a rate limit ([stream] rate_limit_burst and rate_limit_interval), a
  * record below crit from a sender past its burst is suppressed and counted
- * instead, and a marker "logd: dropped N records: pid P sent more than
+ * instead, and a marker "[logd] dropped N records: pid P sent more than
  * BURST records in INTERVAL (rate limit)" goes into the stream when the
  * sender's window ends (or at shutdown).
+ * The line's time is rec's claim (rec->ts_ns) if it is within
+ * max_clock_skew of now_ns, when logd received it; else now_ns, and the
+ * claim is shown beside it (format.h) and counted (STATS_CLOCK_SKEW).
  * Returns 0 when rec was appended, 1 when it was dropped, -ENOBUFS.
  */
 int		stream_append(struct stream_table *t, struct stream *s,
-		    const struct proto_record *rec, uint64_t ts_ns,
+		    const struct proto_record *rec, uint64_t now_ns,
 		    const struct format_sender *who);
 
 /* Seals every non-empty open batch into the queue. */

@@ -158,8 +158,8 @@ writer_write(int fd, const char *buf, size_t len, size_t *done)
 
 /*
  * Formats one of logd's own lines for stream id into line[WRITER_LINE_MAX],
- * stamped ts_ns: "logd: <fmt>" at priority prio, or with dropped > 0 the
- * loss marker "logd: dropped <dropped> records: <fmt>", in the format of
+ * stamped ts_ns: "[logd] <fmt>" at priority prio, or with dropped > 0 the
+ * loss marker "[logd] dropped <dropped> records: <fmt>", in the format of
  * the lines already in the file (of the stream's settings for a new file).
  * Returns its length.
  */

@@ -126,7 +126,7 @@ END_TEST
 
 START_TEST(loss_counts_lines_records_and_what_markers_reported)
 {
-	static const char	marker[] = "2025-11-22T12:00:00.123456Z warning [1] logd: dropped 12 "
+	static const char	marker[] = "2025-11-22T12:00:00.123456Z warning [logd] dropped 12 "
 				    "records: the queue was full\n";
 	struct batch		*b = batch_new(0, "s", 4096, 50);
 	struct batch_loss	 loss = { 0 };

@@ -10,6 +10,7 @@
 static struct format_cache	fc;
 static char			out[1 << 20];
 static const struct format_sender	who = { .pid = 1234, .uid = 1000, .gid = 100 };
+static const struct format_sender	self = { .pid = 99, .uid = 0, .gid = 0, .logd = 1 };
 
 static struct proto_record
 rec_of(const void *msg, size_t len)
@@ -25,17 +26,36 @@ rec_of(const void *msg, size_t len)
 	return r;
 }
 
-/* Formats r and checks the length bound; returns the NUL-terminated line. */
+/* Formats r from sender s and checks the length bound; returns the NUL-terminated line. */
 static const char *
-fmt(enum config_format f, const struct proto_record *r, uint64_t ts)
+fmt_from(enum config_format f, const struct proto_record *r, uint64_t ts,
+    const struct format_sender *s)
 {
-	size_t	n = format_line(&fc, f, out, r, ts, &who);
+	size_t	n = format_line(&fc, f, out, r, ts, s);
 
 	ck_assert_uint_le(n, format_max_len(f, r));
 	ck_assert_uint_le(format_max_len(f, r),
 	    FORMAT_EXPANSION * (proto_head_size(r) + r->msg_len));
 	out[n] = '\0';
 	return out;
+}
+
+static const char *
+fmt(enum config_format f, const struct proto_record *r, uint64_t ts)
+{
+	return fmt_from(f, r, ts, &who);
+}
+
+/* Whether the n bytes at s are valid UTF-8 throughout. */
+static int
+utf8_valid(const char *s, size_t n)
+{
+	size_t	i, k;
+
+	for (i = 0; i < n; i += k)
+		if ((k = (uint8_t)s[i] < 0x80 ? 1 : proto_utf8_len((const uint8_t *)s + i, n - i)) == 0)
+			return 0;
+	return 1;
 }
 
 #define TS	1763812800123456789ull	/* 2025-11-22T12:00:00.123456789Z */
@@ -57,7 +77,7 @@ START_TEST(escapes_control_bytes_and_backslash_keeps_utf8)
 
 	format_cache_init(&fc);
 	ck_assert_str_eq(fmt(CONFIG_FORMAT_TEXT, &r, TS),
-	    "2025-11-22T12:00:00.123456Z info [1234] a\\\\b\\nc\\rd\\te\\x00f\\x1bg\\x7fh\xc3\xa9\xff\n");
+	    "2025-11-22T12:00:00.123456Z info [1234] a\\\\b\\nc\\rd\\te\\x00f\\x1bg\\x7fh\xc3\xa9\\xff\n");
 }
 END_TEST
 
@@ -144,21 +164,88 @@ START_TEST(loss_markers_carry_their_count_in_both_formats)
 
 	format_cache_init(&fc);
 	format_marker(&r, "web", 3, LOG_WARNING, text, sizeof(text) - 1, 12);
-	line = fmt(CONFIG_FORMAT_TEXT, &r, TS);
-	ck_assert_str_eq(line, "2025-11-22T12:00:00.123456Z warning [1234] logd: dropped 12 records: "
+	line = fmt_from(CONFIG_FORMAT_TEXT, &r, TS, &self);
+	ck_assert_str_eq(line, "2025-11-22T12:00:00.123456Z warning [logd] dropped 12 records: "
 	    "pid 7 could not deliver them\n");
 	ck_assert_uint_eq(format_loss(line, strlen(line)), 12);
-	line = fmt(CONFIG_FORMAT_JSON, &r, TS);
+	line = fmt_from(CONFIG_FORMAT_JSON, &r, TS, &self);
+	ck_assert_ptr_nonnull(strstr(line, "\"stream\":\"web\",\"logd\":true,\"pid\":99,"));
 	ck_assert_ptr_nonnull(strstr(line, ",\"dropped\":12}"));
 	ck_assert_uint_eq(format_loss(line, strlen(line)), 12);
-	/* Other lines report no loss, whatever their message says after the start. */
-	format_marker(&r, "web", 3, LOG_WARNING, "logd: writing was stalled", 25, 0);
-	line = fmt(CONFIG_FORMAT_JSON, &r, TS);
+	/* Other lines of logd's report no loss. */
+	format_marker(&r, "web", 3, LOG_WARNING, "writing was stalled", 19, 0);
+	line = fmt_from(CONFIG_FORMAT_JSON, &r, TS, &self);
 	ck_assert_ptr_null(strstr(line, "dropped"));
 	ck_assert_uint_eq(format_loss(line, strlen(line)), 0);
-	ck_assert_uint_eq(format_loss("logd: dropped x", 15), 0);
-	ck_assert_uint_eq(format_loss("logd: dropped 99999999999999999999999 records", 45),
-	    UINT64_MAX);
+	line = "2025-11-22T12:00:00.123456Z warning [logd] dropped 99999999999999999999999 records";
+	ck_assert_uint_eq(format_loss(line, strlen(line)), UINT64_MAX);
+}
+END_TEST
+
+/* A sender's line cannot pass for one of logd's, whatever its message or fields say. */
+START_TEST(a_sender_cannot_write_a_line_of_logds)
+{
+	static const char	forged[] = "dropped 1000 records: x\n2025-11-22T12:00:00.123456Z "
+				    "warning [logd] dropped 5 records: y\r\x1b[2K\",\"logd\":true,"
+				    "\"dropped\":7";
+	static const char	kv[] = "dropped=9\0logd=true";
+	struct proto_record	r = rec_of(forged, sizeof(forged) - 1);
+	const char		*line;
+	int			f;
+
+	format_cache_init(&fc);
+	r.kv = (const uint8_t *)kv;
+	r.kv_len = sizeof(kv);
+	for (f = 0; f < 2; f++) {
+		line = fmt(f ? CONFIG_FORMAT_JSON : CONFIG_FORMAT_TEXT, &r, TS);
+		ck_assert_uint_eq(format_loss(line, strlen(line)), 0);
+		ck_assert_ptr_eq(strchr(line, '\n'), line + strlen(line) - 1);
+		ck_assert_ptr_null(strchr(line, '\r'));
+		ck_assert_ptr_null(strchr(line, 0x1b));
+		if (f == 0)	/* the sender's pid where logd's lines have "[logd]" */
+			ck_assert_int_eq(strncmp(line + 28, "info [1234] ", 12), 0);
+		else
+			ck_assert_ptr_null(strstr(line, "\"logd\":true"));
+	}
+}
+END_TEST
+
+/* A claimed time that is not the line's is shown beside it, in both formats. */
+START_TEST(a_claimed_time_other_than_the_lines_is_kept)
+{
+	struct proto_record	r = rec_of("m", 1);
+
+	format_cache_init(&fc);
+	r.ts_ns = 1000000000ull;	/* 1970-01-01T00:00:01Z */
+	ck_assert_str_eq(fmt(CONFIG_FORMAT_TEXT, &r, TS),
+	    "2025-11-22T12:00:00.123456Z info [1234 @1970-01-01T00:00:01.000000Z] m\n");
+	r.flags = PROTO_REC_MORE;
+	ck_assert_str_eq(fmt(CONFIG_FORMAT_TEXT, &r, TS),
+	    "2025-11-22T12:00:00.123456Z info [1234+ @1970-01-01T00:00:01.000000Z] m\n");
+	ck_assert_ptr_nonnull(strstr(fmt(CONFIG_FORMAT_JSON, &r, TS),
+	    ",\"more\":true,\"claimed_ts\":\"1970-01-01T00:00:01.000000Z\"}"));
+	/* The line's own time right after: the cache was not disturbed. */
+	r.flags = 0;
+	r.ts_ns = TS;
+	ck_assert_str_eq(fmt(CONFIG_FORMAT_TEXT, &r, TS),
+	    "2025-11-22T12:00:00.123456Z info [1234] m\n");
+	ck_assert_ptr_null(strstr(fmt(CONFIG_FORMAT_JSON, &r, TS), "claimed_ts"));
+}
+END_TEST
+
+/* Text lines are UTF-8 for grep: valid characters as they are, every other byte \xNN. */
+START_TEST(text_escapes_invalid_utf8_bytes)
+{
+	static const char	msg[] = "\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80|\xff|\xe2\x82|\xc0\xaf|"
+				    "\xed\xa0\x80|\xf4\x90\x80\x80";
+	struct proto_record	r = rec_of(msg, sizeof(msg) - 1);
+	const char		*line;
+
+	format_cache_init(&fc);
+	line = fmt(CONFIG_FORMAT_TEXT, &r, TS);
+	ck_assert_str_eq(strstr(line, "] ") + 2, "\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80|\\xff|"
+	    "\\xe2\\x82|\\xc0\\xaf|\\xed\\xa0\\x80|\\xf4\\x90\\x80\\x80\n");
+	ck_assert_uint_le(strlen(line), format_len(CONFIG_FORMAT_TEXT, &r));
 }
 END_TEST
 
@@ -181,8 +268,8 @@ END_TEST
 START_TEST(escapes_a_byte_anywhere_in_a_long_clean_message)
 {
 	static const uint8_t	special[] = { 0x00, 0x0a, 0x1f, 0x7f, '\\', 0x80, 0xff, ' ' };
-	static const char	*want[] = { "\\x00", "\\n", "\\x1f", "\\x7f", "\\\\", "\x80",
-				    "\xff", " " };
+	static const char	*want[] = { "\\x00", "\\n", "\\x1f", "\\x7f", "\\\\", "\\x80",
+				    "\\xff", " " };
 	struct proto_record	 r;
 	uint8_t			 msg[299];
 	char			 expect[400], a[sizeof(msg)];
@@ -233,10 +320,12 @@ START_TEST(random_records_stay_within_bounds)
 			r.func_len = n < 100 ? n : 100;
 			r.line = (uint32_t)rand();
 		}
+		r.ts_ns = rand() % 2 ? (uint64_t)rand() * 1000000000ull : 0;
 		for (f = 0; f < 2; f++) {
-			line = fmt(f ? CONFIG_FORMAT_JSON : CONFIG_FORMAT_TEXT, &r,
-			    (uint64_t)rand() * 1000000000ull);
+			line = fmt_from(f ? CONFIG_FORMAT_JSON : CONFIG_FORMAT_TEXT, &r,
+			    (uint64_t)rand() * 1000000000ull, rand() % 2 ? &self : &who);
 			n = strlen(line);
+			ck_assert(utf8_valid(line, n));
 			ck_assert_ptr_eq(memchr(line, '\n', n), line + n - 1);
 			ck_assert_uint_le(n, format_len(f ? CONFIG_FORMAT_JSON :
 			    CONFIG_FORMAT_TEXT, &r));
@@ -266,6 +355,9 @@ format_suite(void)
 	tcase_add_test(tc, json_has_all_fields);
 	tcase_add_test(tc, json_escapes_invalid_utf8_bytes_reversibly);
 	tcase_add_test(tc, loss_markers_carry_their_count_in_both_formats);
+	tcase_add_test(tc, a_sender_cannot_write_a_line_of_logds);
+	tcase_add_test(tc, a_claimed_time_other_than_the_lines_is_kept);
+	tcase_add_test(tc, text_escapes_invalid_utf8_bytes);
 	tcase_add_test(tc, escapes_a_byte_anywhere_in_a_long_clean_message);
 	tcase_add_test(tc, random_records_stay_within_bounds);
 	tcase_set_timeout(tc, 60);

@@ -60,6 +60,7 @@ as_json(const struct logline *l)
 START_TEST(parses_a_text_line)
 {
 	struct logline	l = parsed(logd_line(CONFIG_FORMAT_TEXT, "hello world", 11, 3, 0));
+	char		*json;
 
 	ck_assert_int_eq(l.json, 0);
 	ck_assert_int_eq(l.ts_ns, 1763812800123456000LL);
@@ -77,6 +78,24 @@ START_TEST(parses_a_text_line)
 	/* Without the blank before an empty message, too. */
 	strcpy(line, "2025-11-22T12:00:00.123456Z info [1]");
 	ck_assert_uint_eq(parsed(strlen(line)).msg_len, 0);
+	/* logd's own lines, and a claimed time that was not taken. */
+	strcpy(line, "2025-11-22T12:00:00.123456Z warning [logd] dropped 3 records: x");
+	l = parsed(strlen(line));
+	ck_assert_int_eq(l.logd, 1);
+	ck_assert_uint_eq(l.pid, 0);
+	ck_assert_uint_eq(l.msg_len, 20);
+	strcpy(line, "2025-11-22T12:00:00.123456Z info [12+ @1970-01-01T00:00:01.000000Z] m");
+	l = parsed(strlen(line));
+	ck_assert_int_eq(l.logd, 0);
+	ck_assert_uint_eq(l.pid, 12);
+	ck_assert_int_eq(l.more, 1);
+	ck_assert_int_eq(strncmp(l.claimed, "1970-01-01T00:00:01.000000Z", 27), 0);
+	ck_assert_uint_eq(l.msg_len, 1);
+	json = as_json(&l);
+	ck_assert_str_eq(json, "{\"ts\":\"2025-11-22T12:00:00.123456Z\",\"priority\":"
+	    "\"info\",\"stream\":\"web\",\"pid\":12,\"message\":\"m\",\"more\":true,"
+	    "\"claimed_ts\":\"1970-01-01T00:00:01.000000Z\"}");
+	free(json);
 }
 END_TEST
 
@@ -108,6 +127,10 @@ START_TEST(rejects_lines_that_are_not_logds)
 		"2025-11-22T12:00:00.123456Z info [1x] x",
 		"2025-11-22T12:00:00.123456Z info [1]x",
 		"2025-11-22T12:00:00.123456Z info [99999999999] x",
+		"2025-11-22T12:00:00.123456Z info [logd x",
+		"2025-11-22T12:00:00.123456Z info [log] x",
+		"2025-11-22T12:00:00.123456Z info [1 @1970-01-01T00:00:01.000000] x",
+		"2025-11-22T12:00:00.123456Z info [1 @yesterday-at-noon-or-so-ok] x",
 		"2025-11-22T12:00:00.123456Zinfo [1] x",
 		"{\"ts\":\"2025-11-22T12:00:00.123456Z\"}",
 		"{\"ts\":\"2025-11-22T12:00:00.123456Z\",\"priority\":\"loud\"}",

@@ -477,7 +477,8 @@ START_TEST(fail_frees_the_streams_queued_batches_and_counts_them)
 	struct queue		*q;
 	struct batch		*a, *b, *c;
 	struct batch_loss	 gone = { 0 };
-	char			 marker[] = "logd: dropped 9 records: x\n";
+	char			 marker[] = "2025-11-22T12:00:00.123456Z warning [logd] dropped 9 "
+				     "records: x\n";
 
 	ck_assert_int_eq(queue_new(1 << 20, 1 << 20, 2, &q), 0);
 	a = queue_batch_new(q, 0, "t", 1000, 50, 0);

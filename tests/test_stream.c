@@ -213,7 +213,7 @@ START_TEST(writes_marker_line_before_record_with_dropped_count)
 	stream_seal_all(f.t);
 	drain(&f, out, sizeof(out), &nb);
 	ck_assert_str_eq(out,
-	    "2025-11-22T12:00:00.123456Z warning [42] logd: dropped 17 records: "
+	    "2025-11-22T12:00:00.123456Z warning [logd] dropped 17 records: "
 	    "pid 42 could not deliver them\n"
 	    "2025-11-22T12:00:00.123456Z info [42] after the gap\n");
 	ck_assert_uint_eq(f.st.lines, 2);
@@ -307,14 +307,14 @@ count(const char *out, const char *what)
 	return n;
 }
 
-/* The sum of N over "dropped N records" in out. */
+/* The sum of N over "[logd] dropped N records" in out. */
 static unsigned
 dropped_sum(const char *out)
 {
 	unsigned	sum = 0, n;
 
-	for (; (out = strstr(out, "logd: dropped ")) != NULL; out++)
-		if (sscanf(out, "logd: dropped %u records", &n) == 1)
+	for (; (out = strstr(out, "[logd] dropped ")) != NULL; out++)
+		if (sscanf(out, "[logd] dropped %u records", &n) == 1)
 			sum += n;
 	return sum;
 }
@@ -419,7 +419,7 @@ START_TEST(drop_mode_never_drops_a_more_important_line)
 	stream_flush_markers(f.t, 0);
 	stream_seal_all(f.t);
 	drain(&f, out, sizeof(out), &nb);
-	ck_assert_ptr_nonnull(strstr(out, "logd: dropped 5 records: pid 42 could not deliver them"));
+	ck_assert_ptr_nonnull(strstr(out, "[logd] dropped 5 records: pid 42 could not deliver them"));
 	ck_assert_uint_eq(dropped_sum(out), dropped + 5);
 	ck_assert_ptr_nonnull(strstr(out, "(overflow = drop; lowest priority first): 1 info"));
 	teardown(&f);
@@ -469,10 +469,10 @@ START_TEST(logds_own_stream_is_apart_and_closed_to_senders)
 	stream_seal_all(f.t);
 	drain(&f, out, sizeof(out), &nb);
 	ck_assert_ptr_nonnull(strstr(out, " notice ["));
-	ck_assert_ptr_nonnull(strstr(out, "] logd: hello 7\n"));
-	ck_assert_ptr_nonnull(strstr(out, "] logd: dropped 5 records: stream two could not be "
+	ck_assert_ptr_nonnull(strstr(out, " [logd] hello 7\n"));
+	ck_assert_ptr_nonnull(strstr(out, " [logd] dropped 5 records: stream two could not be "
 	    "created: max_streams (1) reached; raise max_streams in logd.conf\n"));
-	ck_assert_ptr_nonnull(strstr(out, "] logd: dropped 1 records: stream logd could not be "
+	ck_assert_ptr_nonnull(strstr(out, " [logd] dropped 1 records: stream logd could not be "
 	    "created: the name is logd's own stream's\n"));
 	ck_assert_int_eq(stream_table_check(f.t), 0);
 	teardown(&f);

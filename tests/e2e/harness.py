@@ -28,7 +28,7 @@ SLOW = 10 if VALGRIND else 1
 PRIORITIES = ["emerg", "alert", "crit", "err", "warning", "notice", "info", "debug"]
 LINE_RE = re.compile(
     r"^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z) (emerg|alert|crit|err|warning|notice|info|debug)"
-    r" \[(\d+)(\+?)\] (.*)$")
+    r" \[(\d+|logd)(\+?)(?: @(\S{27}))?\] (.*)$")
 
 
 class Skip(Exception):
@@ -98,10 +98,14 @@ def unescape(s):
 
 
 def parse(line):
+    """A text line's parts; "own" for one of logd's own ("[logd]", pid None),
+    "claimed" the sender's claimed time where it was not taken."""
     m = LINE_RE.match(line)
     check(m is not None, "not a logd line: %r" % line)
-    ts, prio, pid, more, msg = m.groups()
-    return {"ts": ts, "prio": prio, "pid": int(pid), "more": more == "+", "msg": msg}
+    ts, prio, pid, more, claimed, msg = m.groups()
+    own = pid == "logd"
+    return {"ts": ts, "prio": prio, "pid": None if own else int(pid), "own": own,
+            "more": more == "+", "claimed": claimed, "msg": msg}
 
 
 class Logd:
@@ -330,30 +334,33 @@ def umount(path):
 
 
 def dropped_counts(lines, pid=None):
-    """The N of each "logd: dropped N records" marker line (of one pid), in order."""
+    """The N of each "[logd] dropped N records" marker line (about one pid: "pid P"
+    in its text), in order.  A sender's line that says the same is not one."""
     counts = []
     for line in lines:
         r = parse(line)
-        m = re.match(r"logd: dropped (\d+) records", r["msg"])
-        if m and r["prio"] == "warning" and (pid is None or r["pid"] == pid):
+        m = re.match(r"dropped (\d+) records: (.*)", r["msg"])
+        if m and r["own"] and r["prio"] == "warning" and \
+                (pid is None or re.match(r"pid %d " % pid, m.group(2))):
             counts.append(int(m.group(1)))
     return counts
 
 
 def dropped_sum(lines, pid=None):
-    """The sum of N over the "logd: dropped N records" marker lines (of one pid)."""
+    """The sum of N over the "[logd] dropped N records" marker lines (about one pid)."""
     return sum(dropped_counts(lines, pid))
 
 
 def messages(lines, pid=None):
     """The logical messages of parsed lines: the parts of a continued message
     ([pid+] lines, then the [pid] line that ends it) joined per pid, each
-    unescaped to bytes.  Returns (pid, priority, bytes) in order of completion;
-    a message still open at the end fails the check."""
+    unescaped to bytes; logd's own lines left out.  Returns (pid, priority,
+    bytes) in order of completion; a message still open at the end fails the
+    check."""
     out, open_parts = [], {}
     for line in lines:
         r = parse(line)
-        if pid is not None and r["pid"] != pid:
+        if r["own"] or (pid is not None and r["pid"] != pid):
             continue
         parts = open_parts.setdefault(r["pid"], [])
         parts.append(unescape(r["msg"]))

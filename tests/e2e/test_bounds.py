@@ -41,13 +41,13 @@ def test_senders_cannot_write_to_logds_own_stream():
         wait_for(lambda: "logd's own stream" in d.stderr(), "the rejection on stderr")
         check(d.stop() == 0, "logd exit status")
         own = [parse(x) for x in d.lines("logd")]
-        check(not any(r["msg"] == "logd: forged" for r in own), "a sender wrote to logd's "
-              "own stream: %s" % own)
-        check(any(r["msg"].startswith("logd: dropped 1 records: stream logd could not be "
+        check(not any(r["msg"] == "logd: forged" for r in own) and all(r["own"] for r in own),
+              "a sender wrote to logd's own stream: %s" % own)
+        check(any(r["msg"].startswith("dropped 1 records: stream logd could not be "
                                       "created: the name is logd's own stream's")
-                  and r["pid"] == d.proc.pid for r in own), "no record of it: %s" % own)
-        check(own[0]["msg"].startswith("logd: started: ") and own[-1]["msg"].startswith(
-              "logd: stopped: records=1 "), "start and stop lines: %s" % own)
+                  for r in own), "no record of it: %s" % own)
+        check(own[0]["msg"].startswith("started: ") and own[-1]["msg"].startswith(
+              "stopped: records=1 "), "start and stop lines: %s" % own)
         check(d.stopped()["rejected"] == 1, "the record was not counted as rejected")
 
 

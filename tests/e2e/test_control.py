@@ -228,8 +228,8 @@ def test_rate_limit_counts_and_marks():
         marks = [x for x in lines if "(rate limit)" in x["msg"]]
         check(len(info) == 10, "%d info lines, want the burst of 10" % len(info))
         check(len([x for x in lines if x["prio"] == "crit"]) == 20, "crit lines limited")
-        check(len(marks) == 1 and marks[0]["msg"] == "logd: dropped 90 records: pid %d sent "
-              "more than 10 records in 1 s (rate limit)" % p.pid and marks[0]["pid"] == p.pid,
+        check(len(marks) == 1 and marks[0]["msg"] == "dropped 90 records: pid %d sent "
+              "more than 10 records in 1 s (rate limit)" % p.pid and marks[0]["own"],
               "marker: %s" % marks)
         st = stats(d)
         check(st["dropped"]["rate_limited"] == 90 and st["streams"]["rl"]["dropped"] == 90 and
@@ -242,7 +242,7 @@ def test_rate_limit_counts_and_marks():
         wait_for(lambda: stats(d)["dropped"]["rate_limited"] == 115, "25 more suppressed")
         check(d.stop() == 0, "logd exit: %s" % d.stderr())
         lines = d.lines("forever")
-        check(len(lines) == 6 and lines[-1].endswith("logd: dropped 25 records: pid %d sent "
+        check(len(lines) == 6 and lines[-1].endswith("[logd] dropped 25 records: pid %d sent "
               "more than 5 records in 3600 s (rate limit)" % p.pid), "forever: %s" % lines)
 
 
@@ -259,10 +259,10 @@ def test_rate_limit_state_is_bounded_and_every_suppression_reported():
         wait_for(lambda: stats(d)["dropped"]["rate_limited"] == 2 * n, "every record counted")
         check(d.stop() == 0, "logd exit: %s" % d.stderr())
         lines = [parse(x) for x in d.lines("bomb")]
-        total = sum(int(re.match(r"logd: dropped (\d+) records", x["msg"]).group(1))
-                    for x in lines if x["msg"].startswith("logd: dropped"))
+        total = sum(int(re.match(r"dropped (\d+) records", x["msg"]).group(1))
+                    for x in lines if x["own"] and x["msg"].startswith("dropped "))
         check(total == 2 * n, "markers add up to %d, want %d" % (total, 2 * n))
-        check(len([x for x in lines if not x["msg"].startswith("logd:")]) == n, "one line each")
+        check(len([x for x in lines if not x["own"]]) == n, "one line each")
         check(any("more senders than logd tracks" in x["msg"] for x in lines),
               "no marker for the forgotten senders")
 

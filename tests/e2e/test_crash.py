@@ -20,9 +20,9 @@ def test_torn_last_line_is_terminated_and_marked():
         lines = [parse(x) for x in d.lines("s")]
         check([r["msg"] for r in lines] ==
               ["a whole line", "a line cut sh",
-               "logd: previous run ended uncleanly; the line before this one was cut short",
+               "previous run ended uncleanly; the line before this one was cut short",
                "after the restart"], "lines: %s" % lines)
-        check(lines[2]["prio"] == "warning" and lines[2]["pid"] == d.proc.pid,
+        check(lines[2]["prio"] == "warning" and lines[2]["own"],
               "marker: %s" % lines[2])
         # Stamped with the file's last write, the marker keeps the file's lines in time order.
         check([r["ts"] for r in lines] == sorted(r["ts"] for r in lines),
@@ -64,7 +64,7 @@ def test_kill_9_during_a_flood_then_restart():
         check(d.stop() == 0, "logd exited non-zero: %s" % d.stderr())
         for i in range(3):
             raw = d.lines("k%d" % i)
-            torn = [j for j, x in enumerate(raw) if "logd: previous run ended uncleanly" in x]
+            torn = [j for j, x in enumerate(raw) if "[logd] previous run ended uncleanly" in x]
             # A torn line, if any, was the last before the restart and is followed by the marker.
             check(len(torn) <= 1 and all(j == len(raw) - 2 for j in torn),
                   "k%d: markers at %s of %d lines" % (i, torn, len(raw)))

@@ -112,11 +112,11 @@ def test_an_obstacle_fails_its_stream_alone_while_the_others_take_load():
               (st["unwritable"], len(kinds) * nbad))
         # Every loss is in a file: these streams' files cannot take it, logd's own does.
         for k in kinds:
-            check(any(re.match(r"logd: stream bad-%s cannot be written \(%s/bad-%s%s: %s\)" %
+            check(any(re.match(r"stream bad-%s cannot be written \(%s/bad-%s%s: %s\)" %
                                (k, re.escape(d.logs), k, ERRORS[k][0], ERRORS[k][1]), m)
                       for m in own(d)),
                   "logd's stream does not say bad-%s failed: %s" % (k, own(d)))
-            check(any(m.startswith("logd: dropped %d records: stream bad-%s could not be "
+            check(any(m.startswith("dropped %d records: stream bad-%s could not be "
                                    "written until logd stopped" % (nbad, k)) for m in own(d)),
                   "logd's stream does not count what bad-%s lost: %s" % (k, own(d)))
         check(dropped_sum(d.lines("logd")) == len(kinds) * nbad, "logd's stream: %s" % own(d))
@@ -157,12 +157,12 @@ def test_a_failed_stream_recovers_with_the_exact_count_first():
         for stream, n, err in (("by-timer", 7, "it is not a directory"),
                                ("by-sighup", 5, "Is a directory")):
             lines = [parse(x) for x in d.lines(stream)]
-            check(re.match(r"logd: dropped %d records: the stream could not be written for "
+            check(re.match(r"dropped %d records: the stream could not be written for "
                            r"\d+\.\d{3} s: %s$" % (n, err), lines[0]["msg"]) and
-                  lines[0]["prio"] == "warning",
+                  lines[0]["prio"] == "warning" and lines[0]["own"],
                   "%s: the first line is not the exact count: %s" % (stream, lines[0]))
             check([r["msg"] for r in lines[1:]] == ["back"], "%s: %s" % (stream, lines))
-            check(any(m.startswith("logd: stream %s can be written again after" % stream)
+            check(any(m.startswith("stream %s can be written again after" % stream)
                       for m in own(d)), "logd's stream does not say %s recovered" % stream)
         # The streams' own files carry the loss now; logd's stream does not count it again.
         check(dropped_sum(d.lines("logd")) == 0, "logd's stream: %s" % own(d))

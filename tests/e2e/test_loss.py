@@ -1,6 +1,6 @@
 """Loss is accounted end to end.  A LOGD_NONBLOCK client whose daemon cannot
 keep up (here: stopped with SIGSTOP) drops and counts, and its next delivered
-record makes logd write a "logd: dropped N records" marker; a blocking client
+record makes logd write a "[logd] dropped N records" marker; a blocking client
 (liblogd or logctl cat) waits instead and loses nothing; a client that outlives its daemon counts what
 it could not send and reconnects to the restarted daemon by itself."""
 import json
@@ -47,8 +47,8 @@ def test_nonblocking_client_counts_drops_and_logd_writes_a_marker():
         check(burst == ["burst %d" % i for i in range(sent)],
               "the burst's delivered records are not its first %d, in order" % sent)
         marker, after = lines[-2], lines[-1]
-        check(marker["prio"] == "warning" and marker["msg"].startswith("logd: ") and
-              "dropped %d records" % failed in marker["msg"] and marker["pid"] == c.p.pid,
+        check(marker["prio"] == "warning" and marker["own"] and marker["msg"] ==
+              "dropped %d records: pid %d could not deliver them" % (failed, c.p.pid),
               "marker line: %s" % marker)
         check(after["msg"] == "after 0", "the record after the marker: %s" % after)
         st = d.stopped()
@@ -145,8 +145,8 @@ def test_close_delivers_the_loss_report_alone():
         wait_for(lambda: len(d.lines("cl")) == 1, "the loss report on disk")
         check(d.stop() == 0, "logd exited non-zero: %s" % d.stderr())
         r = parse(d.lines("cl")[0])
-        check(r["prio"] == "warning" and r["pid"] == c.p.pid and
-              r["msg"] == "logd: dropped 5 records: pid %d could not deliver them" % c.p.pid,
+        check(r["prio"] == "warning" and r["own"] and
+              r["msg"] == "dropped 5 records: pid %d could not deliver them" % c.p.pid,
               "the report: %s" % r)
 
 
@@ -176,7 +176,8 @@ def test_json_dropped_key_sums_to_every_loss():
         check(total == failed_total, "sum of \"dropped\" is %d, the sender lost %d" %
               (total, failed_total))
         for r in recs:
-            check(("dropped" in r) == r["message"].startswith("logd: dropped "),
+            check(("dropped" in r) == (r.get("logd") is True and
+                                       r["message"].startswith("dropped ")),
                   "a line with the key is not a marker, or the reverse: %s" % r)
 
 
@@ -194,8 +195,7 @@ def test_logctl_cat_reports_what_it_lost_in_the_file_at_exit():
         lost = int(re.search(r"(\d+) records? could not be delivered", err).group(1))
         check(d.stop() == 0, "logd exited non-zero: %s" % d.stderr())
         lines = d.lines("lastloss")
-        kept = [x for x in lines if not parse(x)["msg"].startswith("logd: ") and
-                parse(x)["msg"] != "sync"]
+        kept = [x for x in lines if not parse(x)["own"] and parse(x)["msg"] != "sync"]
         check(len(kept) + lost == n, "%d kept + %d lost != %d" % (len(kept), lost, n))
         check(dropped_sum(lines, p.pid) == lost, "the file says %d dropped, logctl lost %d" %
               (dropped_sum(lines, p.pid), lost))

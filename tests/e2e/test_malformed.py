@@ -7,7 +7,8 @@ import re
 import socket
 import struct
 
-from harness import Logd, check, datagram, field, main, parse, record, wait_for
+from harness import (Logd, check, datagram, dropped_counts, field, main, parse, record,
+                     wait_for)
 
 # The reason texts logd prints (proto_strerror), one per enum proto_err value.
 SHORT = "shorter than the 8-byte datagram header"
@@ -198,8 +199,8 @@ def test_dropped_field_gives_a_marker_line_before_the_record():
         check([r["msg"] for r in lines][0] == "first" and len(lines) == 4,
               "want first, marker, the record, no loss: %s" % lines)
         marker, rec = lines[1], lines[2]
-        check(marker["prio"] == "warning" and marker["msg"].startswith("logd: ") and
-              "dropped 17 records" in marker["msg"], "marker line: %s" % marker)
+        check(marker["prio"] == "warning" and marker["own"] and
+              marker["msg"].startswith("dropped 17 records: "), "marker line: %s" % marker)
         check(rec["msg"] == "after a loss" and rec["prio"] == "err", "the record: %s" % rec)
         check(lines[3]["msg"] == "no loss", "a dropped count of 0 gives no marker: %s" % lines)
         st = d.stopped()
@@ -217,8 +218,7 @@ def test_implausible_dropped_counts_are_clamped_and_totals_never_wrap():
         d.send(datagram(record("liar", "honest", fields=field(5, struct.pack("<Q", most)))))
         wait_for(lambda: len(d.lines("liar")) == 8, "four records and their markers")
         check(d.stop() == 0, "logd exited non-zero")
-        counts = [int(re.match(r"logd: dropped (\d+) records", parse(x)["msg"]).group(1))
-                  for x in d.lines("liar") if "logd: dropped" in x]
+        counts = dropped_counts(d.lines("liar"))
         check(counts == [most] * 4, "marker counts %s, want each clamped to %d" % (counts, most))
         st = d.stopped()
         check(st["malformed"] == 3, "malformed=%d, want the 3 implausible claims" %

@@ -55,7 +55,7 @@ def all_lines(d, stream):
 def seqs_by_sender(lines):
     by = {}
     for r in map(parse, lines):
-        if r["msg"].startswith("logd: "):
+        if r["own"]:
             continue
         fields = dict(kv.split("=", 1) for kv in r["msg"].split())
         by.setdefault(fields["id"], []).append(int(fields["seq"]))
