@@ -313,9 +313,11 @@ ingest_malformed(struct ingest *in, int reason, const struct format_sender *who,
 }
 
 /*
- * A record for a stream that cannot be created (max_streams, or a sender
- * writing to logd's own stream): counted, said on stderr (rate-limited) and
- * in logd's own stream.
+ * A record stream_get() refused (max_streams, a sender writing to logd's own
+ * stream, its ACL, create_streams, max_streams_per_uid): counted, said on
+ * stderr (rate-limited) and in logd's own stream.  A refusal of the
+ * sender's rights stream.c says on stderr itself, naming the sender, once a
+ * second per stream.
  */
 static void
 ingest_reject(struct ingest *in, const struct proto_record *rec, const struct format_sender *who,
@@ -327,8 +329,16 @@ ingest_reject(struct ingest *in, const struct proto_record *rec, const struct fo
 	stats_add(in->st, STATS_REJECTED, line);
 	if (err == -ENOSPC)
 		stats_add(in->st, STATS_TOO_MANY_STREAMS, line);
-	stream_reject(in->streams, rec->name, rec->name_len, stats_sat_add(line, rec->dropped),
-	    err);
+	else if (err == -EACCES)
+		stats_add(in->st, STATS_ACL_DENIED, line);
+	else if (err == -ENOENT)
+		stats_add(in->st, STATS_UNCONFIGURED, line);
+	else if (err == -EDQUOT)
+		stats_add(in->st, STATS_UID_STREAMS, line);
+	stream_reject(in->streams, rec->name, rec->name_len, who,
+	    stats_sat_add(line, rec->dropped), err);
+	if (stream_reject_tells(err))
+		return;
 	diag_limited(&in->rejected_limit, LOG_WARNING, "stream %.*s: record from pid %ld "
 	    "rejected: %s (%llu so far)", (int)rec->name_len, rec->name, (long)who->pid,
 	    stream_reject_why(in->streams, err, why, sizeof(why)),
@@ -392,7 +402,7 @@ ingest_route(struct ingest *in)
 				break;	/* cannot happen after proto_validate */
 			if ((clamped = rec.dropped > PROTO_MAX_DROPPED))
 				rec.dropped = PROTO_MAX_DROPPED;
-			if ((err = stream_get(in->streams, rec.name, rec.name_len, &s)) < 0) {
+			if ((err = stream_get(in->streams, rec.name, rec.name_len, &who, &s)) < 0) {
 				ingest_reject(in, &rec, &who, err);
 			} else {
 				if (rec.ts_ns == 0)
