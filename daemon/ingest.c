@@ -10,6 +10,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <inttypes.h>
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
@@ -217,9 +218,18 @@ ingest_new(struct event_base *base, const struct config *cfg, struct stream_tabl
 			    (int)(salen - offsetof(struct sockaddr_un, sun_path)), sa.sun_path);
 		(void)fcntl(in->fd, F_SETFD, FD_CLOEXEC);
 		(void)fcntl(in->fd, F_SETFL, fcntl(in->fd, F_GETFL) | O_NONBLOCK);
-	} else if ((rc = ingest_bind(cfg->socket_path, SOCK_DGRAM, 0666, "socket", &in->fd)) < 0) {
-		/* 0666: anyone may log, as with /dev/log; the directory limits who reaches it. */
+	} else if ((rc = ingest_bind(cfg->socket_path, SOCK_DGRAM, (mode_t)cfg->socket_mode,
+	    "socket", &in->fd)) < 0) {
+		/* 0666 by default: anyone may log, as with /dev/log. */
 		diag_errno(LOG_ERR, rc, "cannot listen on %s", cfg->socket_path);
+		goto fail;
+	} else if (cfg->socket_group != CONFIG_NO_ID &&
+	    lchown(cfg->socket_path, (uid_t)-1, (gid_t)cfg->socket_group) < 0) {
+		/* A systemd socket's group is SocketGroup='s: this is for ours alone. */
+		rc = -errno;
+		diag_errno(LOG_ERR, rc, "socket_group = %" PRIu32 ": cannot give %s to that group "
+		    "(logd must be root, or a member of the group)", cfg->socket_group,
+		    cfg->socket_path);
 		goto fail;
 	}
 	if (!in->activated && stat(in->path, &sb) == 0) {

@@ -10,6 +10,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <grp.h>
 #include <inttypes.h>
 #include <limits.h>
 #include <malloc.h>
@@ -42,8 +43,17 @@
 #define LOGD_STATUS_S	5	/* STATUS= every this many seconds */
 #define LOGD_LOCK_FILE	".lock"	/* in the log dir: one logd per log dir */
 
+/* user = and group =: whom logd becomes once its sockets are bound. */
+struct drop {
+	int		 drop;		/* 1: become uid:gid; 0: stay (no user =, or already) */
+	uint32_t	 uid;
+	uint32_t	 gid;
+	char		 name[CONFIG_MAX_USER];
+};
+
 struct daemon {
 	struct config		 cfg;
+	struct drop		 to;
 	struct stats		 st;
 	struct event_base	*base;
 	struct queue		*queue;
@@ -128,13 +138,14 @@ load_config(struct config *cfg, const char *path, int path_given, const char *fl
 	return nerrors > 0;
 }
 
-/* Opens (creating one level if needed) the log directory. */
+/* Opens (creating one level if needed) the log directory; *created if it did. */
 static int
-open_log_dir(const char *dir, int *out)
+open_log_dir(const char *dir, int *out, int *created)
 {
 	int	fd;
 
-	if (mkdir(dir, 0755) < 0 && errno != EEXIST) {
+	*created = mkdir(dir, 0755) == 0;
+	if (!*created && errno != EEXIST) {
 		diag_errno(LOG_ERR, -errno, "cannot create log directory %s%s", dir,
 		    errno == ENOENT ? " (its parent does not exist; create it, or choose "
 		    "another --log-dir)" : "");
@@ -188,6 +199,99 @@ lock_log_dir(int dir_fd, const char *dir, int *out)
 		    LOGD_LOCK_FILE);
 	*out = fd;
 	return 0;
+}
+
+/*
+ * user =: resolves whom to become into to.  Already that user and group (a
+ * unit's User=): nothing to drop.  Not root: logd cannot, and says so.
+ * Returns 0, or -1 after saying why.
+ */
+static int
+drop_target(const struct config *cfg, struct drop *to)
+{
+	int	rc;
+
+	to->drop = 0;
+	if (cfg->user[0] == '\0')
+		return 0;
+	if ((rc = config_user(cfg->user, &to->uid, &to->gid, to->name)) < 0) {
+		diag_errno(LOG_ERR, rc, "user = %s: cannot look the user up", cfg->user);
+		return -1;
+	}
+	if (cfg->group != CONFIG_NO_ID)
+		to->gid = cfg->group;
+	if (getuid() == to->uid && geteuid() == to->uid && getgid() == to->gid &&
+	    getegid() == to->gid)
+		return 0;
+	if (geteuid() != 0) {
+		diag(LOG_ERR, "user = %s: logd runs as uid %ld, not root, so it cannot become "
+		    "uid %" PRIu32 " (gid %" PRIu32 "); start it as root, or remove user = and group "
+		    "= (under systemd, the unit's User= or DynamicUser= does this)", cfg->user,
+		    (long)geteuid(), to->uid, to->gid);
+		return -1;
+	}
+	to->drop = 1;
+	return 0;
+}
+
+/*
+ * Becomes to's user: its supplementary groups (initgroups(): as login
+ * would give them, so access granted to a group of the user's works), then
+ * the gid, then the uid; then checks that there is no way back.  All
+ * threads change with us (glibc applies set*id to every thread).  -1 after
+ * saying why: logd must not go on as root when told not to.
+ */
+static int
+drop_privileges(const struct drop *to)
+{
+	if (initgroups(to->name, (gid_t)to->gid) < 0 || setgid((gid_t)to->gid) < 0 ||
+	    setuid((uid_t)to->uid) < 0) {
+		diag_errno(LOG_ERR, -errno, "user = %s: cannot become uid %" PRIu32 ", gid %"
+		    PRIu32, to->name, to->uid, to->gid);
+		return -1;
+	}
+	if (setuid(0) == 0 || getuid() != to->uid || geteuid() != to->uid ||
+	    getgid() != to->gid || getegid() != to->gid) {
+		diag(LOG_ERR, "user = %s: privileges were not dropped (uid %ld, euid %ld, gid "
+		    "%ld, egid %ld); stopping", to->name, (long)getuid(), (long)geteuid(),
+		    (long)getgid(), (long)getegid());
+		return -1;
+	}
+	diag(LOG_INFO, "running as user %s (uid %" PRIu32 ", gid %" PRIu32 ")", to->name,
+	    to->uid, to->gid);
+	return 0;
+}
+
+/*
+ * Before the drop, what logd made as root becomes the user's: the log dir
+ * if logd created it now (an existing one is the operator's: it is checked
+ * after the drop, never chowned), the lock file, and the control socket
+ * (0660: the user answers logctl rotate and reload on it).
+ */
+static int
+drop_give(const struct daemon *d, int log_fd, int created)
+{
+	const struct drop	*to = &d->to;
+
+	if ((created && fchown(log_fd, (uid_t)to->uid, (gid_t)to->gid) < 0) ||
+	    fchown(d->lock_fd, (uid_t)to->uid, (gid_t)to->gid) < 0) {
+		diag_errno(LOG_ERR, -errno, "user = %s: cannot give %s to uid %" PRIu32,
+		    to->name, d->cfg.log_dir, to->uid);
+		return -1;
+	}
+	return 0;
+}
+
+/* After the drop: the log dir must be the user's to write in, or nothing can be logged. */
+static int
+drop_check_dir(const struct daemon *d)
+{
+	if (faccessat(AT_FDCWD, d->cfg.log_dir, W_OK | X_OK, AT_EACCESS) == 0)
+		return 0;
+	diag_errno(LOG_ERR, -errno, "user = %s: log directory %s is not writable for it; "
+	    "chown -R %s %s (or choose another log_dir)", d->to.name, d->cfg.log_dir,
+	    d->to.name, d->cfg.log_dir);
+	return -1;
 }
 
 /* Open files: one per stream plus a few; ask for the hard limit. */
@@ -491,7 +595,7 @@ start_notify(struct daemon *d)
 static int
 daemon_run(struct daemon *d)
 {
-	int	log_fd = -1, rc = 1;
+	int	log_fd = -1, rc = 1, created;
 	size_t	i;
 
 	raise_nofile();
@@ -501,8 +605,10 @@ daemon_run(struct daemon *d)
 		diag(LOG_ERR, "cannot create the event loop");
 		return 1;
 	}
-	if (open_log_dir(d->cfg.log_dir, &log_fd) < 0 ||
-	    lock_log_dir(log_fd, d->cfg.log_dir, &d->lock_fd) < 0)
+	if (drop_target(&d->cfg, &d->to) < 0 ||
+	    open_log_dir(d->cfg.log_dir, &log_fd, &created) < 0 ||
+	    lock_log_dir(log_fd, d->cfg.log_dir, &d->lock_fd) < 0 ||
+	    (d->to.drop && drop_give(d, log_fd, created) < 0))
 		goto out;
 	if ((rc = stats_init(&d->st, CONFIG_STREAM_IDS(&d->cfg))) < 0 ||
 	    (rc = queue_new(d->cfg.queue_max_bytes, d->cfg.defaults.stream_queue_max_bytes,
@@ -549,6 +655,16 @@ daemon_run(struct daemon *d)
 			diag(LOG_ERR, "cannot set up the control socket: out of memory");
 			goto out;
 		}
+	}
+	/* Every socket is bound; the writer has written nothing yet: now or never. */
+	if (d->to.drop) {
+		if (!ingest_activated(d->ingest) && lchown(d->cfg.control_path,
+		    (uid_t)d->to.uid, (gid_t)d->to.gid) < 0 && errno != ENOENT)
+			diag_errno(LOG_WARNING, -errno, "user = %s: cannot give control socket %s "
+			    "to it; logctl rotate and reload will need root", d->to.name,
+			    d->cfg.control_path);
+		if (drop_privileges(&d->to) < 0 || drop_check_dir(d) < 0)
+			goto out;
 	}
 	diag(LOG_INFO, "ready: receiving on %s%s, writing to %s", d->cfg.socket_path,
 	    ingest_activated(d->ingest) ? " (socket from systemd)" : "", d->cfg.log_dir);
