@@ -482,6 +482,106 @@ START_TEST(logds_own_stream_is_apart_and_closed_to_senders)
 }
 END_TEST
 
+START_TEST(counts_streams_per_uid_and_holds_the_limit)
+{
+	struct fixture			 f;
+	struct stream			*s;
+	const struct format_sender	 a = { .pid = 2, .uid = 1000, .gid = 1000 };
+	const struct format_sender	 b = { .pid = 3, .uid = 1001, .gid = 1000 };
+	char				 name[16];
+	int				 i;
+
+	setup(&f, 1 << 20, 4096, 10);
+	f.cfg.max_streams_per_uid = 3;
+	for (i = 0; i < 3; i++) {
+		snprintf(name, sizeof(name), "a%d", i);
+		ck_assert_int_eq(stream_get(f.t, name, strlen(name), &a, &s), 0);
+		ck_assert_int_eq(stream_table_check(f.t), 0);
+	}
+	ck_assert_int_eq(stream_get(f.t, "a3", 2, &a, &s), -EDQUOT);
+	ck_assert_int_eq(stream_get(f.t, "a1", 2, &a, &s), 0);	/* its own still work */
+	ck_assert_int_eq(stream_get(f.t, "a2", 2, &b, &s), 0);	/* and others may write them */
+	ck_assert_int_eq(stream_get(f.t, "b0", 2, &b, &s), 0);	/* another uid: its own count */
+	ck_assert_uint_eq(stream_uid_count(f.t, 1000), 3);
+	ck_assert_uint_eq(stream_uid_count(f.t, 1001), 1);
+	for (i = 0; i < 6; i++) {				/* root is not counted */
+		snprintf(name, sizeof(name), "r%d", i);
+		ck_assert_int_eq(stream_get(f.t, name, strlen(name), &root, &s), 0);
+	}
+	ck_assert_uint_eq(stream_uid_count(f.t, 0), 0);
+	ck_assert_int_eq(stream_get(f.t, "b1", 2, &b, &s), -ENOSPC);	/* max_streams = 10 */
+	f.cfg.max_streams_per_uid = 0;				/* no limit (SIGHUP) */
+	ck_assert_int_eq(stream_get(f.t, "a3", 2, &a, &s), -ENOSPC);
+	ck_assert_int_eq(stream_table_check(f.t), 0);
+	ck_assert_uint_eq(stats_get(&f.st, STATS_STREAMS), 10);
+	teardown(&f);
+}
+END_TEST
+
+START_TEST(acl_lets_listed_uids_and_primary_gids_write)
+{
+	struct fixture			 f;
+	struct stream			*s, *t;
+	const struct format_sender	 in_uid = { .pid = 2, .uid = 1000, .gid = 1000 };
+	const struct format_sender	 in_gid = { .pid = 3, .uid = 2000, .gid = 4 };
+	const struct format_sender	 out = { .pid = 4, .uid = 3000, .gid = 3000 };
+	char				 err[256];
+
+	setup(&f, 1 << 20, 4096, 8);
+	ck_assert_int_eq(config_set(&f.cfg, "stream web", "allow_uids", "1000", err,
+	    sizeof(err)), 0);
+	ck_assert_int_eq(config_set(&f.cfg, "stream web", "allow_gids", "4", err, sizeof(err)),
+	    0);
+	ck_assert_int_eq(config_check(&f.cfg, err, sizeof(err)), 0);
+	stream_reconfigure(f.t);
+	/* A denied sender does not create the stream. */
+	ck_assert_int_eq(stream_get(f.t, "web", 3, &out, &s), -EACCES);
+	ck_assert_uint_eq(stream_count(f.t), 1);
+	ck_assert_int_eq(stream_get(f.t, "web", 3, &in_uid, &s), 0);
+	ck_assert_int_eq(stream_get(f.t, "web", 3, &in_gid, &t), 0);
+	ck_assert_ptr_eq(s, t);
+	/* The last lookup is cached: the ACL is still checked on it. */
+	ck_assert_int_eq(stream_get(f.t, "web", 3, &out, &t), -EACCES);
+	ck_assert_int_eq(stream_get(f.t, "web", 3, &root, &t), -EACCES);	/* root too */
+	ck_assert_int_eq(stream_get(f.t, "db", 2, &out, &t), 0);	/* no ACL there */
+	ck_assert_int_eq(stream_get(f.t, "web", 3, &out, &t), -EACCES);
+	/* SIGHUP: an emptied list lets everyone in. */
+	config_defaults(&f.cfg);
+	f.cfg.defaults.stream_queue_max_bytes = 1 << 20;
+	f.cfg.queue_max_bytes = 1 << 20;
+	f.cfg.batch_bytes = 4096;
+	f.cfg.max_streams = 8;
+	stream_reconfigure(f.t);
+	ck_assert_int_eq(stream_get(f.t, "web", 3, &out, &t), 0);
+	ck_assert_int_eq(stream_table_check(f.t), 0);
+	teardown(&f);
+}
+END_TEST
+
+START_TEST(create_streams_configured_needs_a_section)
+{
+	struct fixture			 f;
+	struct stream			*s;
+	const struct format_sender	 a = { .pid = 2, .uid = 1000, .gid = 1000 };
+	char				 err[256], why[160];
+
+	setup(&f, 1 << 20, 4096, 8);
+	ck_assert_int_eq(config_set(&f.cfg, "stream known", "max_files", "3", err, sizeof(err)),
+	    0);
+	ck_assert_int_eq(config_check(&f.cfg, err, sizeof(err)), 0);
+	f.cfg.create_streams = CONFIG_CREATE_CONFIGURED;
+	ck_assert_int_eq(stream_get(f.t, "known", 5, &a, &s), 0);
+	ck_assert_int_eq(stream_get(f.t, "unknown", 7, &a, &s), -ENOENT);
+	ck_assert_int_eq(stream_get(f.t, "unknown", 7, &root, &s), -ENOENT);
+	ck_assert_ptr_nonnull(strstr(stream_reject_why(f.t, -ENOENT, why, sizeof(why)),
+	    "create_streams = configured"));
+	ck_assert(stream_reject_tells(-ENOENT) && stream_reject_tells(-EACCES) &&
+	    stream_reject_tells(-EDQUOT) && !stream_reject_tells(-ENOSPC));
+	ck_assert_int_eq(stream_table_check(f.t), 0);
+	teardown(&f);
+}
+END_TEST
+
 START_TEST(a_failed_stream_takes_nothing_and_counts_what_it_loses)
 {
 	struct fixture		 f;
@@ -534,6 +634,9 @@ stream_suite(void)
 	tcase_add_test(tc, crit_record_seals_its_batch_for_sync);
 	tcase_add_test(tc, logds_own_stream_is_apart_and_closed_to_senders);
 	tcase_add_test(tc, a_failed_stream_takes_nothing_and_counts_what_it_loses);
+	tcase_add_test(tc, counts_streams_per_uid_and_holds_the_limit);
+	tcase_add_test(tc, acl_lets_listed_uids_and_primary_gids_write);
+	tcase_add_test(tc, create_streams_configured_needs_a_section);
 	suite_add_tcase(s, tc);
 	return s;
 }
