@@ -4,17 +4,16 @@ create_streams = configured, max_streams_per_uid (also under a flood of
 started as root drops to a user).  Senders run as real unprivileged uids
 (setpriv, or a forked child that calls setuid): root is needed, else the
 tests skip."""
-import json
 import os
 import re
 import shutil
 import socket
 import stat
-import subprocess
 import time
 
 from harness import (LOGCTL, LOGD, SANITIZED, Logd, Skip, check, datagram, dropped_sum, main,
                      parse, record, sync, wait_for)
+from test_control import stats
 from test_rotate import archives
 
 # uids and gids no account on the machine has (setpriv takes any number).
@@ -79,12 +78,6 @@ def send_dgrams_as(d, uid, dgrams):
 
 def msgs(d, stream):
     return [parse(x)["msg"] for x in d.lines(stream)]
-
-
-def stats(d):
-    r = d.ctl("stats", "--json")
-    check(r.returncode == 0, "logctl stats --json: %s" % r.stderr)
-    return json.loads(r.stdout)
 
 
 def prometheus(d):
