@@ -14,6 +14,9 @@
 #include <arpa/inet.h>
 #include <ctype.h>
 #include <errno.h>
+#include <grp.h>
+#include <inttypes.h>
+#include <pwd.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -31,6 +34,11 @@ enum config_type {
 	CONFIG_T_COUNT,
 	CONFIG_T_ENUM,		/* one of names[], stored as its index (an int) */
 	CONFIG_T_LISTEN,	/* "address:port" (config_parse_listen()) */
+	CONFIG_T_MODE,		/* octal permission bits, as chmod(1) takes them */
+	CONFIG_T_USER,		/* a user name or number (config_user()), kept as written */
+	CONFIG_T_GROUP,		/* a group name or number (config_group()), kept as its gid */
+	CONFIG_T_UIDS,		/* "0, 1000, www-data": struct config_ids */
+	CONFIG_T_GIDS,		/* "adm, 4": struct config_ids */
 };
 
 /* Which sections take a key. */
@@ -56,6 +64,7 @@ static const char *const format_names[] = { "text", "json", NULL };
 static const char *const overflow_names[] = { "block", "drop", NULL };
 static const char *const sync_names[] = { "none", "interval", "always", NULL };
 static const char *const compress_names[] = { "none", "zstd", NULL };
+static const char *const create_names[] = { "any", "configured", NULL };
 
 #define KIB	1024ull
 #define MIB	(1024ull * KIB)
@@ -99,6 +108,16 @@ static const struct config_key config_keys[] = {
 	{ D("control_timeout", control_timeout_ms), CONFIG_T_DURATION, 100, 3600 * 1000,
 	    "100ms..1h", NULL },
 	{ RESTART("metrics_listen", metrics_listen), CONFIG_T_LISTEN, 0, 0, NULL, NULL },
+	{ D("create_streams", create_streams), CONFIG_T_ENUM, 0, 0, NULL, create_names },
+	{ D("max_streams_per_uid", max_streams_per_uid), CONFIG_T_COUNT, 0, 1000000,
+	    "0 (no limit)..1000000", NULL },
+	{ RESTART("socket_mode", socket_mode), CONFIG_T_MODE, 0, 0777, "0..0777", NULL },
+	{ RESTART("socket_group", socket_group), CONFIG_T_GROUP, 0, 0, NULL, NULL },
+	{ RESTART("user", user), CONFIG_T_USER, 0, 0, NULL, NULL },
+	{ RESTART("group", group), CONFIG_T_GROUP, 0, 0, NULL, NULL },
+	{ D("dir_mode", dir_mode), CONFIG_T_MODE, 0, 0777, "0..0777", NULL },
+	{ D("file_mode", file_mode), CONFIG_T_MODE, 0, 0777, "0..0777", NULL },
+	{ RESTART("log_group", log_gid), CONFIG_T_GROUP, 0, 0, NULL, NULL },
 	{ S("format", format), CONFIG_T_ENUM, 0, 0, NULL, format_names },
 	{ S("overflow", overflow), CONFIG_T_ENUM, 0, 0, NULL, overflow_names },
 	{ S("stream_queue_max_bytes", stream_queue_max_bytes), CONFIG_T_SIZE, 4 * KIB, TIB,
@@ -115,6 +134,8 @@ static const struct config_key config_keys[] = {
 	    "0 (off)..1h", NULL },
 	{ S("rate_limit_burst", rate_limit_burst), CONFIG_T_COUNT, 0, 1000000,
 	    "0 (off)..1000000", NULL },
+	{ S("allow_uids", allow_uids), CONFIG_T_UIDS, 0, 0, NULL, NULL },
+	{ S("allow_gids", allow_gids), CONFIG_T_GIDS, 0, 0, NULL, NULL },
 };
 #define NKEYS	(sizeof(config_keys) / sizeof(config_keys[0]))
 
@@ -140,9 +161,15 @@ config_defaults(struct config *cfg)
 	cfg->control_max_clients = 16;
 	cfg->control_timeout_ms = 10 * 1000;
 	cfg->metrics_listen[0] = '\0';		/* off */
-	cfg->dir_mode = 0750;
+	cfg->create_streams = CONFIG_CREATE_ANY;
+	cfg->max_streams_per_uid = 64;
+	cfg->socket_mode = 0666;		/* anyone may log, as with /dev/log */
+	cfg->socket_group = CONFIG_NO_ID;
+	cfg->user[0] = '\0';			/* stay who we were started as */
+	cfg->group = CONFIG_NO_ID;
+	cfg->dir_mode = 0750;			/* the log dir and stream directories */
 	cfg->file_mode = 0640;
-	cfg->log_gid = (uint32_t)-1;
+	cfg->log_gid = CONFIG_NO_ID;
 	cfg->defaults.format = CONFIG_FORMAT_TEXT;
 	cfg->defaults.overflow = CONFIG_OVERFLOW_BLOCK;
 	cfg->defaults.stream_queue_max_bytes = 0;	/* config_check(): a quarter of the queue */
@@ -377,6 +404,178 @@ set_enum(const struct config_key *k, char *field, const char *value, char *err,
 	return -EINVAL;
 }
 
+/* A whole id of 0..4294967294 ((uid_t)-1 means "none" to the kernel), or -EINVAL. */
+static int
+parse_id(const char *s, uint32_t *out)
+{
+	const char	*end;
+	uint64_t	 v;
+
+	if (parse_u64(s, &v, &end) < 0 || *end != '\0' || v >= CONFIG_NO_ID)
+		return -EINVAL;
+	*out = (uint32_t)v;
+	return 0;
+}
+
+int
+config_user(const char *s, uint32_t *uid, uint32_t *gid, char *name)
+{
+	struct passwd	 pw, *res = NULL;
+	char		 buf[16384];
+	uint32_t	 id;
+	int		 rc;
+
+	if (parse_id(s, &id) == 0)
+		rc = getpwuid_r((uid_t)id, &pw, buf, sizeof(buf), &res);
+	else
+		rc = getpwnam_r(s, &pw, buf, sizeof(buf), &res);
+	if (rc != 0)
+		return -rc;
+	if (res == NULL)
+		return -ENOENT;
+	if (strlen(pw.pw_name) >= CONFIG_MAX_USER)
+		return -ENAMETOOLONG;
+	*uid = (uint32_t)pw.pw_uid;
+	*gid = (uint32_t)pw.pw_gid;
+	memcpy(name, pw.pw_name, strlen(pw.pw_name) + 1);
+	return 0;
+}
+
+int
+config_group(const char *s, uint32_t *gid)
+{
+	struct group	 gr, *res = NULL;
+	char		 buf[16384];
+	int		 rc;
+
+	if (parse_id(s, gid) == 0)
+		return 0;	/* a number need not be named */
+	if ((rc = getgrnam_r(s, &gr, buf, sizeof(buf), &res)) != 0)
+		return -rc;
+	if (res == NULL)
+		return -ENOENT;
+	*gid = (uint32_t)gr.gr_gid;
+	return 0;
+}
+
+/* "no user named ..." for a failed config_user() or config_group(). */
+static void
+lookup_error(const char *key, const char *what, const char *name, int rc, char *err,
+    size_t err_len)
+{
+	if (rc == -ENOENT)
+		snprintf(err, err_len, "%s: no %s named \"%s\" (give a %s name from %s, or a "
+		    "number)", key, what, name, what, what[0] == 'u' ? "/etc/passwd" :
+		    "/etc/group");
+	else
+		snprintf(err, err_len, "%s: cannot look up %s \"%s\": %s", key, what, name,
+		    strerror(-rc));
+}
+
+/* "0, 1000, www-data" (allow_uids) or "adm, 4" (allow_gids) into ids. */
+static int
+set_ids(const char *key, int users, const char *value, struct config_ids *ids, char *err,
+    size_t err_len)
+{
+	struct config_ids	 out = { .n = 0 };
+	char			 item[256], name[CONFIG_MAX_USER];
+	const char		*p = value, *comma;
+	uint32_t		 id, gid;
+	size_t			 len;
+	int			 rc;
+
+	for (;;) {
+		comma = strchr(p, ',');
+		len = comma != NULL ? (size_t)(comma - p) : strlen(p);
+		while (len > 0 && isspace((unsigned char)*p)) {
+			p++;
+			len--;
+		}
+		while (len > 0 && isspace((unsigned char)p[len - 1]))
+			len--;
+		if (len == 0 || len >= sizeof(item)) {
+			snprintf(err, err_len, "%s: %s item in \"%s\" (give %s names or numbers, "
+			    "separated by commas)", key, len == 0 ? "an empty" : "an over-long",
+			    value, users ? "user" : "group");
+			return -EINVAL;
+		}
+		memcpy(item, p, len);
+		item[len] = '\0';
+		rc = users ? config_user(item, &id, &gid, name) : config_group(item, &id);
+		if (rc == -ENOENT && users && parse_id(item, &id) == 0)
+			rc = 0;		/* a uid with no name may still send */
+		if (rc < 0) {
+			lookup_error(key, users ? "user" : "group", item, rc, err, err_len);
+			return -EINVAL;
+		}
+		if (out.n == CONFIG_MAX_IDS) {
+			snprintf(err, err_len, "%s: more than %d %s; use allow_gids and a group "
+			    "for more", key, CONFIG_MAX_IDS, users ? "users" : "groups");
+			return -ERANGE;
+		}
+		out.id[out.n++] = id;
+		if (comma == NULL)
+			break;
+		p = comma + 1;
+	}
+	*ids = out;
+	return 0;
+}
+
+/* "0660", "660" -> permission bits (at most 0777). */
+static int
+set_mode(const char *key, const char *value, uint32_t *mode, char *err, size_t err_len)
+{
+	const char	*s;
+	uint32_t	 v = 0;
+
+	for (s = value; *s >= '0' && *s <= '7' && v <= 0777; s++)
+		v = v * 8 + (uint32_t)(*s - '0');
+	if (*s != '\0' || s == value || v > 0777) {
+		snprintf(err, err_len, "%s: \"%s\" is not an octal mode of at most 0777 (such as "
+		    "0660)", key, value);
+		return -EINVAL;
+	}
+	*mode = v;
+	return 0;
+}
+
+/* The types config_set() parses with a function of their own; 0 or -errno. */
+static int
+set_special(const struct config_key *k, char *field, const char *value, char *err,
+    size_t err_len)
+{
+	char		name[CONFIG_MAX_USER];
+	uint32_t	uid, gid;
+	int		rc;
+
+	switch (k->type) {
+	case CONFIG_T_MODE:
+		return set_mode(k->name, value, (uint32_t *)(void *)field, err, err_len);
+	case CONFIG_T_USER:
+		if ((rc = config_user(value, &uid, &gid, name)) < 0) {
+			lookup_error(k->name, "user", value, rc, err, err_len);
+			return -EINVAL;
+		}
+		if (strlen(value) >= k->size) {
+			snprintf(err, err_len, "%s: longer than %zu bytes", k->name, k->size - 1);
+			return -ERANGE;
+		}
+		memcpy(field, value, strlen(value) + 1);
+		return 0;
+	case CONFIG_T_GROUP:
+		if ((rc = config_group(value, &gid)) < 0) {
+			lookup_error(k->name, "group", value, rc, err, err_len);
+			return -EINVAL;
+		}
+		*(uint32_t *)(void *)field = gid;
+		return 0;
+	default:
+		return set_ids(k->name, k->type == CONFIG_T_UIDS, value,
+		    (struct config_ids *)(void *)field, err, err_len);
+	}
+}
+
 int
 config_set(struct config *cfg, const char *section, const char *key, const char *value,
     char *err, size_t err_len)
@@ -440,6 +639,14 @@ config_set(struct config *cfg, const char *section, const char *key, const char 
 	}
 	case CONFIG_T_ENUM:
 		if ((rc = set_enum(k, field, value, err, err_len)) == 0 && sec != NULL)
+			sec->set |= bit;
+		return rc;
+	case CONFIG_T_MODE:
+	case CONFIG_T_USER:
+	case CONFIG_T_GROUP:
+	case CONFIG_T_UIDS:
+	case CONFIG_T_GIDS:
+		if ((rc = set_special(k, field, value, err, err_len)) == 0 && sec != NULL)
 			sec->set |= bit;
 		return rc;
 	case CONFIG_T_SIZE:
@@ -514,6 +721,11 @@ config_check(struct config *cfg, char *err, size_t err_len)
 		    (unsigned long long)cfg->queue_max_bytes);
 		return -EINVAL;
 	}
+	if (cfg->group != CONFIG_NO_ID && cfg->user[0] == '\0') {
+		snprintf(err, err_len, "group = %" PRIu32 " needs user = too (logd drops to a user "
+		    "and a group, not to a group alone)", cfg->group);
+		return -EINVAL;
+	}
 	if (cfg->defaults.stream_queue_max_bytes == 0)
 		cfg->defaults.stream_queue_max_bytes = cfg->queue_max_bytes / 4;
 	if (check_share(cfg, &cfg->defaults, "[defaults]", err, err_len) < 0)
@@ -535,7 +747,8 @@ config_check(struct config *cfg, char *err, size_t err_len)
 static int
 config_differ(const struct config_key *k, const char *a, const char *b)
 {
-	if (k->type == CONFIG_T_SOCKET || k->type == CONFIG_T_PATH || k->type == CONFIG_T_LISTEN)
+	if (k->type == CONFIG_T_SOCKET || k->type == CONFIG_T_PATH || k->type == CONFIG_T_LISTEN ||
+	    k->type == CONFIG_T_USER)
 		return strcmp(a, b) != 0;
 	return memcmp(a, b, k->size) != 0;
 }

@@ -29,6 +29,9 @@
 #define CONFIG_MAX_PATH		4096
 #define CONFIG_MAX_SECTIONS	256	/* [stream NAME] sections in one file */
 #define CONFIG_AUTO		UINT64_MAX	/* max_use, keep_free: from the file system's size */
+#define CONFIG_MAX_IDS		32	/* uids or gids in one allow_uids, allow_gids */
+#define CONFIG_MAX_USER		64	/* a user name (user =) with its NUL */
+#define CONFIG_NO_ID		UINT32_MAX	/* socket_group, group: unset */
 
 /*
  * logd's own stream: <log_dir>/logd/, id 0, beside at most max_streams of
@@ -53,6 +56,17 @@ enum config_compress {
 	CONFIG_COMPRESS_ZSTD,
 };
 
+enum config_create {
+	CONFIG_CREATE_ANY,		/* any sender may create any stream */
+	CONFIG_CREATE_CONFIGURED,	/* only streams with a [stream NAME] section */
+};
+
+/* allow_uids, allow_gids: n ids (uids or gids, resolved from names at load). */
+struct config_ids {
+	uint32_t	n;
+	uint32_t	id[CONFIG_MAX_IDS];
+};
+
 enum config_sync {
 	CONFIG_SYNC_NONE,		/* only at shutdown (and rotation) */
 	CONFIG_SYNC_INTERVAL,		/* dirty files every sync_interval */
@@ -72,6 +86,13 @@ struct stream_config {
 	uint32_t	compress_level;		/* zstd level; 3, 1..19 */
 	uint64_t	rate_limit_interval_ms;	/* per sender; 0 = off, ..1h */
 	uint32_t	rate_limit_burst;	/* records per interval per sender; 0 = off */
+	/*
+	 * Who may write: a sender whose uid is in allow_uids or whose primary
+	 * gid (SCM_CREDENTIALS carries no others) is in allow_gids.  Neither
+	 * set (n == 0 both): anyone.
+	 */
+	struct config_ids allow_uids;
+	struct config_ids allow_gids;
 };
 
 /* A [stream NAME] section: its settings, resolved over [defaults] by config_check(). */
@@ -101,9 +122,15 @@ struct config {
 	uint32_t	control_max_clients;	/* 16, 1..1024 */
 	uint64_t	control_timeout_ms;	/* a silent client is dropped; 10 s, 100ms..1h */
 	char		metrics_listen[CONFIG_MAX_LISTEN];	/* "addr:port", "" = off */
+	enum config_create create_streams;	/* any */
+	uint32_t	max_streams_per_uid;	/* streams one uid (not root) may create; 64, 0 = no limit */
+	uint32_t	socket_mode;		/* of the socket logd binds itself; 0666 */
+	uint32_t	socket_group;		/* its group; CONFIG_NO_ID: logd's */
+	char		user[CONFIG_MAX_USER];	/* drop to this user after binding; "" = stay */
+	uint32_t	group;			/* ... and this group; CONFIG_NO_ID: the user's */
 	uint32_t	dir_mode;		/* what logd creates in log_dir; 0750 */
 	uint32_t	file_mode;		/* 0640 */
-	uint32_t	log_gid;		/* log_group; (uint32_t)-1 = logd's own */
+	uint32_t	log_gid;		/* log_group; CONFIG_NO_ID: logd's own */
 	/* [defaults] */
 	struct stream_config defaults;
 	/* [stream NAME] */
@@ -155,6 +182,16 @@ struct config *config_dup(const struct config *cfg);
 /* The settings of the stream name (after config_check()): its section's, or [defaults]. */
 const struct stream_config *config_stream(const struct config *cfg, const char *name,
 	    size_t len);
+
+/*
+ * A user name or number from the password database (getpwnam_r(),
+ * getpwuid_r()): its uid, primary gid, and name into name[CONFIG_MAX_USER].
+ * -ENOENT if there is no such user, -errno if the lookup failed.
+ */
+int	config_user(const char *s, uint32_t *uid, uint32_t *gid, char *name);
+
+/* A group name (getgrnam_r()) or number: its gid.  -ENOENT if there is no such name. */
+int	config_group(const char *s, uint32_t *gid);
 
 /* "64K", "1M", "123" -> bytes.  -EINVAL on syntax, -ERANGE on overflow. */
 int	config_parse_size(const char *s, uint64_t *out);

@@ -96,7 +96,7 @@ struct control_metric {
 #define CONTROL_MAX_METRICS	24
 
 /* The drop reasons: the "dropped" object, logd_dropped_records_total{reason=...}. */
-#define CONTROL_NREASONS	7
+#define CONTROL_NREASONS	10
 
 /* Per stream: the "streams" object's keys, and logd_stream_* metrics. */
 static const struct {
@@ -169,6 +169,10 @@ control_reasons(struct control *c, struct control_metric *m)
 	const struct stats	*st = c->e.st;
 	uint64_t		 rejected = stats_get(st, STATS_REJECTED);
 	uint64_t		 too_many = stats_get(st, STATS_TOO_MANY_STREAMS);
+	uint64_t		 acl = stats_get(st, STATS_ACL_DENIED);
+	uint64_t		 unconf = stats_get(st, STATS_UNCONFIGURED);
+	uint64_t		 per_uid = stats_get(st, STATS_UID_STREAMS);
+	uint64_t		 named = too_many + acl + unconf + per_uid;
 	size_t			 n = 0;
 
 #define R(k, h, val)	m[n++] = (struct control_metric){ k, NULL, h, 1, val }
@@ -179,8 +183,12 @@ control_reasons(struct control *c, struct control_metric *m)
 	R("too_large", "datagrams longer than 64 KiB (each at least one record)",
 	    atomic_load_explicit(&st->malformed_by[PROTO_E_TOOBIG], memory_order_relaxed));
 	R("too_many_streams", "for new streams past max_streams", too_many);
+	R("acl_denied", "from senders a stream's allow_uids and allow_gids do not list", acl);
+	R("unconfigured", "for new streams with no [stream NAME] section under "
+	    "create_streams = configured", unconf);
+	R("uid_streams", "for new streams of a uid past max_streams_per_uid", per_uid);
 	R("refused", "for logd's own stream, or a stream there was no memory for",
-	    rejected > too_many ? rejected - too_many : 0);
+	    rejected > named ? rejected - named : 0);
 	R("unwritable", "of streams that could not be written", stats_get(st, STATS_UNWRITABLE));
 #undef R
 	return n;

@@ -10,6 +10,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <inttypes.h>
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
@@ -217,9 +218,18 @@ ingest_new(struct event_base *base, const struct config *cfg, struct stream_tabl
 			    (int)(salen - offsetof(struct sockaddr_un, sun_path)), sa.sun_path);
 		(void)fcntl(in->fd, F_SETFD, FD_CLOEXEC);
 		(void)fcntl(in->fd, F_SETFL, fcntl(in->fd, F_GETFL) | O_NONBLOCK);
-	} else if ((rc = ingest_bind(cfg->socket_path, SOCK_DGRAM, 0666, "socket", &in->fd)) < 0) {
-		/* 0666: anyone may log, as with /dev/log; the directory limits who reaches it. */
+	} else if ((rc = ingest_bind(cfg->socket_path, SOCK_DGRAM, (mode_t)cfg->socket_mode,
+	    "socket", &in->fd)) < 0) {
+		/* 0666 by default: anyone may log, as with /dev/log. */
 		diag_errno(LOG_ERR, rc, "cannot listen on %s", cfg->socket_path);
+		goto fail;
+	} else if (cfg->socket_group != CONFIG_NO_ID &&
+	    lchown(cfg->socket_path, (uid_t)-1, (gid_t)cfg->socket_group) < 0) {
+		/* A systemd socket's group is SocketGroup='s: this is for ours alone. */
+		rc = -errno;
+		diag_errno(LOG_ERR, rc, "socket_group = %" PRIu32 ": cannot give %s to that group "
+		    "(logd must be root, or a member of the group)", cfg->socket_group,
+		    cfg->socket_path);
 		goto fail;
 	}
 	if (!in->activated && stat(in->path, &sb) == 0) {
@@ -314,9 +324,11 @@ ingest_malformed(struct ingest *in, int reason, const struct format_sender *who,
 }
 
 /*
- * A record for a stream that cannot be created (max_streams, or a sender
- * writing to logd's own stream): counted, said on stderr (rate-limited) and
- * in logd's own stream.
+ * A record stream_get() refused (max_streams, a sender writing to logd's own
+ * stream, its ACL, create_streams, max_streams_per_uid): counted, said on
+ * stderr (rate-limited) and in logd's own stream.  A refusal of the
+ * sender's rights stream.c says on stderr itself, naming the sender, once a
+ * second per stream.
  */
 static void
 ingest_reject(struct ingest *in, const struct proto_record *rec, const struct format_sender *who,
@@ -328,8 +340,16 @@ ingest_reject(struct ingest *in, const struct proto_record *rec, const struct fo
 	stats_add(in->st, STATS_REJECTED, line);
 	if (err == -ENOSPC)
 		stats_add(in->st, STATS_TOO_MANY_STREAMS, line);
-	stream_reject(in->streams, rec->name, rec->name_len, stats_sat_add(line, rec->dropped),
-	    err);
+	else if (err == -EACCES)
+		stats_add(in->st, STATS_ACL_DENIED, line);
+	else if (err == -ENOENT)
+		stats_add(in->st, STATS_UNCONFIGURED, line);
+	else if (err == -EDQUOT)
+		stats_add(in->st, STATS_UID_STREAMS, line);
+	stream_reject(in->streams, rec->name, rec->name_len, who,
+	    stats_sat_add(line, rec->dropped), err);
+	if (stream_reject_tells(err))
+		return;
 	diag_limited(&in->rejected_limit, LOG_WARNING, "stream %.*s: record from pid %ld "
 	    "rejected: %s (%llu so far)", (int)rec->name_len, rec->name, (long)who->pid,
 	    stream_reject_why(in->streams, err, why, sizeof(why)),
@@ -393,7 +413,7 @@ ingest_route(struct ingest *in)
 				break;	/* cannot happen after proto_validate */
 			if ((clamped = rec.dropped > PROTO_MAX_DROPPED))
 				rec.dropped = PROTO_MAX_DROPPED;
-			if ((err = stream_get(in->streams, rec.name, rec.name_len, &s)) < 0) {
+			if ((err = stream_get(in->streams, rec.name, rec.name_len, &who, &s)) < 0) {
 				ingest_reject(in, &rec, &who, err);
 			} else {
 				/* No room: decoded again on resuming, so count nothing yet. */

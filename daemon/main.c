@@ -10,6 +10,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <grp.h>
 #include <inttypes.h>
 #include <limits.h>
 #include <malloc.h>
@@ -43,8 +44,17 @@
 #define LOGD_STATUS_S	5	/* STATUS= every this many seconds */
 #define LOGD_LOCK_FILE	".lock"	/* in the log dir: one logd per log dir */
 
+/* user = and group =: whom logd becomes once its sockets are bound. */
+struct drop {
+	int		 drop;		/* 1: become uid:gid; 0: stay (no user =, or already) */
+	uint32_t	 uid;
+	uint32_t	 gid;
+	char		 name[CONFIG_MAX_USER];
+};
+
 struct daemon {
 	struct config		 cfg;
+	struct drop		 to;
 	struct stats		 st;
 	struct event_base	*base;
 	struct queue		*queue;
@@ -65,7 +75,7 @@ struct daemon {
 	/* Where the configuration came from, for SIGHUP. */
 	const char		*conf_path;
 	int			 conf_given;
-	const char		*flags[3][2];	/* --socket, --log-dir, --control: { key, value } */
+	const char		*flags[4][2];	/* --socket, --log-dir, --control, --log-group */
 };
 
 static const int handled_signals[NSIGNALS] = { SIGTERM, SIGINT, SIGHUP, SIGUSR1, SIGUSR2 };
@@ -79,6 +89,9 @@ static const char usage_text[] =
 "  -s, --socket PATH    receive on PATH (default " CONFIG_DEFAULT_SOCKET ")\n"
 "  -d, --log-dir DIR    write <DIR>/<stream>/current.log (default " CONFIG_DEFAULT_LOG_DIR ")\n"
 "      --control PATH   answer logctl on PATH (default " CONFIG_DEFAULT_CONTROL ")\n"
+"      --log-group GROUP\n"
+"                       give the log dir and what logd creates in it group\n"
+"                       GROUP, whose members may read the logs\n"
 "      --check-config   check the configuration, print every error, and exit\n"
 "  -V, --version        print the version and exit\n"
 "  -h, --help           print this help and exit\n"
@@ -130,17 +143,21 @@ load_config(struct config *cfg, const char *path, int path_given, const char *fl
 }
 
 /*
- * Opens (creating one level if needed, with dir_mode) the log directory,
- * and gives it log_group.  The log dir itself may be a symbolic link (the
- * administrator's choice); nothing in it is ever followed (logdir.h).
+ * Opens (creating one level if needed, with dir_mode) the log directory;
+ * *created if it made it.  log_group is given to it if logd made it, or if
+ * it is the (unprivileged) user's own, as systemd's LogsDirectory= is: never
+ * to somebody else's directory.  The log dir itself may be a symbolic link
+ * (the administrator's choice); nothing in it is ever followed (logdir.h).
  */
 static int
-open_log_dir(const struct config *cfg, int *out)
+open_log_dir(const struct config *cfg, int *out, int *created)
 {
 	const char	*dir = cfg->log_dir;
-	int		 fd, rc, created = mkdir(dir, cfg->dir_mode) == 0;
+	struct stat	 sb;
+	int		 fd, rc = 0;
 
-	if (!created && errno != EEXIST) {
+	*created = mkdir(dir, cfg->dir_mode) == 0;
+	if (!*created && errno != EEXIST) {
 		diag_errno(LOG_ERR, -errno, "cannot create log directory %s%s", dir,
 		    errno == ENOENT ? " (its parent does not exist; create it, or choose "
 		    "another --log-dir)" : "");
@@ -150,13 +167,13 @@ open_log_dir(const struct config *cfg, int *out)
 		diag_errno(LOG_ERR, -errno, "cannot open log directory %s", dir);
 		return -1;
 	}
-	if (created)
+	if (*created)
 		rc = logdir_own(fd, cfg->dir_mode, (gid_t)cfg->log_gid);
-	else
-		rc = cfg->log_gid == (uint32_t)-1 || fchown(fd, (uid_t)-1, cfg->log_gid) == 0 ?
-		    0 : -errno;
+	else if (cfg->log_gid != CONFIG_NO_ID && geteuid() != 0 && fstat(fd, &sb) == 0 &&
+	    sb.st_uid == geteuid() && sb.st_gid != cfg->log_gid)
+		rc = fchown(fd, (uid_t)-1, cfg->log_gid) == 0 ? 0 : -errno;
 	if (rc < 0) {
-		diag_errno(LOG_ERR, rc, "cannot give log directory %s its %s", dir, created ?
+		diag_errno(LOG_ERR, rc, "cannot give log directory %s its %s", dir, *created ?
 		    "mode and group" : "group (log_group)");
 		close(fd);
 		return -1;
@@ -206,6 +223,100 @@ lock_log_dir(int dir_fd, const struct config *cfg, int *out)
 		    LOGD_LOCK_FILE);
 	*out = fd;
 	return 0;
+}
+
+/*
+ * user =: resolves whom to become into to.  Already that user and group (a
+ * unit's User=): nothing to drop.  Not root: logd cannot, and says so.
+ * Returns 0, or -1 after saying why.
+ */
+static int
+drop_target(const struct config *cfg, struct drop *to)
+{
+	int	rc;
+
+	to->drop = 0;
+	if (cfg->user[0] == '\0')
+		return 0;
+	if ((rc = config_user(cfg->user, &to->uid, &to->gid, to->name)) < 0) {
+		diag_errno(LOG_ERR, rc, "user = %s: cannot look the user up", cfg->user);
+		return -1;
+	}
+	if (cfg->group != CONFIG_NO_ID)
+		to->gid = cfg->group;
+	if (getuid() == to->uid && geteuid() == to->uid && getgid() == to->gid &&
+	    getegid() == to->gid)
+		return 0;
+	if (geteuid() != 0) {
+		diag(LOG_ERR, "user = %s: logd runs as uid %ld, not root, so it cannot become "
+		    "uid %" PRIu32 " (gid %" PRIu32 "); start it as root, or remove user = and group "
+		    "= (under systemd, the unit's User= or DynamicUser= does this)", cfg->user,
+		    (long)geteuid(), to->uid, to->gid);
+		return -1;
+	}
+	to->drop = 1;
+	return 0;
+}
+
+/*
+ * Becomes to's user: its supplementary groups (initgroups(): as login
+ * would give them, so access granted to a group of the user's works), then
+ * the gid, then the uid; then checks that there is no way back.  All
+ * threads change with us (glibc applies set*id to every thread).  -1 after
+ * saying why: logd must not go on as root when told not to.
+ */
+static int
+drop_privileges(const struct drop *to)
+{
+	if (initgroups(to->name, (gid_t)to->gid) < 0 || setgid((gid_t)to->gid) < 0 ||
+	    setuid((uid_t)to->uid) < 0) {
+		diag_errno(LOG_ERR, -errno, "user = %s: cannot become uid %" PRIu32 ", gid %"
+		    PRIu32, to->name, to->uid, to->gid);
+		return -1;
+	}
+	if (setuid(0) == 0 || getuid() != to->uid || geteuid() != to->uid ||
+	    getgid() != to->gid || getegid() != to->gid) {
+		diag(LOG_ERR, "user = %s: privileges were not dropped (uid %ld, euid %ld, gid "
+		    "%ld, egid %ld); stopping", to->name, (long)getuid(), (long)geteuid(),
+		    (long)getgid(), (long)getegid());
+		return -1;
+	}
+	diag(LOG_INFO, "running as user %s (uid %" PRIu32 ", gid %" PRIu32 ")", to->name,
+	    to->uid, to->gid);
+	return 0;
+}
+
+/*
+ * Before the drop, what logd made as root becomes the user's: the log dir
+ * if logd created it now (an existing one is the operator's: it is checked
+ * after the drop, never chowned), the lock file, and the control socket
+ * (0660: the user answers logctl rotate and reload on it).
+ */
+static int
+drop_give(const struct daemon *d, int log_fd, int created)
+{
+	const struct drop	*to = &d->to;
+	uint32_t		 gid = d->cfg.log_gid != CONFIG_NO_ID ? d->cfg.log_gid : to->gid;
+
+	if ((created && fchown(log_fd, (uid_t)to->uid, (gid_t)gid) < 0) ||
+	    fchown(d->lock_fd, (uid_t)to->uid, (gid_t)to->gid) < 0) {
+		diag_errno(LOG_ERR, -errno, "user = %s: cannot give %s to uid %" PRIu32,
+		    to->name, d->cfg.log_dir, to->uid);
+		return -1;
+	}
+	return 0;
+}
+
+/* After the drop: the log dir must be the user's to write in, or nothing can be logged. */
+static int
+drop_check_dir(const struct daemon *d)
+{
+	if (faccessat(AT_FDCWD, d->cfg.log_dir, W_OK | X_OK, AT_EACCESS) == 0)
+		return 0;
+	diag_errno(LOG_ERR, -errno, "user = %s: log directory %s is not writable for it; "
+	    "chown -R %s %s (or choose another log_dir)", d->to.name, d->cfg.log_dir,
+	    d->to.name, d->cfg.log_dir);
+	return -1;
 }
 
 /* Open files: one per stream plus a few; ask for the hard limit. */
@@ -298,7 +409,7 @@ reload_config(struct daemon *d, char *why, size_t why_len)
 	static struct config	next;
 	char			err[512], changed[256];
 
-	if (load_config(&next, d->conf_path, d->conf_given, d->flags, 3) != 0) {
+	if (load_config(&next, d->conf_path, d->conf_given, d->flags, 4) != 0) {
 		diag(LOG_ERR, "SIGHUP: %s has errors (above); keeping the configuration in use",
 		    d->conf_path);
 		(void)stream_log(d->streams, LOG_ERR, "SIGHUP: %s has errors (see logd's standard "
@@ -509,7 +620,7 @@ start_notify(struct daemon *d)
 static int
 daemon_run(struct daemon *d)
 {
-	int	log_fd = -1, rc = 1;
+	int	log_fd = -1, rc = 1, created;
 	size_t	i;
 
 	raise_nofile();
@@ -519,7 +630,9 @@ daemon_run(struct daemon *d)
 		diag(LOG_ERR, "cannot create the event loop");
 		return 1;
 	}
-	if (open_log_dir(&d->cfg, &log_fd) < 0 || lock_log_dir(log_fd, &d->cfg, &d->lock_fd) < 0)
+	if (drop_target(&d->cfg, &d->to) < 0 || open_log_dir(&d->cfg, &log_fd, &created) < 0 ||
+	    lock_log_dir(log_fd, &d->cfg, &d->lock_fd) < 0 ||
+	    (d->to.drop && drop_give(d, log_fd, created) < 0))
 		goto out;
 	if ((rc = stats_init(&d->st, CONFIG_STREAM_IDS(&d->cfg))) < 0 ||
 	    (rc = queue_new(d->cfg.queue_max_bytes, d->cfg.defaults.stream_queue_max_bytes,
@@ -566,6 +679,16 @@ daemon_run(struct daemon *d)
 			diag(LOG_ERR, "cannot set up the control socket: out of memory");
 			goto out;
 		}
+	}
+	/* Every socket is bound; the writer has written nothing yet: now or never. */
+	if (d->to.drop) {
+		if (!ingest_activated(d->ingest) && lchown(d->cfg.control_path,
+		    (uid_t)d->to.uid, (gid_t)d->to.gid) < 0 && errno != ENOENT)
+			diag_errno(LOG_WARNING, -errno, "user = %s: cannot give control socket %s "
+			    "to it; logctl rotate and reload will need root", d->to.name,
+			    d->cfg.control_path);
+		if (drop_privileges(&d->to) < 0 || drop_check_dir(d) < 0)
+			goto out;
 	}
 	diag(LOG_INFO, "ready: receiving on %s%s, writing to %s", d->cfg.socket_path,
 	    ingest_activated(d->ingest) ? " (socket from systemd)" : "", d->cfg.log_dir);
@@ -627,13 +750,14 @@ main(int argc, char *argv[])
 		{ "socket", required_argument, NULL, 's' },
 		{ "log-dir", required_argument, NULL, 'd' },
 		{ "control", required_argument, NULL, 'K' },
+		{ "log-group", required_argument, NULL, 'G' },
 		{ "check-config", no_argument, NULL, 'C' },
 		{ "version", no_argument, NULL, 'V' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	static struct daemon	 d = { .flags = { { "socket", NULL }, { "log_dir", NULL },
-				    { "control", NULL } }, .lock_fd = -1 };
+				    { "control", NULL }, { "log_group", NULL } }, .lock_fd = -1 };
 	const char		*path = CONFIG_DEFAULT_PATH;
 	int			 c, path_given = 0, check = 0;
 
@@ -653,6 +777,9 @@ main(int argc, char *argv[])
 		case 'K':
 			d.flags[2][1] = optarg;
 			break;
+		case 'G':
+			d.flags[3][1] = optarg;
+			break;
 		case 'C':
 			check = 1;
 			break;
@@ -671,7 +798,7 @@ main(int argc, char *argv[])
 	if (optind < argc)
 		return usage_error("unexpected argument", argv[optind]);
 
-	if (load_config(&d.cfg, path, path_given, d.flags, 3) != 0)
+	if (load_config(&d.cfg, path, path_given, d.flags, 4) != 0)
 		return 1;
 	d.conf_path = path;
 	d.conf_given = path_given;

@@ -35,8 +35,12 @@ enum stats_id {
 	STATS_RECORDS,		/* records decoded from them */
 	STATS_BYTES,		/* datagram bytes received */
 	STATS_MALFORMED,	/* datagrams rejected, and implausible fields clamped */
-	STATS_REJECTED,		/* records refused: max_streams, logd's own name, no memory */
+	STATS_REJECTED,		/* records refused: max_streams, logd's own name, no memory,
+				 * and the four below */
 	STATS_TOO_MANY_STREAMS,	/* those refused because max_streams was reached */
+	STATS_ACL_DENIED,	/* those from a sender the stream's allow_uids/gids lack */
+	STATS_UNCONFIGURED,	/* those for a new stream with no section (create_streams) */
+	STATS_UID_STREAMS,	/* those for a new stream past max_streams_per_uid */
 	STATS_RATE_LIMITED,	/* records suppressed by a stream's rate limit */
 	STATS_CLIENT_DROPPED,	/* sum of the senders' dropped counts */
 	STATS_OVERFLOW_DROPPED,	/* records dropped under overflow = drop */

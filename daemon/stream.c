@@ -11,6 +11,11 @@
  * (queue_failed()) are dropped and counted instead (queue_add_lost()).
  * Records for streams that cannot be created are counted by name, and
  * logd's own stream says so at most once a second (stream_reject()).
+ * Who may write is checked in stream_get(): a stream's ACL (allow_uids,
+ * allow_gids) against the sender's credentials, its last allowed sender
+ * cached; and at creation create_streams and max_streams_per_uid, with the
+ * streams each uid created counted in a hash of uid -> count as big as the
+ * stream slots (a uid with a count owns a stream: at most nids of them).
  * A stream with a rate limit has a limiter (ratelimit.c) from its first
  * limited record on; the limit timer writes its suppression markers when
  * their window ends, and stream_flush_markers(force) at shutdown.
@@ -28,6 +33,7 @@
 #include <syslog.h>
 
 #include "clock.h"
+#include "diag.h"
 #include "ratelimit.h"
 
 struct stream {
@@ -49,13 +55,36 @@ struct stream {
 	uint64_t	 dropped[BATCH_NPRIO];	/* by logd under overflow = drop, by priority */
 	uint64_t	 lost;			/* reported by senders in records logd dropped */
 	pid_t		 lost_pid;		/* the last of those senders */
+	uint32_t	 owner;		/* the uid that created it (its first record's) */
+	int		 acl;		/* sc has allow_uids or allow_gids */
+	int		 acl_ok;	/* ok_uid, ok_gid: a sender the ACL let through */
+	uint32_t	 ok_uid, ok_gid;
+};
+
+/* Streams one uid created (stream_get()); n == 0: a free slot. */
+struct stream_uid {
+	uint32_t	 uid;
+	uint32_t	 n;
 };
 
 /* Records for a stream that could not be created, by name (see stream_reject()). */
 struct stream_reject {
 	char		 name[PROTO_MAX_NAME + 1];
-	int		 err;		/* -ENOSPC: max_streams; -EPERM: logd's own; -ENOMEM */
+	int		 err;		/* -ENOSPC: max_streams; -EPERM: logd's own; -ENOMEM;
+					 * -EACCES, -ENOENT, -EDQUOT: see stream_get() */
 	uint64_t	 lost;		/* records, and the losses they reported */
+	struct format_sender who;	/* the last sender refused */
+};
+
+/* The refusals by kind, for those beyond STREAM_MAX_REJECTS names. */
+enum stream_reason {
+	STREAM_R_TOO_MANY,	/* -ENOSPC */
+	STREAM_R_SELF,		/* -EPERM */
+	STREAM_R_ACL,		/* -EACCES */
+	STREAM_R_UNCONFIGURED,	/* -ENOENT */
+	STREAM_R_UID,		/* -EDQUOT */
+	STREAM_R_NOMEM,		/* -ENOMEM, and anything else */
+	STREAM_R_COUNT
 };
 
 #define STREAM_MAX_REJECTS	16	/* names kept; the rest are summed */
@@ -74,13 +103,14 @@ struct stream_table {
 	uint32_t		 nids;		/* max_streams + 1 */
 	struct stream		*last;		/* the most recent lookup: senders repeat themselves */
 	struct stream		*dirty_head;
+	struct stream_uid	*uids;		/* slot_mask + 1 of them */
 	struct format_cache	 fc;
 	struct format_sender	 self;		/* logd, the sender of its own marker lines */
 	uint32_t		 ndue;		/* streams with drops to report */
 	int			 urgent;	/* an open batch is flagged BATCH_SYNC */
 	struct stream_reject	 rejects[STREAM_MAX_REJECTS];
 	uint32_t		 nrejects;
-	uint64_t		 rejects_other;	/* lost for names beyond rejects[] */
+	uint64_t		 rejects_other[STREAM_R_COUNT];	/* lost for names beyond rejects[] */
 	uint64_t		 rejects_due_ms;	/* CLOCK_MONOTONIC: when to say so next */
 	struct event		*limit_ev;	/* rate limit reports */
 	uint64_t		 limit_due_ms;	/* CLOCK_MONOTONIC it fires at; 0: not armed */
@@ -147,14 +177,15 @@ stream_table_new(struct event_base *base, const struct config *cfg, struct queue
 		nslots <<= 1;
 	t->slots = calloc(nslots, sizeof(*t->slots));
 	t->by_id = calloc(t->nids, sizeof(*t->by_id));
+	t->uids = calloc(nslots, sizeof(*t->uids));
 	t->flush_ev = evtimer_new(base, on_flush, t);
 	t->limit_ev = evtimer_new(base, on_limits, t);
 	t->slot_mask = nslots - 1;
 	t->cfg = cfg;
 	t->q = q;
 	t->st = st;
-	if (t->slots == NULL || t->by_id == NULL || t->flush_ev == NULL || t->limit_ev == NULL ||
-	    st->nstreams < t->nids)
+	if (t->slots == NULL || t->by_id == NULL || t->uids == NULL || t->flush_ev == NULL ||
+	    t->limit_ev == NULL || st->nstreams < t->nids)
 		goto fail;
 	/* logd's own stream, first: it gets id 0 (CONFIG_SELF_ID). */
 	(void)stream_lookup(t, CONFIG_SELF_STREAM, len, hash, &slot);
@@ -189,6 +220,7 @@ stream_table_free(struct stream_table *t)
 		free(t->by_id[i]);
 	}
 	free(t->by_id);
+	free(t->uids);
 	free(t->slots);
 	free(t);
 }
@@ -208,6 +240,7 @@ stream_create(struct stream_table *t, const char *name, size_t len, uint32_t has
 	s->hash = hash;
 	s->id = t->nstreams;
 	s->sc = config_stream(t->cfg, s->name, len);
+	s->acl = s->sc->allow_uids.n + s->sc->allow_gids.n > 0;
 	s->format = s->sc->format;
 	s->next_cap = STREAM_MIN_BATCH;
 	s->failed = queue_failed_flag(t->q, s->id);
@@ -220,15 +253,69 @@ stream_create(struct stream_table *t, const char *name, size_t len, uint32_t has
 	return 0;
 }
 
-int
-stream_get(struct stream_table *t, const char *name, size_t len, struct stream **out)
+/* Whether sc's allow_uids or allow_gids has who (sc has at least one of them). */
+static int
+stream_acl_allows(const struct stream_config *sc, const struct format_sender *who)
 {
-	struct stream	*s = t->last;
-	uint32_t	 h;
-	size_t		 slot;
-	int		 rc;
+	uint32_t	i;
+
+	for (i = 0; i < sc->allow_uids.n; i++)
+		if (sc->allow_uids.id[i] == (uint32_t)who->uid)
+			return 1;
+	for (i = 0; i < sc->allow_gids.n; i++)
+		if (sc->allow_gids.id[i] == (uint32_t)who->gid)
+			return 1;
+	return 0;
+}
+
+/* Whether who may write to s (which has an ACL); the last sender let through is cached. */
+static int
+stream_acl_ok(struct stream *s, const struct format_sender *who)
+{
+	if (s->acl_ok && s->ok_uid == (uint32_t)who->uid && s->ok_gid == (uint32_t)who->gid)
+		return 1;
+	if (!stream_acl_allows(s->sc, who))
+		return 0;
+	s->acl_ok = 1;
+	s->ok_uid = (uint32_t)who->uid;
+	s->ok_gid = (uint32_t)who->gid;
+	return 1;
+}
+
+/* uid's entry in the per-uid counts: its own, or the free one where it would go. */
+static struct stream_uid *
+stream_uid(const struct stream_table *t, uint32_t uid)
+{
+	struct stream_uid	*u;
+	size_t			 i;
+
+	for (i = (uid * 2654435761u) & t->slot_mask; (u = &t->uids[i])->n > 0;
+	    i = (i + 1) & t->slot_mask)
+		if (u->uid == uid)
+			break;
+	return u;
+}
+
+uint32_t
+stream_uid_count(const struct stream_table *t, uint32_t uid)
+{
+	return stream_uid(t, uid)->n;
+}
+
+int
+stream_get(struct stream_table *t, const char *name, size_t len,
+    const struct format_sender *who, struct stream **out)
+{
+	const struct stream_config	*sc;
+	struct stream_uid		*u = NULL;
+	struct stream			*s = t->last;
+	uint32_t			 h, uid = (uint32_t)who->uid;
+	size_t				 slot;
+	int				 rc;
 
 	if (s != NULL && s->name_len == len && memcmp(s->name, name, len) == 0) {
+		if (s->acl && !stream_acl_ok(s, who))
+			return -EACCES;
 		*out = s;
 		return 0;
 	}
@@ -236,13 +323,33 @@ stream_get(struct stream_table *t, const char *name, size_t len, struct stream *
 	if ((s = stream_lookup(t, name, len, h, &slot)) != NULL) {
 		if (s->id == CONFIG_SELF_ID)
 			return -EPERM;
+		if (s->acl && !stream_acl_ok(s, who))
+			return -EACCES;
 		*out = t->last = s;
 		return 0;
 	}
-	if (t->nstreams >= t->nids || len > PROTO_MAX_NAME)
+	if (len > PROTO_MAX_NAME)
+		return -ENOSPC;
+	sc = config_stream(t->cfg, name, len);
+	if (sc->allow_uids.n + sc->allow_gids.n > 0 && !stream_acl_allows(sc, who))
+		return -EACCES;
+	if (t->cfg->create_streams == CONFIG_CREATE_CONFIGURED && sc == &t->cfg->defaults)
+		return -ENOENT;
+	/* Root is not counted: it could take max_streams whole anyway. */
+	if (uid != 0 && t->cfg->max_streams_per_uid > 0 &&
+	    (u = stream_uid(t, uid))->n >= t->cfg->max_streams_per_uid)
+		return -EDQUOT;
+	if (t->nstreams >= t->nids)
 		return -ENOSPC;
 	if ((rc = stream_create(t, name, len, h, slot, &s)) < 0)
 		return rc;
+	s->owner = uid;
+	if (uid != 0) {
+		if (u == NULL)
+			u = stream_uid(t, uid);
+		u->uid = uid;
+		u->n++;
+	}
 	*out = t->last = s;
 	return 0;
 }
@@ -349,10 +456,13 @@ static void
 on_flush(evutil_socket_t fd, short what, void *arg)
 {
 	struct stream_table	*t = arg;
+	uint32_t		 k, other = 0;
 
 	stream_flush_markers(t, 0);
 	stream_seal_all(t);
-	if (t->ndue > 0 || t->nrejects > 0 || t->rejects_other > 0)
+	for (k = 0; k < STREAM_R_COUNT; k++)
+		other |= t->rejects_other[k] > 0;
+	if (t->ndue > 0 || t->nrejects > 0 || other)
 		stream_arm_flush(t);	/* no room for a marker yet, or not due: try again */
 }
 
@@ -884,8 +994,34 @@ stream_log_loss(struct stream_table *t, uint64_t dropped, int force, const char 
 	return rc;
 }
 
+static enum stream_reason
+stream_reason(int err)
+{
+	switch (err) {
+	case -ENOSPC:
+		return STREAM_R_TOO_MANY;
+	case -EPERM:
+		return STREAM_R_SELF;
+	case -EACCES:
+		return STREAM_R_ACL;
+	case -ENOENT:
+		return STREAM_R_UNCONFIGURED;
+	case -EDQUOT:
+		return STREAM_R_UID;
+	default:
+		return STREAM_R_NOMEM;
+	}
+}
+
+int
+stream_reject_tells(int err)
+{
+	return err == -EACCES || err == -ENOENT || err == -EDQUOT;
+}
+
 void
-stream_reject(struct stream_table *t, const char *name, size_t len, uint64_t lost, int err)
+stream_reject(struct stream_table *t, const char *name, size_t len,
+    const struct format_sender *who, uint64_t lost, int err)
 {
 	struct stream_reject	*r;
 	uint32_t		 i;
@@ -902,52 +1038,134 @@ stream_reject(struct stream_table *t, const char *name, size_t len, uint64_t los
 		r->err = err;
 		r->lost = 0;
 	}
-	if (i < t->nrejects)
+	if (i < t->nrejects) {
 		t->rejects[i].lost = stats_sat_add(t->rejects[i].lost, lost);
-	else
-		t->rejects_other = stats_sat_add(t->rejects_other, lost);
+		t->rejects[i].who = *who;
+	} else {
+		enum stream_reason	k = stream_reason(err);
+
+		t->rejects_other[k] = stats_sat_add(t->rejects_other[k], lost);
+	}
 	stream_arm_flush(t);
 }
 
 const char *
 stream_reject_why(const struct stream_table *t, int err, char *buf, size_t len)
 {
-	if (err == -EPERM)
+	switch (err) {
+	case -EPERM:
 		return "the name is logd's own stream's";
-	if (err != -ENOSPC)
+	case -ENOSPC:
+		snprintf(buf, len, "max_streams (%" PRIu32 ") reached; raise max_streams in "
+		    "logd.conf", t->nids - 1);
+		return buf;
+	case -EACCES:
+		return "the sender is not in its allow_uids or allow_gids; add its uid to "
+		    "allow_uids (or its group to allow_gids) in logd.conf";
+	case -ENOENT:
+		return "create_streams = configured and logd.conf has no [stream NAME] section "
+		    "for it; add one, or set create_streams = any";
+	case -EDQUOT:
+		snprintf(buf, len, "the sender's uid has created max_streams_per_uid (%" PRIu32
+		    ") streams; raise max_streams_per_uid in logd.conf", t->cfg->max_streams_per_uid);
+		return buf;
+	default:
 		return "out of memory";
-	snprintf(buf, len, "max_streams (%" PRIu32 ") reached; raise max_streams in logd.conf",
-	    t->nids - 1);
+	}
+}
+
+/* What r's records were refused for, naming the sender where it is the sender's rights. */
+static const char *
+stream_reject_text(const struct stream_table *t, const struct stream_reject *r, char *buf,
+    size_t len)
+{
+	const struct stream_config	*sc = config_stream(t->cfg, r->name, strlen(r->name));
+	char				 why[160];
+	long				 uid = (long)(uint32_t)r->who.uid;
+	long				 gid = (long)(uint32_t)r->who.gid;
+	long				 pid = (long)r->who.pid;
+
+	switch (r->err) {
+	case -EACCES:
+		snprintf(buf, len, "stream %s: uid %ld (gid %ld, pid %ld) may not write to it: "
+		    "not in allow_uids or allow_gids of %s%s%s; add the uid to allow_uids (or "
+		    "its group to allow_gids) there in logd.conf", r->name, uid, gid, pid,
+		    sc == &t->cfg->defaults ? "[defaults]" : "[stream ", sc == &t->cfg->defaults ?
+		    "" : r->name, sc == &t->cfg->defaults ? "" : "]");
+		return buf;
+	case -ENOENT:
+		snprintf(buf, len, "stream %s could not be created for uid %ld (pid %ld): "
+		    "create_streams = configured and logd.conf has no [stream %s] section; add one, "
+		    "or set create_streams = any", r->name, uid, pid, r->name);
+		return buf;
+	case -EDQUOT:
+		snprintf(buf, len, "stream %s could not be created: uid %ld (pid %ld) has created "
+		    "max_streams_per_uid (%" PRIu32 ") streams; raise max_streams_per_uid in "
+		    "logd.conf, or have it reuse its streams", r->name, uid, pid,
+		    t->cfg->max_streams_per_uid);
+		return buf;
+	default:
+		snprintf(buf, len, "stream %s could not be created: %s", r->name,
+		    stream_reject_why(t, r->err, why, sizeof(why)));
+		return buf;
+	}
+}
+
+/* Records for streams beyond the named ones, refused for reason k. */
+static const char *
+stream_reject_other(const struct stream_table *t, enum stream_reason k, char *buf,
+    size_t len)
+{
+	static const int	errs[STREAM_R_COUNT] = { -ENOSPC, -EPERM, -EACCES, -ENOENT,
+				    -EDQUOT, -ENOMEM };
+	char			why[160];
+
+	snprintf(buf, len, "more streams could not be %s: %s", k == STREAM_R_ACL ? "written" :
+	    "created", stream_reject_why(t, errs[k], why, sizeof(why)));
 	return buf;
 }
 
 /*
  * Says in logd's own stream how many records each stream that could not be
- * created lost: at most once every STREAM_REJECT_MS (however many records a
- * sender throws at new names, logd's own stream gets a few lines a second),
- * and with force at shutdown.  What does not fit in the budget waits.
+ * created (or written, for a sender its ACL refuses) lost: at most once
+ * every STREAM_REJECT_MS (however many records a sender throws at new
+ * names, logd's own stream gets a few lines a second), and with force at
+ * shutdown.  What does not fit in the budget waits.  The refusals of a
+ * sender's rights (stream_reject_tells()) go to stderr too, with the same
+ * bound: at most one line per stream a second, and one for the rest.
  */
 static void
 stream_flush_rejects(struct stream_table *t, int force)
 {
 	uint64_t	now = clock_ms(CLOCK_MONOTONIC);
-	uint32_t	i, kept = 0;
-	char		why[128];
+	uint32_t	i, kept = 0, k, any = 0;
+	char		text[512];
 
-	if ((t->nrejects == 0 && t->rejects_other == 0) || (!force && now < t->rejects_due_ms))
+	for (k = 0; k < STREAM_R_COUNT; k++)
+		any |= t->rejects_other[k] > 0;
+	if ((t->nrejects == 0 && !any) || (!force && now < t->rejects_due_ms))
 		return;
 	t->rejects_due_ms = now + STREAM_REJECT_MS;
 	for (i = 0; i < t->nrejects; i++) {
 		struct stream_reject	*r = &t->rejects[i];
 
-		if (stream_log_loss(t, r->lost, force, "stream %s could not be created: %s",
-		    r->name, stream_reject_why(t, r->err, why, sizeof(why))) < 0)
-			t->rejects[kept++] = *r;
+		stream_reject_text(t, r, text, sizeof(text));
+		if (stream_reject_tells(r->err) && r->lost > 0)
+			diag(LOG_WARNING, "%s (%" PRIu64 " records refused)", text, r->lost);
+		if (stream_log_loss(t, r->lost, force, "%s", text) < 0)
+			t->rejects[kept++] = *r;	/* stays due (and is told again) */
 	}
 	t->nrejects = kept;
-	if (t->rejects_other > 0 && stream_log_loss(t, t->rejects_other, force, "more streams "
-	    "could not be created: %s", stream_reject_why(t, -ENOSPC, why, sizeof(why))) == 0)
-		t->rejects_other = 0;
+	for (k = 0; k < STREAM_R_COUNT; k++) {
+		if (t->rejects_other[k] == 0)
+			continue;
+		stream_reject_other(t, (enum stream_reason)k, text, sizeof(text));
+		if (k == STREAM_R_ACL || k == STREAM_R_UNCONFIGURED || k == STREAM_R_UID)
+			diag(LOG_WARNING, "%s (%" PRIu64 " records refused)", text,
+			    t->rejects_other[k]);
+		if (stream_log_loss(t, t->rejects_other[k], force, "%s", text) == 0)
+			t->rejects_other[k] = 0;
+	}
 }
 
 void
@@ -986,6 +1204,9 @@ stream_reconfigure(struct stream_table *t)
 			stream_seal(t, s);
 		s->sc = config_stream(t->cfg, s->name, s->name_len);
 		s->format = s->sc->format;
+		/* A changed ACL applies from the next record on. */
+		s->acl = s->sc->allow_uids.n + s->sc->allow_gids.n > 0;
+		s->acl_ok = 0;
 		queue_set_share(t->q, s->id, s->sc->stream_queue_max_bytes);
 	}
 }
@@ -1026,7 +1247,8 @@ int
 stream_table_check(const struct stream_table *t)
 {
 	const struct stream	*s;
-	uint32_t		 i, ndirty = 0, nslots = 0;
+	uint32_t		 i, ndirty = 0, nslots = 0, nowned = 0;
+	uint64_t		 counted = 0;
 	size_t			 j;
 
 	if (t->nstreams > t->nids)
@@ -1035,6 +1257,16 @@ stream_table_check(const struct stream_table *t)
 		if (t->slots[j] != NULL)
 			nslots++;
 	if (nslots != t->nstreams)
+		return -EINVAL;
+	/* Every stream of a uid but root's is counted for it, once. */
+	for (j = 0; j <= t->slot_mask; j++) {
+		if (t->uids[j].n > 0 && stream_uid(t, t->uids[j].uid) != &t->uids[j])
+			return -EINVAL;
+		counted += t->uids[j].n;
+	}
+	for (i = 1; i < t->nstreams; i++)
+		nowned += t->by_id[i]->owner != 0;
+	if (counted != nowned)
 		return -EINVAL;
 	for (s = t->dirty_head; s != NULL; s = s->dirty_next)
 		if (!s->dirty || ++ndirty > t->nstreams)

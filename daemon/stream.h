@@ -42,10 +42,16 @@ void		stream_table_free(struct stream_table *t);
 
 /*
  * The stream named name (a valid stream name), created if new, for a
- * sender's records: -ENOSPC at max_streams, -EPERM for logd's own stream.
+ * record from sender who (SCM_CREDENTIALS): -EPERM for logd's own stream,
+ * -EACCES if the stream's allow_uids / allow_gids do not let who write,
+ * and for a new stream -ENOENT if create_streams = configured and it has no
+ * [stream NAME] section, -EDQUOT if who's uid (root's never) has created
+ * max_streams_per_uid streams, -ENOSPC at max_streams.  A stream belongs
+ * to the uid that created it for as long as it lives (streams are never
+ * removed).  With no ACL the cost over a lookup is one compare.
  */
 int		stream_get(struct stream_table *t, const char *name, size_t len,
-		    struct stream **out);
+		    const struct format_sender *who, struct stream **out);
 
 /*
  * A sender's record for stream name was refused (err from stream_get()):
@@ -53,7 +59,14 @@ int		stream_get(struct stream_table *t, const char *name, size_t len,
  * per name, at most once a second (and at shutdown).
  */
 void		stream_reject(struct stream_table *t, const char *name, size_t len,
-		    uint64_t lost, int err);
+		    const struct format_sender *who, uint64_t lost, int err);
+
+/*
+ * Whether stream_reject() reports err on stderr itself (with the sender, at
+ * most once a second per stream): the refusals of a sender's rights
+ * (-EACCES, -ENOENT, -EDQUOT).  The others the caller says.
+ */
+int		stream_reject_tells(int err);
 
 /* Why stream_get() refused a stream (its err), in buf[len] if need be. */
 const char	*stream_reject_why(const struct stream_table *t, int err, char *buf, size_t len);
@@ -116,6 +129,9 @@ void		stream_flush_markers(struct stream_table *t, int force);
 
 /* The configuration changed (SIGHUP): every stream takes its settings again. */
 void		stream_reconfigure(struct stream_table *t);
+
+/* How many streams uid has created (0 for root, who is not counted). */
+uint32_t	stream_uid_count(const struct stream_table *t, uint32_t uid);
 
 /* How many streams there are: ids 0 (logd's own) to stream_count() - 1. */
 uint32_t	stream_count(const struct stream_table *t);

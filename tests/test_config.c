@@ -99,6 +99,14 @@ START_TEST(defaults_are_documented_values)
 	ck_assert_uint_eq(c.control_max_clients, 16);
 	ck_assert_uint_eq(c.control_timeout_ms, 10000);
 	ck_assert_str_eq(c.metrics_listen, "");	/* off */
+	ck_assert_int_eq(c.create_streams, CONFIG_CREATE_ANY);
+	ck_assert_uint_eq(c.max_streams_per_uid, 64);
+	ck_assert_uint_eq(c.socket_mode, 0666);
+	ck_assert_uint_eq(c.socket_group, CONFIG_NO_ID);
+	ck_assert_str_eq(c.user, "");
+	ck_assert_uint_eq(c.group, CONFIG_NO_ID);
+	ck_assert_uint_eq(c.defaults.allow_uids.n, 0);	/* anyone may write */
+	ck_assert_uint_eq(c.defaults.allow_gids.n, 0);
 	ck_assert_uint_eq(c.nsections, 0);
 }
 END_TEST
@@ -343,6 +351,140 @@ START_TEST(stream_section_errors)
 }
 END_TEST
 
+START_TEST(parses_allow_lists_by_name_and_number_over_defaults)
+{
+	struct config			 c;
+	const struct stream_config	*web, *db, *other;
+	char				 err[256];
+	int				 n;
+
+	ck_assert_int_eq(load(&c,
+	    "[defaults]\nallow_gids = adm\n"
+	    "[stream web]\nallow_uids = 0, 1000 ,root,4294967294\n"
+	    "[stream db]\nallow_gids = 4,0\nallow_uids = 7\n", &n), 0);
+	ck_assert_int_eq(n, 0);
+	ck_assert_int_eq(config_check(&c, err, sizeof(err)), 0);
+	web = config_stream(&c, "web", 3);
+	db = config_stream(&c, "db", 2);
+	other = config_stream(&c, "other", 5);
+	ck_assert_uint_eq(web->allow_uids.n, 4);
+	ck_assert_uint_eq(web->allow_uids.id[0], 0);
+	ck_assert_uint_eq(web->allow_uids.id[1], 1000);
+	ck_assert_uint_eq(web->allow_uids.id[2], 0);		/* root, by name */
+	ck_assert_uint_eq(web->allow_uids.id[3], 4294967294u);
+	ck_assert_uint_eq(web->allow_gids.n, 1);		/* [defaults]' */
+	ck_assert_uint_eq(web->allow_gids.id[0], 4);		/* adm (Debian's gid 4) */
+	ck_assert_uint_eq(db->allow_gids.n, 2);
+	ck_assert_uint_eq(db->allow_uids.n, 1);
+	ck_assert_uint_eq(db->allow_uids.id[0], 7);
+	ck_assert_uint_eq(other->allow_uids.n, 0);
+	ck_assert_uint_eq(other->allow_gids.n, 1);
+}
+END_TEST
+
+START_TEST(allow_list_errors_name_the_item)
+{
+	struct config	c;
+	int		n;
+	char		many[512];
+	size_t		i, len = 0;
+
+	for (i = 0; i <= CONFIG_MAX_IDS; i++)
+		len += (size_t)snprintf(many + len, sizeof(many) - len, "%s%zu", i ? "," : "", i);
+	ck_assert_int_eq(load(&c, "[stream web]\n"
+	    "allow_uids = nosuchuser-logd\n"		/* 2 */
+	    "allow_gids = adm,,4\n"			/* 3 */
+	    "allow_gids = nosuchgroup-logd\n"		/* 4: unknown, not "set twice" */
+	    "[stream db]\n"
+	    "allow_uids = 4294967295\n", &n), 0);	/* 6: (uid_t)-1 */
+	ck_assert_int_eq(n, 4);
+	ck_assert_ptr_nonnull(strstr(errs, ":2: [stream web]: allow_uids: no user named "
+	    "\"nosuchuser-logd\" (give a user name from /etc/passwd, or a number)"));
+	ck_assert_ptr_nonnull(strstr(errs, ":3: [stream web]: allow_gids: an empty item in "
+	    "\"adm,,4\" (give group names or numbers, separated by commas)"));
+	ck_assert_ptr_nonnull(strstr(errs, ":4: [stream web]: allow_gids: no group named "
+	    "\"nosuchgroup-logd\""));
+	ck_assert_ptr_nonnull(strstr(errs, ":6: [stream db]: allow_uids: no user named "
+	    "\"4294967295\""));
+	snprintf(errs, sizeof(errs), "%s", "");
+	{
+		char	text[700];
+
+		snprintf(text, sizeof(text), "[defaults]\nallow_uids = %s\n", many);
+		ck_assert_int_eq(load(&c, text, &n), 0);
+	}
+	ck_assert_int_eq(n, 1);
+	ck_assert_ptr_nonnull(strstr(errs, ":2: [defaults]: allow_uids: more than 32 users"));
+}
+END_TEST
+
+START_TEST(parses_daemon_access_keys)
+{
+	struct config	c;
+	char		err[256];
+	int		n;
+
+	ck_assert_int_eq(load(&c, "[daemon]\ncreate_streams = configured\n"
+	    "max_streams_per_uid = 0\nsocket_mode = 660\nsocket_group = adm\n"
+	    "user = root\ngroup = 4\n", &n), 0);
+	ck_assert_int_eq(n, 0);
+	ck_assert_int_eq(c.create_streams, CONFIG_CREATE_CONFIGURED);
+	ck_assert_uint_eq(c.max_streams_per_uid, 0);
+	ck_assert_uint_eq(c.socket_mode, 0660);
+	ck_assert_uint_eq(c.socket_group, 4);
+	ck_assert_str_eq(c.user, "root");
+	ck_assert_uint_eq(c.group, 4);
+	ck_assert_int_eq(load(&c, "[daemon]\n"
+	    "socket_mode = 0999\n"			/* 2 */
+	    "socket_mode = 01777\n"			/* 3 */
+	    "max_streams_per_uid = 1000001\n"		/* 4 */
+	    "socket_group = nosuchgroup-logd\n"	/* 5 */
+	    "user = nosuchuser-logd\n"		/* 6 */
+	    "create_streams = some\n", &n), 0);	/* 7 */
+	ck_assert_int_eq(n, 6);
+	ck_assert_ptr_nonnull(strstr(errs, ":2: [daemon]: socket_mode: \"0999\" is not an octal "
+	    "mode of at most 0777 (such as 0660)"));
+	ck_assert_ptr_nonnull(strstr(errs, ":3: [daemon]: socket_mode: \"01777\""));
+	ck_assert_ptr_nonnull(strstr(errs, ":4: [daemon]: max_streams_per_uid: 1000001 is out "
+	    "of range (0 (no limit)..1000000)"));
+	ck_assert_ptr_nonnull(strstr(errs, ":5: [daemon]: socket_group: no group named "
+	    "\"nosuchgroup-logd\" (give a group name from /etc/group, or a number)"));
+	ck_assert_ptr_nonnull(strstr(errs, ":6: [daemon]: user: no user named "
+	    "\"nosuchuser-logd\""));
+	ck_assert_ptr_nonnull(strstr(errs, ":7: [daemon]: create_streams: \"some\" is not one "
+	    "of any or configured"));
+	/* A group alone is not a drop. */
+	config_defaults(&c);
+	ck_assert_int_eq(config_set(&c, "daemon", "group", "adm", err, sizeof(err)), 0);
+	ck_assert_int_eq(config_check(&c, err, sizeof(err)), -EINVAL);
+	ck_assert_str_eq(err, "group = 4 needs user = too (logd drops to a user and a group, "
+	    "not to a group alone)");
+}
+END_TEST
+
+START_TEST(reload_keeps_socket_access_and_user_but_applies_acls)
+{
+	struct config	cur, next;
+	char		err[256], changed[256];
+
+	config_defaults(&cur);
+	config_defaults(&next);
+	ck_assert_int_eq(config_set(&next, "daemon", "user", "root", err, sizeof(err)), 0);
+	ck_assert_int_eq(config_set(&next, "daemon", "socket_mode", "0600", err, sizeof(err)),
+	    0);
+	ck_assert_int_eq(config_set(&next, "daemon", "max_streams_per_uid", "3", err,
+	    sizeof(err)), 0);
+	ck_assert_int_eq(config_set(&next, "stream web", "allow_uids", "5", err, sizeof(err)),
+	    0);
+	ck_assert_int_eq(config_keep_restart(&next, &cur, changed, sizeof(changed)), 2);
+	ck_assert_str_eq(changed, "socket_mode, user");
+	ck_assert_str_eq(next.user, "");
+	ck_assert_uint_eq(next.socket_mode, 0666);
+	ck_assert_uint_eq(next.max_streams_per_uid, 3);		/* applies now */
+	ck_assert_uint_eq(next.sections[0].sc.allow_uids.n, 1);
+}
+END_TEST
+
 START_TEST(key_outside_a_section_is_an_error)
 {
 	struct config	c;
@@ -498,6 +640,10 @@ config_suite(void)
 	tcase_add_test(tc, reports_every_error_with_file_and_line);
 	tcase_add_test(tc, stream_sections_override_defaults_in_any_order);
 	tcase_add_test(tc, stream_section_errors);
+	tcase_add_test(tc, parses_allow_lists_by_name_and_number_over_defaults);
+	tcase_add_test(tc, allow_list_errors_name_the_item);
+	tcase_add_test(tc, parses_daemon_access_keys);
+	tcase_add_test(tc, reload_keeps_socket_access_and_user_but_applies_acls);
 	tcase_add_test(tc, key_outside_a_section_is_an_error);
 	tcase_add_test(tc, overlong_line_is_an_error);
 	tcase_add_test(tc, missing_file_is_defaults_only_when_allowed);

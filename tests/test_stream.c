@@ -11,6 +11,9 @@
 #include "stream.h"
 #include "unit.h"
 
+/* A sender no ACL or per-uid limit applies to unless a test sets them. */
+static const struct format_sender root = { .pid = 1, .uid = 0, .gid = 0 };
+
 struct fixture {
 	struct config		 cfg;
 	struct event_base	*base;
@@ -116,12 +119,12 @@ START_TEST(finds_the_same_stream_by_name)
 	struct stream	*a, *b, *c;
 
 	setup(&f, 1 << 20, 4096, 8);
-	ck_assert_int_eq(stream_get(f.t, "web", 3, &a), 0);
-	ck_assert_int_eq(stream_get(f.t, "db", 2, &b), 0);
-	ck_assert_int_eq(stream_get(f.t, "web", 3, &c), 0);
+	ck_assert_int_eq(stream_get(f.t, "web", 3, &root, &a), 0);
+	ck_assert_int_eq(stream_get(f.t, "db", 2, &root, &b), 0);
+	ck_assert_int_eq(stream_get(f.t, "web", 3, &root, &c), 0);
 	ck_assert_ptr_eq(a, c);
 	ck_assert_ptr_ne(a, b);
-	ck_assert_int_eq(stream_get(f.t, "webx", 3, &c), 0);	/* length counts, not NUL */
+	ck_assert_int_eq(stream_get(f.t, "webx", 3, &root, &c), 0);	/* length counts, not NUL */
 	ck_assert_ptr_eq(a, c);
 	ck_assert_uint_eq(stats_get(&f.st, STATS_STREAMS), 2);
 	ck_assert_int_eq(stream_table_check(f.t), 0);
@@ -139,11 +142,11 @@ START_TEST(rejects_new_stream_beyond_max_streams)
 	setup(&f, 1 << 20, 4096, 100);
 	for (i = 0; i < 100; i++) {
 		snprintf(name, sizeof(name), "s%d", i);
-		ck_assert_int_eq(stream_get(f.t, name, strlen(name), &s), 0);
+		ck_assert_int_eq(stream_get(f.t, name, strlen(name), &root, &s), 0);
 		ck_assert_int_eq(stream_table_check(f.t), 0);
 	}
-	ck_assert_int_eq(stream_get(f.t, "one-more", 8, &s), -ENOSPC);
-	ck_assert_int_eq(stream_get(f.t, "s57", 3, &s), 0);	/* existing ones still work */
+	ck_assert_int_eq(stream_get(f.t, "one-more", 8, &root, &s), -ENOSPC);
+	ck_assert_int_eq(stream_get(f.t, "s57", 3, &root, &s), 0);	/* existing ones still work */
 	ck_assert_uint_eq(stats_get(&f.st, STATS_STREAMS), 100);
 	ck_assert_int_eq(stream_table_check(f.t), 0);
 	teardown(&f);
@@ -160,7 +163,7 @@ START_TEST(seals_batch_when_next_line_does_not_fit)
 	int			 i;
 
 	setup(&f, 1 << 20, 4096, 8);
-	ck_assert_int_eq(stream_get(f.t, "web", 3, &s), 0);
+	ck_assert_int_eq(stream_get(f.t, "web", 3, &root, &s), 0);
 	for (i = 0; i < 100; i++) {
 		ck_assert_int_eq(stream_append(f.t, s, &r, r.ts_ns, &who), 0);
 		ck_assert_int_eq(stream_table_check(f.t), 0);
@@ -186,7 +189,7 @@ START_TEST(formats_lines_in_order_into_the_batch)
 	unsigned		 nb;
 
 	setup(&f, 1 << 20, 4096, 8);
-	ck_assert_int_eq(stream_get(f.t, "web", 3, &s), 0);
+	ck_assert_int_eq(stream_get(f.t, "web", 3, &root, &s), 0);
 	ck_assert_int_eq(stream_append(f.t, s, &r1, r1.ts_ns, &who), 0);
 	ck_assert_int_eq(stream_append(f.t, s, &r2, r2.ts_ns, &who), 0);
 	stream_seal_all(f.t);
@@ -208,7 +211,7 @@ START_TEST(writes_marker_line_before_record_with_dropped_count)
 
 	setup(&f, 1 << 20, 4096, 8);
 	r.dropped = 17;
-	ck_assert_int_eq(stream_get(f.t, "web", 3, &s), 0);
+	ck_assert_int_eq(stream_get(f.t, "web", 3, &root, &s), 0);
 	ck_assert_int_eq(stream_append(f.t, s, &r, r.ts_ns, &who), 0);
 	stream_seal_all(f.t);
 	drain(&f, out, sizeof(out), &nb);
@@ -232,8 +235,8 @@ START_TEST(refuses_record_without_budget_and_appends_nothing)
 
 	/* Room for exactly one first batch: its bytes and its line room. */
 	setup(&f, STREAM_MIN_BATCH + STREAM_MIN_BATCH / 32 + 1, 4096, 8);
-	ck_assert_int_eq(stream_get(f.t, "a", 1, &a), 0);
-	ck_assert_int_eq(stream_get(f.t, "b", 1, &b), 0);
+	ck_assert_int_eq(stream_get(f.t, "a", 1, &root, &a), 0);
+	ck_assert_int_eq(stream_get(f.t, "b", 1, &root, &b), 0);
 	ck_assert_int_eq(stream_append(f.t, a, &ra, ra.ts_ns, &who), 0);
 	ck_assert_int_eq(stream_append(f.t, b, &rb, rb.ts_ns, &who), -ENOBUFS);
 	ck_assert_int_eq(stream_table_check(f.t), 0);
@@ -261,7 +264,7 @@ START_TEST(a_busy_stream_of_big_records_gets_big_batches)
 	memset(msg, 'm', sizeof(msg) - 1);
 	r = record("big", msg);
 	setup(&f, 1 << 22, 64 * 1024, 8);
-	ck_assert_int_eq(stream_get(f.t, "big", 3, &s), 0);
+	ck_assert_int_eq(stream_get(f.t, "big", 3, &root, &s), 0);
 	for (i = 0; i < 500; i++)
 		ck_assert_int_eq(stream_append(f.t, s, &r, r.ts_ns, &who), 0);
 	stream_seal_all(f.t);
@@ -281,7 +284,7 @@ START_TEST(flush_timer_seals_dirty_streams)
 	int			 rounds = 0;
 
 	setup(&f, 1 << 20, 4096, 8);
-	ck_assert_int_eq(stream_get(f.t, "web", 3, &s), 0);
+	ck_assert_int_eq(stream_get(f.t, "web", 3, &root, &s), 0);
 	ck_assert_int_eq(stream_append(f.t, s, &r, r.ts_ns, &who), 0);
 	queue_stats(f.q, &st);
 	ck_assert_uint_eq(st.queued_batches, 0);
@@ -328,8 +331,8 @@ START_TEST(block_mode_holds_one_stream_to_its_share)
 
 	/* Three batches for stream a, out of a queue that has room for many. */
 	setup_with(&f, 1 << 20, 3 * (4096 + 129), 4096, 8, CONFIG_OVERFLOW_BLOCK);
-	ck_assert_int_eq(stream_get(f.t, "a", 1, &a), 0);
-	ck_assert_int_eq(stream_get(f.t, "b", 1, &b), 0);
+	ck_assert_int_eq(stream_get(f.t, "a", 1, &root, &a), 0);
+	ck_assert_int_eq(stream_get(f.t, "b", 1, &root, &b), 0);
 	for (i = 0; i < 10000 && (rc = stream_append(f.t, a, &ra, ra.ts_ns, &who)) == 0; i++)
 		;
 	ck_assert_int_eq(rc, -ENOBUFS);
@@ -353,7 +356,7 @@ START_TEST(drop_mode_drops_lowest_priority_first_and_reports_it)
 	int			 rc;
 
 	setup_with(&f, 1 << 20, 3 * (4096 + 129), 4096, 8, CONFIG_OVERFLOW_DROP);
-	ck_assert_int_eq(stream_get(f.t, "s", 1, &s), 0);
+	ck_assert_int_eq(stream_get(f.t, "s", 1, &root, &s), 0);
 	/* 300 debug lines of about 70 bytes: more than three 4 KiB batches. */
 	for (i = 0; i < 300; i++) {
 		r = record("s", "debug line");
@@ -400,7 +403,7 @@ START_TEST(drop_mode_never_drops_a_more_important_line)
 	int			 rc;
 
 	setup_with(&f, 1 << 20, 2 * (4096 + 129), 4096, 8, CONFIG_OVERFLOW_DROP);
-	ck_assert_int_eq(stream_get(f.t, "s", 1, &s), 0);
+	ck_assert_int_eq(stream_get(f.t, "s", 1, &root, &s), 0);
 	for (i = 0; i < 200; i++) {
 		r = record("s", "an err line");
 		r.priority = 3;
@@ -435,7 +438,7 @@ START_TEST(crit_record_seals_its_batch_for_sync)
 
 	setup(&f, 1 << 20, 4096, 8);
 	c.priority = 2;
-	ck_assert_int_eq(stream_get(f.t, "s", 1, &s), 0);
+	ck_assert_int_eq(stream_get(f.t, "s", 1, &root, &s), 0);
 	ck_assert_int_eq(stream_append(f.t, s, &r, r.ts_ns, &who), 0);
 	ck_assert_int_eq(stream_append(f.t, s, &c, c.ts_ns, &who), 0);
 	ck_assert_int_eq(stream_append(f.t, s, &r, r.ts_ns, &who), 0);
@@ -457,14 +460,14 @@ START_TEST(logds_own_stream_is_apart_and_closed_to_senders)
 	unsigned	 nb;
 
 	setup(&f, 1 << 20, 4096, 1);
-	ck_assert_int_eq(stream_get(f.t, CONFIG_SELF_STREAM, 4, &s), -EPERM);
-	ck_assert_int_eq(stream_get(f.t, "only", 4, &s), 0);	/* max_streams = 1: its own */
-	ck_assert_int_eq(stream_get(f.t, "two", 3, &s), -ENOSPC);
+	ck_assert_int_eq(stream_get(f.t, CONFIG_SELF_STREAM, 4, &root, &s), -EPERM);
+	ck_assert_int_eq(stream_get(f.t, "only", 4, &root, &s), 0);	/* max_streams = 1: its own */
+	ck_assert_int_eq(stream_get(f.t, "two", 3, &root, &s), -ENOSPC);
 	ck_assert_uint_eq(stats_get(&f.st, STATS_STREAMS), 1);
 	ck_assert_int_eq(stream_log(f.t, LOG_NOTICE, "hello %d", 7), 0);
-	stream_reject(f.t, "two", 3, 3, -ENOSPC);
-	stream_reject(f.t, "two", 3, 2, -ENOSPC);
-	stream_reject(f.t, "logd", 4, 1, -EPERM);
+	stream_reject(f.t, "two", 3, &root, 3, -ENOSPC);
+	stream_reject(f.t, "two", 3, &root, 2, -ENOSPC);
+	stream_reject(f.t, "logd", 4, &root, 1, -EPERM);
 	stream_flush_markers(f.t, 1);
 	stream_seal_all(f.t);
 	drain(&f, out, sizeof(out), &nb);
@@ -479,6 +482,106 @@ START_TEST(logds_own_stream_is_apart_and_closed_to_senders)
 }
 END_TEST
 
+START_TEST(counts_streams_per_uid_and_holds_the_limit)
+{
+	struct fixture			 f;
+	struct stream			*s;
+	const struct format_sender	 a = { .pid = 2, .uid = 1000, .gid = 1000 };
+	const struct format_sender	 b = { .pid = 3, .uid = 1001, .gid = 1000 };
+	char				 name[16];
+	int				 i;
+
+	setup(&f, 1 << 20, 4096, 10);
+	f.cfg.max_streams_per_uid = 3;
+	for (i = 0; i < 3; i++) {
+		snprintf(name, sizeof(name), "a%d", i);
+		ck_assert_int_eq(stream_get(f.t, name, strlen(name), &a, &s), 0);
+		ck_assert_int_eq(stream_table_check(f.t), 0);
+	}
+	ck_assert_int_eq(stream_get(f.t, "a3", 2, &a, &s), -EDQUOT);
+	ck_assert_int_eq(stream_get(f.t, "a1", 2, &a, &s), 0);	/* its own still work */
+	ck_assert_int_eq(stream_get(f.t, "a2", 2, &b, &s), 0);	/* and others may write them */
+	ck_assert_int_eq(stream_get(f.t, "b0", 2, &b, &s), 0);	/* another uid: its own count */
+	ck_assert_uint_eq(stream_uid_count(f.t, 1000), 3);
+	ck_assert_uint_eq(stream_uid_count(f.t, 1001), 1);
+	for (i = 0; i < 6; i++) {				/* root is not counted */
+		snprintf(name, sizeof(name), "r%d", i);
+		ck_assert_int_eq(stream_get(f.t, name, strlen(name), &root, &s), 0);
+	}
+	ck_assert_uint_eq(stream_uid_count(f.t, 0), 0);
+	ck_assert_int_eq(stream_get(f.t, "b1", 2, &b, &s), -ENOSPC);	/* max_streams = 10 */
+	f.cfg.max_streams_per_uid = 0;				/* no limit (SIGHUP) */
+	ck_assert_int_eq(stream_get(f.t, "a3", 2, &a, &s), -ENOSPC);
+	ck_assert_int_eq(stream_table_check(f.t), 0);
+	ck_assert_uint_eq(stats_get(&f.st, STATS_STREAMS), 10);
+	teardown(&f);
+}
+END_TEST
+
+START_TEST(acl_lets_listed_uids_and_primary_gids_write)
+{
+	struct fixture			 f;
+	struct stream			*s, *t;
+	const struct format_sender	 in_uid = { .pid = 2, .uid = 1000, .gid = 1000 };
+	const struct format_sender	 in_gid = { .pid = 3, .uid = 2000, .gid = 4 };
+	const struct format_sender	 out = { .pid = 4, .uid = 3000, .gid = 3000 };
+	char				 err[256];
+
+	setup(&f, 1 << 20, 4096, 8);
+	ck_assert_int_eq(config_set(&f.cfg, "stream web", "allow_uids", "1000", err,
+	    sizeof(err)), 0);
+	ck_assert_int_eq(config_set(&f.cfg, "stream web", "allow_gids", "4", err, sizeof(err)),
+	    0);
+	ck_assert_int_eq(config_check(&f.cfg, err, sizeof(err)), 0);
+	stream_reconfigure(f.t);
+	/* A denied sender does not create the stream. */
+	ck_assert_int_eq(stream_get(f.t, "web", 3, &out, &s), -EACCES);
+	ck_assert_uint_eq(stream_count(f.t), 1);
+	ck_assert_int_eq(stream_get(f.t, "web", 3, &in_uid, &s), 0);
+	ck_assert_int_eq(stream_get(f.t, "web", 3, &in_gid, &t), 0);
+	ck_assert_ptr_eq(s, t);
+	/* The last lookup is cached: the ACL is still checked on it. */
+	ck_assert_int_eq(stream_get(f.t, "web", 3, &out, &t), -EACCES);
+	ck_assert_int_eq(stream_get(f.t, "web", 3, &root, &t), -EACCES);	/* root too */
+	ck_assert_int_eq(stream_get(f.t, "db", 2, &out, &t), 0);	/* no ACL there */
+	ck_assert_int_eq(stream_get(f.t, "web", 3, &out, &t), -EACCES);
+	/* SIGHUP: an emptied list lets everyone in. */
+	config_defaults(&f.cfg);
+	f.cfg.defaults.stream_queue_max_bytes = 1 << 20;
+	f.cfg.queue_max_bytes = 1 << 20;
+	f.cfg.batch_bytes = 4096;
+	f.cfg.max_streams = 8;
+	stream_reconfigure(f.t);
+	ck_assert_int_eq(stream_get(f.t, "web", 3, &out, &t), 0);
+	ck_assert_int_eq(stream_table_check(f.t), 0);
+	teardown(&f);
+}
+END_TEST
+
+START_TEST(create_streams_configured_needs_a_section)
+{
+	struct fixture			 f;
+	struct stream			*s;
+	const struct format_sender	 a = { .pid = 2, .uid = 1000, .gid = 1000 };
+	char				 err[256], why[160];
+
+	setup(&f, 1 << 20, 4096, 8);
+	ck_assert_int_eq(config_set(&f.cfg, "stream known", "max_files", "3", err, sizeof(err)),
+	    0);
+	ck_assert_int_eq(config_check(&f.cfg, err, sizeof(err)), 0);
+	f.cfg.create_streams = CONFIG_CREATE_CONFIGURED;
+	ck_assert_int_eq(stream_get(f.t, "known", 5, &a, &s), 0);
+	ck_assert_int_eq(stream_get(f.t, "unknown", 7, &a, &s), -ENOENT);
+	ck_assert_int_eq(stream_get(f.t, "unknown", 7, &root, &s), -ENOENT);
+	ck_assert_ptr_nonnull(strstr(stream_reject_why(f.t, -ENOENT, why, sizeof(why)),
+	    "create_streams = configured"));
+	ck_assert(stream_reject_tells(-ENOENT) && stream_reject_tells(-EACCES) &&
+	    stream_reject_tells(-EDQUOT) && !stream_reject_tells(-ENOSPC));
+	ck_assert_int_eq(stream_table_check(f.t), 0);
+	teardown(&f);
+}
+END_TEST
+
 START_TEST(a_failed_stream_takes_nothing_and_counts_what_it_loses)
 {
 	struct fixture		 f;
@@ -488,8 +591,8 @@ START_TEST(a_failed_stream_takes_nothing_and_counts_what_it_loses)
 	struct batch		*b;
 
 	setup(&f, 1 << 20, 4096, 8);
-	ck_assert_int_eq(stream_get(f.t, "bad", 3, &s), 0);
-	ck_assert_int_eq(stream_get(f.t, "good", 4, &ok), 0);
+	ck_assert_int_eq(stream_get(f.t, "bad", 3, &root, &s), 0);
+	ck_assert_int_eq(stream_get(f.t, "good", 4, &root, &ok), 0);
 	ck_assert_int_eq(stream_append(f.t, s, &r, r.ts_ns, &who), 0);	/* in its open batch */
 	queue_fail(f.q, 1, 0, &gone);		/* the writer found it cannot write "bad" */
 	ck_assert_int_eq(queue_take_news(f.q), 1);
@@ -531,6 +634,9 @@ stream_suite(void)
 	tcase_add_test(tc, crit_record_seals_its_batch_for_sync);
 	tcase_add_test(tc, logds_own_stream_is_apart_and_closed_to_senders);
 	tcase_add_test(tc, a_failed_stream_takes_nothing_and_counts_what_it_loses);
+	tcase_add_test(tc, counts_streams_per_uid_and_holds_the_limit);
+	tcase_add_test(tc, acl_lets_listed_uids_and_primary_gids_write);
+	tcase_add_test(tc, create_streams_configured_needs_a_section);
 	suite_add_tcase(s, tc);
 	return s;
 }
