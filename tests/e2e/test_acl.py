@@ -329,6 +329,43 @@ def test_user_refuses_to_start_when_it_cannot_drop():
               "exit %d: %s" % (r.returncode, r.stderr))
 
 
+def test_log_group_reads_what_logd_creates_whatever_the_umask():
+    need_root()
+    reader, group = 65534, 4321     # nobody, and a group number with no name
+    with Logd(config="[defaults]\ncompress = zstd\n", args=["--log-group", str(group)],
+              start=False) as d:
+        os.chmod(d.dir, 0o755)      # the reader reaches the log dir through it
+        d.wrap = ["sh", "-c", 'umask 077; exec "$@"', "sh"]
+        d.start()
+        send_as(d, 0, 0, "app", "for the group")
+        wait_for(lambda: msgs(d, "app") == ["for the group"], "the line")
+        check(d.ctl("rotate", "app").returncode == 0, "logctl rotate")
+        wait_for(lambda: any(a.endswith(".zst") for a in archives(d, "app")), "the .zst")
+        send_as(d, 0, 0, "app", "after the rotation")
+        wait_for(lambda: len(msgs(d, "app")) == 1, "the new line")
+        zst = [a for a in archives(d, "app") if a.endswith(".zst")][0]
+        for path, mode in ((d.logs, 0o750), (os.path.join(d.logs, "app"), 0o750),
+                           (d.path("app"), 0o640), (os.path.join(d.logs, "app", zst), 0o640)):
+            st = os.stat(path)
+            check(stat.S_IMODE(st.st_mode) == mode and st.st_gid == group,
+                  "%s: mode %o gid %d, want %o and %d" % (path, stat.S_IMODE(st.st_mode),
+                                                         st.st_gid, mode, group))
+        show = [LOGCTL, "show", "--log-dir", d.logs, "app"]
+        r = d.run(as_user(reader, reader, [group]) + show, text=True)
+        check(r.returncode == 0 and "for the group" in r.stdout and
+              "after the rotation" in r.stdout, "a member of the group: %s" % (r.stderr,))
+        r = d.run(as_user(reader, reader) + show, text=True)
+        check(r.returncode != 0 and "ermission denied" in r.stderr,
+              "not a member: exit %d %s" % (r.returncode, r.stderr))
+        check(d.stop() == 0, "logd exit status: %s" % d.stderr())
+    # Narrower modes: what logd creates from then on.
+    with Logd(config="[daemon]\ndir_mode = 0700\nfile_mode = 0600\n") as d:
+        send_as(d, 0, 0, "app", "private")
+        wait_for(lambda: msgs(d, "app") == ["private"], "the line")
+        check(stat.S_IMODE(os.stat(os.path.join(d.logs, "app")).st_mode) == 0o700 and
+              stat.S_IMODE(os.stat(d.path("app")).st_mode) == 0o600, "dir_mode, file_mode")
+
+
 if __name__ == "__main__":
     main([test_allow_uids_lets_listed_uids_write_and_counts_the_rest,
           test_denied_flood_is_said_once_a_second_not_once_a_record,
@@ -340,4 +377,5 @@ if __name__ == "__main__":
           test_a_flood_of_100k_names_from_one_uid_is_bounded,
           test_socket_mode_and_group_apply_to_the_socket_logd_binds,
           test_user_drops_root_and_keeps_logging_rotating_and_creating,
-          test_user_refuses_to_start_when_it_cannot_drop])
+          test_user_refuses_to_start_when_it_cannot_drop,
+          test_log_group_reads_what_logd_creates_whatever_the_umask])

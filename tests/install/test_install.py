@@ -15,7 +15,7 @@ from harness import Fail, check, parse, wait_for  # noqa: E402
 
 EXPECTED = ["sbin/logd", "bin/logctl", "liblogd.so.0", "liblogd.so", "include/logd.h",
             "pkgconfig/liblogd.pc", "systemd/system/logd.socket", "systemd/system/logd.service",
-            "systemd/system/logd-control.socket",
+            "systemd/system/logd-control.socket", "sysusers.d/logd.conf",
             "doc/logd/logd.conf.example", "man1/logctl.1", "man3/logd.3", "man5/logd.conf.5",
             "man7/logd-protocol.7", "man8/logd.8"]
 
@@ -93,6 +93,19 @@ def test_units(dest):
     with open(os.path.join(unitdir, "logd.service")) as f:
         exec_start = re.search(r"^ExecStart=(\S+)", f.read(), re.M).group(1)
     check(os.path.exists(dest + exec_start), "ExecStart=%s is not installed" % exec_start)
+    # The unit's User=logd, made by systemd-sysusers from the installed snippet
+    # (into a copy of this machine's user database), a member of adm.
+    root = os.path.join(os.path.dirname(dest), "sysroot")
+    os.makedirs(os.path.join(root, "etc"))
+    for f in ("passwd", "group", "shadow", "gshadow"):
+        if os.path.exists("/etc/" + f):
+            shutil.copy("/etc/" + f, os.path.join(root, "etc", f))
+    r = subprocess.run(["systemd-sysusers", "--root=" + root, find(dest, "sysusers.d/logd.conf")],
+                       capture_output=True, text=True)
+    check(r.returncode == 0, "systemd-sysusers: %s" % r.stderr)
+    with open(os.path.join(root, "etc", "group")) as f:
+        adm = [x for x in f.read().splitlines() if x.startswith("adm:")]
+    check(adm and "logd" in adm[0].split(":")[3].split(","), "logd is not in adm: %s" % adm)
 
 
 def main():
