@@ -5,6 +5,7 @@ environment (set by tests/e2e/meson.build): LOGD, LOGCTL, E2E_SENDER.
 LOGD_VALGRIND=1 runs logd under valgrind (errors make it exit 99); without
 valgrind installed, main() exits 77 so meson reports the test as skipped.
 """
+import errno
 import fcntl
 import os
 import re
@@ -327,6 +328,28 @@ def resize_tmpfs(path, size):
 
 def umount(path):
     subprocess.run(["umount", "-l", path], capture_output=True)
+
+
+def fill_log_dir(d):
+    """Fills the tmpfs mounted on d.logs (mount_tmpfs()) to its last page, once
+    logd's "started" line is on it: from now on a write of a stream new since
+    then fails with ENOSPC, a disk-wide error, and logd's writer stalls on it,
+    keeps its batch and retries, while the queue fills.  The filler is a dot
+    file in the log dir (neither a stream nor an archive logd may remove);
+    returns its path: unlinking it gives the space back."""
+    wait_for(lambda: any("started: logd" in x for x in d.lines("logd")),
+             "logd's started line on disk")
+    filler = os.path.join(d.logs, ".filler")
+    fd = os.open(filler, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    try:
+        while True:
+            os.write(fd, b"\0" * 4096)
+    except OSError as e:
+        check(e.errno == errno.ENOSPC, "filling the tmpfs: %s" % e)
+    finally:
+        os.close(fd)
+    check(os.statvfs(d.logs).f_bfree == 0, "the tmpfs is not full")
+    return filler
 
 
 def dropped_counts(lines, pid=None):
