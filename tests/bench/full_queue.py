@@ -2,10 +2,12 @@
 """full_queue.py - peak memory with the queue full, and how long draining it takes.
 
 Runs the real logd with the default configuration (queue_max_bytes = 64M,
-a quarter of it per stream) and a writer held up by a FIFO in place of the
-first stream's current.log: eight senders fill the queue to its cap, then
-logd gets SIGTERM and the FIFO is read (to /dev/null), so logd drains the
-whole queue into real files under a temporary directory and syncs them.
+a quarter of it per stream) and its log dir on an ext4 image (a loop device)
+that is frozen (fsfreeze) once logd has started, so the writer is held up in
+its first write: eight senders fill the queue to its cap, then logd gets
+SIGTERM and the file system is thawed, so logd drains the whole queue into
+real files on the image and syncs them (the loop device passes its flushes
+on to the image file).  Needs root, mkfs.ext4, fsfreeze and a loop device.
 
 Prints logd's peak RSS (VmHWM) against queue_max_bytes and the drain time.
 A measurement, not a test: run it by hand (build first), e.g.
@@ -18,7 +20,8 @@ import threading
 import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "e2e"))
-from harness import Logd, datagram, record, wait_for  # noqa: E402
+from harness import (Logd, datagram, freeze, mount_ext4, record, thaw,  # noqa: E402
+                     umount, wait_for)
 
 QUEUE = 64 << 20
 STREAMS = 8
@@ -41,28 +44,33 @@ def flood(d, stream, stop):
 
 def run_once():
     with Logd(start=False) as d:
-        os.makedirs(os.path.join(d.logs, "s0"))
-        os.mkfifo(d.path("s0"))
-        d.start()
-        stop = threading.Event()
-        threads = [threading.Thread(target=flood, args=(d, "s%d" % i, stop), daemon=True)
-                   for i in range(STREAMS)]
-        for t in threads:
-            t.start()
-        wait_for(lambda: d.counters()["queue_bytes"] > QUEUE - (2 << 20),
-                 "the queue to fill", timeout=120)
-        c = d.counters()
-        rss = d.peak_rss()
-        stop.set()
-        t0 = time.monotonic()
-        d.proc.send_signal(15)
-        sink = threading.Thread(target=lambda: open(d.path("s0"), "rb").read(), daemon=True)
-        sink.start()
-        rc = d.wait(300)
-        took = time.monotonic() - t0
-        for t in threads:
-            t.join(10)
-        return rc, rss, c["queue_bytes"], took
+        mount_ext4(d.logs, os.path.join(d.dir, "logs.img"), 256 << 20)
+        try:
+            d.start()
+            wait_for(lambda: d.lines("logd"), "logd's started line on disk")
+            freeze(d.logs)
+            stop = threading.Event()
+            threads = [threading.Thread(target=flood, args=(d, "s%d" % i, stop), daemon=True)
+                       for i in range(STREAMS)]
+            for t in threads:
+                t.start()
+            wait_for(lambda: d.counters()["queue_bytes"] > QUEUE - (2 << 20),
+                     "the queue to fill", timeout=120)
+            c = d.counters()
+            rss = d.peak_rss()
+            stop.set()
+            t0 = time.monotonic()
+            d.proc.send_signal(15)
+            thaw(d.logs)
+            rc = d.wait(300)
+            took = time.monotonic() - t0
+            for t in threads:
+                t.join(10)
+            return rc, rss, c["queue_bytes"], took
+        finally:
+            thaw(d.logs)    # else logd, stuck, could not even be killed
+            d.cleanup()
+            umount(d.logs)
 
 
 def main():

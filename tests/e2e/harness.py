@@ -5,6 +5,7 @@ environment (set by tests/e2e/meson.build): LOGD, LOGCTL, E2E_SENDER.
 LOGD_VALGRIND=1 runs logd under valgrind (errors make it exit 99); without
 valgrind installed, main() exits 77 so meson reports the test as skipped.
 """
+import errno
 import fcntl
 import os
 import re
@@ -331,6 +332,61 @@ def resize_tmpfs(path, size):
 
 def umount(path):
     subprocess.run(["umount", "-l", path], capture_output=True)
+
+
+def mount_ext4(path, image, size=16 << 20):
+    """An ext4 file system of size bytes at path (made if need be), in the file
+    image, by a loop device: one that can be frozen (freeze(); a tmpfs cannot).
+    Skips the test where it cannot be made or mounted.  Unmount with umount()."""
+    os.makedirs(path, exist_ok=True)
+    if os.geteuid() != 0:
+        raise Skip("not root: cannot mount a file system")
+    for tool in ("mkfs.ext4", "fsfreeze"):
+        if shutil.which(tool) is None:
+            raise Skip("%s is not installed" % tool)
+    with open(image, "wb") as f:
+        f.truncate(size)
+    r = subprocess.run(["mkfs.ext4", "-q", "-F", image], capture_output=True, text=True)
+    if r.returncode != 0:
+        raise Skip("cannot make an ext4 file system: %s" % r.stderr.strip())
+    r = subprocess.run(["mount", "-o", "loop", image, path], capture_output=True, text=True)
+    if r.returncode != 0:
+        raise Skip("cannot mount an ext4 image here (no loop device?): %s" % r.stderr.strip())
+
+
+def freeze(path):
+    """Freezes the file system mounted at path (fsfreeze): every write to it, and
+    every open or mkdir that would change it, waits, uninterruptibly, until thaw().
+    A process stuck so cannot even be killed: thaw before stopping it."""
+    r = subprocess.run(["fsfreeze", "--freeze", path], capture_output=True, text=True)
+    check(r.returncode == 0, "cannot freeze %s: %s" % (path, r.stderr.strip()))
+
+
+def thaw(path):
+    """Thaws what freeze() froze; returns whether it was frozen."""
+    return subprocess.run(["fsfreeze", "--unfreeze", path], capture_output=True).returncode == 0
+
+
+def fill_log_dir(d):
+    """Fills the tmpfs mounted on d.logs (mount_tmpfs()) to its last page, once
+    logd's "started" line is on it: from now on a write of a stream new since
+    then fails with ENOSPC, a disk-wide error, and logd's writer stalls on it,
+    keeps its batch and retries, while the queue fills.  The filler is a dot
+    file in the log dir (neither a stream nor an archive logd may remove);
+    returns its path: unlinking it gives the space back."""
+    wait_for(lambda: any("started: logd" in x for x in d.lines("logd")),
+             "logd's started line on disk")
+    filler = os.path.join(d.logs, ".filler")
+    fd = os.open(filler, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    try:
+        while True:
+            os.write(fd, b"\0" * 4096)
+    except OSError as e:
+        check(e.errno == errno.ENOSPC, "filling the tmpfs: %s" % e)
+    finally:
+        os.close(fd)
+    check(os.statvfs(d.logs).f_bfree == 0, "the tmpfs is not full")
+    return filler
 
 
 def dropped_counts(lines, pid=None):

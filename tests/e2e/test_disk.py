@@ -5,15 +5,17 @@ fills up under four blocking senders and one non-blocking one, then grows:
 every blocking record lands, no partial line is left, the error is reported
 once, a marker says how long writing stalled, peak RSS stays under the
 bound, and the non-blocking sender's failures equal the "dropped N" sum.
-A FIFO as current.log is a disk that never returns: drain_timeout ends logd
-with status 3 and the count of lines it could not write."""
+A disk that stays full (the tmpfs filled to its last page, never emptied)
+stalls the writer for good: drain_timeout ends logd with status 3 and the
+count of lines it could not write."""
 import os
 import re
 import subprocess
 import time
 
 from harness import (SANITIZED, SENDER, VALGRIND, Logd, Repl, check, datagram, dropped_sum,
-                     main, mount_tmpfs, parse, record, resize_tmpfs, umount, wait_for)
+                     fill_log_dir, main, mount_tmpfs, parse, record, resize_tmpfs, umount,
+                     wait_for)
 
 # logd's memory beyond its queue: 64 receive buffers of 64 KiB (4 MiB), the
 # stream and file tables, libevent, libc and the threads' stacks as touched.
@@ -131,33 +133,32 @@ def test_full_disk_gives_up_the_oldest_archives_and_says_so():
             umount(d.logs)
 
 
-def stuck_stream(d, stream):
-    """A FIFO in place of the stream's current.log, never read: writes to it block."""
-    os.makedirs(os.path.join(d.logs, stream))
-    os.mkfifo(d.path(stream))
-
-
 def test_drain_timeout_exits_3_with_the_count_when_the_disk_is_stuck():
     conf = "[daemon]\ndrain_timeout = 1s\nbatch_bytes = 4K\nsync = none\n"
     n = 200
     with Logd(config=conf, start=False) as d:
-        stuck_stream(d, "stuck")
-        d.start()
-        for i in range(n):
-            d.send(datagram(record("stuck", "%04d " % i + "x" * 1000)))
-        wait_for(lambda: d.counters()["records"] == n, "logd to take in all records")
-        t0 = time.monotonic()
-        rc = d.stop(timeout=30)
-        took = time.monotonic() - t0
-        check(rc == 3, "logd exited %s, want 3: %s" % (rc, d.stderr()))
-        m = re.search(r"logd: drain_timeout \(1000 ms\) passed: exiting now; (\d+) lines were "
-                      r"not written", d.stderr())
-        check(m is not None, "no drain_timeout message: %s" % d.stderr())
-        # At most a pipe's worth (64 KiB: 63 of these lines) reached the FIFO; logd's
-        # own "started" line may be behind them.
-        unwritten = int(m.group(1))
-        check(n - 64 <= unwritten <= n + 1, "%d lines not written, of %d" % (unwritten, n))
-        check(took >= 0.9, "logd gave up after %.2f s, before drain_timeout" % took)
+        mount_tmpfs(d.logs, "256k")
+        try:
+            d.start()
+            fill_log_dir(d)     # and never emptied: a disk that fails every write
+            for i in range(n):
+                d.send(datagram(record("stuck", "%04d " % i + "x" * 1000)))
+            wait_for(lambda: d.counters()["records"] == n, "logd to take in all records")
+            wait_for(lambda: "stream stuck: cannot write" in d.stderr(), "the writer to stall")
+            t0 = time.monotonic()
+            rc = d.stop(timeout=30)
+            took = time.monotonic() - t0
+            check(rc == 3, "logd exited %s, want 3: %s" % (rc, d.stderr()))
+            m = re.search(r"logd: drain_timeout \(1000 ms\) passed: exiting now; (\d+) lines "
+                          r"were not written", d.stderr())
+            check(m is not None, "no drain_timeout message: %s" % d.stderr())
+            # Not a byte of the stream fitted: every one of its lines is left.
+            check(int(m.group(1)) == n, "%s lines not written, of %d" % (m.group(1), n))
+            check(d.lines("stuck") == [], "lines were written to a full disk")
+            check(took >= 0.9, "logd gave up after %.2f s, before drain_timeout" % took)
+        finally:
+            d.cleanup()
+            umount(d.logs)
 
 
 def test_crit_record_is_synced_at_once():

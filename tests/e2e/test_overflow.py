@@ -1,15 +1,16 @@
 """overflow = drop: when a stream's share of the queue is full, logd drops that
 stream's lowest-priority records first (never a more important one to keep a
 less important one), counts every drop, and reports them in marker lines that
-add up.  The writer is held up by a FIFO in place of current.log that the
-test fills before logd starts: the writer blocks on its first write, until
-the test reads the pipe."""
+add up.  The writer is held up by a full disk: a tiny tmpfs on the log dir
+(mounted by the test; skipped where mounting is not allowed), filled to its
+last page once logd has started.  The writer's first write of the stream
+fails with ENOSPC, and it keeps that batch and retries it, stalled, until the
+test gives the space back."""
 import os
 import re
-import signal
-import threading
 
-from harness import Logd, check, datagram, dropped_sum, main, parse, record, wait_for
+from harness import (Logd, check, datagram, dropped_sum, fill_log_dir, main, mount_tmpfs,
+                     parse, record, umount, wait_for)
 
 CONF = """[daemon]
 queue_max_bytes = 1M
@@ -21,68 +22,51 @@ overflow = drop
 stream_queue_max_bytes = 64K
 """
 
-
-class FifoReader:
-    """Reads a FIFO to its end (when logd, its last writer, exits)."""
-
-    def __init__(self, path):
-        self.path = path
-        self.data = bytearray()
-        self.thread = threading.Thread(target=self.run, daemon=True)
-
-    def run(self):
-        with open(self.path, "rb") as f:
-            while True:
-                chunk = f.read(65536)
-                if not chunk:
-                    return
-                self.data += chunk
-
-    def lines(self):
-        self.thread.join(60)
-        check(not self.thread.is_alive(), "the FIFO never reached its end")
-        text = self.data.decode("utf-8", "surrogateescape")
-        check(text == "" or text.endswith("\n"), "the stream does not end in a newline")
-        return [x for x in text.splitlines() if x != "junk"]
+STALLED = re.compile(r"logd: writing was stalled for \d+\.\d{3} s: No space left on device$")
 
 
-JUNK = b"junk\n"
-
-
-def with_full_fifo(d, stream):
-    """A FIFO as the stream's current.log, its pipe filled with JUNK lines; returns
-    the fd that keeps them there (close it after the reader has started)."""
-    os.makedirs(os.path.join(d.logs, stream))
-    os.mkfifo(d.path(stream))
-    fd = os.open(d.path(stream), os.O_RDWR | os.O_NONBLOCK)
+def stalled_lines(d, stream, load):
+    """Starts logd on a full tmpfs, calls load(d) (which sends to stream), waits
+    for the writer to stall on the stream, then gives the space back and stops
+    logd (exit 0).  Returns the stream's lines, less the one marker of the stall
+    (checked), and the counters of logd's 'stopped:' line."""
+    mount_tmpfs(d.logs, "1m")
     try:
-        while True:
-            os.write(fd, JUNK * 100)
-    except BlockingIOError:
-        pass
-    return fd
+        d.start()
+        filler = fill_log_dir(d)
+        load(d)
+        wait_for(lambda: "stream %s: cannot write" % stream in d.stderr(),
+                 "the writer to stall on %s" % stream)
+        os.unlink(filler)
+        check(d.stop() == 0, "logd exited non-zero: %s" % d.stderr())
+        st = d.stopped()
+        lines = d.lines(stream)
+        stalls = [x for x in lines if STALLED.match(parse(x)["msg"])]
+        check(len(stalls) == 1 and st["stalls"] == 1,
+              "%d stall markers, %d stalls" % (len(stalls), st["stalls"]))
+        return [x for x in lines if x not in stalls], st
+    finally:
+        d.cleanup()
+        umount(d.logs)
 
 
 def test_drop_takes_the_lowest_priorities_first_and_the_markers_add_up():
     sent = {"debug": 3000, "info": 1000, "err": 300}
     prio = {"debug": 7, "info": 6, "err": 3}
-    with Logd(config=CONF, start=False) as d:
-        fd = with_full_fifo(d, "s")
-        d.start()
-        total = 0
+
+    def load(d):
         # Least important first, so the later, more important ones must push them out.
         for name in ("debug", "info", "err"):
             for i in range(0, sent[name], 20):
                 d.send(datagram(*[record("s", "%s %d" % (name, i + j), prio=prio[name])
                                   for j in range(20)]))
-            total += sent[name]
+        total = sum(sent.values())
         wait_for(lambda: d.counters()["records"] == total, "logd to take in all records")
         check(d.counters()["overflow_dropped"] > 0, "nothing was dropped (test premise)")
-        reader = FifoReader(d.path("s"))
-        reader.thread.start()
-        os.close(fd)
-        check(d.stop() == 0, "logd exited non-zero: %s" % d.stderr())
-        lines = [parse(x) for x in reader.lines()]
+
+    with Logd(config=CONF, start=False) as d:
+        raw, _ = stalled_lines(d, "s", load)
+    lines = [parse(x) for x in raw]
 
     kept = {name: [] for name in sent}
     dropped = {name: 0 for name in sent}
@@ -105,7 +89,7 @@ def test_drop_takes_the_lowest_priorities_first_and_the_markers_add_up():
               (name, len(kept[name]), dropped[name], sent[name]))
     check(len(kept["err"]) == sent["err"], "err records were dropped: %s" % dropped)
     check(dropped["debug"] > 0, "no debug record was dropped: %s" % dropped)
-    # The writer holds the first batch (stuck on the full pipe); after it the
+    # The writer holds the first batch (stalled on the full disk); after it the
     # share fills with debug records, newer debug ones are dropped, and every
     # queued one is dropped when an info or err record needs room; the same
     # for info when the err records come: of debug and info, only their first
@@ -115,24 +99,21 @@ def test_drop_takes_the_lowest_priorities_first_and_the_markers_add_up():
               "%s kept is not a prefix: %s" % (name, [(a, b) for a, b in
                                                    zip(kept[name], kept[name][1:])
                                                    if b != a + 1][:10]))
-    check(dropped_sum(reader.lines()) == sum(dropped.values()), "marker sums differ")
+    check(dropped_sum(raw) == sum(dropped.values()), "marker sums differ")
 
 
 def test_drop_never_blocks_the_sender_and_counts_in_the_stopped_line():
-    with Logd(config=CONF, start=False) as d:
-        fd = with_full_fifo(d, "t")
-        d.start()
+    c = {}
+
+    def load(d):
         for i in range(0, 5000, 50):
             d.send(datagram(*[record("t", "x %d" % (i + j)) for j in range(50)]))
         wait_for(lambda: d.counters()["records"] == 5000, "logd to take in all records")
-        c = d.counters()
+        c.update(d.counters())
         check(c["backpressure"] == 0, "drop mode stopped reading: %s" % c)
-        reader = FifoReader(d.path("t"))
-        reader.thread.start()
-        os.close(fd)
-        check(d.stop() == 0, "logd exited non-zero: %s" % d.stderr())
-        lines = reader.lines()
-        st = d.stopped()
+
+    with Logd(config=CONF, start=False) as d:
+        lines, st = stalled_lines(d, "t", load)
     check(st["overflow_dropped"] == c["overflow_dropped"] > 0, "stopped: %s" % st)
     check(len(lines) - len([x for x in lines if "logd: dropped" in x]) +
           dropped_sum(lines) == 5000, "kept + dropped != 5000")

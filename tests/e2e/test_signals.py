@@ -1,12 +1,14 @@
 """SIGTERM and SIGINT: everything received before the signal is written, exit 0;
-a send after it fails at the sender."""
-import os
+a send after it fails at the sender.  A second signal while the drain cannot
+end (a disk that stays full: a tmpfs, mounted by the test and skipped where
+mounting is not allowed) exits 3 with the count of lines left unwritten."""
 import re
 import signal
 import socket
 import subprocess
 
-from harness import LOGCTL, SENDER, Logd, check, datagram, main, parse, record, wait_for
+from harness import (LOGCTL, SENDER, Logd, check, datagram, fill_log_dir, main, mount_tmpfs,
+                     parse, record, umount, wait_for)
 
 
 # Neither the flush timer nor a full batch writes anything before the signal:
@@ -124,22 +126,30 @@ def test_second_signal_with_lines_left_exits_3_with_the_count():
     conf = "[daemon]\nbatch_bytes = 4K\nsync = none\n"
     n = 200
     with Logd(config=conf, start=False) as d:
-        # A FIFO as current.log, never read: a write that never returns.
-        os.makedirs(os.path.join(d.logs, "stuck"))
-        os.mkfifo(d.path("stuck"))
-        d.start()
-        for i in range(n):
-            d.send(datagram(record("stuck", "%04d %s" % (i, "x" * 1000))))
-        wait_for(lambda: d.counters()["records"] == n, "logd to take in every record")
-        d.proc.send_signal(signal.SIGTERM)
-        wait_for(lambda: "stopping" in d.stderr(), "logd to start draining")
-        check(d.proc.poll() is None, "logd exited although its records are not written")
-        rc = d.stop()
-        check(rc == 3, "second SIGTERM: exit %d, want 3" % rc)
-        m = re.search(r"SIGTERM again: exiting now; (\d+) lines were not written", d.stderr())
-        # At most a pipe's worth reached the FIFO; logd's own "started" line may wait too.
-        check(m is not None and n - 64 <= int(m.group(1)) <= n + 1, "no count of unwritten "
-              "lines: %s" % d.stderr())
+        # A full disk, never emptied: the writer stalls on the stream's first
+        # write and retries it; the drain cannot end.
+        mount_tmpfs(d.logs, "256k")
+        try:
+            d.start()
+            fill_log_dir(d)
+            for i in range(n):
+                d.send(datagram(record("stuck", "%04d %s" % (i, "x" * 1000))))
+            wait_for(lambda: d.counters()["records"] == n, "logd to take in every record")
+            wait_for(lambda: "stream stuck: cannot write" in d.stderr(), "the writer to stall")
+            d.proc.send_signal(signal.SIGTERM)
+            wait_for(lambda: "stopping" in d.stderr(), "logd to start draining")
+            check(d.proc.poll() is None, "logd exited although its records are not written")
+            rc = d.stop()
+            check(rc == 3, "second SIGTERM: exit %d, want 3" % rc)
+            m = re.search(r"SIGTERM again: exiting now; (\d+) lines were not written",
+                          d.stderr())
+            # Not a byte of the stream fitted: every one of its lines is left.
+            check(m is not None and int(m.group(1)) == n, "no count of %d unwritten lines: %s"
+                  % (n, d.stderr()))
+            check(d.lines("stuck") == [], "lines were written to a full disk")
+        finally:
+            d.cleanup()
+            umount(d.logs)
 
 
 if __name__ == "__main__":

@@ -10,8 +10,8 @@ import subprocess
 import threading
 import time
 
-from harness import (SENDER, VALGRIND, Fail, Logd, check, datagram, main, mount_tmpfs, parse,
-                     record, resize_tmpfs, umount, wait_for)
+from harness import (SENDER, VALGRIND, Fail, Logd, check, datagram, freeze, main, mount_ext4,
+                     mount_tmpfs, parse, record, resize_tmpfs, thaw, umount, wait_for)
 
 
 class Notify:
@@ -171,26 +171,36 @@ def test_sd_notify_ready_status_reloading_stopping():
 
 
 def test_watchdog_pings_only_while_the_writer_makes_progress():
+    n = 100
     with Logd(config="[daemon]\nbatch_bytes = 4K\nsync = none\n", start=False) as d:
-        os.makedirs(os.path.join(d.logs, "w"))
-        os.mkfifo(d.path("w"))      # a disk that never returns, once the pipe is full
-        nt = Notify(d)
-        d.logd_env["WATCHDOG_USEC"] = "400000"
-        d.start()
-        wait_for(lambda: len(nt.seen("WATCHDOG=1")) >= 3, "watchdog pings while idle")
-        for i in range(100):
-            d.send(datagram(record("w", "%04d %s" % (i, "x" * 1000))))
-        wait_for(lambda: "the writer has been stuck" in d.stderr(), "the writer to be stuck")
-        stuck_at = time.monotonic()
-        time.sleep(1.0)     # a watchdog period and more with no ping (what is tested)
-        late = [t for t, _ in nt.seen("WATCHDOG=1") if t > stuck_at]
-        check(late == [], "%d pings while the writer was stuck" % len(late))
-        reader = open(d.path("w"), "rb")    # the disk comes back
-        threading.Thread(target=reader.read, daemon=True).start()
-        wait_for(lambda: [t for t, _ in nt.seen("WATCHDOG=1") if t > stuck_at + 1.0],
-                 "pings again")
-        check(d.stop() == 0, "logd exited non-zero: %s" % d.stderr())
-        nt.close()
+        # The log dir on a file system the test freezes: a disk that never
+        # returns (a write, an open, a mkdir there waits until it is thawed).
+        mount_ext4(d.logs, os.path.join(d.dir, "logs.img"))
+        try:
+            nt = Notify(d)
+            d.logd_env["WATCHDOG_USEC"] = "400000"
+            d.start()
+            wait_for(lambda: len(nt.seen("WATCHDOG=1")) >= 3, "watchdog pings while idle")
+            freeze(d.logs)
+            for i in range(n):
+                d.send(datagram(record("w", "%04d %s" % (i, "x" * 1000))))
+            wait_for(lambda: "the writer has been stuck" in d.stderr(), "the writer to be stuck")
+            stuck_at = time.monotonic()
+            time.sleep(1.0)     # a watchdog period and more with no ping (what is tested)
+            late = [t for t, _ in nt.seen("WATCHDOG=1") if t > stuck_at]
+            check(late == [], "%d pings while the writer was stuck" % len(late))
+            check(thaw(d.logs), "the log dir was not frozen")    # the disk comes back
+            wait_for(lambda: [t for t, _ in nt.seen("WATCHDOG=1") if t > stuck_at + 1.0],
+                     "pings again")
+            check(d.stop() == 0, "logd exited non-zero: %s" % d.stderr())
+            got = [parse(x)["msg"][:4] for x in d.lines("w")]
+            check(got == ["%04d" % i for i in range(n)], "%d of %d lines written after the "
+                  "thaw" % (len(got), n))
+            nt.close()
+        finally:
+            thaw(d.logs)        # else logd, stuck, could not even be killed
+            d.cleanup()
+            umount(d.logs)
 
 
 def test_a_full_disk_keeps_the_watchdog_and_says_stalled_in_status():
