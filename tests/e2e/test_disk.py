@@ -64,20 +64,19 @@ def test_full_disk_stalls_then_resumes_without_loss_or_torn_lines():
 
             for i in range(nsenders):
                 lines = [parse(x) for x in d.lines("full%d" % i)]   # every line whole
-                seqs = [int(r["msg"].split()[1][4:]) for r in lines
-                        if not r["msg"].startswith("logd: ")]
+                seqs = [int(r["msg"].split()[1][4:]) for r in lines if not r["own"]]
                 check(seqs == list(range(count)), "full%d: %d records, lost or reordered" %
                       (i, len(seqs)))
             nb_lines = d.lines("nb")
-            kept = [r for r in map(parse, nb_lines) if not r["msg"].startswith("logd: ")]
+            kept = [r for r in map(parse, nb_lines) if not r["own"]]
             check(len(kept) + failures == attempts, "nb: %d kept + %d failed != %d sent" %
                   (len(kept), failures, attempts))
             check(dropped_sum(nb_lines) == failures, "nb: markers say %d dropped, the sender "
                   "counted %d" % (dropped_sum(nb_lines), failures))
             everything = sum((d.lines(s) for s in d.streams()), [])
             stalls = [r for r in map(parse, everything)
-                      if re.match(r"logd: writing was stalled for \d+\.\d{3} s: "
-                                  r"No space left on device$", r["msg"])]
+                      if r["own"] and re.match(r"writing was stalled for \d+\.\d{3} s: "
+                                               r"No space left on device$", r["msg"])]
             check(len(stalls) >= 1, "no 'writing was stalled' marker line")
             st = d.stopped()
             errs = re.findall(r"stream (\S+): cannot write", d.stderr())
@@ -121,11 +120,11 @@ def test_full_disk_gives_up_the_oldest_archives_and_says_so():
                     data = f.read()
                 check(data.endswith("\n"), "%s does not end in a newline" % name)
                 lines += [parse(x) for x in data.splitlines()]
-            markers = [r for r in lines if re.match(r"logd: the disk was full: removed the "
-                                                    r"\d+ oldest archives \(\d+ bytes\) to "
-                                                    r"keep writing$", r["msg"])]
+            markers = [r for r in lines if r["own"] and re.match(
+                r"the disk was full: removed the \d+ oldest archives \(\d+ bytes\) to "
+                r"keep writing$", r["msg"])]
             check(markers, "no marker says what was removed")
-            nums = [int(r["msg"].split()[0]) for r in lines if not r["msg"].startswith("logd: ")]
+            nums = [int(r["msg"].split()[0]) for r in lines if not r["own"]]
             # What is left is the newest records, whole and in order.
             check(nums == list(range(n - len(nums), n)), "the records left are not the newest")
         finally:
