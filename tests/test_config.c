@@ -418,6 +418,36 @@ START_TEST(allow_list_errors_name_the_item)
 }
 END_TEST
 
+START_TEST(parses_file_modes_log_group_and_clock_skew)
+{
+	struct config	c;
+	int		n;
+
+	config_defaults(&c);
+	ck_assert_uint_eq(c.dir_mode, 0750);
+	ck_assert_uint_eq(c.file_mode, 0640);
+	ck_assert_uint_eq(c.log_gid, CONFIG_NO_ID);
+	ck_assert_uint_eq(c.max_clock_skew_ms, 10000);
+	ck_assert_int_eq(load(&c, "[daemon]\ndir_mode = 0700\nfile_mode = 600\nlog_group = adm\n"
+	    "max_clock_skew = 0\n", &n), 0);
+	ck_assert_int_eq(n, 0);
+	ck_assert_uint_eq(c.dir_mode, 0700);
+	ck_assert_uint_eq(c.file_mode, 0600);
+	ck_assert_uint_eq(c.log_gid, 4);	/* adm, on Debian */
+	ck_assert_uint_eq(c.max_clock_skew_ms, 0);
+	ck_assert_int_eq(load(&c, "[daemon]\n"
+	    "file_mode = rw-r-----\n"			/* 2 */
+	    "log_group = nosuchgroup-logd\n"		/* 3 */
+	    "max_clock_skew = 3651d\n", &n), 0);	/* 4 */
+	ck_assert_int_eq(n, 3);
+	ck_assert_ptr_nonnull(strstr(errs, ":2: [daemon]: file_mode: \"rw-r-----\" is not an "
+	    "octal mode"));
+	ck_assert_ptr_nonnull(strstr(errs, ":3: [daemon]: log_group: no group named "
+	    "\"nosuchgroup-logd\""));
+	ck_assert_ptr_nonnull(strstr(errs, ":4: [daemon]: max_clock_skew:"));
+}
+END_TEST
+
 START_TEST(parses_daemon_access_keys)
 {
 	struct config	c;
@@ -642,6 +672,7 @@ config_suite(void)
 	tcase_add_test(tc, stream_section_errors);
 	tcase_add_test(tc, parses_allow_lists_by_name_and_number_over_defaults);
 	tcase_add_test(tc, allow_list_errors_name_the_item);
+	tcase_add_test(tc, parses_file_modes_log_group_and_clock_skew);
 	tcase_add_test(tc, parses_daemon_access_keys);
 	tcase_add_test(tc, reload_keeps_socket_access_and_user_but_applies_acls);
 	tcase_add_test(tc, key_outside_a_section_is_an_error);
