@@ -21,25 +21,13 @@ static const struct logdir_perm	perm = { 0750, 0640, (gid_t)-1 };
 static void
 setup(void)
 {
-	ck_assert_ptr_nonnull(mkdtemp(dir));
-	ck_assert_int_ge(dfd = open(dir, O_RDONLY | O_DIRECTORY), 0);
+	dfd = unit_tmpdir(dir);
 }
 
 static void
 teardown(void)
 {
-	struct dirent	*de;
-	DIR		*d = opendir(dir);
-
-	while (d != NULL && (de = readdir(d)) != NULL)
-		if (strcmp(de->d_name, ".") != 0 && strcmp(de->d_name, "..") != 0 &&
-		    unlinkat(dfd, de->d_name, 0) < 0)
-			unlinkat(dfd, de->d_name, AT_REMOVEDIR);
-	if (d != NULL)
-		closedir(d);
-	close(dfd);
-	rmdir(dir);
-	memcpy(dir + strlen(dir) - 6, "XXXXXX", 6);
+	unit_rmdir(dir, dfd);
 }
 
 static mode_t
