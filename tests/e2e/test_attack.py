@@ -364,9 +364,9 @@ def test_hostile_datagrams_are_counted_by_reason_and_valid_records_all_land():
     finally:
         tempfile.tempdir = saved
     try:
-        run_attack(d, plan, outer)
+        with d:
+            run_attack(d, plan, outer)
     finally:
-        d.cleanup()
         shutil.rmtree(outer, ignore_errors=True)
 
 

@@ -216,8 +216,10 @@ def test_a_full_disk_keeps_the_watchdog_and_says_stalled_in_status():
             check(d.stop() == 0, "logd exited non-zero: %s" % d.stderr())
             nt.close()
         finally:
-            d.cleanup()
-            umount(d.logs)
+            try:
+                d.cleanup()
+            finally:
+                umount(d.logs)
 
 
 if __name__ == "__main__":
