@@ -242,11 +242,13 @@ class Plan:
             # Half of them valid in their first 64 KiB, all logd can receive of
             # them: only MSG_TRUNC tells logd they were longer.
             stream = rng.choice(VALID_STREAMS)
-            head = datagram(record(stream, b"bad=big " + b"y" * (65536 - 8 - 20 - len(stream) - 8)))
+
+            def of_size(size):
+                return datagram(record(stream, b"bad=big " +
+                                       b"y" * (size - 8 - 20 - len(stream) - 8)))
             if rng.random() < 0.5:
-                return head + b"logd" * rng.randint(1, 30000)
-            size = rng.randint(65537, 200000)
-            return datagram(record(stream, b"bad=big " + b"y" * (size - 8 - 20 - len(stream) - 8)))
+                return of_size(65536) + b"logd" * rng.randint(1, 30000)
+            return of_size(rng.randint(65537, 200000))
         return bytes(d)
 
     def build(self):
