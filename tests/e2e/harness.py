@@ -139,8 +139,11 @@ class Logd:
         cmd = [LOGD, "--config", self.conf, "--socket", self.sock, "--log-dir", self.logs,
                "--control", self.control]
         if VALGRIND:
+            # Only definite leaks are errors, and only errors are shown: any
+            # "==PID==" line on stderr is a finding (valgrind_errors()).
             cmd = ["valgrind", "--error-exitcode=99", "--leak-check=full",
-                   "--errors-for-leak-kinds=definite", "--track-fds=no", "-q"] + cmd
+                   "--errors-for-leak-kinds=definite", "--show-leak-kinds=definite",
+                   "--track-fds=no", "-q"] + cmd
         return self.wrap + cmd + self.args
 
     def start(self):
