@@ -114,29 +114,6 @@ static const struct {
 #define CONTROL_NSTREAM_METRICS \
 	(sizeof(control_stream_metrics) / sizeof(control_stream_metrics[0]))
 
-/*
- * The malformed-datagram reasons' keys, by enum proto_err: logd-protocol(7)'s
- * names of them, with '_' for the space ("record_truncated", "key_value").
- */
-static const char *const control_malformed_keys[PROTO_E_COUNT] = {
-	[PROTO_E_SHORT] = "short",
-	[PROTO_E_TOOBIG] = "too_big",
-	[PROTO_E_MAGIC] = "magic",
-	[PROTO_E_VERSION] = "version",
-	[PROTO_E_HDR_RESERVED] = "header_reserved",
-	[PROTO_E_EMPTY] = "empty",
-	[PROTO_E_REC_TRUNC] = "record_truncated",
-	[PROTO_E_REC_SHORT] = "record_short",
-	[PROTO_E_PRIORITY] = "priority",
-	[PROTO_E_REC_FLAGS] = "record_flags",
-	[PROTO_E_NAME] = "name",
-	[PROTO_E_FIELD_TRUNC] = "field_truncated",
-	[PROTO_E_FIELD_TYPE] = "field_type",
-	[PROTO_E_FIELD_SIZE] = "field_size",
-	[PROTO_E_FIELD_DUP] = "field_duplicate",
-	[PROTO_E_KV] = "key_value",
-};
-
 static void	control_client_free(struct control_client *cl);
 static void	on_client_read(struct bufferevent *bev, void *arg);
 
@@ -242,7 +219,7 @@ control_stats_json(struct control *c)
 		json_object_set_new(d, m[i].key, control_int(m[i].v));
 	json_object_set_new(o, "dropped", d);
 	for (i = PROTO_E_SHORT; i < PROTO_E_COUNT; i++)
-		json_object_set_new(mb, control_malformed_keys[i],
+		json_object_set_new(mb, proto_reason_key((int)i),
 		    control_int(atomic_load_explicit(&c->e.st->malformed_by[i],
 		    memory_order_relaxed)));
 	json_object_set_new(o, "malformed_by", mb);
@@ -306,7 +283,7 @@ control_prometheus(struct control *c, struct evbuffer *b)
 	    "malformed, by the reason logd-protocol(7) gives.", "counter");
 	for (i = PROTO_E_SHORT; i < PROTO_E_COUNT; i++)
 		evbuffer_add_printf(b, "logd_malformed_datagrams_by_reason_total{reason=\"%s\"} "
-		    "%" PRIu64 "\n", control_malformed_keys[i],
+		    "%" PRIu64 "\n", proto_reason_key((int)i),
 		    atomic_load_explicit(&c->e.st->malformed_by[i], memory_order_relaxed));
 	control_help(b, "write_latency_seconds", "Time a write(2) of a batch took.", "summary");
 	evbuffer_add_printf(b, "logd_write_latency_seconds{quantile=\"0.5\"} %.6f\n",
