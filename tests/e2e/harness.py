@@ -10,6 +10,7 @@ running with SIGTERM (so the leak check runs) and fails on an exit status
 of 99 or a valgrind report in any of its runs' stderr.
 """
 import fcntl
+import json
 import os
 import re
 import shutil
@@ -417,6 +418,13 @@ def write_lines(pipe, lines):
             chunk = b""
         chunk += line
     pipe.write(chunk)
+
+
+def stats(d):
+    """logctl stats --json: logd's counters, parsed."""
+    r = d.ctl("stats", "--json")
+    check(r.returncode == 0, "logctl stats --json: %s %s" % (r.returncode, r.stderr))
+    return json.loads(r.stdout)
 
 
 def sync(d, stream):

@@ -17,7 +17,6 @@ prints "sent=N refused=M" (M: refused with EMSGSIZE, too big for the socket).
 """
 import collections
 import errno
-import json
 import os
 import random
 import re
@@ -30,8 +29,8 @@ import sys
 import tempfile
 import time
 
-from harness import (LOGCTL, SLOW, Logd, check, datagram, field, main, parse,
-                     record, unescape, wait_for)
+from harness import (LOGCTL, SLOW, Logd, check, datagram, field, main, parse, record, stats,
+                     unescape, wait_for)
 
 HOSTILE = max(10000, 100000 // SLOW)    # hostile datagrams sent (not counting refused ones)
 VALID = HOSTILE // 5                    # valid datagrams among them (1-3 records each)
@@ -338,12 +337,6 @@ def tree(top, skip=()):
                     "link" if stat.S_ISLNK(mode) else "other")
             out[os.path.relpath(p, top)] = kind
     return out
-
-
-def stats(d):
-    r = d.ctl("stats", "--json", timeout=20 * SLOW)
-    check(r.returncode == 0, "logctl stats --json: exit %s: %s" % (r.returncode, r.stderr))
-    return json.loads(r.stdout)
 
 
 def test_hostile_datagrams_are_counted_by_reason_and_valid_records_all_land():
