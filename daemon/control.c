@@ -214,6 +214,7 @@ control_stats_json(struct control *c)
 {
 	struct control_metric	 m[CONTROL_MAX_METRICS];
 	json_t			*o = json_object(), *d = json_object(), *l = json_object();
+	json_t			*mb = json_object();
 	json_t			*streams = json_object(), *so;
 	uint64_t		 v[CONTROL_NSTREAM_METRICS], count;
 	size_t			 i, n;
@@ -228,6 +229,11 @@ control_stats_json(struct control *c)
 	for (i = 0; i < n; i++)
 		json_object_set_new(d, m[i].key, control_int(m[i].v));
 	json_object_set_new(o, "dropped", d);
+	for (i = PROTO_E_SHORT; i < PROTO_E_COUNT; i++)
+		json_object_set_new(mb, proto_reason_key((int)i),
+		    control_int(atomic_load_explicit(&c->e.st->malformed_by[i],
+		    memory_order_relaxed)));
+	json_object_set_new(o, "malformed_by", mb);
 	json_object_set_new(l, "p50", control_int(stats_latency_quantile(c->e.st, 0.5, &count)));
 	json_object_set_new(l, "p99", control_int(stats_latency_quantile(c->e.st, 0.99, &count)));
 	json_object_set_new(l, "count", control_int(count));
@@ -284,6 +290,12 @@ control_prometheus(struct control *c, struct evbuffer *b)
 	for (i = 0; i < n; i++)
 		evbuffer_add_printf(b, "logd_dropped_records_total{reason=\"%s\"} %" PRIu64 "\n",
 		    m[i].key, m[i].v);
+	control_help(b, "malformed_datagrams_by_reason_total", "Datagrams rejected as "
+	    "malformed, by the reason logd-protocol(7) gives.", "counter");
+	for (i = PROTO_E_SHORT; i < PROTO_E_COUNT; i++)
+		evbuffer_add_printf(b, "logd_malformed_datagrams_by_reason_total{reason=\"%s\"} "
+		    "%" PRIu64 "\n", proto_reason_key((int)i),
+		    atomic_load_explicit(&c->e.st->malformed_by[i], memory_order_relaxed));
 	control_help(b, "write_latency_seconds", "Time a write(2) of a batch took.", "summary");
 	evbuffer_add_printf(b, "logd_write_latency_seconds{quantile=\"0.5\"} %.6f\n",
 	    (double)stats_latency_quantile(c->e.st, 0.5, &count) / 1e6);

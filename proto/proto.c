@@ -27,24 +27,36 @@ static const uint8_t	name_ok[256] = {
 	['v'] = 1, ['w'] = 1, ['x'] = 1, ['y'] = 1, ['z'] = 1,
 };
 
-static const char *const proto_reasons[PROTO_E_COUNT] = {
-	[PROTO_OK] = "no error",
-	[PROTO_E_SHORT] = "shorter than the 8-byte datagram header",
-	[PROTO_E_TOOBIG] = "longer than 65536 bytes",
-	[PROTO_E_MAGIC] = "bad magic (not a logd datagram)",
-	[PROTO_E_VERSION] = "unsupported protocol version",
-	[PROTO_E_HDR_RESERVED] = "non-zero flags or reserved bytes in the datagram header",
-	[PROTO_E_EMPTY] = "no record after the header",
-	[PROTO_E_REC_TRUNC] = "record truncated (its length runs past the datagram)",
-	[PROTO_E_REC_SHORT] = "record length smaller than its header, name and fields",
-	[PROTO_E_PRIORITY] = "priority above 7",
-	[PROTO_E_REC_FLAGS] = "unknown record flag or non-zero reserved byte",
-	[PROTO_E_NAME] = "bad stream name",
-	[PROTO_E_FIELD_TRUNC] = "field runs past the fields area",
-	[PROTO_E_FIELD_TYPE] = "field of type 0",
-	[PROTO_E_FIELD_SIZE] = "fixed-size field (line, dropped) of the wrong length",
-	[PROTO_E_FIELD_DUP] = "file, line, function or dropped field given twice",
-	[PROTO_E_KV] = "key=value field without '=' or with a bad key",
+/*
+ * Each reason's key (logd-protocol(7)'s name of it, '_' for the space: what
+ * logctl stats shows) and its description (what logd says on stderr).
+ */
+static const struct {
+	const char	*key;
+	const char	*text;
+} proto_reasons[PROTO_E_COUNT] = {
+	[PROTO_OK] = { "ok", "no error" },
+	[PROTO_E_SHORT] = { "short", "shorter than the 8-byte datagram header" },
+	[PROTO_E_TOOBIG] = { "too_big", "longer than 65536 bytes" },
+	[PROTO_E_MAGIC] = { "magic", "bad magic (not a logd datagram)" },
+	[PROTO_E_VERSION] = { "version", "unsupported protocol version" },
+	[PROTO_E_HDR_RESERVED] = { "header_reserved",
+	    "non-zero flags or reserved bytes in the datagram header" },
+	[PROTO_E_EMPTY] = { "empty", "no record after the header" },
+	[PROTO_E_REC_TRUNC] = { "record_truncated",
+	    "record truncated (its length runs past the datagram)" },
+	[PROTO_E_REC_SHORT] = { "record_short",
+	    "record length smaller than its header, name and fields" },
+	[PROTO_E_PRIORITY] = { "priority", "priority above 7" },
+	[PROTO_E_REC_FLAGS] = { "record_flags", "unknown record flag or non-zero reserved byte" },
+	[PROTO_E_NAME] = { "name", "bad stream name" },
+	[PROTO_E_FIELD_TRUNC] = { "field_truncated", "field runs past the fields area" },
+	[PROTO_E_FIELD_TYPE] = { "field_type", "field of type 0" },
+	[PROTO_E_FIELD_SIZE] = { "field_size",
+	    "fixed-size field (line, dropped) of the wrong length" },
+	[PROTO_E_FIELD_DUP] = { "field_duplicate",
+	    "file, line, function or dropped field given twice" },
+	[PROTO_E_KV] = { "key_value", "key=value field without '=' or with a bad key" },
 };
 
 static inline uint16_t
@@ -159,7 +171,17 @@ proto_strerror(int reason)
 		reason = -reason;
 	if (reason >= PROTO_E_COUNT)
 		return "unknown reason";
-	return proto_reasons[reason];
+	return proto_reasons[reason].text;
+}
+
+const char *
+proto_reason_key(int reason)
+{
+	if (reason < 0)
+		reason = -reason;
+	if (reason >= PROTO_E_COUNT)
+		return "unknown";
+	return proto_reasons[reason].key;
 }
 
 static int

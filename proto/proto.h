@@ -133,6 +133,9 @@ size_t		proto_utf8_len(const uint8_t *s, size_t left);
 /* A short English description of a reason code ("bad magic"); never NULL. */
 const char     *proto_strerror(int reason);
 
+/* A reason code's name as logd-protocol(7) and logctl stats give it ("record_truncated"). */
+const char     *proto_reason_key(int reason);
+
 /*
  * Checks the whole datagram: header and every record.  Returns the number of
  * records (>= 1) or -PROTO_E_*.  Decode only datagrams that passed this, so a

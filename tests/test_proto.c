@@ -297,17 +297,26 @@ START_TEST(encoder_refuses_bad_records_and_small_buffers)
 }
 END_TEST
 
-START_TEST(every_reason_has_its_own_description)
+START_TEST(every_reason_has_its_own_description_and_key)
 {
 	int	i, j;
 
 	for (i = 0; i < PROTO_E_COUNT; i++) {
 		ck_assert_ptr_nonnull(proto_strerror(i));
 		ck_assert_str_eq(proto_strerror(i), proto_strerror(-i));
-		for (j = 0; j < i; j++)
+		ck_assert_ptr_nonnull(proto_reason_key(i));
+		ck_assert_str_eq(proto_reason_key(i), proto_reason_key(-i));
+		/* A JSON key and a Prometheus label value as it is. */
+		ck_assert_uint_eq(strspn(proto_reason_key(i), "abcdefghijklmnopqrstuvwxyz_"),
+		    strlen(proto_reason_key(i)));
+		for (j = 0; j < i; j++) {
 			ck_assert_str_ne(proto_strerror(i), proto_strerror(j));
+			ck_assert_str_ne(proto_reason_key(i), proto_reason_key(j));
+		}
 	}
 	ck_assert_ptr_nonnull(proto_strerror(PROTO_E_COUNT + 5));
+	ck_assert_str_eq(proto_reason_key(PROTO_E_REC_TRUNC), "record_truncated");
+	ck_assert_str_eq(proto_reason_key(PROTO_E_COUNT + 5), "unknown");
 }
 END_TEST
 
@@ -374,7 +383,7 @@ proto_suite(void)
 	tcase_add_test(tc, skips_unknown_field_types);
 	tcase_add_test(tc, validates_stream_names);
 	tcase_add_test(tc, encoder_refuses_bad_records_and_small_buffers);
-	tcase_add_test(tc, every_reason_has_its_own_description);
+	tcase_add_test(tc, every_reason_has_its_own_description_and_key);
 	tcase_add_test(tc, one_priority_table_names_and_parses);
 	tcase_add_test(tc, utf8_sequences_are_told_from_bytes_that_are_not_utf8);
 	suite_add_tcase(s, tc);

@@ -2,11 +2,16 @@
 
 Every test script imports this.  Paths of the binaries come from the
 environment (set by tests/e2e/meson.build): LOGD, LOGCTL, E2E_SENDER.
-LOGD_VALGRIND=1 runs logd under valgrind (errors make it exit 99); without
-valgrind installed, main() exits 77 so meson reports the test as skipped.
+LOGD_VALGRIND=1 runs logd under valgrind memcheck (errors and definite leaks
+make it exit 99); without valgrind installed, main() exits 77 so meson
+reports the test as skipped.  A memcheck finding fails the test even where
+the test does not look at logd's exit status: cleanup() stops a logd still
+running with SIGTERM (so the leak check runs) and fails on an exit status
+of 99 or a valgrind report in any of its runs' stderr.
 """
 import errno
 import fcntl
+import json
 import os
 import re
 import shutil
@@ -132,6 +137,7 @@ class Logd:
         self.env = dict(os.environ, LOGD_SOCKET=self.sock, LOGD_CONTROL=self.control)
         self.logd_env = {}      # more environment for logd itself
         self.listen = None      # sockets passed as systemd does: [(socket, name)] from fd 3
+        self.cleaned = False
         if start:
             self.start()
 
@@ -139,8 +145,11 @@ class Logd:
         cmd = [LOGD, "--config", self.conf, "--socket", self.sock, "--log-dir", self.logs,
                "--control", self.control]
         if VALGRIND:
+            # Only definite leaks are errors, and only errors are shown: any
+            # "==PID==" line on stderr is a finding (valgrind_errors()).
             cmd = ["valgrind", "--error-exitcode=99", "--leak-check=full",
-                   "--errors-for-leak-kinds=definite", "--track-fds=no", "-q"] + cmd
+                   "--errors-for-leak-kinds=definite", "--show-leak-kinds=definite",
+                   "--track-fds=no", "-q"] + cmd
         return self.wrap + cmd + self.args
 
     def start(self):
@@ -265,23 +274,57 @@ class Logd:
         check(data == "" or data.endswith("\n"), "%s does not end in a newline" % stream)
         return data.splitlines()
 
-    def cleanup(self):
+    def cleanup(self, check_valgrind=None):
+        """Stops every process and removes the directory.  Under valgrind, then
+        fails on memcheck's findings (prints them instead if check_valgrind is
+        false; by default, if an exception is on its way already: a test that
+        failed reports its own failure)."""
+        if check_valgrind is None:
+            check_valgrind = sys.exc_info()[0] is None
+        if self.cleaned:
+            return      # a test's finally: did it, then its with statement's end
+        self.cleaned = True
         for p in self.children:
             if p.poll() is None:
                 p.kill()
             p.wait()
         if self.proc is not None and self.proc.poll() is None:
-            self.proc.kill()
+            if VALGRIND:
+                # SIGTERM, so memcheck looks for leaks at exit; a logd that
+                # cannot exit (a stuck disk) is killed after a while.
+                self.proc.terminate()
+                try:
+                    self.proc.wait(60)
+                except subprocess.TimeoutExpired:
+                    pass
+            if self.proc.poll() is None:
+                self.proc.kill()
             self.proc.wait()
         if self.errfile is not None:
             self.errfile.close()
+        found = self.valgrind_errors() if VALGRIND and self.proc is not None else ""
         shutil.rmtree(self.dir, ignore_errors=True)
+        if found and check_valgrind:
+            raise Fail("valgrind memcheck found errors in logd:\n" + found)
+        if found:
+            print("valgrind memcheck found errors in logd:\n" + found, flush=True)
+
+    def valgrind_errors(self):
+        """valgrind's reports (its "==PID==" lines, -q prints nothing else) in the
+        stderr of every run, and the last run's exit status if it was 99."""
+        out = []
+        for i in range(self.starts):
+            with open(os.path.join(self.dir, "stderr.%d" % i), errors="replace") as f:
+                out += [x for x in f.read().splitlines() if re.match(r"==\d+== ", x)]
+        if self.proc.returncode == 99:
+            out.append("logd exited 99: valgrind's --error-exitcode")
+        return "\n".join(out[:200])
 
     def __enter__(self):
         return self
 
-    def __exit__(self, *exc):
-        self.cleanup()
+    def __exit__(self, exc_type, *exc):
+        self.cleanup(check_valgrind=exc_type is None)
 
 
 class Repl:
@@ -438,6 +481,13 @@ def write_lines(pipe, lines):
             chunk = b""
         chunk += line
     pipe.write(chunk)
+
+
+def stats(d):
+    """logctl stats --json: logd's counters, parsed."""
+    r = d.ctl("stats", "--json")
+    check(r.returncode == 0, "logctl stats --json: %s %s" % (r.returncode, r.stderr))
+    return json.loads(r.stdout)
 
 
 def sync(d, stream):

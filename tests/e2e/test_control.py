@@ -11,14 +11,8 @@ import subprocess
 import time
 
 from harness import (LOGCTL, SANITIZED, SENDER, Logd, Skip, check, datagram, main, parse,
-                     record, wait_for)
+                     record, stats, wait_for)
 from test_rotate import archives
-
-
-def stats(d):
-    r = d.ctl("stats", "--json")
-    check(r.returncode == 0, "logctl stats --json: %s %s" % (r.returncode, r.stderr))
-    return json.loads(r.stdout)
 
 
 def load(d, stream, ident, n, prio=6):

@@ -92,8 +92,10 @@ def test_full_disk_stalls_then_resumes_without_loss_or_torn_lines():
             if not SANITIZED and not VALGRIND:     # their RSS is not logd's
                 check(rss <= bound, "peak RSS %d > %d" % (rss, bound))
         finally:
-            d.cleanup()
-            umount(d.logs)
+            try:
+                d.cleanup()
+            finally:
+                umount(d.logs)
 
 
 def test_full_disk_gives_up_the_oldest_archives_and_says_so():
@@ -128,8 +130,10 @@ def test_full_disk_gives_up_the_oldest_archives_and_says_so():
             # What is left is the newest records, whole and in order.
             check(nums == list(range(n - len(nums), n)), "the records left are not the newest")
         finally:
-            d.cleanup()
-            umount(d.logs)
+            try:
+                d.cleanup()
+            finally:
+                umount(d.logs)
 
 
 def test_drain_timeout_exits_3_with_the_count_when_the_disk_is_stuck():

@@ -183,8 +183,10 @@ def test_a_read_only_mount_of_one_stream_fails_that_stream_alone():
                   in d.stderr(), "stderr: %s" % d.stderr())
             check(d.stopped()["stalls"] == 0, "a read-only mount of one stream stalled all")
         finally:
-            d.cleanup()
-            umount(os.path.join(d.logs, "ro"))
+            try:
+                d.cleanup()
+            finally:
+                umount(os.path.join(d.logs, "ro"))
 
 
 def test_eacces_as_an_unprivileged_logd():
