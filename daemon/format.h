@@ -87,7 +87,8 @@ size_t	format_own_text(char *text, size_t cap, uint64_t dropped, const char *fmt
  * in stream name.  A loss marker has dropped > 0: a JSON line gets
  * "dropped":N, the key a record line never has (its sender's count goes
  * into a marker of its own), so the sum of it over a file is everything
- * lost.
+ * lost.  N saturates at PROTO_MAX_DROPPED, the most a JSON reader reads
+ * exactly (a sum of senders' claims may be more).
  */
 void	format_marker(struct proto_record *rec, const char *name, size_t name_len, int prio,
 	    const char *text, size_t text_len, uint64_t dropped);
