@@ -8,7 +8,8 @@
  * ...") go to /dev/null: stdio's stderr is pointed there once, while
  * REQUIRE and the sanitizers still write to fd 2.
  *
- * Checked for every input: loading reads the whole file and counts its
+ * Checked for every input: the value parsers (sizes, durations, listen
+ * addresses) of its first line stay in their buffers; loading reads the whole file and counts its
  * errors; every [stream NAME] section has a valid, NUL-terminated name
  * and config_stream() finds it; the paths are NUL-terminated; after a
  * config_check() that passes every stream's queue share lies between
@@ -33,6 +34,28 @@ check_stream(const struct config *cfg, const struct stream_config *sc)
 	REQUIRE(sc->overflow == CONFIG_OVERFLOW_BLOCK || sc->overflow == CONFIG_OVERFLOW_DROP);
 }
 
+/* The value parsers on the first line of the input, as one value. */
+static void
+check_values(const uint8_t *data, size_t size)
+{
+	char		s[256], addr[CONFIG_MAX_LISTEN + 1];
+	const char	*nl = memchr(data, '\n', size);
+	size_t		len = nl != NULL ? (size_t)(nl - (const char *)data) : size;
+	uint64_t	v;
+	uint16_t	port = 0;
+
+	if (len >= sizeof(s))
+		len = sizeof(s) - 1;
+	memcpy(s, data, len);
+	s[len] = '\0';
+	(void)config_parse_size(s, &v);
+	(void)config_parse_duration_ms(s, &v);
+	memset(addr, 'x', sizeof(addr));
+	if (config_parse_listen(s, addr, &port) == 0)
+		REQUIRE(port >= 1 && memchr(addr, '\0', CONFIG_MAX_LISTEN) != NULL);
+	REQUIRE(addr[CONFIG_MAX_LISTEN] == 'x');
+}
+
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -51,6 +74,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		stderr = devnull;	/* glibc's stderr is a variable */
 		config_defaults(&defaults);
 	}
+	check_values(data, size);
 	/* fmemopen() of 0 bytes fails with EINVAL: an empty file is the defaults. */
 	if ((f = fmemopen(size > 0 ? (void *)(uintptr_t)data : "", size > 0 ? size : 1, "r")) ==
 	    NULL)

@@ -14,7 +14,8 @@
  *
  * Checked, about the structure only, so that it holds however a message is
  * escaped: each line goes into a buffer of exactly format_max_len() bytes
- * (ASan sees a byte more) and is no longer than format_len(); format_max_len()
+ * (ASan sees a byte more) and is no longer than format_len() (for text, at
+ * most the pid's missing digits shorter); format_max_len()
  * stays within FORMAT_EXPANSION times the record's wire size; a cached
  * timestamp prints as a fresh one.  A text line is one line: it ends in
  * '\n' and has no other control byte, and logctl (logline_parse(),
@@ -200,6 +201,8 @@ check(const struct proto_record *rec, uint64_t ts_ns, const struct format_sender
 			abort();
 		n = format_line(&cache, fmt, line, rec, ts_ns, who);
 		REQUIRE(n >= FORMAT_MIN_LINE && n <= format_len(fmt, rec));
+		/* Text: exact but for the pid's digits (10 counted) and the '+'. */
+		REQUIRE(fmt != CONFIG_FORMAT_TEXT || format_len(fmt, rec) - n <= 10);
 		REQUIRE(line[n - 1] == '\n');
 		format_cache_init(&fresh);
 		n2 = format_line(&fresh, fmt, again, rec, ts_ns, who);
