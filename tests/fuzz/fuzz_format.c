@@ -14,8 +14,8 @@
  *
  * Checked, about the structure only, so that it holds however a message is
  * escaped: each line goes into a buffer of exactly format_max_len() bytes
- * (ASan sees a byte more) and is no longer than format_len() (for text, at
- * most the pid's missing digits shorter); format_max_len()
+ * (ASan sees a byte more) and is no longer than format_len(), which for
+ * text counts the escaped message exactly; format_max_len()
  * stays within FORMAT_EXPANSION times the record's wire size; a cached
  * timestamp prints as a fresh one.  A text line is one line: it ends in
  * '\n' and has no other control byte, and logctl (logline_parse(),
@@ -179,6 +179,30 @@ check_text(const char *line, size_t n, const struct proto_record *rec,
 	free(msg);
 }
 
+/*
+ * format_len() of text counts the escaped message exactly: what it counts
+ * beyond the line (a pid's missing digits, ...) is the same without the
+ * message.
+ */
+static void
+check_text_len(const struct proto_record *rec, size_t n, uint64_t ts_ns,
+    const struct format_sender *who)
+{
+	struct proto_record	empty = *rec;
+	struct format_cache	c;
+	char			*line;
+	size_t			 n0;
+
+	empty.msg_len = 0;
+	if ((line = malloc(format_max_len(CONFIG_FORMAT_TEXT, &empty))) == NULL)
+		abort();
+	format_cache_init(&c);
+	n0 = format_line(&c, CONFIG_FORMAT_TEXT, line, &empty, ts_ns, who);
+	REQUIRE(format_len(CONFIG_FORMAT_TEXT, rec) - n ==
+	    format_len(CONFIG_FORMAT_TEXT, &empty) - n0);
+	free(line);
+}
+
 static void
 check(const struct proto_record *rec, uint64_t ts_ns, const struct format_sender *who)
 {
@@ -201,8 +225,8 @@ check(const struct proto_record *rec, uint64_t ts_ns, const struct format_sender
 			abort();
 		n = format_line(&cache, fmt, line, rec, ts_ns, who);
 		REQUIRE(n >= FORMAT_MIN_LINE && n <= format_len(fmt, rec));
-		/* Text: exact but for the pid's digits (10 counted) and the '+'. */
-		REQUIRE(fmt != CONFIG_FORMAT_TEXT || format_len(fmt, rec) - n <= 10);
+		if (fmt == CONFIG_FORMAT_TEXT)
+			check_text_len(rec, n, ts_ns, who);
 		REQUIRE(line[n - 1] == '\n');
 		format_cache_init(&fresh);
 		n2 = format_line(&fresh, fmt, again, rec, ts_ns, who);
@@ -226,6 +250,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	if (size < HEAD)
 		return 0;
+	memset(&who, 0, sizeof(who));	/* fields the head does not set are 0 */
 	/*
 	 * The daemon prints times near now only; logctl reads stamps up to
 	 * 2262-04-11T23:47:15Z (logtime.c's MAX_S), and saturates after.
