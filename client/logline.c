@@ -252,11 +252,13 @@ text_unescape(const char *s, const char *end, char **o)
 size_t
 logline_message(const struct logline *l, char *out)
 {
-	const char	*s = l->msg, *end = l->msg + l->msg_len, *bs;
+	const char	*s = l->msg, *end, *bs;
 	char		*o = out;
 	size_t		 n;
 
-	while (s < end) {
+	if (l->msg_len == 0)
+		return 0;	/* msg may be NULL: a JSON line without "message" */
+	for (end = s + l->msg_len; s < end;) {
 		if ((bs = memchr(s, '\\', (size_t)(end - s))) == NULL)
 			bs = end;
 		memcpy(o, s, (size_t)(bs - s));

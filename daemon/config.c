@@ -928,29 +928,37 @@ config_handler(void *arg, const char *section, const char *key, const char *valu
 }
 
 int
-config_load(struct config *cfg, const char *path, int missing_ok, int *nerrors)
+config_load_file(struct config *cfg, FILE *f, const char *name, int *nerrors)
 {
-	struct config_parse	p = { .cfg = cfg, .path = path };
+	struct config_parse	p = { .cfg = cfg, .f = f, .path = name };
 	int			rc;
 
 	*nerrors = 0;
-	if ((p.f = fopen(path, "re")) == NULL) {
-		if (errno == ENOENT && missing_ok)
-			return 0;
-		return -errno;
-	}
 	rc = ini_parse_stream(config_reader, &p, config_handler, &p);
 	if (rc > 0 && p.nerrors == 0) {
 		/* Our reader passes inih only lines it accepts; this is a safety net. */
 		p.line = (unsigned)rc;
 		config_error(&p, "syntax error");
 	}
-	if (ferror(p.f)) {
-		rc = p.read_errno != 0 ? -p.read_errno : -EIO;
-		fclose(p.f);
-		return rc;
-	}
-	fclose(p.f);
+	if (ferror(f))
+		return p.read_errno != 0 ? -p.read_errno : -EIO;
 	*nerrors = p.nerrors;
 	return 0;
+}
+
+int
+config_load(struct config *cfg, const char *path, int missing_ok, int *nerrors)
+{
+	FILE	*f;
+	int	 rc;
+
+	*nerrors = 0;
+	if ((f = fopen(path, "re")) == NULL) {
+		if (errno == ENOENT && missing_ok)
+			return 0;
+		return -errno;
+	}
+	rc = config_load_file(cfg, f, path, nerrors);
+	fclose(f);
+	return rc;
 }

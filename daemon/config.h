@@ -16,6 +16,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <sys/types.h>
 #include <sys/un.h>
 
@@ -148,6 +149,12 @@ void	config_defaults(struct config *cfg);
  * (even with errors; check *nerrors), -errno if it could not be opened or read.
  */
 int	config_load(struct config *cfg, const char *path, int missing_ok, int *nerrors);
+
+/*
+ * config_load() of the open file f (a file, a pipe, fmemopen()), named name
+ * in messages; the caller closes f.  Returns 0 or -errno of a read error.
+ */
+int	config_load_file(struct config *cfg, FILE *f, const char *name, int *nerrors);
 
 /*
  * Sets one key, as a file line "key = value" in [section] would.  On error

@@ -470,8 +470,10 @@ put_json(struct format_cache *c, char *p, const struct proto_record *rec, uint64
 	}
 	if (!first)
 		*p++ = '}';
+	/* Sums of hostile claims can pass 2^53: JSON readers read no more exactly. */
 	if (rec->dropped > 0)
-		p = put_u64(put_json_key(p, KEY("dropped")), rec->dropped);
+		p = put_u64(put_json_key(p, KEY("dropped")),
+		    rec->dropped < PROTO_MAX_DROPPED ? rec->dropped : PROTO_MAX_DROPPED);
 	if (rec->flags & PROTO_REC_MORE)
 		p = put_mem(put_json_key(p, KEY("more")), "true", 4);
 	if (format_claimed(rec, ts_ns)) {

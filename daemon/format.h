@@ -64,8 +64,9 @@ void	format_cache_init(struct format_cache *c);
 size_t	format_max_len(enum config_format fmt, const struct proto_record *rec);
 
 /*
- * A tighter upper bound: for text, exact but for the pid's digits, at the
- * cost of a scan of the message; for JSON, format_max_len().
+ * A tighter upper bound: for text, exact but for the pid's digits (or
+ * "[logd]"), the "+" and a claimed time, at the cost of a scan of the
+ * message; for JSON, format_max_len().
  */
 size_t	format_len(enum config_format fmt, const struct proto_record *rec);
 
@@ -95,7 +96,9 @@ size_t	format_own_text(char *text, size_t cap, uint64_t dropped, const char *fmt
  * in stream name, to be written with a sender whose logd is set.  A loss
  * marker has dropped > 0: a JSON line gets "dropped":N, the key a record
  * line never has (its sender's count goes into a marker of its own), so the
- * sum of it over a file is everything lost.
+ * sum of it over a file is everything lost.  N saturates at
+ * PROTO_MAX_DROPPED, the most a JSON reader reads exactly (a sum of
+ * senders' claims may be more).
  */
 void	format_marker(struct proto_record *rec, const char *name, size_t name_len, int prio,
 	    const char *text, size_t text_len, uint64_t dropped);

@@ -4,6 +4,8 @@
 LOGD_BUILD_DEPS="gcc libc6-dev pkg-config meson ninja-build libevent-dev libsystemd-dev
 libinih-dev libzstd-dev libjansson-dev check"
 LOGD_TEST_DEPS="python3 groff-base valgrind zstd systemd curl util-linux"
+# tests/fuzz/run: libFuzzer comes with clang (libclang-common-*-dev).
+LOGD_FUZZ_DEPS="clang"
 
 logd_install_deps() {
 	local missing="" pkg

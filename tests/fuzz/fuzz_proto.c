@@ -1,10 +1,9 @@
 /*
  * fuzz_proto.c - fuzz target for the datagram decoder.
  *
- * With libFuzzer (clang -fsanitize=fuzzer, see meson.build here) it is an
- * ordinary LLVMFuzzerTestOneInput target.  Built without it, main() runs a
- * deterministic mutation loop over valid seed datagrams, so the suite
- * exercises the decoder on hostile bytes on every run (also under ASan).
+ * A libFuzzer target; without libFuzzer driver.c replays corpus/proto/ and
+ * mutates it (see driver.h), so the suite exercises the decoder on hostile
+ * bytes on every run (also under ASan).
  *
  * Checked for every input: proto_validate's record count equals the records
  * proto_decode walks; every decoded pointer lies inside the input; a decoded
@@ -15,17 +14,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "driver.h"
 #include "proto.h"
-
-int	LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-#define REQUIRE(c) do {							\
-		if (!(c)) {						\
-			fprintf(stderr, "fuzz_proto: %s:%d: %s\n",	\
-			    __FILE__, __LINE__, #c);			\
-			abort();					\
-		}							\
-	} while (0)
 
 static int
 inside(const void *p, size_t len, const uint8_t *data, size_t size)
@@ -97,93 +87,3 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	REQUIRE(off == size && walked == n);
 	return 0;
 }
-
-#ifndef LOGD_LIBFUZZER
-/* A small, fast PRNG (xorshift64*), seeded: every run tests the same inputs. */
-static uint64_t	rng = 0x9e3779b97f4a7c15ull;
-
-static uint32_t
-rnd(uint32_t n)
-{
-	rng ^= rng >> 12;
-	rng ^= rng << 25;
-	rng ^= rng >> 27;
-	return (uint32_t)((rng * 0x2545f4914f6cdd1dull) >> 33) % n;
-}
-
-static size_t
-seed(uint8_t *buf, int which)
-{
-	struct proto_record	r;
-	uint8_t			kv[64];
-	size_t			len = PROTO_HDR_SIZE;
-	ssize_t			k;
-	int			i;
-
-	proto_encode_header(buf, PROTO_MAX_DGRAM);
-	for (i = 0; i <= which % 4; i++) {
-		memset(&r, 0, sizeof(r));
-		r.priority = (uint8_t)(i + which) % 8;
-		r.name = "stream.name_1";
-		r.name_len = 3 + (size_t)(which % 10);
-		r.ts_ns = 1763812800123456789ull;
-		r.msg = (const uint8_t *)"a message\n with \\ bytes";
-		r.msg_len = 24;
-		if (which & 1) {
-			r.file = "src/file.c";
-			r.file_len = 10;
-			r.line = 77;
-			r.func = "fn";
-			r.func_len = 2;
-		}
-		if (which & 2) {
-			r.dropped = 5;
-			r.kv = kv;
-			r.kv_len = (size_t)proto_encode_kv(kv, sizeof(kv), "k", 1, "v=1", 3);
-		}
-		k = proto_encode_record(buf + len, PROTO_MAX_DGRAM - len, &r);
-		if (k < 0)
-			abort();
-		len += (size_t)k;
-	}
-	return len;
-}
-
-int
-main(int argc, char *argv[])
-{
-	static uint8_t	buf[PROTO_MAX_DGRAM + 64];
-	long		iters = argc > 1 ? atol(argv[1]) : 2000000, i;
-	size_t		len, j, nmut;
-
-	for (i = 0; i < iters; i++) {
-		len = seed(buf, (int)(i % 16));
-		nmut = 1 + rnd(4);
-		for (j = 0; j < nmut; j++) {
-			switch (rnd(5)) {
-			case 0:		/* flip a bit */
-				buf[rnd((uint32_t)len)] ^= (uint8_t)(1u << rnd(8));
-				break;
-			case 1:		/* a random byte */
-				buf[rnd((uint32_t)len)] = (uint8_t)rnd(256);
-				break;
-			case 2:		/* truncate */
-				len = rnd((uint32_t)len + 1);
-				break;
-			case 3:		/* tweak a length-looking byte */
-				buf[rnd((uint32_t)len) & ~3u] += (uint8_t)(rnd(7) - 3);
-				break;
-			default:	/* append junk */
-				for (nmut = rnd(16); nmut > 0 && len < sizeof(buf); nmut--)
-					buf[len++] = (uint8_t)rnd(256);
-				break;
-			}
-			if (len == 0)
-				break;
-		}
-		LLVMFuzzerTestOneInput(buf, len);
-	}
-	printf("fuzz_proto: %ld mutated datagrams decoded without a fault\n", iters);
-	return 0;
-}
-#endif
