@@ -425,6 +425,25 @@ rotate_retain(int dfd, uint32_t max_files, uint64_t max_bytes, uint64_t *freed)
 	return removed;
 }
 
+/*
+ * Removes archive path ("stream/name") of log_dir_fd through the stream
+ * directory's own fd: never through a link that took the directory's name.
+ */
+static int
+unlink_archive(int log_dir_fd, const char *path)
+{
+	const char	*slash = strchr(path, '/');
+	char		 dir[PROTO_MAX_NAME + 1];
+	int		 dfd, rc;
+
+	snprintf(dir, sizeof(dir), "%.*s", (int)(slash - path), path);
+	if ((dfd = logdir_dir(log_dir_fd, dir, NULL, NULL)) < 0)
+		return dfd;
+	rc = unlinkat(dfd, slash + 1, 0) < 0 ? -errno : 0;
+	close(dfd);
+	return rc;
+}
+
 static uint64_t
 auto_cap(uint64_t fs_bytes, unsigned percent)
 {
@@ -472,7 +491,7 @@ rotate_global(int log_dir_fd, uint64_t max_use, uint64_t keep_free, int force,
 		total += list[i].bytes;
 	for (i = 0; i < n && (total > max_use || avail < keep_free || (force && removed == 0));
 	    i++) {
-		if (unlinkat(log_dir_fd, list[i].path, 0) < 0)
+		if (unlink_archive(log_dir_fd, list[i].path) < 0)
 			continue;
 		total -= list[i].bytes;
 		avail += list[i].bytes;
