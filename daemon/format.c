@@ -554,10 +554,13 @@ uint64_t
 format_loss(const char *line, size_t len)
 {
 	static const char	text[] = "[logd] " FORMAT_LOSS_PREFIX, json[] = ",\"dropped\":";
-	const char		*end = line + len, *p;
+	const char		*end, *p;
 	uint64_t		 n = 0;
 
-	if (len > 0 && line[0] == '{') {
+	if (line == NULL || len == 0)
+		return 0;
+	end = line + len;
+	if (line[0] == '{') {
 		if (memmem(line, len, ",\"logd\":true,", 13) == NULL ||
 		    (p = memmem(line, len, json, sizeof(json) - 1)) == NULL)
 			return 0;
