@@ -91,15 +91,8 @@ rotate_rename(int dfd, const char *from, char name[ROTATE_NAME_MAX])
 	return -EEXIST;
 }
 
-/*
- * A rotation that stopped half way left ROTATE_SWAP: empty, it is the new
- * file that never took the name (removed); with data, it is the old
- * current.log that never got its archive name (it gets one now).  Anything
- * but a regular file there is refused, never removed.  Returns 1 if it
- * changed something, 0 if there was nothing, or -errno.
- */
-static int
-rotate_leftover(int dfd)
+int
+rotate_finish(int dfd)
 {
 	char		name[ROTATE_NAME_MAX];
 	struct stat	sb;
@@ -120,13 +113,13 @@ rotate_archive(int dfd, const struct logdir_perm *perm, char name[ROTATE_NAME_MA
 	int	fd, rc;
 
 	/* Only a regular current.log is renamed: a planted link or FIFO stays where it is. */
-	if ((rc = logdir_regular(dfd, "current.log", NULL)) < 0 || (rc = rotate_leftover(dfd)) < 0)
+	if ((rc = logdir_regular(dfd, "current.log", NULL)) < 0 || (rc = rotate_finish(dfd)) < 0)
 		return rc;
 	if ((fd = logdir_file(dfd, ROTATE_SWAP, O_RDWR | O_APPEND, perm, NULL)) < 0)
 		return fd;
 	/* current.log is the new, empty file from here on: it never goes missing. */
 	if (renameat2(dfd, ROTATE_SWAP, dfd, "current.log", RENAME_EXCHANGE) == 0) {
-		/* If this fails, the old file waits under ROTATE_SWAP: rotate_leftover(). */
+		/* If this fails, the old file waits under ROTATE_SWAP: rotate_finish(). */
 		if (rotate_rename(dfd, ROTATE_SWAP, name) < 0)
 			name[0] = '\0';
 		(void)sync_dir(dfd);
@@ -344,11 +337,8 @@ rotate_cleanup(int dfd, int compress, int level, const _Atomic int *stop, int *c
 	char		(*plain)[ROTATE_NAME_MAX] = NULL;
 	size_t		 nplain = 0, cap = 0, i;
 	DIR		*d;
-	int		 changed;
+	int		 changed = 0;
 
-	/* First a rotation that stopped half way: its old file becomes an archive. */
-	if ((changed = rotate_leftover(dfd)) < 0)
-		changed = 0;
 	if ((d = logdir_list(dfd)) == NULL)
 		return changed;
 	while ((de = readdir(d)) != NULL) {

@@ -48,11 +48,22 @@ int	rotate_archive(int dfd, const struct logdir_perm *perm, char name[ROTATE_NAM
 int	rotate_compress(int dfd, const char *name, int level, const _Atomic int *stop);
 
 /*
- * After a crash: ends a rotation that stopped half way, removes *.zst.tmp
- * and every plain archive whose .zst is there (the compression finished but
- * for the removal); with compress, compresses the plain archives left
- * (stopping at *stop, as rotate_compress()), adding how many to
- * *compressed.  Returns how many files it changed.
+ * Ends a rotation that stopped half way (a crash) in dfd: ROTATE_SWAP
+ * empty is the new file that never took the name (removed); with data, the
+ * old current.log that never got its archive name (it gets one now).
+ * Anything but a regular file there is refused, never removed.  Only the
+ * thread that rotates may call it: during a rotation ROTATE_SWAP is the new,
+ * empty file.  Returns 1 if it changed something, 0 if there was nothing,
+ * or -errno.
+ */
+int	rotate_finish(int dfd);
+
+/*
+ * After a crash: removes *.zst.tmp and every plain archive whose .zst is
+ * there (the compression finished but for the removal); with compress,
+ * compresses the plain archives left (stopping at *stop, as
+ * rotate_compress()), adding how many to *compressed.  ROTATE_SWAP is left
+ * to rotate_finish().  Returns how many files it changed.
  */
 int	rotate_cleanup(int dfd, int compress, int level, const _Atomic int *stop,
 	    int *compressed);

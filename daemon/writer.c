@@ -1193,6 +1193,31 @@ writer_last_words(struct writer *w)
  * since the last sync, once, before it waits for more.  A flood of crit
  * records thus costs one fdatasync per file per round, not one per record.
  */
+/*
+ * At start: a rotation a crash stopped half way, in any stream directory,
+ * is finished (rotate_finish()).  The writer's to do, as every rotation is:
+ * another thread could take the empty new file of a rotation under way for
+ * a leftover, and remove it.
+ */
+static void
+writer_finish_rotations(struct writer *w)
+{
+	struct dirent	*de;
+	DIR		*d;
+	int		 dfd;
+
+	if ((d = logdir_list(w->dir_fd)) == NULL)
+		return;
+	while ((de = readdir(d)) != NULL) {
+		if (proto_name_valid(de->d_name, strlen(de->d_name)) != 0 ||
+		    (dfd = logdir_dir(w->dir_fd, de->d_name, NULL, NULL)) < 0)
+			continue;
+		(void)rotate_finish(dfd);
+		close(dfd);
+	}
+	closedir(d);
+}
+
 static void *
 writer_main(void *arg)
 {
@@ -1202,6 +1227,7 @@ writer_main(void *arg)
 	uint32_t	 id, urgent = 0;	/* batches written since a sync was asked for */
 	int		 timed_out;
 
+	writer_finish_rotations(w);
 	w->tick_ms = clock_ms(CLOCK_MONOTONIC) + WRITER_TICK_MS;
 	for (;;) {
 		deadline = w->tick_ms;

@@ -115,6 +115,30 @@ def test_sigusr2_rotates_closed_streams_too():
         check([parse(x)["msg"] for x in all_lines(d, "closed")] == ["one", "two"], "lines")
 
 
+def test_a_rotation_a_crash_stopped_is_finished_at_start_under_sigusr2():
+    # Two streams a crash left mid-rotation: the old file under the swap name
+    # (it becomes an archive), the empty new one (it goes).  SIGUSR2 at once:
+    # the rotations it starts are not disturbed by that clean-up.
+    with Logd(config=KEEP, start=False) as d:
+        for s in ("half", "empty"):
+            os.makedirs(os.path.join(d.logs, s))
+            with open(d.path(s), "w") as f:
+                f.write("2026-11-22T12:00:00.000000Z info [1] new %s\n" % s)
+        with open(os.path.join(d.logs, "half", ".current.log.swap"), "w") as f:
+            f.write("2026-11-22T11:00:00.000000Z info [1] old half\n")
+        open(os.path.join(d.logs, "empty", ".current.log.swap"), "w").close()
+        d.start()
+        d.proc.send_signal(signal.SIGUSR2)
+        wait_for(lambda: len(archives(d, "half")) == 2 and len(archives(d, "empty")) == 1,
+                 "the leftover and both current files archived")
+        check(d.stop() == 0, "logd exited non-zero: %s" % d.stderr())
+        for s in ("half", "empty"):
+            check(not os.path.exists(os.path.join(d.logs, s, ".current.log.swap")),
+                  "%s: the swap file is left" % s)
+        check([parse(x)["msg"] for x in all_lines(d, "half")] == ["old half", "new half"],
+              "half: %s" % all_lines(d, "half"))
+
+
 def test_max_file_age_rotates_a_closed_stream():
     conf = KEEP + "[daemon]\nidle_close = 1s\n[defaults]\nmax_file_age = 3s\n"
     with Logd(config=conf) as d:
@@ -210,6 +234,7 @@ if __name__ == "__main__":
     main([test_compression_never_holds_up_writing,
           test_sigterm_stops_a_compression_and_the_next_start_finishes_it,
           test_sigusr2_rotates_closed_streams_too,
+          test_a_rotation_a_crash_stopped_is_finished_at_start_under_sigusr2,
           test_max_file_age_rotates_a_closed_stream,
           test_format_change_by_sighup_starts_a_new_file,
           test_current_log_is_never_missing_through_100_rotations,
