@@ -250,7 +250,7 @@ drop_target(const struct config *cfg, struct drop *to)
 	if (geteuid() != 0) {
 		diag(LOG_ERR, "user = %s: logd runs as uid %ld, not root, so it cannot become "
 		    "uid %" PRIu32 " (gid %" PRIu32 "); start it as root, or remove user = and group "
-		    "= (under systemd, the unit's User= or DynamicUser= does this)", cfg->user,
+		    "= (under systemd, the unit's User= does this)", cfg->user,
 		    (long)geteuid(), to->uid, to->gid);
 		return -1;
 	}
@@ -316,6 +316,32 @@ drop_check_dir(const struct daemon *d)
 	diag_errno(LOG_ERR, -errno, "user = %s: log directory %s is not writable for it; "
 	    "chown -R %s %s (or choose another log_dir)", d->to.name, d->cfg.log_dir,
 	    d->to.name, d->cfg.log_dir);
+	return -1;
+}
+
+/*
+ * log_group: logd gives what it creates to that group, which it can only as
+ * root or a member (else every new stream would fail).  -1 after saying so.
+ */
+static int
+check_log_group(const struct config *cfg)
+{
+	gid_t	*groups;
+	int	 n, i, member = 0;
+
+	if (cfg->log_gid == CONFIG_NO_ID || geteuid() == 0 || getegid() == cfg->log_gid)
+		return 0;
+	if ((n = getgroups(0, NULL)) > 0 && (groups = calloc((size_t)n, sizeof(*groups))) != NULL) {
+		n = getgroups(n, groups);
+		for (i = 0; i < n; i++)
+			member |= groups[i] == (gid_t)cfg->log_gid;
+		free(groups);
+	}
+	if (member)
+		return 0;
+	diag(LOG_ERR, "log_group = %" PRIu32 ": logd (uid %ld) is not a member of that group, "
+	    "so it cannot give the log files to it; add its user to the group (under systemd: "
+	    "SupplementaryGroups=), or unset log_group", cfg->log_gid, (long)geteuid());
 	return -1;
 }
 
@@ -630,7 +656,8 @@ daemon_run(struct daemon *d)
 		diag(LOG_ERR, "cannot create the event loop");
 		return 1;
 	}
-	if (drop_target(&d->cfg, &d->to) < 0 || open_log_dir(&d->cfg, &log_fd, &created) < 0 ||
+	if (drop_target(&d->cfg, &d->to) < 0 || (!d->to.drop && check_log_group(&d->cfg) < 0) ||
+	    open_log_dir(&d->cfg, &log_fd, &created) < 0 ||
 	    lock_log_dir(log_fd, &d->cfg, &d->lock_fd) < 0 ||
 	    (d->to.drop && drop_give(d, log_fd, created) < 0))
 		goto out;
@@ -690,6 +717,8 @@ daemon_run(struct daemon *d)
 		if (drop_privileges(&d->to) < 0 || drop_check_dir(d) < 0)
 			goto out;
 	}
+	if (d->to.drop && check_log_group(&d->cfg) < 0)
+		goto out;
 	diag(LOG_INFO, "ready: receiving on %s%s, writing to %s", d->cfg.socket_path,
 	    ingest_activated(d->ingest) ? " (socket from systemd)" : "", d->cfg.log_dir);
 	(void)stream_log(d->streams, LOG_INFO, "started: logd %s, pid %ld, configuration %s; "

@@ -358,6 +358,13 @@ def test_log_group_reads_what_logd_creates_whatever_the_umask():
         check(r.returncode != 0 and "ermission denied" in r.stderr,
               "not a member: exit %d %s" % (r.returncode, r.stderr))
         check(d.stop() == 0, "logd exit status: %s" % d.stderr())
+    # logd must be in the group to give it files: else it says so and does not start.
+    with Logd(args=["--log-group", str(group)], start=False) as d:
+        os.chmod(d.dir, 0o777)
+        r = d.run(as_user(reader, reader) + d.command(), text=True)
+        check(r.returncode == 1 and "log_group = %d: logd (uid %d) is not a member of that "
+              "group" % (group, reader) in r.stderr, "exit %d: %s" % (r.returncode, r.stderr))
+        check(not os.path.exists(d.logs), "it made the log dir before refusing")
     # Narrower modes: what logd creates from then on.
     with Logd(config="[daemon]\ndir_mode = 0700\nfile_mode = 0600\n") as d:
         send_as(d, 0, 0, "app", "private")
