@@ -147,7 +147,7 @@ class Logd:
         if VALGRIND:
             # Only definite leaks are errors, and only errors are shown: any
             # "==PID==" line on stderr is a finding (valgrind_errors()).
-            cmd = ["valgrind", "--error-exitcode=99", "--leak-check=full",
+            cmd = ["valgrind", "--vgdb=no", "--error-exitcode=99", "--leak-check=full",
                    "--errors-for-leak-kinds=definite", "--show-leak-kinds=definite",
                    "--track-fds=no", "-q"] + cmd
         return self.wrap + cmd + self.args

@@ -192,7 +192,9 @@ def test_create_streams_configured_refuses_unconfigured_names():
         wait_for(lambda: d.counters()["unconfigured"] == 2, "unconfigured=2")
         sync(d, "known")
         check(msgs(d, "known") == ["configured", "sync"], "known: %s" % msgs(d, "known"))
-        check(d.streams() == ["known", "logd"], "streams: %s" % d.streams())
+        # (logd's own may not be on disk yet: under valgrind its first line comes late.)
+        check([s for s in d.streams() if s != "logd"] == ["known"],
+              "streams: %s" % d.streams())
         wait_for(lambda: "could not be created for uid %d" % ALLOWED in d.stderr(),
                  "the refusal on stderr")
         check("no [stream unknown] section; add one, or set create_streams = any" in
