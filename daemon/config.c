@@ -39,12 +39,15 @@ enum config_type {
 	CONFIG_T_GROUP,		/* a group name or number (config_group()), kept as its gid */
 	CONFIG_T_UIDS,		/* "0, 1000, www-data": struct config_ids */
 	CONFIG_T_GIDS,		/* "adm, 4": struct config_ids */
+	CONFIG_T_SYSLOG_STREAM,	/* "ident", "facility" or a stream name */
+	CONFIG_T_SYSLOG_MAP,	/* "sshd:auth, cron:jobs": struct config_syslog_map */
 };
 
 /* Which sections take a key. */
 enum config_scope {
 	CONFIG_SCOPE_DAEMON,	/* [daemon] */
 	CONFIG_SCOPE_STREAM,	/* [defaults] and [stream NAME] */
+	CONFIG_SCOPE_SYSLOG,	/* [syslog] */
 };
 
 struct config_key {
@@ -77,6 +80,7 @@ static const char *const create_names[] = { "any", "configured", NULL };
 #define D(n, f)		KEY(CONFIG_SCOPE_DAEMON, 0, n, struct config, f)
 #define RESTART(n, f)	KEY(CONFIG_SCOPE_DAEMON, 1, n, struct config, f)
 #define S(n, f)		KEY(CONFIG_SCOPE_STREAM, 0, n, struct stream_config, f)
+#define SYSLOG(n, f)	KEY(CONFIG_SCOPE_SYSLOG, 0, n, struct config, f)
 
 /*
  * Every key, with its scope.  RESTART keys are what the running daemon is
@@ -118,6 +122,9 @@ static const struct config_key config_keys[] = {
 	{ D("dir_mode", dir_mode), CONFIG_T_MODE, 0, 0777, "0..0777", NULL },
 	{ D("file_mode", file_mode), CONFIG_T_MODE, 0, 0777, "0..0777", NULL },
 	{ RESTART("log_group", log_gid), CONFIG_T_GROUP, 0, 0, NULL, NULL },
+	{ RESTART("syslog_socket", syslog_socket), CONFIG_T_SOCKET, 0, 0, NULL, NULL },
+	{ SYSLOG("stream", syslog_stream), CONFIG_T_SYSLOG_STREAM, 0, 0, NULL, NULL },
+	{ SYSLOG("map", syslog_map), CONFIG_T_SYSLOG_MAP, 0, 0, NULL, NULL },
 	{ S("format", format), CONFIG_T_ENUM, 0, 0, NULL, format_names },
 	{ S("overflow", overflow), CONFIG_T_ENUM, 0, 0, NULL, overflow_names },
 	{ S("stream_queue_max_bytes", stream_queue_max_bytes), CONFIG_T_SIZE, 4 * KIB, TIB,
@@ -170,6 +177,8 @@ config_defaults(struct config *cfg)
 	cfg->dir_mode = 0750;			/* the log dir and stream directories */
 	cfg->file_mode = 0640;
 	cfg->log_gid = CONFIG_NO_ID;
+	cfg->syslog_socket[0] = '\0';		/* off */
+	snprintf(cfg->syslog_stream, sizeof(cfg->syslog_stream), "ident");
 	cfg->defaults.format = CONFIG_FORMAT_TEXT;
 	cfg->defaults.overflow = CONFIG_OVERFLOW_BLOCK;
 	cfg->defaults.stream_queue_max_bytes = 0;	/* config_check(): a quarter of the queue */
@@ -287,6 +296,8 @@ config_scope(const char *section)
 		return CONFIG_SCOPE_DAEMON;
 	if (strcmp(section, "defaults") == 0 || strncmp(section, "stream ", 7) == 0)
 		return CONFIG_SCOPE_STREAM;
+	if (strcmp(section, "syslog") == 0)
+		return CONFIG_SCOPE_SYSLOG;
 	return -1;
 }
 
@@ -522,6 +533,56 @@ set_ids(const char *key, int users, const char *value, struct config_ids *ids, c
 	return 0;
 }
 
+/* "sshd:auth, cron : jobs" ([syslog] map) into map. */
+static int
+set_syslog_map(const char *key, const char *value, struct config_syslog_map *map, char *err,
+    size_t err_len)
+{
+	struct config_syslog_map	 out = { .n = 0 };
+	const char			*p = value, *end, *colon;
+	size_t				 il, sl;
+
+	for (;;) {
+		end = p + strcspn(p, ",");
+		colon = memchr(p, ':', (size_t)(end - p));
+		while (p < end && isspace((unsigned char)*p))
+			p++;
+		if (out.n == CONFIG_MAX_SYSLOG_MAP) {
+			snprintf(err, err_len, "%s: more than %d ident:stream pairs", key,
+			    CONFIG_MAX_SYSLOG_MAP);
+			return -ERANGE;
+		}
+		if (colon == NULL) {
+			snprintf(err, err_len, "%s: \"%.*s\" is not ident:stream", key,
+			    (int)(end - p), p);
+			return -EINVAL;
+		}
+		for (il = (size_t)(colon - p); il > 0 && isspace((unsigned char)p[il - 1]); il--)
+			;
+		for (colon++; colon < end && isspace((unsigned char)*colon); colon++)
+			;
+		for (sl = (size_t)(end - colon); sl > 0 && isspace((unsigned char)colon[sl - 1]);
+		    sl--)
+			;
+		if (il == 0 || il > CONFIG_MAX_IDENT || proto_name_valid(colon, sl) != 0) {
+			snprintf(err, err_len, "%s: \"%.*s\": want ident:stream, an ident of 1-%d "
+			    "bytes and a stream name (1-64 of A-Z a-z 0-9 . _ -)", key,
+			    (int)(end - p), p, CONFIG_MAX_IDENT);
+			return -EINVAL;
+		}
+		memcpy(out.to[out.n].ident, p, il);
+		out.to[out.n].ident[il] = '\0';
+		memcpy(out.to[out.n].stream, colon, sl);
+		out.to[out.n].stream[sl] = '\0';
+		out.n++;
+		if (*end == '\0')
+			break;
+		p = end + 1;
+	}
+	*map = out;
+	return 0;
+}
+
 /* "0660", "660" -> permission bits (at most 0777). */
 static int
 set_mode(const char *key, const char *value, uint32_t *mode, char *err, size_t err_len)
@@ -570,6 +631,18 @@ set_special(const struct config_key *k, char *field, const char *value, char *er
 		}
 		*(uint32_t *)(void *)field = gid;
 		return 0;
+	case CONFIG_T_SYSLOG_STREAM:
+		if (strcmp(value, "ident") != 0 && strcmp(value, "facility") != 0 &&
+		    proto_name_valid(value, strlen(value)) != 0) {
+			snprintf(err, err_len, "%s: \"%s\" is not ident, facility or a stream name "
+			    "(1-64 of A-Z a-z 0-9 . _ -, not starting with .)", k->name, value);
+			return -EINVAL;
+		}
+		memcpy(field, value, strlen(value) + 1);
+		return 0;
+	case CONFIG_T_SYSLOG_MAP:
+		return set_syslog_map(k->name, value, (struct config_syslog_map *)(void *)field,
+		    err, err_len);
 	default:
 		return set_ids(k->name, k->type == CONFIG_T_UIDS, value,
 		    (struct config_ids *)(void *)field, err, err_len);
@@ -595,7 +668,7 @@ config_set(struct config *cfg, const char *section, const char *key, const char 
 		    hint != NULL ? "?)" : "");
 		return -EINVAL;
 	}
-	if (strcmp(section, "daemon") == 0) {
+	if (strcmp(section, "daemon") == 0 || strcmp(section, "syslog") == 0) {
 		field = (char *)cfg;
 	} else if (strcmp(section, "defaults") == 0) {
 		field = (char *)&cfg->defaults;
@@ -646,6 +719,8 @@ config_set(struct config *cfg, const char *section, const char *key, const char 
 	case CONFIG_T_GROUP:
 	case CONFIG_T_UIDS:
 	case CONFIG_T_GIDS:
+	case CONFIG_T_SYSLOG_STREAM:
+	case CONFIG_T_SYSLOG_MAP:
 		if ((rc = set_special(k, field, value, err, err_len)) == 0 && sec != NULL)
 			sec->set |= bit;
 		return rc;
@@ -748,7 +823,7 @@ static int
 config_differ(const struct config_key *k, const char *a, const char *b)
 {
 	if (k->type == CONFIG_T_SOCKET || k->type == CONFIG_T_PATH || k->type == CONFIG_T_LISTEN ||
-	    k->type == CONFIG_T_USER)
+	    k->type == CONFIG_T_USER || k->type == CONFIG_T_SYSLOG_STREAM)
 		return strcmp(a, b) != 0;
 	return memcmp(a, b, k->size) != 0;
 }
@@ -832,7 +907,8 @@ static int
 config_section_known(const char *s, size_t len)
 {
 	return (len == 6 && memcmp(s, "daemon", 6) == 0) ||
-	    (len == 8 && memcmp(s, "defaults", 8) == 0);
+	    (len == 8 && memcmp(s, "defaults", 8) == 0) ||
+	    (len == 6 && memcmp(s, "syslog", 6) == 0);
 }
 
 static char *
@@ -882,7 +958,7 @@ config_reader(char *str, int num, void *arg)
 			}
 		} else if (!config_section_known(str + 1, strlen(str + 1))) {
 			config_error(p, "unknown section [%s] (known: [daemon], [defaults], "
-			    "[stream NAME])", str + 1);
+			    "[stream NAME], [syslog])", str + 1);
 			p->skip_section = 1;
 		}
 		*e = ']';

@@ -31,6 +31,8 @@
 #define CONFIG_MAX_SECTIONS	256	/* [stream NAME] sections in one file */
 #define CONFIG_AUTO		UINT64_MAX	/* max_use, keep_free: from the file system's size */
 #define CONFIG_MAX_IDS		32	/* uids or gids in one allow_uids, allow_gids */
+#define CONFIG_MAX_SYSLOG_MAP	32	/* ident:stream pairs in [syslog] map */
+#define CONFIG_MAX_IDENT	48	/* a syslog ident in [syslog] map */
 #define CONFIG_MAX_USER		64	/* a user name (user =) with its NUL */
 #define CONFIG_NO_ID		UINT32_MAX	/* socket_group, group: unset */
 
@@ -63,6 +65,15 @@ enum config_create {
 };
 
 /* allow_uids, allow_gids: n ids (uids or gids, resolved from names at load). */
+/* [syslog] map: records of this ident go to this stream. */
+struct config_syslog_map {
+	uint32_t	n;
+	struct {
+		char	ident[CONFIG_MAX_IDENT + 1];
+		char	stream[PROTO_MAX_NAME + 1];
+	} to[CONFIG_MAX_SYSLOG_MAP];
+};
+
 struct config_ids {
 	uint32_t	n;
 	uint32_t	id[CONFIG_MAX_IDS];
@@ -132,6 +143,10 @@ struct config {
 	uint32_t	dir_mode;		/* what logd creates in log_dir; 0750 */
 	uint32_t	file_mode;		/* 0640 */
 	uint32_t	log_gid;		/* log_group; CONFIG_NO_ID: logd's own */
+	char		syslog_socket[sizeof(((struct sockaddr_un *)0)->sun_path)];	/* "" = off */
+	/* [syslog] */
+	char		syslog_stream[PROTO_MAX_NAME + 1];	/* "ident", "facility" or a name */
+	struct config_syslog_map syslog_map;
 	/* [defaults] */
 	struct stream_config defaults;
 	/* [stream NAME] */

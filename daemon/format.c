@@ -67,10 +67,10 @@ format_max_len(enum config_format fmt, const struct proto_record *rec)
 {
 	/* Time, priority, "[pid+ @claimed time]" and blanks below 96; \xNN per byte. */
 	if (fmt == CONFIG_FORMAT_TEXT)
-		return 96 + 4 * rec->msg_len;
+		return 96 + 4 * (rec->tag_len + rec->msg_len) + 2;
 	/* Fixed keys and numbers, then every string at 6 bytes per input byte. */
-	return 320 + rec->name_len + 6 * (rec->msg_len + rec->file_len + rec->func_len) +
-	    8 * rec->kv_len;
+	return 320 + rec->name_len + 6 * (rec->msg_len + rec->file_len + rec->func_len +
+	    rec->tag_len) + 8 * rec->kv_len + 11;
 }
 
 static char *
@@ -296,7 +296,8 @@ format_len(enum config_format fmt, const struct proto_record *rec)
 	 * Time 27, blank, priority, " [", pid (at most 10 digits), "+", " @" and
 	 * a claimed time 27, "] ", message, newline.
 	 */
-	return 27 + 1 + plen + 2 + 10 + 1 + 29 + 2 + text_escaped_len(rec->msg, rec->msg_len) + 1;
+	return 27 + 1 + plen + 2 + 10 + 1 + 29 + 2 + text_escaped_len(rec->msg, rec->msg_len) + 1 +
+	    (rec->tag_len > 0 ? text_escaped_len((const uint8_t *)rec->tag, rec->tag_len) + 2 : 0);
 }
 
 static char *
@@ -448,6 +449,8 @@ put_json(struct format_cache *c, char *p, const struct proto_record *rec, uint64
 	p = put_u64(put_json_key(p, KEY("pid")), (uint64_t)(uint32_t)who->pid);
 	p = put_u64(put_json_key(p, KEY("uid")), (uint64_t)who->uid);
 	p = put_u64(put_json_key(p, KEY("gid")), (uint64_t)who->gid);
+	if (rec->tag_len > 0)
+		p = put_json_str(p, KEY("ident"), rec->tag, rec->tag_len);
 	p = put_json_str(p, KEY("message"), rec->msg, rec->msg_len);
 	if (rec->file_len > 0)
 		p = put_json_str(p, KEY("file"), rec->file, rec->file_len);
@@ -511,6 +514,11 @@ format_line(struct format_cache *c, enum config_format fmt, char *buf,
 		}
 		*p++ = ']';
 		*p++ = ' ';
+		if (rec->tag_len > 0) {
+			p = put_text_escaped(p, (const uint8_t *)rec->tag, rec->tag_len);
+			*p++ = ':';
+			*p++ = ' ';
+		}
 		p = put_text_escaped(p, rec->msg, rec->msg_len);
 	}
 	*p++ = '\n';

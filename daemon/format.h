@@ -11,10 +11,12 @@
  *   whose time was not its sender's claim (more than max_clock_skew off)
  *   shows the claim as "[1234 @2001-01-01T00:00:00.000000Z]".
  *   logd's own lines show "[logd]" where a sender's pid goes: no sender can
- *   write one (its pid comes from the kernel).
+ *   write one (its pid comes from the kernel).  A syslog record's ident
+ *   (rec->tag) goes before its message: "info [1234] sshd: message".
  * JSON:  {"ts":"...","priority":"info","stream":"web","pid":1234,"uid":0,
  *   "gid":0,"message":"..."} plus "file","line","func","fields":{...},
- *   "more":true, "claimed_ts":"..." when present; strings per RFC 8259,
+ *   "more":true, "claimed_ts":"...", "ident" (after "gid") when present;
+ *   strings per RFC 8259,
  *   bytes that are not valid UTF-8 as \u00XX of their byte value.  logd's
  *   own lines have "logd":true after "stream".
  *

@@ -96,6 +96,8 @@ struct proto_record {
 	size_t		 kv_len;	/* 0 when the record has no key=value field */
 	const uint8_t	*msg;
 	size_t		 msg_len;
+	const char	*tag;		/* a syslog ident (logd sets it; never on the wire) */
+	size_t		 tag_len;	/* 0: none */
 };
 
 /* Returns 0 if name is a valid stream name (1-64 of [A-Za-z0-9._-], no leading '.'). */
