@@ -13,33 +13,10 @@
 #include <string.h>
 #include <time.h>
 
+#include "clock.h"
+
 #define NS_PER_S	1000000000LL
 #define MAX_S		(INT64_MAX / NS_PER_S - 1)	/* seconds that still fit as ns */
-
-/* Days from 1970-01-01 to y-m-d in the proleptic Gregorian calendar (H. Hinnant). */
-static int64_t
-days_from_civil(int64_t y, unsigned m, unsigned d)
-{
-	int64_t		era;
-	unsigned	yoe, doy, doe;
-
-	y -= m <= 2;
-	era = (y >= 0 ? y : y - 399) / 400;
-	yoe = (unsigned)(y - era * 400);
-	doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1;
-	doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-	return era * 146097 + (int64_t)doe - 719468;
-}
-
-static unsigned
-days_in_month(unsigned y, unsigned m)
-{
-	static const unsigned char	days[12] = { 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
-
-	if (m == 2 && y % 4 == 0 && (y % 100 != 0 || y % 400 == 0))
-		return 29;
-	return days[m - 1];
-}
 
 /* n digits at s as a number, or -1 if one of them is not a digit. */
 static int64_t
@@ -60,7 +37,7 @@ digits(const char *s, size_t n)
 static int64_t
 civil_ns(int64_t y, unsigned mo, unsigned d, unsigned h, unsigned mi, unsigned s)
 {
-	int64_t	secs = days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + s;
+	int64_t	secs = clock_days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + s;
 
 	if (secs > MAX_S)
 		return INT64_MAX;
@@ -84,8 +61,9 @@ logtime_stamp(const char *s, size_t len, int64_t *ns)
 	mi = digits(s + 14, 2);
 	sec = digits(s + 17, 2);
 	us = digits(s + 20, 6);
-	if (y < 0 || mo < 1 || mo > 12 || d < 1 || d > days_in_month((unsigned)y, (unsigned)mo) ||
-	    h < 0 || h > 23 || mi < 0 || mi > 59 || sec < 0 || sec > 60 || us < 0)
+	if (y < 0 || mo < 1 || mo > 12 || d < 1 ||
+	    d > clock_days_in_month((unsigned)y, (unsigned)mo) || h < 0 || h > 23 || mi < 0 ||
+	    mi > 59 || sec < 0 || sec > 60 || us < 0)
 		return -EINVAL;
 	t = civil_ns(y, (unsigned)mo, (unsigned)d, (unsigned)h, (unsigned)mi, (unsigned)sec);
 	*ns = t > INT64_MAX - us * 1000 ? INT64_MAX : t + us * 1000;
@@ -293,7 +271,7 @@ date_time(const char *p, int64_t *ns)
 	if (y < 0 || p[4] != '-' || (mo = digits(p + 5, 2)) < 0 || p[7] != '-' ||
 	    (d = digits(p + 8, 2)) < 0)
 		return -EINVAL;
-	if (mo < 1 || mo > 12 || d < 1 || d > days_in_month((unsigned)y, (unsigned)mo))
+	if (mo < 1 || mo > 12 || d < 1 || d > clock_days_in_month((unsigned)y, (unsigned)mo))
 		return -EINVAL;
 	memset(&tm, 0, sizeof(tm));
 	tm.tm_year = (int)y - 1900;
