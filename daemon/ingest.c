@@ -25,8 +25,10 @@
 
 #include "clock.h"
 #include "diag.h"
+#include "syslog_msg.h"
 
 #define INGEST_CMSG_SPACE	256	/* credentials, plus room to see (and close) stray fds */
+#define INGEST_KV		(2 * (size_t)PROTO_MAX_DGRAM)	/* a syslog record's fields */
 
 struct ingest {
 	struct event		*ev;
@@ -49,8 +51,12 @@ struct ingest {
 	size_t			 off;
 	uint64_t		 now_ns;	/* receipt time of the current recvmmsg batch */
 
+	int			 syslog;	/* syslog text, not logd's protocol */
+	const struct config	*cfg;		/* the loop's ([syslog] stream, map) */
+	uint8_t			*kv;		/* syslog: a record's key=value fields */
 	int			 activated;	/* the socket is systemd's (sd_listen_fds) */
 	int			 control_fd;	/* systemd's socket named "control", or -1 */
+	int			 syslog_fd;	/* systemd's socket named "syslog", or -1 */
 	int			 blocked;
 	int			 stopping;
 	int			 drained;
@@ -121,7 +127,7 @@ fail:
  * runs.  Returns the fd, 0 if logd was not socket-activated, or -errno.
  */
 static int
-ingest_listen_fd(int *control)
+ingest_listen_fd(int *control, int *syslog)
 {
 	char	**names = NULL;
 	int	  n, i, fd = -ENOENT, ndgram = 0;
@@ -131,7 +137,8 @@ ingest_listen_fd(int *control)
 	for (i = 0; i < n; i++) {
 		int	cand = SD_LISTEN_FDS_START + i;
 
-		if (sd_is_socket_unix(cand, SOCK_DGRAM, -1, NULL, 0) <= 0)
+		if (sd_is_socket_unix(cand, SOCK_DGRAM, -1, NULL, 0) <= 0 ||
+		    (names != NULL && names[i] != NULL && strcmp(names[i], "syslog") == 0))
 			continue;
 		if (names != NULL && names[i] != NULL && strcmp(names[i], "socket") == 0) {
 			fd = cand;
@@ -156,6 +163,11 @@ ingest_listen_fd(int *control)
 			*control = SD_LISTEN_FDS_START + i;	/* control.c's */
 			continue;
 		}
+		if (names != NULL && names[i] != NULL && strcmp(names[i], "syslog") == 0 &&
+		    fd >= 0 && *syslog < 0) {
+			*syslog = SD_LISTEN_FDS_START + i;	/* the syslog ingest's */
+			continue;
+		}
 		if (fd >= 0)
 			diag(LOG_NOTICE, "systemd passed socket %s (fd %d), which logd does not use; "
 			    "closed it", names != NULL && names[i] != NULL ? names[i] : "?",
@@ -169,10 +181,12 @@ ingest_listen_fd(int *control)
 }
 
 int
-ingest_new(struct event_base *base, const struct config *cfg, struct stream_table *streams,
-    struct queue *q, struct stats *st, void (*on_drained)(void *), void *arg,
-    struct ingest **out)
+ingest_new(struct event_base *base, const struct config *cfg, int syslog, int fd,
+    struct stream_table *streams, struct queue *q, struct stats *st,
+    void (*on_drained)(void *), void *arg, struct ingest **out)
 {
+	const char	*path = syslog ? cfg->syslog_socket : cfg->socket_path;
+	const char	*option = syslog ? "syslog-socket" : "socket";
 	struct ingest	*in;
 	struct stat	 sb;
 	int		 one = 1, rcvbuf = INGEST_RCVBUF, rc;
@@ -182,9 +196,17 @@ ingest_new(struct event_base *base, const struct config *cfg, struct stream_tabl
 		return -ENOMEM;
 	in->fd = -1;
 	in->control_fd = -1;
+	in->syslog_fd = -1;
+	in->syslog = syslog;
+	in->cfg = cfg;
 	in->bufs = malloc((size_t)INGEST_SLOTS * PROTO_MAX_DGRAM);
 	in->cmsgs = malloc((size_t)INGEST_SLOTS * INGEST_CMSG_SPACE);
-	if (in->bufs == NULL || in->cmsgs == NULL) {
+	/*
+	 * A record's fields from one datagram's header (never longer than twice
+	 * it: INGEST_KV), then room for one unescaped SD value.
+	 */
+	in->kv = syslog ? malloc(INGEST_KV + PROTO_MAX_DGRAM) : NULL;
+	if (in->bufs == NULL || in->cmsgs == NULL || (syslog && in->kv == NULL)) {
 		rc = -ENOMEM;
 		goto fail;
 	}
@@ -201,9 +223,11 @@ ingest_new(struct event_base *base, const struct config *cfg, struct stream_tabl
 		in->malformed_limit[i].interval_ms = 5000;
 	in->rejected_limit.interval_ms = 5000;
 	in->implausible_limit.interval_ms = 5000;
-	memcpy(in->path, cfg->socket_path, sizeof(in->path));
+	snprintf(in->path, sizeof(in->path), "%s", path);
 
-	if ((rc = ingest_listen_fd(&in->control_fd)) < 0)
+	if (syslog)
+		rc = fd;
+	else if ((rc = ingest_listen_fd(&in->control_fd, &in->syslog_fd)) < 0)
 		goto fail;
 	if (rc > 0) {
 		struct sockaddr_un	sa;
@@ -218,18 +242,17 @@ ingest_new(struct event_base *base, const struct config *cfg, struct stream_tabl
 			    (int)(salen - offsetof(struct sockaddr_un, sun_path)), sa.sun_path);
 		(void)fcntl(in->fd, F_SETFD, FD_CLOEXEC);
 		(void)fcntl(in->fd, F_SETFL, fcntl(in->fd, F_GETFL) | O_NONBLOCK);
-	} else if ((rc = ingest_bind(cfg->socket_path, SOCK_DGRAM, (mode_t)cfg->socket_mode,
-	    "socket", &in->fd)) < 0) {
+	} else if ((rc = ingest_bind(path, SOCK_DGRAM, (mode_t)cfg->socket_mode, option,
+	    &in->fd)) < 0) {
 		/* 0666 by default: anyone may log, as with /dev/log. */
-		diag_errno(LOG_ERR, rc, "cannot listen on %s", cfg->socket_path);
+		diag_errno(LOG_ERR, rc, "cannot listen on %s", path);
 		goto fail;
 	} else if (cfg->socket_group != CONFIG_NO_ID &&
-	    lchown(cfg->socket_path, (uid_t)-1, (gid_t)cfg->socket_group) < 0) {
+	    lchown(path, (uid_t)-1, (gid_t)cfg->socket_group) < 0) {
 		/* A systemd socket's group is SocketGroup='s: this is for ours alone. */
 		rc = -errno;
 		diag_errno(LOG_ERR, rc, "socket_group = %" PRIu32 ": cannot give %s to that group "
-		    "(logd must be root, or a member of the group)", cfg->socket_group,
-		    cfg->socket_path);
+		    "(logd must be root, or a member of the group)", cfg->socket_group, path);
 		goto fail;
 	}
 	if (!in->activated && stat(in->path, &sb) == 0) {
@@ -267,12 +290,15 @@ ingest_free(struct ingest *in)
 		event_free(in->ev);
 	if (in->control_fd >= 0)
 		close(in->control_fd);
+	if (in->syslog_fd >= 0)
+		close(in->syslog_fd);
 	if (in->fd >= 0) {
 		if (!in->activated && stat(in->path, &sb) == 0 && sb.st_dev == in->dev &&
 		    sb.st_ino == in->ino)
 			unlink(in->path);
 		close(in->fd);
 	}
+	free(in->kv);
 	free(in->cmsgs);
 	free(in->bufs);
 	free(in);
@@ -369,6 +395,120 @@ ingest_implausible(struct ingest *in, const struct format_sender *who,
 }
 
 /*
+ * The stream of a syslog record: its ident's in [syslog] map; else by
+ * [syslog] stream: the ident (every byte a stream name cannot have as '_',
+ * "syslog" if there is none), the facility's name, or the name given.
+ */
+static size_t
+ingest_syslog_stream(const struct config *cfg, const struct syslog_msg *m,
+    char name[PROTO_MAX_NAME + 1])
+{
+	const char	*s = cfg->syslog_stream;
+	size_t		 i, n;
+
+	for (i = 0; i < cfg->syslog_map.n; i++)
+		if (strlen(cfg->syslog_map.to[i].ident) == m->ident_len &&
+		    memcmp(cfg->syslog_map.to[i].ident, m->ident, m->ident_len) == 0) {
+			s = cfg->syslog_map.to[i].stream;
+			break;
+		}
+	if (i == cfg->syslog_map.n && strcmp(s, "ident") == 0) {
+		if ((n = m->ident_len < PROTO_MAX_NAME ? m->ident_len : PROTO_MAX_NAME) > 0) {
+			for (i = 0; i < n; i++)
+				name[i] = proto_name_valid(m->ident + i, 1) == 0 ? m->ident[i] : '_';
+			name[n] = '\0';
+			return n;
+		}
+		s = "syslog";
+	} else if (i == cfg->syslog_map.n && strcmp(s, "facility") == 0) {
+		s = syslog_facility_name(m->facility);
+	}
+	n = strlen(s);
+	memcpy(name, s, n + 1);
+	return n;
+}
+
+/* Adds key=val to a syslog record's fields at in->kv + *len (a key it cannot take is left out). */
+static void
+ingest_kv(struct ingest *in, size_t *len, const char *key, size_t key_len, const char *val,
+    size_t val_len)
+{
+	ssize_t	n = proto_encode_kv(in->kv + *len, INGEST_KV - *len, key, key_len, val, val_len);
+
+	if (n > 0)
+		*len += (size_t)n;
+}
+
+/*
+ * A syslog record's header as key=value fields in in->kv: facility,
+ * hostname, msgid, claimed_pid (the header's pid where it is not the
+ * sender's), and each SD-PARAM as sd_<SD-ID>_<PARAM-NAME>.  Returns their length.
+ */
+static size_t
+ingest_syslog_fields(struct ingest *in, const struct syslog_msg *m,
+    const struct format_sender *who)
+{
+	const char	*id, *name, *val, *f = syslog_facility_name(m->facility);
+	char		 key[PROTO_MAX_KEY + 1], num[16];
+	size_t		 len = 0, off = 0, idl, nl, vl, kl, i;
+
+	ingest_kv(in, &len, "facility", 8, f, strlen(f));
+	if (m->host_len > 0)
+		ingest_kv(in, &len, "hostname", 8, m->host, m->host_len);
+	if (m->msgid_len > 0)
+		ingest_kv(in, &len, "msgid", 5, m->msgid, m->msgid_len);
+	if (m->pid != SYSLOG_NO_PID && m->pid != (uint32_t)who->pid)
+		ingest_kv(in, &len, "claimed_pid", 11, num,
+		    (size_t)snprintf(num, sizeof(num), "%" PRIu32, m->pid));
+	while (syslog_sd_next(m, &off, &id, &idl, &name, &nl, &val, &vl) == 1) {
+		kl = (size_t)snprintf(key, sizeof(key), "sd_%.*s_%.*s", (int)idl, id, (int)nl, name);
+		if (kl >= sizeof(key))
+			kl = sizeof(key) - 1;
+		for (i = 0; i < kl; i++)
+			if (!((key[i] >= 'a' && key[i] <= 'z') || (key[i] >= 'A' && key[i] <= 'Z') ||
+			    (key[i] >= '0' && key[i] <= '9')))
+				key[i] = '_';
+		vl = syslog_sd_unescape(val, vl, (char *)in->kv + INGEST_KV);
+		ingest_kv(in, &len, key, kl, (char *)in->kv + INGEST_KV, vl);
+	}
+	return len;
+}
+
+/*
+ * One syslog datagram as a record of its stream: its severity, the ident
+ * before its message, its time if it has a whole one (RFC 5424; the clock
+ * skew rule applies), its other header fields as key=value fields.
+ * -ENOBUFS when the memory budget has no room (nothing taken).
+ */
+static int
+ingest_syslog(struct ingest *in, const uint8_t *buf, size_t len, const struct format_sender *who)
+{
+	struct syslog_msg	 m;
+	struct proto_record	 rec;
+	struct stream		*s;
+	char			 name[PROTO_MAX_NAME + 1];
+	int			 err;
+
+	syslog_parse(buf, len, &m);
+	memset(&rec, 0, sizeof(rec));
+	rec.priority = m.severity;
+	rec.ts_ns = m.ts_ns;
+	rec.tag = m.ident;
+	rec.tag_len = m.ident_len;
+	rec.msg = m.msg;
+	rec.msg_len = m.msg_len;
+	rec.name = name;
+	rec.name_len = ingest_syslog_stream(in->cfg, &m, name);
+	rec.kv = in->kv;
+	rec.kv_len = ingest_syslog_fields(in, &m, who);
+	if ((err = stream_get(in->streams, rec.name, rec.name_len, who, &s)) < 0) {
+		ingest_reject(in, &rec, who, err);
+		return 0;
+	}
+	return stream_append(in->streams, s, &rec, in->now_ns, who) < 0 ? -ENOBUFS : 0;
+}
+
+/*
  * Routes the received datagrams from (cur, off) on.  Returns 0 when all are
  * done, -ENOBUFS when the memory budget stopped it (the place is kept).
  */
@@ -390,13 +530,26 @@ ingest_route(struct ingest *in)
 		buf = in->iov[in->cur].iov_base;
 		len = in->msgs[in->cur].msg_len;
 		ingest_sender(mh, in->off == 0, &who);
-		if (in->off == 0) {
-			if (len == 0 && mh->msg_controllen == 0 && in->stopping) {
-				/* End of a shut-down socket's queue, not a datagram. */
-				in->drained = 1;
-				in->n = in->cur;
-				break;
+		if (in->off == 0 && len == 0 && mh->msg_controllen == 0 && in->stopping) {
+			/* End of a shut-down socket's queue, not a datagram. */
+			in->drained = 1;
+			in->n = in->cur;
+			break;
+		}
+		if (in->syslog) {
+			if (in->off == 0 && (mh->msg_flags & MSG_TRUNC)) {
+				ingest_malformed(in, PROTO_E_TOOBIG, &who, len);
+				continue;
 			}
+			in->off = 1;	/* its descriptors are closed: not again on resuming */
+			if ((full = ingest_syslog(in, buf, len, &who) < 0))
+				break;
+			ndgrams++;
+			nrecs++;
+			nbytes += len;
+			continue;
+		}
+		if (in->off == 0) {
 			nrec = (mh->msg_flags & MSG_TRUNC) ? -PROTO_E_TOOBIG : proto_validate(buf, len);
 			if (nrec < 0) {
 				ingest_malformed(in, (int)-nrec, &who, len);
@@ -573,6 +726,21 @@ ingest_control_fd(struct ingest *in)
 
 	in->control_fd = -1;
 	return fd;
+}
+
+int
+ingest_syslog_fd(struct ingest *in)
+{
+	int	fd = in->syslog_fd;
+
+	in->syslog_fd = -1;
+	return fd;
+}
+
+const char *
+ingest_path(const struct ingest *in)
+{
+	return in->path;
 }
 
 int

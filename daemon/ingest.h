@@ -28,15 +28,18 @@
 struct ingest;
 
 /*
- * Takes the datagram socket systemd passed (sd_listen_fds(); the one named
- * "socket" if there are several), or else binds cfg->socket_path (replacing a
- * stale socket file that nothing answers on), and starts reading.  A passed
- * socket named "control" is kept for ingest_control_fd(); others are
- * closed.  on_drained(arg) runs once after ingest_stop(), when every
- * datagram that was in the socket has been routed.  Prints its own error
- * message; returns -errno.
+ * logd's protocol (syslog 0): takes the datagram socket systemd passed
+ * (sd_listen_fds(); the one named "socket" if there are several), or else
+ * binds cfg->socket_path (replacing a stale socket file that nothing answers
+ * on), and starts reading.  Passed sockets named "control" and "syslog" are
+ * kept for ingest_control_fd() and ingest_syslog_fd(); others are closed.
+ * Syslog text (syslog 1): fd (-1: bind cfg->syslog_socket), each datagram
+ * one record (syslog_msg.h) of the stream [syslog] stream and map name.
+ * on_drained(arg) runs once after ingest_stop(), when every datagram that
+ * was in the socket has been routed.  Prints its own error message;
+ * returns -errno.
  */
-int	ingest_new(struct event_base *base, const struct config *cfg,
+int	ingest_new(struct event_base *base, const struct config *cfg, int syslog, int fd,
 	    struct stream_table *streams, struct queue *q, struct stats *st,
 	    void (*on_drained)(void *), void *arg, struct ingest **out);
 
@@ -71,6 +74,12 @@ int	ingest_pending(const struct ingest *in);
  * handed over to the caller (control_new()), or -1.
  */
 int	ingest_control_fd(struct ingest *in);
+
+/* The socket systemd passed named "syslog", handed over to the caller, or -1. */
+int	ingest_syslog_fd(struct ingest *in);
+
+/* The socket's path (the one bound, or systemd's socket's name). */
+const char *ingest_path(const struct ingest *in);
 
 /* Whether the socket came from systemd (socket activation). */
 int	ingest_activated(const struct ingest *in);

@@ -62,6 +62,8 @@ struct daemon {
 	struct writer		*writer;
 	struct compressor	*compressor;
 	struct ingest		*ingest;
+	struct ingest		*syslog;	/* syslog text, or NULL (syslog_socket unset) */
+	int			 ndrained;	/* ingests whose sockets are read to the end */
 	struct control		*control;
 	struct event		*ev_sig[NSIGNALS];
 	struct event		*ev_wake;
@@ -75,7 +77,8 @@ struct daemon {
 	/* Where the configuration came from, for SIGHUP. */
 	const char		*conf_path;
 	int			 conf_given;
-	const char		*flags[4][2];	/* --socket, --log-dir, --control, --log-group */
+	const char		*flags[5][2];	/* --socket, --log-dir, --control, --log-group,
+						 * --syslog-socket: { key, value } */
 };
 
 static const int handled_signals[NSIGNALS] = { SIGTERM, SIGINT, SIGHUP, SIGUSR1, SIGUSR2 };
@@ -89,6 +92,9 @@ static const char usage_text[] =
 "  -s, --socket PATH    receive on PATH (default " CONFIG_DEFAULT_SOCKET ")\n"
 "  -d, --log-dir DIR    write <DIR>/<stream>/current.log (default " CONFIG_DEFAULT_LOG_DIR ")\n"
 "      --control PATH   answer logctl on PATH (default " CONFIG_DEFAULT_CONTROL ")\n"
+"      --syslog-socket PATH\n"
+"                       also receive syslog(3), RFC 3164 and RFC 5424 text on PATH\n"
+"                       (such as /dev/log; default: off)\n"
 "      --log-group GROUP\n"
 "                       give the log dir and what logd creates in it group\n"
 "                       GROUP, whose members may read the logs\n"
@@ -383,7 +389,8 @@ exit_now(struct daemon *d, const char *why)
 			    stats_get(&d->st, STATS_WRITTEN_LINES) -
 			    stats_get(&d->st, STATS_SELF_LINES) -
 			    stats_get(&d->st, STATS_LINES_REMOVED);
-	int		unread = ingest_pending(d->ingest);
+	int		unread = ingest_pending(d->ingest) ||
+			    (d->syslog != NULL && ingest_pending(d->syslog));
 
 	if (left == 0 && !unread) {
 		diag(LOG_NOTICE, "%s: nothing taken in is left unwritten; exiting now", why);
@@ -435,7 +442,7 @@ reload_config(struct daemon *d, char *why, size_t why_len)
 	static struct config	next;
 	char			err[512], changed[256];
 
-	if (load_config(&next, d->conf_path, d->conf_given, d->flags, 4) != 0) {
+	if (load_config(&next, d->conf_path, d->conf_given, d->flags, 5) != 0) {
 		diag(LOG_ERR, "SIGHUP: %s has errors (above); keeping the configuration in use",
 		    d->conf_path);
 		(void)stream_log(d->streams, LOG_ERR, "SIGHUP: %s has errors (see logd's standard "
@@ -491,7 +498,9 @@ on_drained(void *arg)
 {
 	struct daemon	*d = arg;
 
-	/* Everything that was in the socket is in the batches now. */
+	if (++d->ndrained < (d->syslog != NULL ? 2 : 1))
+		return;		/* the other socket is still being read */
+	/* Everything that was in the sockets is in the batches now. */
 	stream_flush_markers(d->streams, 1);
 	stream_seal_all(d->streams);
 	queue_close(d->queue);
@@ -546,6 +555,8 @@ on_signal(evutil_socket_t sig, short what, void *arg)
 	sd_notify(0, "STOPPING=1");
 	evtimer_add(d->ev_drain, &tv);
 	ingest_stop(d->ingest);		/* no new senders; read what is queued */
+	if (d->syslog != NULL)
+		ingest_stop(d->syslog);
 }
 
 /*
@@ -614,6 +625,8 @@ on_wake(evutil_socket_t fd, short what, void *arg)
 	if (d->control != NULL)
 		control_writer_done(d->control);
 	ingest_resume(d->ingest);
+	if (d->syslog != NULL)
+		ingest_resume(d->syslog);
 }
 
 /* The watchdog and STATUS= timers, when systemd asks for them. */
@@ -646,7 +659,7 @@ start_notify(struct daemon *d)
 static int
 daemon_run(struct daemon *d)
 {
-	int	log_fd = -1, rc = 1, created;
+	int	log_fd = -1, rc = 1, created, fd;
 	size_t	i;
 
 	raise_nofile();
@@ -683,8 +696,13 @@ daemon_run(struct daemon *d)
 		diag(LOG_ERR, "cannot set up the event loop");
 		goto out;
 	}
-	if (ingest_new(d->base, &d->cfg, d->streams, d->queue, &d->st, on_drained, d,
+	if (ingest_new(d->base, &d->cfg, 0, -1, d->streams, d->queue, &d->st, on_drained, d,
 	    &d->ingest) < 0)
+		goto out;
+	/* Syslog text: systemd's socket named "syslog", or syslog_socket. */
+	if (((fd = ingest_syslog_fd(d->ingest)) >= 0 || d->cfg.syslog_socket[0] != '\0') &&
+	    ingest_new(d->base, &d->cfg, 1, fd, d->streams, d->queue, &d->st, on_drained, d,
+	    &d->syslog) < 0)
 		goto out;
 	if ((rc = compressor_new(log_fd, &d->cfg, &d->st, &d->compressor)) < 0) {
 		diag_errno(LOG_ERR, rc, "cannot set up the compressor");
@@ -719,8 +737,10 @@ daemon_run(struct daemon *d)
 	}
 	if (d->to.drop && check_log_group(&d->cfg) < 0)
 		goto out;
-	diag(LOG_INFO, "ready: receiving on %s%s, writing to %s", d->cfg.socket_path,
-	    ingest_activated(d->ingest) ? " (socket from systemd)" : "", d->cfg.log_dir);
+	diag(LOG_INFO, "ready: receiving on %s%s%s%s, writing to %s", d->cfg.socket_path,
+	    ingest_activated(d->ingest) ? " (socket from systemd)" : "",
+	    d->syslog != NULL ? ", syslog text on " : "",
+	    d->syslog != NULL ? ingest_path(d->syslog) : "", d->cfg.log_dir);
 	(void)stream_log(d->streams, LOG_INFO, "started: logd %s, pid %ld, configuration %s; "
 	    "receiving on %s%s", LOGD_VERSION, (long)getpid(), d->conf_path, d->cfg.socket_path,
 	    ingest_activated(d->ingest) ? " (socket from systemd)" : "");
@@ -748,6 +768,7 @@ out:
 	}
 	compressor_free(d->compressor);
 	control_free(d->control);
+	ingest_free(d->syslog);
 	ingest_free(d->ingest);
 	stream_table_free(d->streams);
 	queue_free(d->queue);
@@ -780,13 +801,15 @@ main(int argc, char *argv[])
 		{ "log-dir", required_argument, NULL, 'd' },
 		{ "control", required_argument, NULL, 'K' },
 		{ "log-group", required_argument, NULL, 'G' },
+		{ "syslog-socket", required_argument, NULL, 'Y' },
 		{ "check-config", no_argument, NULL, 'C' },
 		{ "version", no_argument, NULL, 'V' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	static struct daemon	 d = { .flags = { { "socket", NULL }, { "log_dir", NULL },
-				    { "control", NULL }, { "log_group", NULL } }, .lock_fd = -1 };
+				    { "control", NULL }, { "log_group", NULL },
+				    { "syslog_socket", NULL } }, .lock_fd = -1 };
 	const char		*path = CONFIG_DEFAULT_PATH;
 	int			 c, path_given = 0, check = 0;
 
@@ -809,6 +832,9 @@ main(int argc, char *argv[])
 		case 'G':
 			d.flags[3][1] = optarg;
 			break;
+		case 'Y':
+			d.flags[4][1] = optarg;
+			break;
 		case 'C':
 			check = 1;
 			break;
@@ -827,7 +853,7 @@ main(int argc, char *argv[])
 	if (optind < argc)
 		return usage_error("unexpected argument", argv[optind]);
 
-	if (load_config(&d.cfg, path, path_given, d.flags, 4) != 0)
+	if (load_config(&d.cfg, path, path_given, d.flags, 5) != 0)
 		return 1;
 	d.conf_path = path;
 	d.conf_given = path_given;
