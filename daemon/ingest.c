@@ -415,7 +415,10 @@ ingest_syslog_stream(const struct config *cfg, const struct syslog_msg *m,
 	if (i == cfg->syslog_map.n && strcmp(s, "ident") == 0) {
 		if ((n = m->ident_len < PROTO_MAX_NAME ? m->ident_len : PROTO_MAX_NAME) > 0) {
 			for (i = 0; i < n; i++)
-				name[i] = proto_name_valid(m->ident + i, 1) == 0 ? m->ident[i] : '_';
+				name[i] = proto_name_valid(m->ident + i, 1) == 0 ||
+				    m->ident[i] == '.' ? m->ident[i] : '_';
+			if (name[0] == '.')
+				name[0] = '_';	/* not hidden, not "." or ".." */
 			name[n] = '\0';
 			return n;
 		}

@@ -268,11 +268,13 @@ class Logd:
                 data = f.read()
         except FileNotFoundError:
             return []
+        # Lines end in "\n" alone (as grep sees them): str.splitlines() would also
+        # split at U+0085 and U+2028, which a message may hold.
         if self.proc is not None and self.proc.poll() is None:
             # logd may be in the middle of a write: what is whole so far.
-            return data[:data.rfind("\n") + 1].splitlines()
+            return data[:data.rfind("\n") + 1].split("\n")[:-1]
         check(data == "" or data.endswith("\n"), "%s does not end in a newline" % stream)
-        return data.splitlines()
+        return data.split("\n")[:-1]
 
     def cleanup(self, check_valgrind=None):
         """Stops every process and removes the directory.  Under valgrind, then
