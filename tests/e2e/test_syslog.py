@@ -180,8 +180,29 @@ def test_several_senders_under_load_in_order_and_hostile_bytes_never_fail():
             unescape(parse(x)["msg"])
 
 
+def test_systemds_socket_named_syslog():
+    with Logd(start=False) as d:
+        s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+        s.bind(d.sock)
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_PASSCRED, 1)
+        sl = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+        d.syslog = os.path.join(d.dir, "systemd-syslog")
+        sl.bind(d.syslog)
+        sl.setsockopt(socket.SOL_SOCKET, socket.SO_PASSCRED, 1)
+        d.listen = [(sl, "syslog"), (s, "socket")]
+        d.start()
+        check("syslog text on %s" % d.syslog in d.stderr(), "ready line: %s" % d.stderr())
+        send(d, b"<30>Dec  1 12:00:00 unitapp[7]: through systemd's socket")
+        wait_for(lambda: msgs(d, "unitapp") == ["unitapp: through systemd's socket"],
+                 "the record")
+        check(d.stop() == 0, "logd exited non-zero: %s" % d.stderr())
+        s.close()
+        sl.close()
+
+
 if __name__ == "__main__":
     main([test_logger_rfc3164_and_rfc5424, test_python_syslog_handler,
           test_glibc_syslog_through_dev_log, test_streams_by_facility_map_and_sanitized_ident,
           test_a_claimed_pid_is_a_field_never_the_records,
-          test_several_senders_under_load_in_order_and_hostile_bytes_never_fail])
+          test_several_senders_under_load_in_order_and_hostile_bytes_never_fail,
+          test_systemds_socket_named_syslog])

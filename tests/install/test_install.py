@@ -15,7 +15,8 @@ from harness import Fail, check, parse, wait_for  # noqa: E402
 
 EXPECTED = ["sbin/logd", "bin/logctl", "liblogd.so.0", "liblogd.so", "include/logd.h",
             "pkgconfig/liblogd.pc", "systemd/system/logd.socket", "systemd/system/logd.service",
-            "systemd/system/logd-control.socket", "sysusers.d/logd.conf",
+            "systemd/system/logd-control.socket", "systemd/system/logd-syslog.socket",
+            "sysusers.d/logd.conf",
             "doc/logd/logd.conf.example", "man1/logctl.1", "man3/logd.3", "man5/logd.conf.5",
             "man7/logd-protocol.7", "man8/logd.8"]
 
@@ -80,7 +81,7 @@ def test_units(dest):
     shutil.copy("/bin/kill", os.path.join(dest, "bin", "kill"))
     r = subprocess.run(["systemd-analyze", "verify", "--root=" + dest, "--man=no",
                         "--recursive-errors=no", rel + "/logd.socket", rel + "/logd-control.socket",
-                        rel + "/logd.service"],
+                        rel + "/logd-syslog.socket", rel + "/logd.service"],
                        capture_output=True, text=True)
     check(r.returncode == 0 and r.stderr.strip() == "",
           "systemd-analyze verify: %s%s" % (r.stdout, r.stderr))
