@@ -448,6 +448,40 @@ START_TEST(parses_file_modes_log_group_and_clock_skew)
 }
 END_TEST
 
+START_TEST(parses_the_syslog_section)
+{
+	struct config	c;
+	int		n;
+
+	config_defaults(&c);
+	ck_assert_str_eq(c.syslog_socket, "");
+	ck_assert_str_eq(c.syslog_stream, "ident");
+	ck_assert_uint_eq(c.syslog_map.n, 0);
+	ck_assert_int_eq(load(&c, "[daemon]\nsyslog_socket = /dev/log\n[syslog]\n"
+	    "stream = facility\nmap = sshd:auth , CRON : jobs,x.y-z:a_b\n", &n), 0);
+	ck_assert_int_eq(n, 0);
+	ck_assert_str_eq(c.syslog_socket, "/dev/log");
+	ck_assert_str_eq(c.syslog_stream, "facility");
+	ck_assert_uint_eq(c.syslog_map.n, 3);
+	ck_assert_str_eq(c.syslog_map.to[0].ident, "sshd");
+	ck_assert_str_eq(c.syslog_map.to[0].stream, "auth");
+	ck_assert_str_eq(c.syslog_map.to[1].ident, "CRON");
+	ck_assert_str_eq(c.syslog_map.to[1].stream, "jobs");
+	ck_assert_str_eq(c.syslog_map.to[2].ident, "x.y-z");
+	ck_assert_int_eq(load(&c, "[syslog]\n"
+	    "stream = .hidden\n"			/* 2 */
+	    "map = sshd\n"				/* 3 */
+	    "map = sshd:../x\n"			/* 4 */
+	    "format = json\n", &n), 0);		/* 5 */
+	ck_assert_int_eq(n, 4);
+	ck_assert_ptr_nonnull(strstr(errs, ":2: [syslog]: stream: \".hidden\" is not ident, "
+	    "facility or a stream name"));
+	ck_assert_ptr_nonnull(strstr(errs, ":3: [syslog]: map: \"sshd\" is not ident:stream"));
+	ck_assert_ptr_nonnull(strstr(errs, ":4: [syslog]: map: \"sshd:../x\": want ident:stream"));
+	ck_assert_ptr_nonnull(strstr(errs, ":5: [syslog]: unknown key \"format\""));
+}
+END_TEST
+
 START_TEST(parses_daemon_access_keys)
 {
 	struct config	c;
@@ -673,6 +707,7 @@ config_suite(void)
 	tcase_add_test(tc, parses_allow_lists_by_name_and_number_over_defaults);
 	tcase_add_test(tc, allow_list_errors_name_the_item);
 	tcase_add_test(tc, parses_file_modes_log_group_and_clock_skew);
+	tcase_add_test(tc, parses_the_syslog_section);
 	tcase_add_test(tc, parses_daemon_access_keys);
 	tcase_add_test(tc, reload_keeps_socket_access_and_user_but_applies_acls);
 	tcase_add_test(tc, key_outside_a_section_is_an_error);

@@ -233,6 +233,22 @@ START_TEST(a_claimed_time_other_than_the_lines_is_kept)
 }
 END_TEST
 
+/* A syslog record's ident: before the message in text (escaped), its own key in JSON. */
+START_TEST(a_syslog_ident_goes_before_the_message)
+{
+	struct proto_record	r = rec_of("Accepted", 8);
+
+	format_cache_init(&fc);
+	r.tag = "ss\nhd";
+	r.tag_len = 5;
+	ck_assert_str_eq(fmt(CONFIG_FORMAT_TEXT, &r, TS),
+	    "2025-11-22T12:00:00.123456Z info [1234] ss\\nhd: Accepted\n");
+	ck_assert_uint_le(strlen(out), format_len(CONFIG_FORMAT_TEXT, &r));
+	ck_assert_ptr_nonnull(strstr(fmt(CONFIG_FORMAT_JSON, &r, TS),
+	    ",\"gid\":100,\"ident\":\"ss\\nhd\",\"message\":\"Accepted\""));
+}
+END_TEST
+
 /* Text lines are UTF-8 for grep: valid characters as they are, every other byte \xNN. */
 START_TEST(text_escapes_invalid_utf8_bytes)
 {
@@ -358,6 +374,7 @@ format_suite(void)
 	tcase_add_test(tc, a_sender_cannot_write_a_line_of_logds);
 	tcase_add_test(tc, a_claimed_time_other_than_the_lines_is_kept);
 	tcase_add_test(tc, text_escapes_invalid_utf8_bytes);
+	tcase_add_test(tc, a_syslog_ident_goes_before_the_message);
 	tcase_add_test(tc, escapes_a_byte_anywhere_in_a_long_clean_message);
 	tcase_add_test(tc, random_records_stay_within_bounds);
 	tcase_set_timeout(tc, 60);
