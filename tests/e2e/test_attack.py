@@ -4,7 +4,10 @@ ones, bad stream names, datagrams over 64 KiB) sent at full speed from several
 processes at once, among valid records that each carry a unique sequence
 number.  logd must stay up and answer, write every valid record exactly once,
 count every hostile datagram under the reason logd-protocol(7) gives for it,
-create nothing outside its log dir, and keep its stderr rate-limited.
+create nothing outside its log dir, and keep its stderr rate-limited.  At the
+same time 20,000 hostile datagrams (random bytes behind mangled syslog headers)
+go to its syslog socket: syslog text is never malformed, so each must be one
+record, one line, of the stream [syslog] stream names.
 
 The expected reason of each datagram comes from reason() below, written again
 from logd-protocol(7) ("Malformed datagrams"), not from proto.c.  The seed is
@@ -36,6 +39,8 @@ HOSTILE = max(10000, 100000 // SLOW)    # hostile datagrams sent (not counting r
 VALID = HOSTILE // 5                    # valid datagrams among them (1-3 records each)
 OVERSIZE = max(10, 100 // SLOW)         # of the hostile ones: 65537 bytes and more
 REFUSED = 3                             # larger than the socket takes: EMSGSIZE, never seen
+SYSLOG = max(2000, 20000 // SLOW)       # hostile datagrams to the syslog socket: each a record
+SYSLOG_STREAM = "attacked"              # [syslog] stream: where they all go
 SENDERS = 3
 
 VALID_STREAMS = [b"s0", b"s1", b"web.app", b"A-b_c.9", b"n" * 64]
@@ -339,6 +344,18 @@ def tree(top, skip=()):
     return out
 
 
+def syslog_junk(seed):
+    """SYSLOG datagrams for the syslog socket: random bytes, mangled headers, no PRI, NULs."""
+    rng = random.Random(seed ^ 0x5157)
+    heads = [b"<13>", b"<191>1 ", b"<0>Dec  1 12:00:00 ", b"<13>1 2026-12-01T12:00:00Z h a p m [",
+             b"<999>", b"<", b"", b"\xef\xbb\xbf", b"<13>Dec 99 99:99:99 x[99999999999]: "]
+    out = []
+    for _ in range(SYSLOG):
+        body = bytes(rng.randrange(256) for _ in range(rng.randrange(0, 400)))
+        out.append(rng.choice(heads) + body)
+    return out
+
+
 def test_hostile_datagrams_are_counted_by_reason_and_valid_records_all_land():
     seed = int(os.environ.get("LOGD_ATTACK_SEED", random.SystemRandom().randrange(1 << 32)))
     print("seed %d (LOGD_ATTACK_SEED=%d runs these datagrams again)" % (seed, seed), flush=True)
@@ -355,7 +372,11 @@ def test_hostile_datagrams_are_counted_by_reason_and_valid_records_all_land():
     outer = tempfile.mkdtemp(prefix="logd-attack-")
     saved, tempfile.tempdir = tempfile.tempdir, outer
     try:
-        d = Logd(start=False)       # its directory inside outer
+        # Its directory inside outer; hostile syslog text on a second socket.
+        d = Logd(config="[syslog]\nstream = %s\n" % SYSLOG_STREAM, start=False)
+        d.syslog = os.path.join(d.dir, "syslog")
+        d.args += ["--syslog-socket", d.syslog]
+        plan.syslog = syslog_junk(seed)
     finally:
         tempfile.tempdir = saved
     try:
@@ -371,7 +392,7 @@ def run_attack(d, plan, outer):
     d.cwd = os.path.join(outer, "cwd")      # logd's working directory: must stay empty
     os.mkdir(d.cwd)
     files = []
-    for i, dgrams in enumerate(plan.streams):
+    for i, dgrams in enumerate(plan.streams + [plan.syslog]):
         files.append(os.path.join(data, "sender%d" % i))
         with open(files[-1], "wb") as f:
             for dg in dgrams:
@@ -382,10 +403,12 @@ def run_attack(d, plan, outer):
 
     t0 = time.monotonic()
     senders = [d.spawn([sys.executable, os.path.abspath(__file__), "send", f, d.sock],
-                       stdout=subprocess.PIPE, text=True) for f in files]
+                       stdout=subprocess.PIPE, text=True) for f in files[:-1]]
+    syslog_sender = d.spawn([sys.executable, os.path.abspath(__file__), "send", files[-1],
+                             d.syslog], stdout=subprocess.PIPE, text=True)
     # While they send: logd answers, every time.
     polls, slowest = 0, 0.0
-    while any(p.poll() is None for p in senders):
+    while any(p.poll() is None for p in senders + [syslog_sender]):
         check(d.proc.poll() is None, "logd died under attack (exit %s): %s" %
               (d.proc.returncode, d.stderr()[-3000:]))
         t = time.monotonic()
@@ -404,6 +427,9 @@ def run_attack(d, plan, outer):
         check(int(m.group(1)) + int(m.group(2)) == len(plan.streams[i]),
               "sender %d: %s of %d datagrams" % (i, out.strip(), len(plan.streams[i])))
         refused += int(m.group(2))
+    out = syslog_sender.stdout.read()
+    check(syslog_sender.wait() == 0 and out.strip() == "sent=%d refused=0" % SYSLOG,
+          "the syslog sender: %s" % out)
     send_s = time.monotonic() - t0
     check(refused == REFUSED, "%d datagrams refused with EMSGSIZE, want %d" % (refused, REFUSED))
     print("sent in %.1f s; logctl stats answered %d times while they sent, the slowest in "
@@ -432,11 +458,16 @@ def run_attack(d, plan, outer):
     fin = d.stopped()
     print("stopped: %s" % " ".join("%s=%d" % kv for kv in fin.items()), flush=True)
     check(fin["malformed"] == total, "stopped: malformed=%d, want %d" % (fin["malformed"], total))
-    check(fin["datagrams"] == nvalid + 1, "stopped: datagrams=%d, want %d" %
-          (fin["datagrams"], nvalid + 1))
-    check(fin["records"] == len(plan.expect) + 1 and fin["written"] == fin["records"],
+    # Syslog text is never malformed: each of those datagrams is one record.
+    check(fin["datagrams"] == nvalid + 1 + SYSLOG, "stopped: datagrams=%d, want %d" %
+          (fin["datagrams"], nvalid + 1 + SYSLOG))
+    check(fin["records"] == len(plan.expect) + 1 + SYSLOG and fin["written"] == fin["records"],
           "stopped: records=%d written=%d, want %d" % (fin["records"], fin["written"],
-                                                       len(plan.expect) + 1))
+                                                       len(plan.expect) + 1 + SYSLOG))
+    junk = d.lines(SYSLOG_STREAM)
+    check(len(junk) == SYSLOG, "%d lines in %s, want %d" % (len(junk), SYSLOG_STREAM, SYSLOG))
+    for line in junk:
+        parse(line)         # one of logd's lines, whatever the bytes
     check(fin["rejected"] == 0 and fin["client_dropped"] == 0, "stopped: rejected=%d "
           "client_dropped=%d, want 0" % (fin["rejected"], fin["client_dropped"]))
 
@@ -470,7 +501,7 @@ def run_attack(d, plan, outer):
     check(not new, "created outside the log dir: %s" % new)
     check(os.listdir(d.cwd) == [], "created in logd's working directory: %s" %
           os.listdir(d.cwd))
-    want = set(streams) | {"sync", "logd", ".lock"}
+    want = set(streams) | {"sync", "logd", ".lock", SYSLOG_STREAM}
     check(set(os.listdir(d.logs)) == want, "the log dir holds %s, want %s" %
           (sorted(os.listdir(d.logs)), sorted(want)))
     for name, kind in tree(d.logs).items():
