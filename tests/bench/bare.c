@@ -3,6 +3,7 @@
  *
  *   bare SOCKET_PATH OUTPUT_FILE
  *   bare --per-stream SOCKET_PATH OUTPUT_DIR
+ *   bare --per-ident SOCKET_PATH OUTPUT_DIR
  *
  * Receives on an AF_UNIX datagram socket set up as logd's is (SO_PASSCRED, an
  * 8 MiB receive buffer, recvmmsg into 64 slots with credentials) and appends
@@ -13,6 +14,12 @@
  * With --per-stream, each datagram goes to OUTPUT_DIR/<its first record's
  * stream name> instead, with one writev per stream per recvmmsg: the least
  * a receiver that keeps a file per stream, as logd does, must write.
+ *
+ * The plain mode never looks inside a datagram, so it receives syslog text
+ * (logd's --syslog-socket load) as well as logd's protocol.  --per-ident is
+ * --per-stream for syslog text: the file is the datagram's ident, found the
+ * least expensive way (after "<PRI>", an RFC 3164 "Mmm dd hh:mm:ss "
+ * timestamp if there is one, up to '[', ':' or ' '), "syslog" if it is empty.
  *
  * Prints "bare: ready" on stderr once bound.  On SIGTERM or SIGINT it stops
  * reading new senders, drains what is queued, syncs the file, removes the
@@ -55,6 +62,7 @@ struct bare {
 	int			 out;		/* the output file, or with --per-stream its directory */
 	struct bare_file	*files;		/* --per-stream: BARE_FILES of them, else NULL */
 	uint32_t		 nfiles;
+	int			 idents;	/* --per-ident: files by syslog ident */
 	struct mmsghdr		 msgs[BARE_SLOTS];
 	struct iovec		 iov[BARE_SLOTS];
 	struct iovec		 wiov[2 * BARE_SLOTS];	/* payload, "\n", payload, ... */
@@ -133,8 +141,22 @@ bare_file(struct bare *b, const uint8_t *buf, size_t len)
 	size_t			 off = PROTO_HDR_SIZE;
 	uint32_t		 h = 2166136261u, i;
 
-	if (len < PROTO_HDR_SIZE || proto_decode(buf, len, &off, &rec) < 0)
+	if (b->idents) {
+		/* "<PRI>", then "Mmm dd hh:mm:ss " (RFC 3164, as syslog(3) writes it) */
+		for (off = 0; off < len && buf[off] != '>'; off++)
+			;
+		off++;
+		if (len > off + 16 && buf[off + 3] == ' ' && buf[off + 6] == ' ' &&
+		    buf[off + 9] == ':' && buf[off + 12] == ':' && buf[off + 15] == ' ')
+			off += 16;
+		for (i = 0; off + i < len && i < PROTO_MAX_NAME && buf[off + i] != '[' &&
+		    buf[off + i] != ':' && buf[off + i] != ' ' && buf[off + i] != '/'; i++)
+			;
+		rec.name = i > 0 ? (const char *)buf + off : "syslog";
+		rec.name_len = i > 0 ? i : 6;
+	} else if (len < PROTO_HDR_SIZE || proto_decode(buf, len, &off, &rec) < 0) {
 		return -EBADMSG;
+	}
 	for (i = 0; i < rec.name_len; i++)
 		h = (h ^ (uint8_t)rec.name[i]) * 16777619u;
 	for (i = h & (BARE_FILES - 1);; i = (i + 1) & (BARE_FILES - 1)) {
@@ -257,7 +279,9 @@ main(int argc, char *argv[])
 
 	memset(&b, 0, sizeof(b));
 	b.fd = b.out = -1;
-	if (argc == 4 && strcmp(argv[1], "--per-stream") == 0) {
+	if (argc == 4 && (strcmp(argv[1], "--per-stream") == 0 ||
+	    strcmp(argv[1], "--per-ident") == 0)) {
+		b.idents = strcmp(argv[1], "--per-ident") == 0;
 		if ((b.files = calloc(BARE_FILES, sizeof(*b.files))) == NULL) {
 			fprintf(stderr, "bare: out of memory for the file table\n");
 			return 1;
@@ -266,7 +290,7 @@ main(int argc, char *argv[])
 		argc--;
 	}
 	if (argc != 3) {
-		fprintf(stderr, "usage: bare [--per-stream] SOCKET_PATH OUTPUT\n");
+		fprintf(stderr, "usage: bare [--per-stream | --per-ident] SOCKET_PATH OUTPUT\n");
 		return 1;
 	}
 	b.bufs = malloc((size_t)BARE_SLOTS * BARE_DGRAM);
