@@ -107,13 +107,18 @@ logdir_list(int dfd)
 	DIR	*d;
 	int	 fd;
 
-	if ((fd = dup(dfd)) < 0)
+	/*
+	 * A description of its own: a dup() would share dfd's position with
+	 * every other listing of it, and two threads listing the log dir at
+	 * once (the compressor's clean-up, the writer's scan) would each miss
+	 * what the other read.
+	 */
+	if ((fd = openat(dfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
 		return NULL;
 	if ((d = fdopendir(fd)) == NULL) {
 		close(fd);
 		return NULL;
 	}
-	rewinddir(d);	/* the dup shares dfd's position */
 	return d;
 }
 

@@ -54,7 +54,11 @@ int	logdir_regular(int dfd, const char *name, struct stat *sb);
 /* Gives fd, which logd just created, mode (whatever the umask) and group gid. */
 int	logdir_own(int fd, mode_t mode, gid_t gid);
 
-/* A listing of directory dfd from its start; dfd stays open.  closedir() it.  NULL + errno. */
+/*
+ * A listing of directory dfd from its start, with a position of its own (any
+ * thread may list dfd at the same time); dfd stays open.  closedir() it.
+ * NULL + errno.
+ */
 DIR	*logdir_list(int dfd);
 
 /*

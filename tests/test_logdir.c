@@ -121,6 +121,39 @@ START_TEST(a_device_is_refused)
 }
 END_TEST
 
+/* Two listings of one directory at once (two threads) each see every entry. */
+START_TEST(listings_at_once_each_see_every_entry)
+{
+	struct dirent	*de;
+	char		 name[16];
+	DIR		*a, *b;
+	int		 i, fd, na = 0, nb = 0, more = 1;
+
+	for (i = 0; i < 300; i++) {
+		snprintf(name, sizeof(name), "stream%d", i);
+		ck_assert_int_ge(fd = logdir_dir(dfd, name, &perm, NULL), 0);
+		close(fd);
+	}
+	ck_assert_ptr_nonnull(a = logdir_list(dfd));
+	ck_assert_ptr_nonnull(b = logdir_list(dfd));
+	while (more) {
+		more = 0;
+		if ((de = readdir(a)) != NULL) {
+			na += de->d_name[0] != '.';
+			more = 1;
+		}
+		if ((de = readdir(b)) != NULL) {
+			nb += de->d_name[0] != '.';
+			more = 1;
+		}
+	}
+	closedir(a);
+	closedir(b);
+	ck_assert_int_eq(na, 300);
+	ck_assert_int_eq(nb, 300);
+}
+END_TEST
+
 static Suite *
 logdir_suite(void)
 {
@@ -132,6 +165,7 @@ logdir_suite(void)
 	tcase_add_test(tc, symbolic_links_are_never_followed);
 	tcase_add_test(tc, fifos_sockets_and_directories_are_refused_without_blocking);
 	tcase_add_test(tc, a_device_is_refused);
+	tcase_add_test(tc, listings_at_once_each_see_every_entry);
 	suite_add_tcase(s, tc);
 	return s;
 }
