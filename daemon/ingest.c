@@ -480,8 +480,9 @@ ingest_syslog_fields(struct ingest *in, const struct syslog_msg *m,
 /*
  * One syslog datagram as a record of its stream: its severity, the ident
  * before its message, its time if it has a whole one (RFC 5424; the clock
- * skew rule applies), its other header fields as key=value fields.
- * -ENOBUFS when the memory budget has no room (nothing taken).
+ * skew rule applies), its other header fields as key=value fields (for a
+ * JSON stream: a text line has no place for them).  -ENOBUFS when the
+ * memory budget has no room (nothing taken).
  */
 static int
 ingest_syslog(struct ingest *in, const uint8_t *buf, size_t len, const struct format_sender *who)
@@ -502,11 +503,13 @@ ingest_syslog(struct ingest *in, const uint8_t *buf, size_t len, const struct fo
 	rec.msg_len = m.msg_len;
 	rec.name = name;
 	rec.name_len = ingest_syslog_stream(in->cfg, &m, name);
-	rec.kv = in->kv;
-	rec.kv_len = ingest_syslog_fields(in, &m, who);
 	if ((err = stream_get(in->streams, rec.name, rec.name_len, who, &s)) < 0) {
 		ingest_reject(in, &rec, who, err);
 		return 0;
+	}
+	if (stream_format(s) == CONFIG_FORMAT_JSON) {
+		rec.kv = in->kv;
+		rec.kv_len = ingest_syslog_fields(in, &m, who);
 	}
 	return stream_append(in->streams, s, &rec, in->now_ns, who) < 0 ? -ENOBUFS : 0;
 }

@@ -835,6 +835,12 @@ stream_limit(struct stream_table *t, struct stream *s, const struct proto_record
 	return 1;
 }
 
+enum config_format
+stream_format(const struct stream *s)
+{
+	return s->sc->format;
+}
+
 /* Whether claimed is further than max_ms from now (max_ms 0: never). */
 static int
 stream_skewed(uint64_t claimed, uint64_t now, uint64_t max_ms)

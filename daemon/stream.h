@@ -109,6 +109,9 @@ int		stream_append(struct stream_table *t, struct stream *s,
 		    const struct proto_record *rec, uint64_t now_ns,
 		    const struct format_sender *who);
 
+/* The format s's lines are written in (its settings'). */
+enum config_format stream_format(const struct stream *s);
+
 /* Seals every non-empty open batch into the queue. */
 void		stream_seal_all(struct stream_table *t);
 
