@@ -483,6 +483,19 @@ lookup_error(const char *key, const char *what, const char *name, int rc, char *
 		    strerror(-rc));
 }
 
+/* The len bytes at *s without the blanks around them: *s moves past the leading ones. */
+static size_t
+trim(const char **s, size_t len)
+{
+	while (len > 0 && isspace((unsigned char)**s)) {
+		(*s)++;
+		len--;
+	}
+	while (len > 0 && isspace((unsigned char)(*s)[len - 1]))
+		len--;
+	return len;
+}
+
 /* "0, 1000, www-data" (allow_uids) or "adm, 4" (allow_gids) into ids. */
 static int
 set_ids(const char *key, int users, const char *value, struct config_ids *ids, char *err,
@@ -497,13 +510,7 @@ set_ids(const char *key, int users, const char *value, struct config_ids *ids, c
 
 	for (;;) {
 		comma = strchr(p, ',');
-		len = comma != NULL ? (size_t)(comma - p) : strlen(p);
-		while (len > 0 && isspace((unsigned char)*p)) {
-			p++;
-			len--;
-		}
-		while (len > 0 && isspace((unsigned char)p[len - 1]))
-			len--;
+		len = trim(&p, comma != NULL ? (size_t)(comma - p) : strlen(p));
 		if (len == 0 || len >= sizeof(item)) {
 			snprintf(err, err_len, "%s: %s item in \"%s\" (give %s names or numbers, "
 			    "separated by commas)", key, len == 0 ? "an empty" : "an over-long",
@@ -539,14 +546,13 @@ set_syslog_map(const char *key, const char *value, struct config_syslog_map *map
     size_t err_len)
 {
 	struct config_syslog_map	 out = { .n = 0 };
-	const char			*p = value, *end, *colon;
+	const char			*p = value, *end, *colon, *stream;
 	size_t				 il, sl;
 
 	for (;;) {
 		end = p + strcspn(p, ",");
 		colon = memchr(p, ':', (size_t)(end - p));
-		while (p < end && isspace((unsigned char)*p))
-			p++;
+		(void)trim(&p, (size_t)(end - p));
 		if (out.n == CONFIG_MAX_SYSLOG_MAP) {
 			snprintf(err, err_len, "%s: more than %d ident:stream pairs", key,
 			    CONFIG_MAX_SYSLOG_MAP);
@@ -557,14 +563,10 @@ set_syslog_map(const char *key, const char *value, struct config_syslog_map *map
 			    (int)(end - p), p);
 			return -EINVAL;
 		}
-		for (il = (size_t)(colon - p); il > 0 && isspace((unsigned char)p[il - 1]); il--)
-			;
-		for (colon++; colon < end && isspace((unsigned char)*colon); colon++)
-			;
-		for (sl = (size_t)(end - colon); sl > 0 && isspace((unsigned char)colon[sl - 1]);
-		    sl--)
-			;
-		if (il == 0 || il > CONFIG_MAX_IDENT || proto_name_valid(colon, sl) != 0) {
+		il = trim(&p, (size_t)(colon - p));
+		stream = colon + 1;
+		sl = trim(&stream, (size_t)(end - stream));
+		if (il == 0 || il > CONFIG_MAX_IDENT || proto_name_valid(stream, sl) != 0) {
 			snprintf(err, err_len, "%s: \"%.*s\": want ident:stream, an ident of 1-%d "
 			    "bytes and a stream name (1-64 of A-Z a-z 0-9 . _ -)", key,
 			    (int)(end - p), p, CONFIG_MAX_IDENT);
@@ -572,7 +574,7 @@ set_syslog_map(const char *key, const char *value, struct config_syslog_map *map
 		}
 		memcpy(out.to[out.n].ident, p, il);
 		out.to[out.n].ident[il] = '\0';
-		memcpy(out.to[out.n].stream, colon, sl);
+		memcpy(out.to[out.n].stream, stream, sl);
 		out.to[out.n].stream[sl] = '\0';
 		out.n++;
 		if (*end == '\0')
