@@ -41,6 +41,7 @@
 #include "writer.h"
 
 #define NSIGNALS	5
+#define NFLAGS		5	/* flags that set [daemon] keys (struct daemon's flags) */
 #define LOGD_STATUS_S	5	/* STATUS= every this many seconds */
 #define LOGD_LOCK_FILE	".lock"	/* in the log dir: one logd per log dir */
 
@@ -77,8 +78,8 @@ struct daemon {
 	/* Where the configuration came from, for SIGHUP. */
 	const char		*conf_path;
 	int			 conf_given;
-	const char		*flags[5][2];	/* --socket, --log-dir, --control, --log-group,
-						 * --syslog-socket: { key, value } */
+	const char		*flags[NFLAGS][2];	/* --socket, --log-dir, --control,
+						 * --log-group, --syslog-socket: { key, value } */
 };
 
 static const int handled_signals[NSIGNALS] = { SIGTERM, SIGINT, SIGHUP, SIGUSR1, SIGUSR2 };
@@ -442,7 +443,7 @@ reload_config(struct daemon *d, char *why, size_t why_len)
 	static struct config	next;
 	char			err[512], changed[256];
 
-	if (load_config(&next, d->conf_path, d->conf_given, d->flags, 5) != 0) {
+	if (load_config(&next, d->conf_path, d->conf_given, d->flags, NFLAGS) != 0) {
 		diag(LOG_ERR, "SIGHUP: %s has errors (above); keeping the configuration in use",
 		    d->conf_path);
 		(void)stream_log(d->streams, LOG_ERR, "SIGHUP: %s has errors (see logd's standard "
@@ -853,7 +854,7 @@ main(int argc, char *argv[])
 	if (optind < argc)
 		return usage_error("unexpected argument", argv[optind]);
 
-	if (load_config(&d.cfg, path, path_given, d.flags, 5) != 0)
+	if (load_config(&d.cfg, path, path_given, d.flags, NFLAGS) != 0)
 		return 1;
 	d.conf_path = path;
 	d.conf_given = path_given;
