@@ -46,6 +46,7 @@ struct ingest {
 	struct iovec		 iov[INGEST_SLOTS];
 	uint8_t			*bufs;		/* INGEST_SLOTS * PROTO_MAX_DGRAM */
 	uint8_t			*cmsgs;		/* INGEST_SLOTS * INGEST_CMSG_SPACE */
+	unsigned		 filled;	/* msgs the last recvmmsg wrote into */
 	unsigned		 n;
 	unsigned		 cur;
 	size_t			 off;
@@ -213,6 +214,10 @@ ingest_new(struct event_base *base, const struct config *cfg, int syslog, int fd
 	for (i = 0; i < INGEST_SLOTS; i++) {
 		in->iov[i].iov_base = in->bufs + (size_t)i * PROTO_MAX_DGRAM;
 		in->iov[i].iov_len = PROTO_MAX_DGRAM;
+		in->msgs[i].msg_hdr.msg_iov = &in->iov[i];
+		in->msgs[i].msg_hdr.msg_iovlen = 1;
+		in->msgs[i].msg_hdr.msg_control = in->cmsgs + (size_t)i * INGEST_CMSG_SPACE;
+		in->msgs[i].msg_hdr.msg_controllen = INGEST_CMSG_SPACE;
 	}
 	in->streams = streams;
 	in->q = q;
@@ -403,7 +408,7 @@ static size_t
 ingest_syslog_stream(const struct config *cfg, const struct syslog_msg *m,
     char name[PROTO_MAX_NAME + 1])
 {
-	const char	*s = cfg->syslog_stream;
+	const char	*s = cfg->syslog_stream;	/* a char[65]: memcmp may read 9 bytes */
 	size_t		 i, n;
 
 	for (i = 0; i < cfg->syslog_map.n; i++)
@@ -412,18 +417,21 @@ ingest_syslog_stream(const struct config *cfg, const struct syslog_msg *m,
 			s = cfg->syslog_map.to[i].stream;
 			break;
 		}
-	if (i == cfg->syslog_map.n && strcmp(s, "ident") == 0) {
+	if (i == cfg->syslog_map.n && memcmp(s, "ident", 6) == 0) {
 		if ((n = m->ident_len < PROTO_MAX_NAME ? m->ident_len : PROTO_MAX_NAME) > 0) {
+			memcpy(name, m->ident, n);
+			name[n] = '\0';
+			if (proto_name_valid(name, n) == 0)
+				return n;	/* as most idents are */
 			for (i = 0; i < n; i++)
-				name[i] = proto_name_valid(m->ident + i, 1) == 0 ||
-				    m->ident[i] == '.' ? m->ident[i] : '_';
+				if (proto_name_valid(name + i, 1) != 0 && name[i] != '.')
+					name[i] = '_';
 			if (name[0] == '.')
 				name[0] = '_';	/* not hidden, not "." or ".." */
-			name[n] = '\0';
 			return n;
 		}
 		s = "syslog";
-	} else if (i == cfg->syslog_map.n && strcmp(s, "facility") == 0) {
+	} else if (i == cfg->syslog_map.n && memcmp(s, "facility", 9) == 0) {
 		s = syslog_facility_name(m->facility);
 	}
 	n = strlen(s);
@@ -454,15 +462,16 @@ ingest_syslog_fields(struct ingest *in, const struct syslog_msg *m,
 	const char	*id, *name, *val, *f = syslog_facility_name(m->facility);
 	char		 key[PROTO_MAX_KEY + 1], num[16];
 	size_t		 len = 0, off = 0, idl, nl, vl, kl, i;
+	uint32_t	 pid = syslog_pid(m);
 
 	ingest_kv(in, &len, "facility", 8, f, strlen(f));
 	if (m->host_len > 0)
 		ingest_kv(in, &len, "hostname", 8, m->host, m->host_len);
 	if (m->msgid_len > 0)
 		ingest_kv(in, &len, "msgid", 5, m->msgid, m->msgid_len);
-	if (m->pid != SYSLOG_NO_PID && m->pid != (uint32_t)who->pid)
+	if (pid != SYSLOG_NO_PID && pid != (uint32_t)who->pid)
 		ingest_kv(in, &len, "claimed_pid", 11, num,
-		    (size_t)snprintf(num, sizeof(num), "%" PRIu32, m->pid));
+		    (size_t)snprintf(num, sizeof(num), "%" PRIu32, pid));
 	while (syslog_sd_next(m, &off, &id, &idl, &name, &nl, &val, &vl) == 1) {
 		kl = (size_t)snprintf(key, sizeof(key), "sd_%.*s_%.*s", (int)idl, id, (int)nl, name);
 		if (kl >= sizeof(key))
@@ -659,17 +668,12 @@ on_read(evutil_socket_t fd, short what, void *arg)
 
 	if (in->blocked || (in->activated && in->stopping))
 		return;
-	for (i = 0; i < INGEST_SLOTS; i++) {
-		struct msghdr	*mh = &in->msgs[i].msg_hdr;
-
-		mh->msg_name = NULL;
-		mh->msg_namelen = 0;
-		mh->msg_iov = &in->iov[i];
-		mh->msg_iovlen = 1;
-		mh->msg_control = in->cmsgs + (size_t)i * INGEST_CMSG_SPACE;
-		mh->msg_controllen = INGEST_CMSG_SPACE;
-		mh->msg_flags = 0;
+	/* What recvmmsg wrote into the headers it filled; the rest never changes. */
+	for (i = 0; i < in->filled; i++) {
+		in->msgs[i].msg_hdr.msg_controllen = INGEST_CMSG_SPACE;
+		in->msgs[i].msg_hdr.msg_flags = 0;
 	}
+	in->filled = 0;
 	n = recvmmsg(fd, in->msgs, INGEST_SLOTS, MSG_DONTWAIT | MSG_CMSG_CLOEXEC, NULL);
 	if (n < 0) {
 		if (errno == EAGAIN || errno == EWOULDBLOCK) {
@@ -681,7 +685,7 @@ on_read(evutil_socket_t fd, short what, void *arg)
 		return;
 	}
 	in->now_ns = clock_ns(CLOCK_REALTIME);
-	in->n = (unsigned)n;
+	in->filled = in->n = (unsigned)n;
 	in->cur = 0;
 	in->off = 0;
 	ingest_continue(in);

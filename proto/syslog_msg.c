@@ -26,8 +26,19 @@ static const char *const facility_names[] = {
 };
 #define NFACILITY	(sizeof(facility_names) / sizeof(facility_names[0]))
 
-static const char	months[12][3] = {
-	"jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec",
+/*
+ * The months' names, lower case, as 'j' << 16 | 'a' << 8 | 'n', and where to
+ * find them: the sum of a month's three lower-case letters mod 21 differs
+ * for every month, and month_at[] has its index there (12: no month).
+ */
+#define MONTH(a, b, c)	((uint32_t)(a) << 16 | (uint32_t)(b) << 8 | (uint32_t)(c))
+static const uint32_t	months[12] = {
+	MONTH('j', 'a', 'n'), MONTH('f', 'e', 'b'), MONTH('m', 'a', 'r'), MONTH('a', 'p', 'r'),
+	MONTH('m', 'a', 'y'), MONTH('j', 'u', 'n'), MONTH('j', 'u', 'l'), MONTH('a', 'u', 'g'),
+	MONTH('s', 'e', 'p'), MONTH('o', 'c', 't'), MONTH('n', 'o', 'v'), MONTH('d', 'e', 'c'),
+};
+static const uint8_t	month_at[21] = {
+	12, 12, 7, 10, 12, 2, 11, 1, 3, 12, 12, 9, 4, 8, 12, 12, 6, 12, 5, 0, 12,
 };
 
 static int
@@ -65,12 +76,6 @@ is_sdname(uint8_t c)
 	return is_print(c) && c != '=' && c != ']' && c != '"';
 }
 
-static uint8_t
-lower(uint8_t c)
-{
-	return c >= 'A' && c <= 'Z' ? (uint8_t)(c - 'A' + 'a') : c;
-}
-
 /* Exactly k digits at s into *v; 0, or -1 if one is not a digit. */
 static int
 digits(const uint8_t *s, size_t k, unsigned *v)
@@ -84,25 +89,6 @@ digits(const uint8_t *s, size_t k, unsigned *v)
 		*v = *v * 10 + (unsigned)(s[i] - '0');
 	}
 	return 0;
-}
-
-/* "[pid]" or PROCID: all digits and below SYSLOG_NO_PID, or SYSLOG_NO_PID. */
-static uint32_t
-parse_pid(const uint8_t *s, size_t len)
-{
-	uint64_t	v = 0;
-	size_t		i;
-
-	if (len == 0)
-		return SYSLOG_NO_PID;
-	for (i = 0; i < len; i++) {
-		if (!is_digit(s[i]))
-			return SYSLOG_NO_PID;
-		v = v * 10 + (uint64_t)(s[i] - '0');
-		if (v >= SYSLOG_NO_PID)		/* checked every digit, so v never overflows */
-			return SYSLOG_NO_PID;
-	}
-	return (uint32_t)v;
 }
 
 /*
@@ -255,18 +241,17 @@ static int
 parse_5424(const uint8_t *b, size_t i, size_t n, struct syslog_msg *m)
 {
 	struct syslog_msg	h = *m;
-	const char		*ts, *procid;
-	size_t			 ts_len, procid_len, e;
+	const char		*ts;
+	size_t			 ts_len, e;
 
 	if (field(b, n, &i, SIZE_MAX, &ts, &ts_len) < 0 ||
 	    field(b, n, &i, MAX_HOST, &h.host, &h.host_len) < 0 ||
 	    field(b, n, &i, SYSLOG_MAX_TAG, &h.ident, &h.ident_len) < 0 ||
-	    field(b, n, &i, MAX_PROCID, &procid, &procid_len) < 0 ||
+	    field(b, n, &i, MAX_PROCID, &h.procid, &h.procid_len) < 0 ||
 	    field(b, n, &i, MAX_MSGID, &h.msgid, &h.msgid_len) < 0)
 		return -1;
 	if (ts_len > 0 && parse_rfc3339((const uint8_t *)ts, ts_len, &h.ts_ns) < 0)
 		h.ts_ns = 0;
-	h.pid = parse_pid((const uint8_t *)procid, procid_len);
 	if (i < n && b[i] == '-') {
 		e = i + 1;
 	} else {
@@ -290,16 +275,16 @@ parse_5424(const uint8_t *b, size_t i, size_t n, struct syslog_msg *m)
 static size_t
 bsd_time(const uint8_t *b, size_t i, size_t n)
 {
-	unsigned	d, h, mi, s, mo;
+	unsigned	d, h, mi, s, mo, c0, c1, c2;
 	size_t		j;
 
 	if (n - i < 14)
 		return 0;
-	for (mo = 0; mo < 12; mo++)
-		if (lower(b[i]) == months[mo][0] && lower(b[i + 1]) == months[mo][1] &&
-		    lower(b[i + 2]) == months[mo][2])
-			break;
-	if (mo == 12 || b[i + 3] != ' ')
+	c0 = b[i] | 0x20;	/* lower case, if a letter */
+	c1 = b[i + 1] | 0x20;
+	c2 = b[i + 2] | 0x20;
+	mo = month_at[(c0 + c1 + c2) % 21];
+	if (mo == 12 || months[mo] != MONTH(c0, c1, c2) || b[i + 3] != ' ')
 		return 0;
 	j = i + 4;
 	if (b[j] == ' ')
@@ -320,23 +305,25 @@ bsd_time(const uint8_t *b, size_t i, size_t n)
 
 /*
  * A TAG at i: 1..48 TAG bytes, optionally "[pid]", then ':' and one optional
- * space.  Sets ident, pid and *next (where the message starts); 0, or -1.
+ * space.  Sets ident, procid and *next (where the message starts); 0, or -1.
  */
 static int
 parse_tag(const uint8_t *b, size_t i, size_t n, struct syslog_msg *m, size_t *next)
 {
-	size_t	j = i, p;
+	size_t	j = i, p, lim = n - i > SYSLOG_MAX_TAG ? i + SYSLOG_MAX_TAG : n;
 
-	while (j < n && j - i < SYSLOG_MAX_TAG && is_tag(b[j]))
+	while (j < lim && is_tag(b[j]))
 		j++;
 	if (j == i || j >= n)
 		return -1;
 	if (b[j] == '[') {
-		for (p = j + 1; p < n && p - j <= MAX_PROCID && is_print(b[p]) && b[p] != ']'; p++)
+		lim = n - j > MAX_PROCID ? j + MAX_PROCID + 1 : n;
+		for (p = j + 1; p < lim && is_print(b[p]) && b[p] != ']'; p++)
 			;
 		if (p >= n || b[p] != ']' || p + 1 >= n || b[p + 1] != ':')
 			return -1;
-		m->pid = parse_pid(b + j + 1, p - j - 1);
+		m->procid = (const char *)b + j + 1;
+		m->procid_len = p - j - 1;
 		p++;
 	} else if (b[j] == ':') {
 		p = j;
@@ -391,7 +378,6 @@ syslog_parse(const uint8_t *buf, size_t len, struct syslog_msg *out)
 	memset(out, 0, sizeof(*out));
 	out->facility = 1;
 	out->severity = 5;
-	out->pid = SYSLOG_NO_PID;
 	out->msg = buf;
 	if (len == 0)
 		return;		/* buf may be NULL: no arithmetic on it */
@@ -404,6 +390,25 @@ syslog_parse(const uint8_t *buf, size_t len, struct syslog_msg *out)
 		return;
 	}
 	parse_3164(buf, i, n, out);
+}
+
+uint32_t
+syslog_pid(const struct syslog_msg *m)
+{
+	const uint8_t	*s = (const uint8_t *)m->procid;
+	uint64_t	 v = 0;
+	size_t		 i;
+
+	if (m->procid_len == 0)
+		return SYSLOG_NO_PID;
+	for (i = 0; i < m->procid_len; i++) {
+		if (!is_digit(s[i]))
+			return SYSLOG_NO_PID;
+		v = v * 10 + (uint64_t)(s[i] - '0');
+		if (v >= SYSLOG_NO_PID)		/* checked every digit, so v never overflows */
+			return SYSLOG_NO_PID;
+	}
+	return (uint32_t)v;
 }
 
 const char *

@@ -38,8 +38,9 @@ struct syslog_msg {
 	/* APP-NAME, or the RFC 3164 TAG (before "[pid]" / ":"); ident_len 0: none */
 	const char	*ident;
 	size_t		 ident_len;
-	/* PROCID / "[pid]" when all digits and < 2^32 - 1; else SYSLOG_NO_PID */
-	uint32_t	 pid;
+	/* PROCID, or the RFC 3164 "[pid]"'s pid, as sent; procid_len 0: none or "-" */
+	const char	*procid;
+	size_t		 procid_len;
 	const char	*msgid;		/* msgid_len 0: none or "-" */
 	size_t		 msgid_len;
 	/* STRUCTURED-DATA as sent, "[id k=\"v\"]..."; sd_len 0: "-" or none */
@@ -52,6 +53,12 @@ struct syslog_msg {
 
 /* Parses len bytes at buf into *out.  O(len), reads nothing outside buf. */
 void		syslog_parse(const uint8_t *buf, size_t len, struct syslog_msg *out);
+
+/*
+ * The pid in m's procid: all digits and below SYSLOG_NO_PID, or SYSLOG_NO_PID.
+ * (Apart from syslog_parse(), which only finds it: most lines never need it.)
+ */
+uint32_t	syslog_pid(const struct syslog_msg *m);
 
 /*
  * syslog's name of facility f (0..23: "kern", "user", "mail", "daemon", "auth", "syslog",

@@ -49,7 +49,7 @@ START_TEST(glibc_syslog_with_log_pid_has_no_hostname)
 	ck_assert_uint_eq(m.ts_ns, 0);
 	ck_assert_uint_eq(m.host_len, 0);
 	is(m.ident, m.ident_len, "myprog");
-	ck_assert_uint_eq(m.pid, 4242);
+	ck_assert_uint_eq(syslog_pid(&m), 4242);
 	is(m.msg, m.msg_len, "glibc with pid 1");
 	no_5424(&m);
 }
@@ -64,7 +64,7 @@ START_TEST(glibc_syslog_without_log_pid)
 	ck_assert_uint_eq(m.severity, 6);
 	ck_assert_uint_eq(m.host_len, 0);
 	is(m.ident, m.ident_len, "myprog");
-	ck_assert_uint_eq(m.pid, SYSLOG_NO_PID);
+	ck_assert_uint_eq(syslog_pid(&m), SYSLOG_NO_PID);
 	is(m.msg, m.msg_len, "glibc no pid");
 }
 END_TEST
@@ -77,12 +77,12 @@ START_TEST(logger_rfc3164_sends_a_hostname)
 	PARSE("<13>Dec  1 16:40:25 vm myprog[744]: hi there", &m);
 	is(m.host, m.host_len, "vm");
 	is(m.ident, m.ident_len, "myprog");
-	ck_assert_uint_eq(m.pid, 744);
+	ck_assert_uint_eq(syslog_pid(&m), 744);
 	is(m.msg, m.msg_len, "hi there");
 	PARSE("<13>Dec  1 16:40:25 vm myprog: no pid", &m);
 	is(m.host, m.host_len, "vm");
 	is(m.ident, m.ident_len, "myprog");
-	ck_assert_uint_eq(m.pid, SYSLOG_NO_PID);
+	ck_assert_uint_eq(syslog_pid(&m), SYSLOG_NO_PID);
 	is(m.msg, m.msg_len, "no pid");
 	no_5424(&m);
 }
@@ -106,7 +106,7 @@ START_TEST(logger_rfc5424_with_structured_data_and_msgid)
 	ck_assert_uint_eq(m.ts_ns, 1796143225877911000ull);
 	is(m.host, m.host_len, "vm");
 	is(m.ident, m.ident_len, "myapp");
-	ck_assert_uint_eq(m.pid, SYSLOG_NO_PID);
+	ck_assert_uint_eq(syslog_pid(&m), SYSLOG_NO_PID);
 	is(m.msgid, m.msgid_len, "ID47");
 	is(m.sd, m.sd_len, "[timeQuality tzKnown=\"1\" isSynced=\"0\"][exampleSDID@32473 "
 	    "iut=\"3\" eventSource=\"App \\\"lic\\\"\"]");
@@ -141,7 +141,7 @@ START_TEST(logger_rfc5424_with_pid_and_nilvalues)
 	PARSE("<13>1 2026-12-01T16:40:25.880718+00:00 vm myapp 742 - [timeQuality tzKnown=\"1\" "
 	      "isSynced=\"0\"] plain 5424", &m);
 	ck_assert_uint_eq(m.rfc5424, 1);
-	ck_assert_uint_eq(m.pid, 742);
+	ck_assert_uint_eq(syslog_pid(&m), 742);
 	ck_assert_uint_eq(m.msgid_len, 0);
 	is(m.msg, m.msg_len, "plain 5424");
 	/* logger --rfc5424=notq,notime */
@@ -155,7 +155,7 @@ START_TEST(logger_rfc5424_with_pid_and_nilvalues)
 	PARSE("<13>1 - - - - - -", &m);
 	ck_assert_uint_eq(m.rfc5424, 1);
 	ck_assert_uint_eq(m.host_len + m.ident_len + m.msgid_len + m.sd_len + m.msg_len, 0);
-	ck_assert_uint_eq(m.pid, SYSLOG_NO_PID);
+	ck_assert_uint_eq(syslog_pid(&m), SYSLOG_NO_PID);
 	PARSE("<13>1 - - - - - - ", &m);
 	ck_assert_uint_eq(m.rfc5424, 1);
 	ck_assert_uint_eq(m.msg_len, 0);
@@ -322,7 +322,7 @@ START_TEST(no_pri_and_empty_datagrams)
 	syslog_parse(NULL, 0, &m);
 	ck_assert_uint_eq(m.msg_len, 0);
 	ck_assert_uint_eq(m.has_pri, 0);
-	ck_assert_uint_eq(m.pid, SYSLOG_NO_PID);
+	ck_assert_uint_eq(syslog_pid(&m), SYSLOG_NO_PID);
 	PARSE("\n\0\n", &m);
 	ck_assert_uint_eq(m.msg_len, 0);
 	PARSE("<13>", &m);
@@ -336,7 +336,7 @@ START_TEST(no_pri_and_empty_datagrams)
 	is(m.msg, m.msg_len, "1 - h a - - - x");
 	PARSE("cron[1]: job done", &m);
 	is(m.ident, m.ident_len, "cron");
-	ck_assert_uint_eq(m.pid, 1);
+	ck_assert_uint_eq(syslog_pid(&m), 1);
 	is(m.msg, m.msg_len, "job done");
 }
 END_TEST
@@ -373,7 +373,7 @@ START_TEST(rfc3164_timestamp_variants)
 	ck_assert_uint_eq(m.ts_ns, 1796143225500000000ull + 5400ull * 1000000000ull);
 	is(m.host, m.host_len, "host");
 	is(m.ident, m.ident_len, "p");
-	ck_assert_uint_eq(m.pid, 9);
+	ck_assert_uint_eq(syslog_pid(&m), 9);
 	ck_assert_uint_eq(m.rfc5424, 0);
 	/* not a timestamp: then no hostname either, and no tag here */
 	PARSE("<13>Dex  1 16:40:25 vm p: x", &m);
@@ -385,6 +385,38 @@ START_TEST(rfc3164_timestamp_variants)
 	ck_assert_uint_eq(m.msg_len, 0);
 	PARSE("<13>Dec  1 16:40:2", &m);
 	is(m.msg, m.msg_len, "Dec  1 16:40:2");
+}
+END_TEST
+
+/*
+ * Every month, in any case, is a timestamp.  Three letters that are no month
+ * are not, those whose letters add up to a month's mod 21 (where the parser
+ * looks months up) among them.
+ */
+START_TEST(every_month_and_no_other_word)
+{
+	static const char *const	months[] = {
+		"Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+		"JAN", "fEB", "mar", "aPR", "MAY", "jun", "JUL", "auG", "SEP", "oct", "NOV", "dEc",
+	};
+	static const char *const	others[] = {
+		"Jvn", "few", "mad", "Oxt", "noa", "Dex", "Dzc", "Xyz", "@an", "J@n", "123", "D\x7f" "c",
+	};
+	struct syslog_msg	m;
+	char			buf[64];
+	size_t			i;
+
+	for (i = 0; i < sizeof(months) / sizeof(months[0]); i++) {
+		snprintf(buf, sizeof(buf), "<13>%s  1 16:40:25 p: x", months[i]);
+		parse(buf, strlen(buf), &m);
+		is(m.ident, m.ident_len, "p");
+		is(m.msg, m.msg_len, "x");
+	}
+	for (i = 0; i < sizeof(others) / sizeof(others[0]); i++) {
+		snprintf(buf, sizeof(buf), "<13>%s  1 16:40:25 p: x", others[i]);
+		parse(buf, strlen(buf), &m);
+		ck_assert_uint_eq(m.ident_len, 0);
+	}
 }
 END_TEST
 
@@ -458,13 +490,13 @@ START_TEST(long_or_invalid_tags_stay_in_the_message)
 	/* "[pid]" that is not a number, or too big, is no pid but still ends the tag */
 	PARSE("<13>Dec  1 16:40:25 p[abc]: x", &m);
 	is(m.ident, m.ident_len, "p");
-	ck_assert_uint_eq(m.pid, SYSLOG_NO_PID);
+	ck_assert_uint_eq(syslog_pid(&m), SYSLOG_NO_PID);
 	PARSE("<13>Dec  1 16:40:25 p[4294967295]: x", &m);
-	ck_assert_uint_eq(m.pid, SYSLOG_NO_PID);
+	ck_assert_uint_eq(syslog_pid(&m), SYSLOG_NO_PID);
 	PARSE("<13>Dec  1 16:40:25 p[4294967294]: x", &m);
-	ck_assert_uint_eq(m.pid, 4294967294u);
+	ck_assert_uint_eq(syslog_pid(&m), 4294967294u);
 	PARSE("<13>Dec  1 16:40:25 p[99999999999999999999999]: x", &m);
-	ck_assert_uint_eq(m.pid, SYSLOG_NO_PID);
+	ck_assert_uint_eq(syslog_pid(&m), SYSLOG_NO_PID);
 	/* ':' with no space after it */
 	PARSE("<13>Dec  1 16:40:25 p:x", &m);
 	is(m.ident, m.ident_len, "p");
@@ -547,6 +579,7 @@ syslog_suite(void)
 	TCase	*tc = tcase_create("core");
 
 	tcase_add_test(tc, glibc_syslog_with_log_pid_has_no_hostname);
+	tcase_add_test(tc, every_month_and_no_other_word);
 	tcase_add_test(tc, glibc_syslog_without_log_pid);
 	tcase_add_test(tc, logger_rfc3164_sends_a_hostname);
 	tcase_add_test(tc, logger_rfc5424_with_structured_data_and_msgid);

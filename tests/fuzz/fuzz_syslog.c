@@ -40,7 +40,10 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	REQUIRE(inside(m.msgid, m.msgid_len, data, size));
 	REQUIRE(inside(m.sd, m.sd_len, data, size));
 	REQUIRE(inside(m.msg, m.msg_len, data, size));
-	REQUIRE(m.ident_len <= 48 && m.host_len <= 255 && m.msgid_len <= 32);
+	REQUIRE(inside(m.procid, m.procid_len, data, size));
+	REQUIRE(m.ident_len <= 48 && m.host_len <= 255 && m.msgid_len <= 32 &&
+	    m.procid_len <= 128);
+	REQUIRE(syslog_pid(&m) == SYSLOG_NO_PID || m.procid_len > 0);
 	if (m.msg_len > 0) {
 		for (i = (size_t)(m.msg - data) + m.msg_len; i < size; i++)
 			REQUIRE(data[i] == '\n' || data[i] == '\0');
