@@ -60,6 +60,7 @@ void
 format_cache_init(struct format_cache *c)
 {
 	c->sec = INT64_MIN;
+	c->pid_len = 0;
 }
 
 size_t
@@ -105,6 +106,22 @@ put_u64(char *p, uint64_t v)
 	while (n > 0)
 		*p++ = tmp[--n];
 	return p;
+}
+
+/*
+ * A sender's pid: the last one's digits are kept, as a batch of records
+ * mostly comes from one sender.  All 10 bytes are copied, one move; the
+ * bytes past the digits are overwritten by what follows them.
+ */
+static char *
+put_pid(struct format_cache *c, char *p, uint32_t pid)
+{
+	if (c->pid_len == 0 || c->pid != pid) {
+		c->pid = pid;
+		c->pid_len = (uint8_t)(put_u64(c->pid_text, pid) - c->pid_text);
+	}
+	memcpy(p, c->pid_text, sizeof(c->pid_text));
+	return p + c->pid_len;
 }
 
 static char *
@@ -446,7 +463,7 @@ put_json(struct format_cache *c, char *p, const struct proto_record *rec, uint64
 	*p++ = '"';
 	if (who->logd)
 		p = put_mem(put_json_key(p, KEY("logd")), "true", 4);
-	p = put_u64(put_json_key(p, KEY("pid")), (uint64_t)(uint32_t)who->pid);
+	p = put_pid(c, put_json_key(p, KEY("pid")), (uint32_t)who->pid);
 	p = put_u64(put_json_key(p, KEY("uid")), (uint64_t)who->uid);
 	p = put_u64(put_json_key(p, KEY("gid")), (uint64_t)who->gid);
 	if (rec->tag_len > 0)
@@ -505,7 +522,7 @@ format_line(struct format_cache *c, enum config_format fmt, char *buf,
 		if (who->logd)
 			p = put_mem(p, "logd", 4);
 		else
-			p = put_u64(p, (uint64_t)(uint32_t)who->pid);
+			p = put_pid(c, p, (uint32_t)who->pid);
 		if (rec->flags & PROTO_REC_MORE)
 			*p++ = '+';
 		if (format_claimed(rec, ts_ns)) {

@@ -55,8 +55,11 @@ struct format_sender {
 };
 
 struct format_cache {
-	int64_t	sec;		/* the second prefix[] holds; INT64_MIN = none */
-	char	prefix[24];	/* "2026-11-22T12:00:00." */
+	int64_t		sec;		/* the second prefix[] holds; INT64_MIN = none */
+	char		prefix[24];	/* "2026-11-22T12:00:00." */
+	uint32_t	pid;		/* the pid pid_text holds */
+	uint8_t		pid_len;	/* 0 = none */
+	char		pid_text[10];	/* its digits */
 };
 
 /* Empties the cache. */

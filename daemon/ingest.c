@@ -317,7 +317,6 @@ static void
 ingest_sender(struct msghdr *mh, int close_fds, struct format_sender *who)
 {
 	struct cmsghdr	*c;
-	struct ucred	 uc;
 	size_t		 i, nfd;
 	int		 fd;
 
@@ -328,11 +327,15 @@ ingest_sender(struct msghdr *mh, int close_fds, struct format_sender *who)
 	for (c = CMSG_FIRSTHDR(mh); c != NULL; c = CMSG_NXTHDR(mh, c)) {
 		if (c->cmsg_level != SOL_SOCKET)
 			continue;
-		if (c->cmsg_type == SCM_CREDENTIALS && c->cmsg_len >= CMSG_LEN(sizeof(uc))) {
-			memcpy(&uc, CMSG_DATA(c), sizeof(uc));
-			who->pid = uc.pid;
-			who->uid = uc.uid;
-			who->gid = uc.gid;
+		if (c->cmsg_type == SCM_CREDENTIALS &&
+		    c->cmsg_len >= CMSG_LEN(sizeof(struct ucred))) {
+			/*
+			 * Field by field: a struct ucred copied whole, then read,
+			 * stalls the CPU (its stores do not forward to the loads).
+			 */
+			memcpy(&who->pid, CMSG_DATA(c) + offsetof(struct ucred, pid), sizeof(pid_t));
+			memcpy(&who->uid, CMSG_DATA(c) + offsetof(struct ucred, uid), sizeof(uid_t));
+			memcpy(&who->gid, CMSG_DATA(c) + offsetof(struct ucred, gid), sizeof(gid_t));
 		} else if (c->cmsg_type == SCM_RIGHTS && close_fds) {
 			nfd = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
 			for (i = 0; i < nfd; i++) {
@@ -503,7 +506,7 @@ ingest_syslog(struct ingest *in, const uint8_t *buf, size_t len, const struct fo
 	int			 err;
 
 	syslog_parse(buf, len, &m);
-	memset(&rec, 0, sizeof(rec));
+	proto_record_clear(&rec);
 	rec.priority = m.severity;
 	rec.ts_ns = m.ts_ns;
 	rec.tag = m.ident;

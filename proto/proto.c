@@ -277,7 +277,7 @@ proto_decode(const void *buf, size_t len, size_t *off, struct proto_record *rec)
 		return -PROTO_E_PRIORITY;
 	if ((p[5] & ~PROTO_REC_FLAGS) != 0 || p[7] != 0 || get16(p + 18) != 0)
 		return -PROTO_E_REC_FLAGS;
-	memset(rec, 0, sizeof(*rec));
+	proto_record_clear(rec);
 	rec->priority = p[4];
 	rec->flags = p[5];
 	rec->name = (const char *)p + PROTO_REC_HDR_SIZE;

@@ -100,6 +100,18 @@ struct proto_record {
 	size_t		 tag_len;	/* 0: none */
 };
 
+/*
+ * Empties *rec: a copy of an empty record, not memset(), which GCC makes a
+ * `rep stos` that costs tens of cycles a record on the hot path.
+ */
+static inline void
+proto_record_clear(struct proto_record *rec)
+{
+	static const struct proto_record	empty;
+
+	*rec = empty;
+}
+
 /* Returns 0 if name is a valid stream name (1-64 of [A-Za-z0-9._-], no leading '.'). */
 int		proto_name_valid(const char *name, size_t len);
 
