@@ -9,6 +9,7 @@
 
 #include <errno.h>
 #include <string.h>
+#include <strings.h>
 
 static const uint8_t	proto_magic[4] = { 'l', 'o', 'g', 'd' };
 
@@ -129,10 +130,10 @@ proto_priority_parse(const char *s)
 	if (s[0] >= '0' && s[0] <= '0' + PROTO_MAX_PRIORITY && s[1] == '\0')
 		return s[0] - '0';
 	for (i = 0; i <= PROTO_MAX_PRIORITY; i++)
-		if (strcmp(s, proto_priorities[i].name) == 0)
+		if (strcasecmp(s, proto_priorities[i].name) == 0)
 			return (int)i;
 	for (i = 0; i < sizeof(old) / sizeof(old[0]); i++)
-		if (strcmp(s, old[i].name) == 0)
+		if (strcasecmp(s, old[i].name) == 0)
 			return old[i].prio;
 	return -EINVAL;
 }

@@ -136,8 +136,9 @@ proto_priority_name(unsigned prio, size_t *len)
 
 /*
  * A priority as people write it: syslog's name ("warning"), its old names
- * ("panic", "error", "warn", as logger(1) takes them), or a digit 0-7.
- * Returns 0-7, or -EINVAL.
+ * ("panic", "error", "warn", as logger(1) takes them), in any case
+ * ("WARNING"; ASCII only: logd and logctl run in the C locale), or a
+ * digit 0-7.  Returns 0-7, or -EINVAL.
  */
 int		proto_priority_parse(const char *s);
 

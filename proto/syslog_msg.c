@@ -10,6 +10,7 @@
 #include "syslog_msg.h"
 
 #include <string.h>
+#include <strings.h>
 
 #include "clock.h"
 
@@ -424,7 +425,7 @@ syslog_facility(const char *s, size_t len)
 	size_t	f;
 
 	for (f = 0; f < NFACILITY; f++)
-		if (strlen(facility_names[f]) == len && memcmp(facility_names[f], s, len) == 0)
+		if (strlen(facility_names[f]) == len && strncasecmp(facility_names[f], s, len) == 0)
 			return (int)f;
 	return -1;
 }

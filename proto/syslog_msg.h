@@ -67,7 +67,7 @@ uint32_t	syslog_pid(const struct syslog_msg *m);
  */
 const char     *syslog_facility_name(unsigned f);
 
-/* The facility named by len bytes at s (as above), or -1. */
+/* The facility named by len bytes at s (as above, in any case: "LOCAL0"), or -1. */
 int		syslog_facility(const char *s, size_t len);
 
 /*

@@ -345,6 +345,12 @@ START_TEST(one_priority_table_names_and_parses)
 	ck_assert_int_eq(proto_priority_parse("07"), -EINVAL);
 	ck_assert_int_eq(proto_priority_parse(""), -EINVAL);
 	ck_assert_int_eq(proto_priority_parse("infos"), -EINVAL);
+	/* As logger(1) and systemd-cat(1) take them: in any case. */
+	ck_assert_int_eq(proto_priority_parse("WARNING"), 4);
+	ck_assert_int_eq(proto_priority_parse("Info"), 6);
+	ck_assert_int_eq(proto_priority_parse("PANIC"), 0);
+	ck_assert_int_eq(proto_priority_parse("Warn"), 4);
+	ck_assert_int_eq(proto_priority_parse("INFOS"), -EINVAL);
 }
 END_TEST
 
