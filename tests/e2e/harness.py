@@ -34,7 +34,9 @@ SLOW = 10 if VALGRIND else 1
 PRIORITIES = ["emerg", "alert", "crit", "err", "warning", "notice", "info", "debug"]
 LINE_RE = re.compile(
     r"^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z) (emerg|alert|crit|err|warning|notice|info|debug)"
-    r" \[(\d+|logd)(\+?)(?: @(\S{27}))?\] (.*)$")
+    r" (?:([^ \[]+)(?=\[\d))?\[(\d+|logd)(\+?)(?: @(\S{27}))?\](?(3):) (.*)$")
+# A caller at the message's start, as logd writes it ("?" for a name not given).
+CALLER_RE = re.compile(r"^(\S+):(\d{1,10}) (\S+)\(\): (.*)$")
 
 
 class Skip(Exception):
@@ -105,13 +107,23 @@ def unescape(s):
 
 def parse(line):
     """A text line's parts; "own" for one of logd's own ("[logd]", pid None),
-    "claimed" the sender's claimed time where it was not taken."""
+    "claimed" the sender's claimed time where it was not taken, "tag" the
+    tag before the pid and "file", "line", "func" the caller before the
+    message (None where the line has none; tag, file and func still escaped)."""
     m = LINE_RE.match(line)
     check(m is not None, "not a logd line: %r" % line)
-    ts, prio, pid, more, claimed, msg = m.groups()
+    ts, prio, tag, pid, more, claimed, msg = m.groups()
     own = pid == "logd"
+    file = lineno = func = None
+    c = CALLER_RE.match(msg)
+    if c is not None:
+        file, lineno, func, msg = c.groups()
+        file = None if file == "?" else file
+        func = None if func == "?" else func
+        lineno = int(lineno)
     return {"ts": ts, "prio": prio, "pid": None if own else int(pid), "own": own,
-            "more": more == "+", "claimed": claimed, "msg": msg}
+            "more": more == "+", "claimed": claimed, "tag": tag, "file": file,
+            "line": lineno, "func": func, "msg": msg}
 
 
 class Logd:

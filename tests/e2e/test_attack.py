@@ -136,6 +136,8 @@ def some_fields(rng):
         return field(3, b"handler") + field(4, b"user_id=7") + field(4, b"k=") + field(99, b"?")
     if choice == 2:
         return field(5, bytes(8))      # a dropped count of 0: no marker line
+    if choice == 3:
+        return field(6, b"atk]tag") + field(1, b"a b.c") + field(2, b"\7\0\0\0")
     return b""
 
 
