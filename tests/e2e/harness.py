@@ -105,6 +105,14 @@ def unescape(s):
     return bytes(out)
 
 
+def sends_as_another_pid():
+    """Whether a program we run has CAP_SYS_ADMIN, so that logctl cat -- CMD
+    sends as CMD's pid (else as its own)."""
+    with open("/proc/self/status") as f:
+        caps = dict(line.rstrip("\n").split(":\t") for line in f if line.startswith("Cap"))
+    return bool(int(caps["CapBnd" if os.geteuid() == 0 else "CapAmb"], 16) & (1 << 21))
+
+
 def parse(line):
     """A text line's parts; "own" for one of logd's own ("[logd]", pid None),
     "claimed" the sender's claimed time where it was not taken, "tag" the
