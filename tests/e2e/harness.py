@@ -1,7 +1,7 @@
 """harness.py - start the real logd in a temporary directory, talk to it, read its files.
 
 Every test script imports this.  Paths of the binaries come from the
-environment (set by tests/e2e/meson.build): LOGD, LOGCTL, E2E_SENDER.
+environment (set by tests/e2e/meson.build): LOGD, LOGCTL, E2E_SENDER, E2E_FIELDS.
 LOGD_VALGRIND=1 runs logd under valgrind memcheck (errors and definite leaks
 make it exit 99); without valgrind installed, main() exits 77 so meson
 reports the test as skipped.  A memcheck finding fails the test even where
@@ -27,6 +27,7 @@ import time
 LOGD = os.environ.get("LOGD", "logd")
 LOGCTL = os.environ.get("LOGCTL", "logctl")
 SENDER = os.environ.get("E2E_SENDER", "e2e_sender")
+FIELDS = os.environ.get("E2E_FIELDS", "e2e_fields")
 VALGRIND = os.environ.get("LOGD_VALGRIND") == "1"
 SANITIZED = os.environ.get("LOGD_SANITIZED") == "1"    # ASan + UBSan build
 SLOW = 10 if VALGRIND else 1
