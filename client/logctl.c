@@ -12,6 +12,12 @@
  * split the same way.  Records that cannot be delivered are counted,
  * reported with the next record that gets through, and summed on exit.
  *
+ * Every record of a run carries the same tag and key=value fields (-t,
+ * --field, the facility of -p FACILITY.LEVEL, and cat's cmd_pid), encoded
+ * once into the packer.  With COMMAND, cat sends as the command's pid
+ * (SCM_CREDENTIALS) where the kernel lets it (CAP_SYS_ADMIN), else as its
+ * own: cmd_pid names the command either way.
+ *
  * A lost datagram may hold the next part of a line whose earlier part the
  * daemon has (flagged MORE): the reader would join that part with whatever
  * comes next.  So the next datagram starts with an empty record without
@@ -39,16 +45,73 @@
 #include "control.h"
 #include "proto.h"
 #include "show.h"
+#include "syslog_msg.h"
 #include "transport.h"
 
 #define CAT_BUF		65536	/* read buffer per input */
 #define CAT_PARTIAL_MS	100	/* a partial line waits at most this long */
 #define CAT_CLOSE_WAIT_MS	1000	/* at exit, the loss report waits this long for room */
+/* The fields of every record: --field's, encoded; the rest of a datagram is the message's. */
+#define FIELDS_MAX	16384
+#define OWN_FIELDS_MAX	64	/* and the facility and cmd_pid */
+
+/* After "Usage: " or 7 blanks. */
+#define SEND_SYNOPSIS \
+"logctl send [-s STREAM] [-p PRIORITY] [-t TAG] [--field KEY=VALUE]...\n" \
+"                   [--nonblock] MESSAGE...\n"
+#define CAT_SYNOPSIS \
+"logctl cat [-s STREAM] [-p PRIORITY] [--stderr-priority PRIORITY] [-t TAG]\n" \
+"                  [--field KEY=VALUE]... [--level-prefix] [--nonblock]\n" \
+"                  [-- COMMAND [ARG...]]\n"
+#define SEND_CAT_OPTIONS \
+"  -s, --stream STREAM         1-64 of A-Z a-z 0-9 . _ -, not starting with '.'\n" \
+"  -p, --priority PRIORITY     emerg alert crit err warning notice info debug\n" \
+"                              (any case), 0-7, or FACILITY.LEVEL as logger(1)\n" \
+"                              takes it (local0.warning: the field facility=local0);\n" \
+"                              default info\n" \
+"  -t, --tag TAG               shown before the pid, \"TAG[1234]: message\" (JSON:\n" \
+"                              \"ident\"): 1-48 of printable ASCII but ':' and '['\n" \
+"      --field KEY=VALUE       a field of the record (JSON lines' \"fields\"); KEY is\n" \
+"                              1-64 of A-Z a-z 0-9 _; repeatable\n" \
+"      --nonblock              never wait for a busy daemon: drop and count instead\n"
+#define CAT_OPTIONS \
+"      --stderr-priority PRIO  priority of COMMAND's standard error (default err)\n" \
+"      --level-prefix          a line that starts with <N> (N 0-7, as sd-daemon(3)\n" \
+"                              prefixes) goes at priority N, without the prefix\n"
+#define SOCKET_ENV \
+"Environment: LOGD_SOCKET is the daemon's socket (default " TRANSPORT_DEFAULT_PATH ").\n"
+
+static const char send_usage[] =
+"Usage: " SEND_SYNOPSIS
+"\n"
+"Send MESSAGE (the arguments joined by blanks) to logd as one record, as\n"
+"logger(1) does (default stream \"user\").\n"
+"\n"
+SEND_CAT_OPTIONS
+"\n"
+SOCKET_ENV
+"Exit status: 0 sent; 1 not delivered; 2 usage error.  See logctl(1).\n";
+
+static const char cat_usage[] =
+"Usage: " CAT_SYNOPSIS
+"\n"
+"Send each line of standard input to logd as a record, as systemd-cat(1) does\n"
+"(default stream \"stdin\").  With COMMAND, run it, send the lines of its\n"
+"standard output and standard error, and exit with its exit status; the\n"
+"stream and the tag are COMMAND's name, and each record has the field\n"
+"cmd_pid (and COMMAND's pid on its line where logctl may send as another\n"
+"process: with CAP_SYS_ADMIN; else logctl's own).\n"
+"\n"
+SEND_CAT_OPTIONS
+CAT_OPTIONS
+"\n"
+SOCKET_ENV
+"Exit status: 0 success (or COMMAND's status); 1 lines not delivered; 2 usage\n"
+"error.  See logctl(1).\n";
 
 static const char usage_text[] =
-"Usage: logctl send [-s STREAM] [-p PRIORITY] MESSAGE...\n"
-"       logctl cat [-s STREAM] [-p PRIORITY] [--stderr-priority PRIORITY]\n"
-"                  [--nonblock] [-- COMMAND [ARG...]]\n"
+"Usage: " SEND_SYNOPSIS
+"       " CAT_SYNOPSIS
 "%s"
 "       logctl tail [-n N] [-f] [-p PRIORITY] [--json] [--log-dir DIR] STREAM...\n"
 "       logctl show [-S TIME] [-U TIME] [-p PRIORITY] [-g REGEX] [--json]\n"
@@ -58,11 +121,11 @@ static const char usage_text[] =
 "Send log records to logd, and read the files it writes.\n"
 "\n"
 "  send     send MESSAGE (the arguments joined by spaces) as one record;\n"
-"           default stream \"user\"\n"
+"           default stream \"user\" (logctl send --help)\n"
 "  cat      send each line of standard input as a record (default stream \"stdin\");\n"
 "           with COMMAND, run it and send its standard output at PRIORITY and its\n"
-"           standard error at --stderr-priority (default stream: COMMAND's name),\n"
-"           then exit with its exit status\n"
+"           standard error at --stderr-priority (default stream and tag: COMMAND's\n"
+"           name), then exit with its exit status (logctl cat --help)\n"
 "  stats    logd's counters: a table, --json, or --prometheus (text exposition)\n"
 "  streams  every stream: files, bytes on disk, records/s now, last write\n"
 "  rotate   rotate the named streams' files now (all without STREAM)\n"
@@ -73,11 +136,9 @@ static const char usage_text[] =
 "           (logctl show --help)\n"
 "\n"
 "Options of send and cat:\n"
-"  -s, --stream STREAM         1-64 of A-Z a-z 0-9 . _ -, not starting with '.'\n"
-"  -p, --priority PRIORITY     emerg alert crit err warning notice info debug,\n"
-"                              or 0-7 (default info)\n"
-"      --stderr-priority PRIO  priority of COMMAND's standard error (default err)\n"
-"      --nonblock              never wait for a busy daemon: drop and count instead\n"
+SEND_CAT_OPTIONS
+"Of cat:\n"
+CAT_OPTIONS
 "\n"
 "Environment: LOGD_SOCKET is the daemon's socket (default " TRANSPORT_DEFAULT_PATH "),\n"
 "LOGD_CONTROL its control socket (default " CONTROL_DEFAULT_PATH "; also --control PATH),\n"
@@ -93,6 +154,10 @@ struct packer {
 	int			warned;		/* the daemon-unreachable message was printed */
 	const char		*stream;
 	size_t			stream_len;
+	const char		*tag;		/* every record's; NULL: none */
+	size_t			tag_len;
+	uint8_t			kv[FIELDS_MAX + OWN_FIELDS_MAX];	/* every record's fields */
+	size_t			kv_len;
 	size_t			max_msg;	/* message bytes one record can carry */
 	uint8_t			buf[PROTO_MAX_DGRAM];
 	size_t			len;		/* bytes in buf, header included; 0 = empty */
@@ -106,11 +171,48 @@ struct packer {
 	unsigned		end;		/* open, then a datagram lost: end it first */
 };
 
+/*
+ * The message bytes one record can carry, leaving room for a dropped-count
+ * field in any record and an end record before it.  Call it again after a
+ * field is added.  The fields take at most FIELDS_MAX + OWN_FIELDS_MAX.
+ */
+static void
+packer_room(struct packer *p)
+{
+	struct proto_record	rec = {
+		.name = p->stream,
+		.name_len = p->stream_len,
+		.dropped = 1,
+		.tag = p->tag,
+		.tag_len = p->tag_len,
+		.kv = p->kv,
+		.kv_len = p->kv_len,
+	};
+
+	p->max_msg = proto_max_msg(&rec) - (PROTO_REC_HDR_SIZE + p->stream_len);
+}
+
+/*
+ * Adds a key=value field to every record, the fields taking at most limit
+ * bytes (<= sizeof(p->kv)): 0, -EINVAL (bad key) or -ENOSPC.
+ */
+static int
+packer_field(struct packer *p, size_t limit, const char *key, size_t key_len, const char *val,
+    size_t val_len)
+{
+	ssize_t	n = proto_encode_kv(p->kv + p->kv_len, limit - p->kv_len, key, key_len, val,
+	    val_len);
+
+	if (n < 0)
+		return (int)n;
+	p->kv_len += (size_t)n;
+	return 0;
+}
+
 static int
 packer_open(struct packer *p, const char *stream, int nonblock)
 {
-	struct proto_record	rec = { .name = stream, .name_len = strlen(stream), .dropped = 1 };
-	int			rc;
+	int	rc;
 
 	if ((rc = transport_open(&p->t)) < 0) {
 		fprintf(stderr, "logctl: cannot use socket %s: %s\n",
@@ -120,9 +222,8 @@ packer_open(struct packer *p, const char *stream, int nonblock)
 	}
 	p->nonblock = nonblock;
 	p->stream = stream;
-	p->stream_len = rec.name_len;
-	/* Leave room for a dropped-count field in any record, and an end record before it. */
-	p->max_msg = proto_max_msg(&rec) - (PROTO_REC_HDR_SIZE + p->stream_len);
+	p->stream_len = strlen(stream);
+	packer_room(p);
 	return 0;
 }
 
@@ -186,6 +287,10 @@ packer_add(struct packer *p, int priority, int more, const void *msg, size_t len
 		.name = p->stream,
 		.name_len = p->stream_len,
 		.ts_ns = clock_ns(CLOCK_REALTIME),
+		.tag = p->tag,
+		.tag_len = p->tag_len,
+		.kv = p->kv,
+		.kv_len = p->kv_len,
 		.msg = msg,
 		.msg_len = len,
 	};
@@ -273,17 +378,25 @@ packer_close(struct packer *p)
 	return 0;
 }
 
+/* What send and cat were told on the command line. */
+struct opts {
+	const char	*stream;
+	int		 priority;
+	int		 err_priority;	/* cat: COMMAND's standard error */
+	int		 nonblock;
+	int		 level_prefix;	/* cat: --level-prefix */
+};
+
 static int
-cmd_send(int argc, char *argv[], const char *stream, int priority, int nonblock)
+cmd_send(struct packer *p, int argc, char *argv[], const struct opts *o)
 {
-	struct packer	*p;
-	size_t		 len = 0, n;
-	char		*msg;
-	int		 i, rc;
+	size_t	 len = 0, n;
+	char	*msg;
+	int	 i, rc;
 
 	for (i = 0; i < argc; i++)
 		len += strlen(argv[i]) + 1;
-	if ((msg = malloc(len + 1)) == NULL || (p = calloc(1, sizeof(*p))) == NULL) {
+	if ((msg = malloc(len + 1)) == NULL) {
 		fprintf(stderr, "logctl: out of memory\n");
 		return 1;
 	}
@@ -294,15 +407,13 @@ cmd_send(int argc, char *argv[], const char *stream, int priority, int nonblock)
 		if (i + 1 < argc)
 			msg[len++] = ' ';
 	}
-	if (packer_open(p, stream, nonblock) < 0) {
+	if (packer_open(p, o->stream, o->nonblock) < 0) {
 		free(msg);
-		free(p);
 		return 1;
 	}
-	packer_message(p, priority, 0, msg, len);
+	packer_message(p, o->priority, 0, msg, len);
 	rc = packer_close(p);
 	free(msg);
-	free(p);
 	return rc;
 }
 
@@ -310,10 +421,35 @@ cmd_send(int argc, char *argv[], const char *stream, int priority, int nonblock)
 struct input {
 	int		fd;
 	int		priority;
+	int		level_prefix;	/* --level-prefix: a line's <N> is its priority */
+	int		line_priority;	/* the priority of the line under way */
+	int		midline;	/* a part of the line under way was sent */
 	size_t		len;		/* bytes in buf */
 	uint64_t	partial_since_ms;	/* when buf began to hold a partial line */
 	char		buf[CAT_BUF];
 };
+
+/*
+ * Packs part of a line (more: the line goes on after it) at the input's
+ * priority, or with --level-prefix at the N of a "<N>" (0-7, as sd-daemon(3)
+ * writes it) that starts the line, which is taken off.  The parts after
+ * the first go at the first's priority.
+ */
+static void
+input_send(struct packer *p, struct input *in, int more, const char *s, size_t len)
+{
+	if (!in->midline) {
+		in->line_priority = in->priority;
+		if (in->level_prefix && len >= 3 && s[0] == '<' && s[1] >= '0' &&
+		    s[1] <= '0' + PROTO_MAX_PRIORITY && s[2] == '>') {
+			in->line_priority = s[1] - '0';
+			s += 3;
+			len -= 3;
+		}
+	}
+	packer_message(p, in->line_priority, more, s, len);
+	in->midline = more;
+}
 
 /*
  * Packs every complete line of in->buf and keeps the partial one.  A buffer
@@ -325,12 +461,12 @@ input_lines(struct packer *p, struct input *in)
 	char	*start = in->buf, *end = in->buf + in->len, *nl;
 
 	while ((nl = memchr(start, '\n', (size_t)(end - start))) != NULL) {
-		packer_message(p, in->priority, 0, start, (size_t)(nl - start));
+		input_send(p, in, 0, start, (size_t)(nl - start));
 		start = nl + 1;
 	}
 	in->len = (size_t)(end - start);
 	if (in->len == sizeof(in->buf)) {
-		packer_message(p, in->priority, 1, in->buf, in->len);
+		input_send(p, in, 1, in->buf, in->len);
 		in->len = 0;
 	} else if (start != in->buf && in->len > 0) {
 		memmove(in->buf, start, in->len);
@@ -343,7 +479,7 @@ input_partial(struct packer *p, struct input *in, int eof)
 {
 	if (in->len == 0)
 		return;
-	packer_message(p, in->priority, !eof, in->buf, in->len);
+	input_send(p, in, !eof, in->buf, in->len);
 	in->len = 0;
 }
 
@@ -440,22 +576,23 @@ forward_signal(int sig)
 }
 
 static int
-cmd_cat(char *argv[], const char *stream, int priority, int err_priority, int nonblock)
+cmd_cat(struct packer *p, char *argv[], const struct opts *o)
 {
-	struct packer		*p;
 	struct input		*ins;
 	struct sigaction	 sa;
-	int			 out[2], err[2], status, rc, nins = 1, saved_errno;
+	char			 pid[24];
+	int			 out[2], err[2], status, rc, nins = 1, saved_errno, n;
 	pid_t			 waited;
 
-	if ((p = calloc(1, sizeof(*p))) == NULL || (ins = calloc(2, sizeof(*ins))) == NULL) {
+	if ((ins = calloc(2, sizeof(*ins))) == NULL) {
 		fprintf(stderr, "logctl: out of memory\n");
 		return 1;
 	}
-	if (packer_open(p, stream, nonblock) < 0)
+	if (packer_open(p, o->stream, o->nonblock) < 0)
 		return 1;
 	ins[0].fd = STDIN_FILENO;
-	ins[0].priority = priority;
+	ins[0].priority = o->priority;
+	ins[0].level_prefix = ins[1].level_prefix = o->level_prefix;
 	if (argv[0] != NULL) {
 		if (pipe2(out, O_CLOEXEC) < 0 || pipe2(err, O_CLOEXEC) < 0) {
 			fprintf(stderr, "logctl: pipe: %s\n", strerror(errno));
@@ -485,8 +622,13 @@ cmd_cat(char *argv[], const char *stream, int priority, int err_priority, int no
 		close(err[1]);
 		ins[0].fd = out[0];
 		ins[1].fd = err[0];
-		ins[1].priority = err_priority;
+		ins[1].priority = o->err_priority;
 		nins = 2;
+		/* Its records name the command: a field, and their pid where the kernel lets us. */
+		n = snprintf(pid, sizeof(pid), "%ld", (long)child_pid);
+		(void)packer_field(p, sizeof(p->kv), "cmd_pid", 7, pid, (size_t)n);	/* fits */
+		packer_room(p);
+		p->t.as_pid = child_pid;
 		/* The terminal's ^C reaches the command itself; we keep reading until it exits. */
 		memset(&sa, 0, sizeof(sa));
 		sa.sa_handler = SIG_IGN;
@@ -514,7 +656,6 @@ cmd_cat(char *argv[], const char *stream, int priority, int err_priority, int no
 			rc = 128 + WTERMSIG(status);
 	}
 	free(ins);
-	free(p);
 	return rc;
 }
 
@@ -526,21 +667,165 @@ base_name(const char *path)
 	return s != NULL ? s + 1 : path;
 }
 
-int
-main(int argc, char *argv[])
+/*
+ * -p as logger(1) takes it: a priority, or FACILITY.PRIORITY (local0.warning),
+ * in any case; the facility (-1: none) in *facility.  0, or says what is
+ * wrong and returns 2.
+ */
+static int
+facility_priority(const char *s, int *prio, int *facility)
+{
+	const char	*dot = strchr(s, '.');
+	unsigned	 f;
+
+	*facility = -1;
+	if (dot == NULL)
+		return cli_priority(s, prio);
+	if ((*facility = syslog_facility(s, (size_t)(dot - s))) < 0) {
+		fprintf(stderr, "logctl: bad facility \"%.*s\" in \"%s\": use", (int)(dot - s), s,
+		    s);
+		for (f = 0; syslog_facility_name(f) != NULL; f++)
+			fprintf(stderr, " %s", syslog_facility_name(f));
+		fputc('\n', stderr);
+		return 2;
+	}
+	return cli_priority(dot + 1, prio);
+}
+
+/* --field KEY=VALUE: one more field of every record.  0, or says what is wrong and returns 2. */
+static int
+add_field(struct packer *p, const char *arg)
+{
+	const char	*eq = strchr(arg, '=');
+	size_t		 key_len, val_len;
+	int		 rc;
+
+	if (eq == NULL) {
+		fprintf(stderr, "logctl: bad field \"%s\": use KEY=VALUE\n", arg);
+		return 2;
+	}
+	key_len = (size_t)(eq - arg);
+	val_len = strlen(eq + 1);
+	rc = val_len > FIELDS_MAX ? -ENOSPC : packer_field(p, FIELDS_MAX, arg, key_len, eq + 1,
+	    val_len);
+	if (rc == -EINVAL) {
+		fprintf(stderr, "logctl: bad field key \"%.*s\": use 1-64 of A-Z a-z 0-9 _\n",
+		    (int)(key_len < 80 ? key_len : 80), arg);
+		return 2;
+	}
+	if (rc < 0) {
+		fprintf(stderr, "logctl: --field: the fields take more than %d bytes\n",
+		    FIELDS_MAX);
+		return 2;
+	}
+	return 0;
+}
+
+/* logctl send and logctl cat: argv[0] is the command. */
+static int
+send_cat_main(int argc, char *argv[])
 {
 	static const struct option longopts[] = {
 		{ "stream", required_argument, NULL, 's' },
 		{ "priority", required_argument, NULL, 'p' },
+		{ "tag", required_argument, NULL, 't' },
+		{ "field", required_argument, NULL, 'F' },
 		{ "stderr-priority", required_argument, NULL, 'E' },
+		{ "level-prefix", no_argument, NULL, 'L' },
 		{ "nonblock", no_argument, NULL, 'n' },
 		{ "help", no_argument, NULL, 'h' },
-		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
 	};
-	const char	*cmd, *stream = NULL;
+	const char	*cmd = argv[0], *tag = NULL, *f;
+	struct opts	 o = { .priority = LOG_INFO, .err_priority = LOG_ERR };
+	struct packer	*p;
 	char		 name[PROTO_MAX_NAME + 1];
-	int		 c, priority = 6, err_priority = 3, nonblock = 0, rc;
+	int		 c, rc = 0, send = strcmp(cmd, "send") == 0, facility = -1;
+
+	if ((p = calloc(1, sizeof(*p))) == NULL) {
+		fprintf(stderr, "logctl: out of memory\n");
+		return 1;
+	}
+	opterr = 0;
+	optind = 1;
+	/* '+': stop at the first non-option, so COMMAND's own flags stay its own. */
+	while (rc == 0 && (c = getopt_long(argc, argv, "+:s:p:t:h", longopts, NULL)) != -1) {
+		switch (c) {
+		case 's':
+			o.stream = optarg;
+			rc = cli_check_stream(o.stream);
+			break;
+		case 'p':
+			rc = facility_priority(optarg, &o.priority, &facility);
+			break;
+		case 't':
+			tag = optarg;
+			if (proto_tag_valid(tag, strlen(tag)) < 0) {
+				fprintf(stderr, "logctl: bad tag \"%s\": use 1-%d of printable "
+				    "ASCII but ':' and '['\n", tag, PROTO_MAX_TAG);
+				rc = 2;
+			}
+			break;
+		case 'F':
+			rc = add_field(p, optarg);
+			break;
+		case 'E':
+		case 'L':
+			if (send)
+				rc = cli_usage_error(cmd, "only logctl cat has option",
+				    c == 'E' ? "--stderr-priority" : "--level-prefix");
+			else if (c == 'E')
+				rc = cli_priority(optarg, &o.err_priority);
+			else
+				o.level_prefix = 1;
+			break;
+		case 'n':
+			o.nonblock = 1;
+			break;
+		case 'h':
+			fputs(send ? send_usage : cat_usage, stdout);
+			free(p);
+			return 0;
+		case ':':
+			rc = cli_usage_error(cmd, "missing value for option", argv[optind - 1]);
+			break;
+		default:
+			rc = cli_usage_error(cmd, "unknown option", argv[optind - 1]);
+			break;
+		}
+	}
+	argc -= optind;
+	argv += optind;
+	if (rc == 0 && send && argc == 0)
+		rc = cli_usage_error(cmd, "send: no MESSAGE (to send standard input, use "
+		    "logctl cat)", NULL);
+	if (rc != 0) {
+		free(p);
+		return rc;
+	}
+	if (facility >= 0) {
+		f = syslog_facility_name((unsigned)facility);
+		(void)packer_field(p, sizeof(p->kv), "facility", 8, f, strlen(f));	/* fits */
+	}
+	/* cat -- COMMAND: the command's name is the stream and the tag, when it makes one. */
+	snprintf(name, sizeof(name), "%s", !send && argc > 0 ? base_name(argv[0]) : "");
+	if (tag == NULL && proto_tag_valid(name, strlen(name)) == 0)
+		tag = name;
+	if (o.stream == NULL && send)
+		o.stream = "user";
+	else if (o.stream == NULL)
+		o.stream = proto_name_valid(name, strlen(name)) == 0 ? name : "stdin";
+	p->tag = tag;
+	p->tag_len = tag != NULL ? strlen(tag) : 0;
+	rc = send ? cmd_send(p, argc, argv, &o) : cmd_cat(p, argv, &o);
+	free(p);
+	return rc;
+}
+
+int
+main(int argc, char *argv[])
+{
+	const char	*cmd;
 
 	signal(SIGPIPE, SIG_IGN);
 	if (argc < 2)
@@ -561,56 +846,5 @@ main(int argc, char *argv[])
 		return show_main(argc - 1, argv + 1, cmd[0] == 't');
 	if (strcmp(cmd, "send") != 0 && strcmp(cmd, "cat") != 0)
 		return cli_usage_error(NULL, "unknown command", cmd);
-	argc--;
-	argv++;
-	opterr = 0;
-	/* '+': stop at the first non-option, so COMMAND's own flags stay its own. */
-	while ((c = getopt_long(argc, argv, "+:s:p:h", longopts, NULL)) != -1) {
-		switch (c) {
-		case 's':
-			stream = optarg;
-			if ((rc = cli_check_stream(stream)) != 0)
-				return rc;
-			break;
-		case 'p':
-			if ((rc = cli_priority(optarg, &priority)) != 0)
-				return rc;
-			break;
-		case 'E':
-			if ((rc = cli_priority(optarg, &err_priority)) != 0)
-				return rc;
-			break;
-		case 'n':
-			nonblock = 1;
-			break;
-		case 'h':
-			printf(usage_text, control_usage);
-			return 0;
-		case 'V':
-			printf("logctl %s\n", LOGD_VERSION);
-			return 0;
-		case ':':
-			return cli_usage_error(NULL, "missing value for option", argv[optind - 1]);
-		default:
-			return cli_usage_error(NULL, "unknown option", argv[optind - 1]);
-		}
-	}
-	argc -= optind;
-	argv += optind;
-	if (strcmp(cmd, "send") == 0) {
-		if (argc == 0)
-			return cli_usage_error(NULL, "send: no MESSAGE (to send standard input, "
-			    "use logctl cat)", NULL);
-		return cmd_send(argc, argv, stream != NULL ? stream : "user", priority, nonblock);
-	}
-	if (stream == NULL) {
-		stream = "stdin";
-		if (argc > 0) {
-			/* The command's name, when it makes a valid stream name. */
-			snprintf(name, sizeof(name), "%s", base_name(argv[0]));
-			if (proto_name_valid(name, strlen(name)) == 0)
-				stream = name;
-		}
-	}
-	return cmd_cat(argv, stream, priority, err_priority, nonblock);
+	return send_cat_main(argc - 1, argv + 1);
 }

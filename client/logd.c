@@ -4,9 +4,11 @@
  * A handle is immutable after logd_open() except for three atomics, so
  * every call is thread-safe without locks.  One record = one sendmsg:
  * iov[0] holds the datagram header and record head, encoded on the stack;
- * iov[1] points at the caller's message, which is never copied.  A message
- * too long for one datagram goes out as several records, all but the last
- * flagged PROTO_REC_MORE.
+ * the last iov points at the caller's message, which is never copied.  Key=
+ * value fields (logd_send_fields()) go between them: each field's header,
+ * key and '=' encoded on the stack, its value an iov of its own where the
+ * caller has it.  A message too long for one datagram goes out as several
+ * records, all but the last flagged PROTO_REC_MORE, each with the fields.
  *
  * A part after the first that cannot be sent leaves the parts before it
  * open: the reader would join them with this process's next message.  So
@@ -45,6 +47,17 @@
 #define LOGD_END_LEN(name_len)	(PROTO_REC_HDR_SIZE + (name_len))	/* an end record */
 #define LOGD_HEAD_MAX	(PROTO_HDR_SIZE + LOGD_END_LEN(PROTO_MAX_NAME) + PROTO_REC_HDR_SIZE + \
 			 PROTO_MAX_NAME + 4 * PROTO_FIELD_HDR_SIZE + 2 * PROTO_MAX_CALLER + 4 + 8)
+#define LOGD_KV_HEAD	(PROTO_FIELD_HDR_SIZE + PROTO_MAX_KEY + 1)	/* a field but its value */
+#define LOGD_FIELDS_MAX	32768	/* bytes of a record's fields: the message keeps room */
+
+/* The key=value fields of a record, for send_record(). */
+struct fields {
+	/* [0] the head, then each field's head and value, then the message */
+	struct iovec	iov[1 + 2 * LOGD_MAX_FIELDS + 1];
+	int		n;		/* iovs of the fields */
+	size_t		len;		/* their bytes */
+	uint8_t		heads[LOGD_MAX_FIELDS][LOGD_KV_HEAD];
+};
 
 struct logd_client {
 	struct transport	t;
@@ -87,18 +100,20 @@ logd_open(const char *stream, unsigned flags)
 
 /*
  * Sends one datagram: if end > 0, the record that ends the message left open
- * at priority end - 1, then rec, whose message is msg/len (the caller leaves
- * room for the end).  timeout_ms < 0: block or not as the handle does.
+ * at priority end - 1, then rec, with the fields kv (NULL: none; rec->kv_len
+ * their bytes) and the message msg/len (the caller leaves room for the end).
+ * timeout_ms < 0: block or not as the handle does.
  */
 static int
-send_record(logd_client *c, unsigned end, struct proto_record *rec, const uint8_t *msg,
-    size_t len, int timeout_ms)
+send_record(logd_client *c, unsigned end, struct proto_record *rec, struct fields *kv,
+    const uint8_t *msg, size_t len, int timeout_ms)
 {
 	struct proto_record	eom;
 	uint8_t			head[LOGD_HEAD_MAX];
-	struct iovec		iov[2];
+	struct iovec		plain[2], *iov = kv != NULL ? kv->iov : plain;
 	size_t			off = PROTO_HDR_SIZE;
 	ssize_t			n;
+	int			niov = kv != NULL ? 1 + kv->n : 1;
 
 	(void)proto_encode_header(head, sizeof(head));
 	if (end > 0) {
@@ -117,11 +132,13 @@ send_record(logd_client *c, unsigned end, struct proto_record *rec, const uint8_
 		return (int)n;
 	iov[0].iov_base = head;
 	iov[0].iov_len = off + (size_t)n;
-	iov[1].iov_base = (void *)msg;
-	iov[1].iov_len = len;
+	if (len > 0) {
+		iov[niov].iov_base = (void *)msg;
+		iov[niov++].iov_len = len;
+	}
 	if (timeout_ms >= 0)
-		return transport_send_within(&c->t, iov, len > 0 ? 2 : 1, timeout_ms);
-	return transport_send(&c->t, iov, len > 0 ? 2 : 1, (c->flags & LOGD_NONBLOCK) != 0);
+		return transport_send_within(&c->t, iov, niov, timeout_ms);
+	return transport_send(&c->t, iov, niov, (c->flags & LOGD_NONBLOCK) != 0);
 }
 
 /* Sends a record that only reports the unreported losses, waiting at most LOGD_CLOSE_WAIT_MS. */
@@ -139,7 +156,7 @@ send_report(logd_client *c)
 	/* The handle is going away: what this fails to deliver is lost with it. */
 	rec.dropped = atomic_exchange_explicit(&c->unreported, 0, memory_order_relaxed);
 	(void)send_record(c, atomic_exchange_explicit(&c->open_prio, 0, memory_order_relaxed),
-	    &rec, NULL, 0, LOGD_CLOSE_WAIT_MS);
+	    &rec, NULL, NULL, 0, LOGD_CLOSE_WAIT_MS);
 }
 
 LOGD_API void
@@ -171,9 +188,10 @@ count_drop(logd_client *c, uint64_t given_back)
 	atomic_fetch_add_explicit(&c->unreported, given_back + 1, memory_order_relaxed);
 }
 
+/* Sends msg (len bytes) at priority, with a caller (file NULL: none) and fields (NULL: none). */
 static int
 send_message(logd_client *c, int priority, const char *file, int line, const char *func,
-    const void *msg, size_t len)
+    struct fields *kv, const void *msg, size_t len)
 {
 	struct proto_record	 rec;
 	const uint8_t		*p = msg;
@@ -203,6 +221,8 @@ send_message(logd_client *c, int priority, const char *file, int line, const cha
 		rec.func = func;
 		rec.func_len = strnlen(func, PROTO_MAX_CALLER);
 	}
+	if (kv != NULL)
+		rec.kv_len = kv->len;	/* rec.kv NULL: the iovs carry them */
 	/* Exchanges only when there is something to take: the usual case is two loads. */
 	if (atomic_load_explicit(&c->unreported, memory_order_relaxed) > 0)
 		rec.dropped = atomic_exchange_explicit(&c->unreported, 0, memory_order_relaxed);
@@ -214,7 +234,7 @@ send_message(logd_client *c, int priority, const char *file, int line, const cha
 			max -= LOGD_END_LEN(c->name_len);
 		part = len > max ? max : len;
 		rec.flags = part < len ? PROTO_REC_MORE : 0;
-		if ((rc = send_record(c, end, &rec, p, part, -1)) < 0)
+		if ((rc = send_record(c, end, &rec, kv, p, part, -1)) < 0)
 			break;
 		rec.dropped = 0;	/* delivered with the first part */
 		end = 0;
@@ -239,7 +259,40 @@ send_message(logd_client *c, int priority, const char *file, int line, const cha
 LOGD_API int
 logd_send(logd_client *c, int priority, const void *msg, size_t len)
 {
-	return send_message(c, priority, NULL, 0, NULL, msg, len);
+	return send_message(c, priority, NULL, 0, NULL, NULL, msg, len);
+}
+
+LOGD_API int
+logd_send_fields(logd_client *c, int priority, const struct logd_field *fields, size_t n,
+    const void *msg, size_t len)
+{
+	struct fields	kv;
+	size_t		i, key_len, val_len;
+	ssize_t		k;
+
+	if (n > LOGD_MAX_FIELDS || (fields == NULL && n > 0))
+		return -EINVAL;
+	kv.n = 0;
+	kv.len = 0;
+	for (i = 0; i < n; i++) {
+		if (fields[i].key == NULL || fields[i].value == NULL)
+			return -EINVAL;
+		key_len = strnlen(fields[i].key, PROTO_MAX_KEY + 1);
+		val_len = strlen(fields[i].value);
+		if ((k = proto_encode_kv_head(kv.heads[i], sizeof(kv.heads[i]), fields[i].key,
+		    key_len, val_len)) < 0)
+			return -EINVAL;		/* a bad key, or a value over 64 KiB */
+		kv.iov[1 + kv.n].iov_base = kv.heads[i];
+		kv.iov[1 + kv.n++].iov_len = (size_t)k;
+		if (val_len > 0) {
+			kv.iov[1 + kv.n].iov_base = (void *)fields[i].value;
+			kv.iov[1 + kv.n++].iov_len = val_len;
+		}
+		kv.len += (size_t)k + val_len;
+	}
+	if (kv.len > LOGD_FIELDS_MAX)
+		return -EINVAL;
+	return send_message(c, priority, NULL, 0, NULL, n > 0 ? &kv : NULL, msg, len);
 }
 
 static int
@@ -269,7 +322,7 @@ send_vformat(logd_client *c, int priority, const char *file, int line, const cha
 		vsnprintf(buf, (size_t)n + 1, fmt, ap2);
 	}
 	va_end(ap2);
-	rc = send_message(c, priority, file, line, func, buf, (size_t)n);
+	rc = send_message(c, priority, file, line, func, NULL, buf, (size_t)n);
 	if (buf != stack)
 		free(buf);
 	return rc;
@@ -285,6 +338,12 @@ logd_printf(logd_client *c, int priority, const char *fmt, ...)
 	rc = send_vformat(c, priority, NULL, 0, NULL, fmt, ap);
 	va_end(ap);
 	return rc;
+}
+
+LOGD_API int
+logd_vprintf(logd_client *c, int priority, const char *fmt, va_list ap)
+{
+	return send_vformat(c, priority, NULL, 0, NULL, fmt, ap);
 }
 
 LOGD_API int

@@ -17,6 +17,7 @@
 #ifndef LOGD_H
 #define LOGD_H
 
+#include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <syslog.h>
@@ -28,6 +29,13 @@ extern "C" {
 typedef struct logd_client logd_client;
 
 #define LOGD_NONBLOCK	0x1u	/* never block: drop and count instead */
+#define LOGD_MAX_FIELDS	32	/* fields of one logd_send_fields() call */
+
+/* A key=value field of a record: JSON lines have them in "fields". */
+struct logd_field {
+	const char	*key;	/* 1-64 bytes of [A-Za-z0-9_] */
+	const char	*value;	/* any text, NUL-terminated */
+};
 
 #if defined(__GNUC__)
 #define LOGD_PRINTF(f, a)	__attribute__((format(printf, f, a)))
@@ -57,8 +65,20 @@ void		 logd_close(logd_client *c);
  */
 int		 logd_send(logd_client *c, int priority, const void *msg, size_t len);
 
+/*
+ * logd_send() with n key=value fields (at most LOGD_MAX_FIELDS, at most 32 KiB
+ * in all), sent from where they are: no copy, no allocation.  -EINVAL also
+ * for a NULL or bad key, a NULL value, or too many or too long fields.
+ */
+int		 logd_send_fields(logd_client *c, int priority, const struct logd_field *fields,
+		    size_t n, const void *msg, size_t len);
+
 /* printf-style logd_send(). */
 int		 logd_printf(logd_client *c, int priority, const char *fmt, ...) LOGD_PRINTF(3, 4);
+
+/* logd_printf() with a va_list, as vprintf(3): ap is used up. */
+int		 logd_vprintf(logd_client *c, int priority, const char *fmt, va_list ap)
+		    LOGD_PRINTF(3, 0);
 
 /* logd_printf() that also records the caller's file, line and function. */
 int		 logd_sendf_at(logd_client *c, int priority, const char *file, int line,

@@ -41,9 +41,53 @@ priority_of(const char *s, size_t len)
 	return -1;
 }
 
+/* A caller's name as the line has it: "?" is none. */
+static size_t
+caller_name(const char *s, size_t len)
+{
+	return len == 1 && *s == '?' ? 0 : len;
+}
+
+/*
+ * A caller at the message's start, as format.c writes it: "FILE:LINE
+ * FUNC(): ", each name one word (logd escapes a blank in it), FILE up to
+ * the last ':' of its word.  Sets l's caller and returns where the message
+ * starts, or p if there is none.
+ */
+static const char *
+parse_caller(const char *p, const char *end, struct logline *l)
+{
+	const char	*colon, *digits, *func, *blank, *d;
+	uint64_t	 line = 0;
+
+	if ((blank = memchr(p, ' ', (size_t)(end - p))) == NULL)
+		return p;
+	for (digits = blank; digits > p && digits[-1] >= '0' && digits[-1] <= '9'; digits--)
+		;
+	colon = digits - 1;
+	if (digits == blank || blank - digits > 10 || colon <= p || *colon != ':')
+		return p;
+	for (d = digits; d < blank; d++)
+		line = line * 10 + (uint64_t)(*d - '0');
+	if (line > UINT32_MAX)
+		return p;
+	func = blank + 1;
+	if ((blank = memchr(func, ' ', (size_t)(end - func))) == NULL)
+		blank = end;	/* an empty message, its blank gone */
+	if (blank - func < 4 || memcmp(blank - 3, "():", 3) != 0)
+		return p;
+	l->file = p;
+	l->file_len = caller_name(p, (size_t)(colon - p));
+	l->line = (uint32_t)line;
+	l->func = func;
+	l->func_len = caller_name(func, (size_t)(blank - 3 - func));
+	return blank < end ? blank + 1 : end;
+}
+
 /*
  * "info [1234] message" after the stamp and its blank, or "[1234+]",
- * "[logd]", and either with " @STAMP" before the "]".
+ * "[logd]", and either with " @STAMP" before the "]"; a sender's with a tag
+ * before the "[" and ':' after the "]", and a caller (parse_caller()).
  */
 static int
 parse_text(const char *p, const char *end, struct logline *l)
@@ -54,11 +98,16 @@ parse_text(const char *p, const char *end, struct logline *l)
 
 	while (p < end && *p != ' ')
 		p++;
-	if ((l->priority = priority_of(name, (size_t)(p - name))) < 0 || end - p < 3 ||
-	    p[1] != '[')
+	if ((l->priority = priority_of(name, (size_t)(p - name))) < 0 || end - p < 3)
 		return -EINVAL;
-	p += 2;
-	if (end - p >= 4 && memcmp(p, "logd", 4) == 0) {
+	l->tag = ++p;
+	while (p < end && *p != '[' && *p != ' ')
+		p++;
+	if (p == end || *p != '[')
+		return -EINVAL;
+	l->tag_len = (size_t)(p - l->tag);
+	p++;
+	if (end - p >= 4 && memcmp(p, "logd", 4) == 0 && l->tag_len == 0) {
 		l->logd = 1;
 		p += 4;
 	} else if (p < end && *p >= '0' && *p <= '9') {
@@ -80,9 +129,12 @@ parse_text(const char *p, const char *end, struct logline *l)
 	}
 	if (p == end || *p++ != ']')
 		return -EINVAL;
+	if (l->tag_len > 0 && (p == end || *p++ != ':'))
+		return -EINVAL;
 	if (p < end && *p++ != ' ')
 		return -EINVAL;
 	l->pid = (uint32_t)pid;
+	p = parse_caller(p, end, l);
 	l->msg = p;
 	l->msg_len = (size_t)(end - p);
 	return 0;
@@ -333,6 +385,15 @@ logline_json_string(FILE *f, const char *s, size_t len)
 	putc('"', f);
 }
 
+/* ,"key":"s" for the bytes s of a text line (still escaped) or of a JSON line. */
+static void
+put_json_member(FILE *f, const char *key, const struct logline *l, const char *s, size_t len)
+{
+	fprintf(f, ",\"%s\":\"", key);
+	put_json_body(f, s, len, !l->json);
+	putc('"', f);
+}
+
 void
 logline_write_json(FILE *f, const struct logline *l, const char *stream)
 {
@@ -341,11 +402,20 @@ logline_write_json(FILE *f, const struct logline *l, const char *stream)
 	fprintf(f, "\",\"priority\":\"%s\",\"stream\":", proto_priorities[l->priority & 7].name);
 	logline_json_string(f, stream, strlen(stream));
 	if (l->logd)
-		fputs(",\"logd\":true,\"message\":\"", f);	/* the text has no pid of it */
+		fputs(",\"logd\":true", f);	/* the text has no pid of it */
 	else
-		fprintf(f, ",\"pid\":%lu,\"message\":\"", (unsigned long)l->pid);
-	put_json_body(f, l->msg, l->msg_len, !l->json);
-	fputs(l->more ? "\",\"more\":true" : "\"", f);
+		fprintf(f, ",\"pid\":%lu", (unsigned long)l->pid);
+	if (l->tag_len > 0)
+		put_json_member(f, "ident", l, l->tag, l->tag_len);
+	put_json_member(f, "message", l, l->msg, l->msg_len);
+	if (l->file_len > 0)
+		put_json_member(f, "file", l, l->file, l->file_len);
+	if (l->line > 0)
+		fprintf(f, ",\"line\":%lu", (unsigned long)l->line);
+	if (l->func_len > 0)
+		put_json_member(f, "func", l, l->func, l->func_len);
+	if (l->more)
+		fputs(",\"more\":true", f);
 	if (l->claimed != NULL)
 		fprintf(f, ",\"claimed_ts\":\"%.*s\"", LOGTIME_STAMP_LEN, l->claimed);
 	putc('}', f);

@@ -2,8 +2,15 @@
  * logline.h - one line of a stream's file as logd writes it (logd.conf(5)):
  * text, "2026-11-22T12:00:00.123456Z info [1234] message" with the message
  * escaped C-style ("[logd]" for logd's own lines, "[1234+]" for a continued
- * part, "[1234 @STAMP]" with a claimed time that was not taken), or a JSON
- * object that starts {"ts":"...","priority":"...".
+ * part, "[1234 @STAMP]" with a claimed time that was not taken, a tag before
+ * the pid, "info sshd[1234]: message", and a caller before the message,
+ * "[1234] app.c:10 main(): message"), or a JSON object that starts
+ * {"ts":"...","priority":"...".
+ *
+ * A tag is always told apart: logd escapes a blank and '[' in it.  A
+ * caller is read from the message's start when it has the shape logd writes
+ * ("FILE:LINE FUNC(): ", each name one word, "?" for none), so a message
+ * sent without a caller that starts exactly so reads as one.
  *
  * Parsing points into the line: nothing is copied or allocated.  The JSON
  * written here escapes exactly as logd's JSON lines do, so a converted text
@@ -25,6 +32,14 @@ struct logline {
 	int		 logd;		/* text lines: "[logd]", one of logd's own */
 	int		 more;		/* text lines: "[pid+]", the message goes on */
 	const char	*claimed;	/* text lines: "[pid @STAMP]": the sender's claimed time */
+	/* Text lines: the tag and the caller's names as the line has them, still escaped. */
+	const char	*tag;		/* "tag[pid]:" */
+	size_t		 tag_len;	/* 0: none */
+	const char	*file;		/* "file:line func(): " */
+	size_t		 file_len;	/* 0: none ("?") */
+	uint32_t	 line;		/* 0: none */
+	const char	*func;
+	size_t		 func_len;	/* 0: none ("?") */
 	const char	*msg;		/* the message as the line has it, still escaped */
 	size_t		 msg_len;	/* 0 also when a JSON line has no "message" */
 };
@@ -43,8 +58,8 @@ size_t	logline_message(const struct logline *l, char *out);
 
 /*
  * A text line as one JSON object, keys as logd's JSON lines have them: ts,
- * priority, stream, pid (for logd's own lines "logd":true instead), message,
- * "more":true for a continued part, and "claimed_ts".
+ * priority, stream, pid (for logd's own lines "logd":true instead), ident,
+ * message, file, line, func, "more":true for a continued part, and "claimed_ts".
  * No newline.  stdio's error indicator tells of a failed write.
  */
 void	logline_write_json(FILE *f, const struct logline *l, const char *stream);

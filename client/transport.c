@@ -49,11 +49,46 @@ transport_path(const struct transport *t)
 	return t->addr.sun_path;
 }
 
-static int
+/*
+ * sendmsg() as t->as_pid; as ourselves if the kernel will not (see
+ * transport.h).  Out of line: liblogd's sends never come here.
+ */
+__attribute__((noinline)) static int
+transport_sendmsg_as(struct transport *t, struct msghdr *mh, int flags)
+{
+	union {
+		struct cmsghdr	hdr;
+		char		buf[CMSG_SPACE(sizeof(struct ucred))];
+	}		cm;
+	struct ucred	cred = { .pid = t->as_pid, .uid = getuid(), .gid = getgid() };
+
+	memset(&cm, 0, sizeof(cm));
+	cm.hdr.cmsg_level = SOL_SOCKET;
+	cm.hdr.cmsg_type = SCM_CREDENTIALS;
+	cm.hdr.cmsg_len = CMSG_LEN(sizeof(cred));
+	memcpy(CMSG_DATA(&cm.hdr), &cred, sizeof(cred));
+	mh->msg_control = cm.buf;
+	mh->msg_controllen = sizeof(cm.buf);
+	while (sendmsg(t->fd, mh, flags) < 0) {
+		if (errno == EINTR)
+			continue;
+		if ((errno != EPERM && errno != ESRCH) || mh->msg_controllen == 0)
+			return -errno;
+		if (errno == EPERM)
+			t->as_pid = 0;	/* not allowed: as ourselves from now on */
+		mh->msg_control = NULL;
+		mh->msg_controllen = 0;
+	}
+	return 0;
+}
+
+static inline int
 transport_sendmsg(struct transport *t, const struct iovec *iov, int iovcnt, int flags)
 {
 	struct msghdr	mh = { .msg_iov = (struct iovec *)iov, .msg_iovlen = (size_t)iovcnt };
 
+	if (t->as_pid > 0)
+		return transport_sendmsg_as(t, &mh, flags);
 	while (sendmsg(t->fd, &mh, flags) < 0) {
 		if (errno != EINTR)
 			return -errno;

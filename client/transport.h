@@ -21,6 +21,14 @@ struct transport {
 	int			fd;
 	socklen_t		addr_len;
 	struct sockaddr_un	addr;
+	/*
+	 * 0, or a pid to send as (SCM_CREDENTIALS: the daemon sees this pid).  The
+	 * kernel allows another pid than one's own only with CAP_SYS_ADMIN:
+	 * refused once (EPERM), it is set to 0 and the send goes out as ours.  A
+	 * pid that is gone (ESRCH) sends as ours too.  Set it only where one
+	 * thread sends (logctl): liblogd leaves it 0.
+	 */
+	pid_t			as_pid;
 };
 
 /*

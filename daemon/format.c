@@ -63,12 +63,26 @@ format_cache_init(struct format_cache *c)
 	c->pid_len = 0;
 }
 
+/* Whether the text line shows a caller: "app.c:10 main(): " before the message. */
+static int
+has_caller(const struct proto_record *rec)
+{
+	return rec->file_len > 0 || rec->line > 0 || rec->func_len > 0;
+}
+
+/* The most bytes put_caller() writes: the names escaped (or '?'), line, blanks, "(): ". */
+static size_t
+caller_max_len(const struct proto_record *rec)
+{
+	return has_caller(rec) ? 4 * (rec->file_len + rec->func_len) + 2 + 1 + 10 + 1 + 4 : 0;
+}
+
 size_t
 format_max_len(enum config_format fmt, const struct proto_record *rec)
 {
-	/* Time, priority, "[pid+ @claimed time]" and blanks below 96; \xNN per byte. */
+	/* Time, priority, "[pid+ @claimed time]:" and blanks below 96; \xNN per byte. */
 	if (fmt == CONFIG_FORMAT_TEXT)
-		return 96 + 4 * (rec->tag_len + rec->msg_len) + 2;
+		return 96 + 4 * (rec->tag_len + rec->msg_len) + caller_max_len(rec) + 2;
 	/* Fixed keys and numbers, then every string at 6 bytes per input byte. */
 	return 320 + rec->name_len + 6 * (rec->msg_len + rec->file_len + rec->func_len +
 	    rec->tag_len) + 8 * rec->kv_len + 11;
@@ -311,10 +325,11 @@ format_len(enum config_format fmt, const struct proto_record *rec)
 	(void)proto_priority_name(rec->priority, &plen);
 	/*
 	 * Time 27, blank, priority, " [", pid (at most 10 digits), "+", " @" and
-	 * a claimed time 27, "] ", message, newline.
+	 * a claimed time 27, "] ", message, newline; a tag and its ':' and a
+	 * caller at their most (each byte \xNN).
 	 */
 	return 27 + 1 + plen + 2 + 10 + 1 + 29 + 2 + text_escaped_len(rec->msg, rec->msg_len) + 1 +
-	    (rec->tag_len > 0 ? text_escaped_len((const uint8_t *)rec->tag, rec->tag_len) + 2 : 0);
+	    (rec->tag_len > 0 ? 4 * rec->tag_len + 1 : 0) + caller_max_len(rec);
 }
 
 static char *
@@ -356,6 +371,50 @@ put_text_escaped(char *p, const uint8_t *s, size_t len)
 		s++;
 	}
 	return p;
+}
+
+/*
+ * A tag, file or function name in a text line: escaped as the message is,
+ * and a blank and '[' as \x20 and \x5b too, so it is one word that a reader
+ * can tell from what follows it (a tag ends at '[', a caller's names at a
+ * blank).  None is "?", and a name that is "?" is \x3f.
+ */
+static char *
+put_label(char *p, const char *name, size_t len)
+{
+	const uint8_t	*s = (const uint8_t *)name, *end = s + len;
+	size_t		 k;
+	int		 escape;
+
+	if (len == 0 || (len == 1 && *s == '?'))
+		return len == 0 ? put_mem(p, "?", 1) : put_hex_escape(p, '?');
+	while (s < end) {
+		if (*s >= 0x80) {
+			k = text_utf8(s, end, &escape);
+			p = escape ? put_hex_escape(p, *s) : put_mem(p, s, k);
+			s += k;
+		} else if (*s == ' ' || *s == '[' || text_esc[*s] == 'x') {
+			p = put_hex_escape(p, *s++);
+		} else if (text_esc[*s] != 0) {
+			*p++ = '\\';
+			*p++ = (char)text_esc[*s++];
+		} else {
+			*p++ = (char)*s++;
+		}
+	}
+	return p;
+}
+
+/* The caller, before the message: "app.c:10 main(): " ('?' for a file or function not given). */
+static char *
+put_caller(char *p, const struct proto_record *rec)
+{
+	p = put_label(p, rec->file, rec->file_len);
+	*p++ = ':';
+	p = put_u64(p, rec->line);
+	*p++ = ' ';
+	p = put_label(p, rec->func, rec->func_len);
+	return put_mem(p, "(): ", 4);
 }
 
 /*
@@ -518,6 +577,8 @@ format_line(struct format_cache *c, enum config_format fmt, char *buf,
 		*p++ = ' ';
 		p = put_priority(p, rec->priority);
 		*p++ = ' ';
+		if (rec->tag_len > 0)
+			p = put_label(p, rec->tag, rec->tag_len);
 		*p++ = '[';
 		if (who->logd)
 			p = put_mem(p, "logd", 4);
@@ -530,12 +591,11 @@ format_line(struct format_cache *c, enum config_format fmt, char *buf,
 			p = put_claimed(p, rec->ts_ns);
 		}
 		*p++ = ']';
-		*p++ = ' ';
-		if (rec->tag_len > 0) {
-			p = put_text_escaped(p, (const uint8_t *)rec->tag, rec->tag_len);
+		if (rec->tag_len > 0)
 			*p++ = ':';
-			*p++ = ' ';
-		}
+		*p++ = ' ';
+		if (has_caller(rec))
+			p = put_caller(p, rec);
 		p = put_text_escaped(p, rec->msg, rec->msg_len);
 	}
 	*p++ = '\n';

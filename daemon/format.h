@@ -11,8 +11,13 @@
  *   whose time was not its sender's claim (more than max_clock_skew off)
  *   shows the claim as "[1234 @2001-01-01T00:00:00.000000Z]".
  *   logd's own lines show "[logd]" where a sender's pid goes: no sender can
- *   write one (its pid comes from the kernel).  A syslog record's ident
- *   (rec->tag) goes before its message: "info [1234] sshd: message".
+ *   write one (its pid comes from the kernel).  A tag (rec->tag: logctl -t,
+ *   a syslog ident) goes before the pid, as in syslog's files:
+ *   "info sshd[1234]: message"; a caller (file, line, function) before the
+ *   message: "info [1234] app.c:10 main(): message", "?" for a name not
+ *   given.  Tag and names are escaped as the message is, and a blank and
+ *   '[' as \x20 and \x5b, so a reader tells them from a message that looks
+ *   alike (see logline.h).  Records with neither pay two tests for them.
  * JSON:  {"ts":"...","priority":"info","stream":"web","pid":1234,"uid":0,
  *   "gid":0,"message":"..."} plus "file","line","func","fields":{...},
  *   "more":true, "claimed_ts":"...", "ident" (after "gid") when present;

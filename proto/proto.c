@@ -9,6 +9,7 @@
 
 #include <errno.h>
 #include <string.h>
+#include <strings.h>
 
 static const uint8_t	proto_magic[4] = { 'l', 'o', 'g', 'd' };
 
@@ -55,8 +56,10 @@ static const struct {
 	[PROTO_E_FIELD_SIZE] = { "field_size",
 	    "fixed-size field (line, dropped) of the wrong length" },
 	[PROTO_E_FIELD_DUP] = { "field_duplicate",
-	    "file, line, function or dropped field given twice" },
+	    "file, line, function, dropped or tag field given twice" },
 	[PROTO_E_KV] = { "key_value", "key=value field without '=' or with a bad key" },
+	[PROTO_E_TAG] = { "tag", "tag field empty, longer than 48 bytes, or with a byte "
+	    "other than printable ASCII but ':' and '['" },
 };
 
 static inline uint16_t
@@ -112,6 +115,19 @@ proto_name_valid(const char *name, size_t len)
 	return 0;
 }
 
+int
+proto_tag_valid(const char *tag, size_t len)
+{
+	size_t	i;
+
+	if (len == 0 || len > PROTO_MAX_TAG)
+		return -PROTO_E_TAG;
+	for (i = 0; i < len; i++)
+		if (!proto_tag_byte((uint8_t)tag[i]))
+			return -PROTO_E_TAG;
+	return 0;
+}
+
 const struct proto_priority proto_priorities[PROTO_MAX_PRIORITY + 1] = {
 	{ "emerg", 5 }, { "alert", 5 }, { "crit", 4 }, { "err", 3 },
 	{ "warning", 7 }, { "notice", 6 }, { "info", 4 }, { "debug", 5 },
@@ -129,10 +145,10 @@ proto_priority_parse(const char *s)
 	if (s[0] >= '0' && s[0] <= '0' + PROTO_MAX_PRIORITY && s[1] == '\0')
 		return s[0] - '0';
 	for (i = 0; i <= PROTO_MAX_PRIORITY; i++)
-		if (strcmp(s, proto_priorities[i].name) == 0)
+		if (strcasecmp(s, proto_priorities[i].name) == 0)
 			return (int)i;
 	for (i = 0; i < sizeof(old) / sizeof(old[0]); i++)
-		if (strcmp(s, old[i].name) == 0)
+		if (strcasecmp(s, old[i].name) == 0)
 			return old[i].prio;
 	return -EINVAL;
 }
@@ -203,7 +219,7 @@ proto_fields(const uint8_t *p, size_t len, struct proto_record *rec)
 	unsigned	seen = 0;
 	size_t		off = 0, flen;
 	uint8_t		type;
-	int		has_kv = 0;
+	int		has_kv = 0, rc;
 
 	while (off < len) {
 		if (len - off < PROTO_FIELD_HDR_SIZE)
@@ -215,7 +231,7 @@ proto_fields(const uint8_t *p, size_t len, struct proto_record *rec)
 			return -PROTO_E_FIELD_TRUNC;
 		if (type == 0)
 			return -PROTO_E_FIELD_TYPE;
-		if (type < PROTO_F_KV || type == PROTO_F_DROPPED) {
+		if (type != PROTO_F_KV && type <= PROTO_F_TAG) {	/* at most once */
 			if (seen & (1u << type))
 				return -PROTO_E_FIELD_DUP;
 			seen |= 1u << type;
@@ -243,6 +259,12 @@ proto_fields(const uint8_t *p, size_t len, struct proto_record *rec)
 			if (flen != 8)
 				return -PROTO_E_FIELD_SIZE;
 			rec->dropped = get64(p + off);
+			break;
+		case PROTO_F_TAG:
+			if ((rc = proto_tag_valid((const char *)p + off, flen)) < 0)
+				return rc;
+			rec->tag = (const char *)p + off;
+			rec->tag_len = flen;
 			break;
 		default:
 			break;	/* a newer client's field: skip it */
@@ -376,6 +398,8 @@ proto_head_size(const struct proto_record *rec)
 		n += PROTO_FIELD_HDR_SIZE + rec->func_len;
 	if (rec->dropped > 0)
 		n += PROTO_FIELD_HDR_SIZE + 8;
+	if (rec->tag_len > 0)
+		n += PROTO_FIELD_HDR_SIZE + rec->tag_len;
 	return n + rec->kv_len;
 }
 
@@ -392,11 +416,12 @@ ssize_t
 proto_encode_head(void *buf, size_t cap, const struct proto_record *rec)
 {
 	uint8_t	*p = buf, *f, num[8];
-	size_t	 head, fields_len;
+	size_t	 head, fields_len, written;
 
 	if (rec->priority > PROTO_MAX_PRIORITY || (rec->flags & ~PROTO_REC_FLAGS) != 0 ||
 	    proto_name_valid(rec->name, rec->name_len) < 0 ||
 	    rec->file_len > PROTO_MAX_CALLER || rec->func_len > PROTO_MAX_CALLER ||
+	    (rec->tag_len > 0 && proto_tag_valid(rec->tag, rec->tag_len) < 0) ||
 	    rec->kv_len > PROTO_MAX_DGRAM)
 		return -EINVAL;
 	head = proto_head_size(rec);
@@ -404,7 +429,8 @@ proto_encode_head(void *buf, size_t cap, const struct proto_record *rec)
 	if (fields_len > UINT16_MAX || rec->msg_len > PROTO_MAX_DGRAM - PROTO_HDR_SIZE ||
 	    head + rec->msg_len > PROTO_MAX_DGRAM - PROTO_HDR_SIZE)
 		return -EINVAL;
-	if (cap < head)
+	written = rec->kv != NULL ? head : head - rec->kv_len;
+	if (cap < written)
 		return -ENOSPC;
 	put32(p, (uint32_t)(head + rec->msg_len));
 	p[4] = rec->priority;
@@ -428,9 +454,11 @@ proto_encode_head(void *buf, size_t cap, const struct proto_record *rec)
 		put64(num, rec->dropped);
 		f = put_field(f, PROTO_F_DROPPED, num, 8);
 	}
-	if (rec->kv_len > 0)
+	if (rec->tag_len > 0)
+		f = put_field(f, PROTO_F_TAG, rec->tag, rec->tag_len);
+	if (rec->kv_len > 0 && rec->kv != NULL)
 		memcpy(f, rec->kv, rec->kv_len);
-	return (ssize_t)head;
+	return (ssize_t)written;
 }
 
 ssize_t
@@ -438,6 +466,8 @@ proto_encode_record(void *buf, size_t cap, const struct proto_record *rec)
 {
 	ssize_t	head;
 
+	if (rec->kv == NULL && rec->kv_len > 0)
+		return -EINVAL;		/* a whole record: its kv fields too */
 	if ((head = proto_encode_head(buf, cap, rec)) < 0)
 		return head;
 	if (cap - (size_t)head < rec->msg_len)
@@ -448,29 +478,38 @@ proto_encode_record(void *buf, size_t cap, const struct proto_record *rec)
 }
 
 ssize_t
-proto_encode_kv(void *buf, size_t cap, const char *key, size_t key_len, const char *val,
-    size_t val_len)
+proto_encode_kv_head(void *buf, size_t cap, const char *key, size_t key_len, size_t val_len)
 {
 	uint8_t	*p = buf;
-	size_t	 i, flen;
+	size_t	 i;
 
-	if (key_len == 0 || key_len > PROTO_MAX_KEY)
+	if (key_len == 0 || key_len > PROTO_MAX_KEY || val_len > UINT16_MAX - 1 - key_len)
 		return -EINVAL;
 	for (i = 0; i < key_len; i++)
 		if (!name_ok[(uint8_t)key[i]] || key[i] == '.' || key[i] == '-')
 			return -EINVAL;
-	flen = key_len + 1 + val_len;
-	if (val_len > UINT16_MAX || flen > UINT16_MAX)
-		return -EINVAL;
-	if (cap < PROTO_FIELD_HDR_SIZE || cap - PROTO_FIELD_HDR_SIZE < flen)
+	if (cap < PROTO_FIELD_HDR_SIZE + key_len + 1)
 		return -ENOSPC;
 	p[0] = PROTO_F_KV;
-	put16(p + 1, (uint16_t)flen);
+	put16(p + 1, (uint16_t)(key_len + 1 + val_len));
 	memcpy(p + PROTO_FIELD_HDR_SIZE, key, key_len);
 	p[PROTO_FIELD_HDR_SIZE + key_len] = '=';
+	return (ssize_t)(PROTO_FIELD_HDR_SIZE + key_len + 1);
+}
+
+ssize_t
+proto_encode_kv(void *buf, size_t cap, const char *key, size_t key_len, const char *val,
+    size_t val_len)
+{
+	ssize_t	n;
+
+	if ((n = proto_encode_kv_head(buf, cap, key, key_len, val_len)) < 0)
+		return n;
+	if (cap - (size_t)n < val_len)
+		return -ENOSPC;
 	if (val_len > 0)
-		memcpy(p + PROTO_FIELD_HDR_SIZE + key_len + 1, val, val_len);
-	return (ssize_t)(PROTO_FIELD_HDR_SIZE + flen);
+		memcpy((uint8_t *)buf + n, val, val_len);
+	return n + (ssize_t)val_len;
 }
 
 size_t

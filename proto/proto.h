@@ -32,6 +32,7 @@
 #define PROTO_FIELD_HDR_SIZE	3	/* type u8 + len u16 */
 #define PROTO_MAX_KEY		64	/* key of a key=value field */
 #define PROTO_MAX_CALLER	255	/* encoders cut file and function names to this */
+#define PROTO_MAX_TAG		48	/* a tag: syslog's TAG (RFC 3164), logger -t */
 /*
  * The most records one dropped field may claim: 2^53 - 1, what a JSON reader
  * still reads exactly, and more than a sender failing ten million sends a
@@ -52,6 +53,7 @@ enum proto_field {
 	PROTO_F_FUNC = 3,	/* caller's function, bytes */
 	PROTO_F_KV = 4,		/* "key=value": key 1-64 bytes of [A-Za-z0-9_]; repeatable */
 	PROTO_F_DROPPED = 5,	/* u64: records this sender failed to deliver before this one */
+	PROTO_F_TAG = 6,	/* the sender's tag: 1-48 bytes, see proto_tag_valid() */
 };
 
 /* Why a datagram was rejected.  Functions return these negated. */
@@ -71,8 +73,9 @@ enum proto_err {
 	PROTO_E_FIELD_TRUNC,	/* a field header or value overruns the fields area */
 	PROTO_E_FIELD_TYPE,	/* field type 0 */
 	PROTO_E_FIELD_SIZE,	/* a fixed-size field (line, dropped) has the wrong length */
-	PROTO_E_FIELD_DUP,	/* file, line, func or dropped given twice */
+	PROTO_E_FIELD_DUP,	/* file, line, func, dropped or tag given twice */
 	PROTO_E_KV,		/* key=value field without '=' or with a bad key */
+	PROTO_E_TAG,		/* tag field empty, too long, or with a byte a tag cannot have */
 	PROTO_E_COUNT		/* number of reasons, not a reason */
 };
 
@@ -96,7 +99,7 @@ struct proto_record {
 	size_t		 kv_len;	/* 0 when the record has no key=value field */
 	const uint8_t	*msg;
 	size_t		 msg_len;
-	const char	*tag;		/* a syslog ident (logd sets it; never on the wire) */
+	const char	*tag;		/* PROTO_F_TAG, or a syslog record's ident (any bytes) */
 	size_t		 tag_len;	/* 0: none */
 };
 
@@ -114,6 +117,16 @@ proto_record_clear(struct proto_record *rec)
 
 /* Returns 0 if name is a valid stream name (1-64 of [A-Za-z0-9._-], no leading '.'). */
 int		proto_name_valid(const char *name, size_t len);
+
+/* A byte a tag may have: printable ASCII but ':' and '[' (syslog's TAG ends at them). */
+static inline int
+proto_tag_byte(uint8_t c)
+{
+	return c > ' ' && c < 0x7f && c != ':' && c != '[';
+}
+
+/* Returns 0 if tag is a valid tag (1-48 bytes of proto_tag_byte()), else -PROTO_E_TAG. */
+int		proto_tag_valid(const char *tag, size_t len);
 
 /* syslog's names of the priorities 0-7, for proto_priority_name(): NUL-padded to 8 bytes. */
 struct proto_priority {
@@ -136,8 +149,9 @@ proto_priority_name(unsigned prio, size_t *len)
 
 /*
  * A priority as people write it: syslog's name ("warning"), its old names
- * ("panic", "error", "warn", as logger(1) takes them), or a digit 0-7.
- * Returns 0-7, or -EINVAL.
+ * ("panic", "error", "warn", as logger(1) takes them), in any case
+ * ("WARNING"; ASCII only: logd and logctl run in the C locale), or a
+ * digit 0-7.  Returns 0-7, or -EINVAL.
  */
 int		proto_priority_parse(const char *s);
 
@@ -177,7 +191,9 @@ ssize_t		proto_encode_header(void *buf, size_t cap);
 /*
  * Bytes that proto_encode_head() will write for rec: the record header, name
  * and fields, without the message.  kv fields are taken from rec->kv/kv_len
- * as already-encoded field bytes (see proto_encode_kv()).
+ * as already-encoded field bytes (see proto_encode_kv()); with rec->kv NULL
+ * the caller sends those kv_len bytes itself, right after the head and
+ * before the message (and proto_encode_head() counts but does not write them).
  */
 size_t		proto_head_size(const struct proto_record *rec);
 
@@ -185,17 +201,26 @@ size_t		proto_head_size(const struct proto_record *rec);
  * Writes rec's record header, name and fields; rec_len counts rec->msg_len
  * message bytes that the caller sends right after (e.g. as a second iovec).
  * Returns the bytes written, -ENOSPC if cap is too small, -EINVAL if rec is not
- * encodable (bad name or priority, file/func longer than PROTO_MAX_CALLER,
+ * encodable (bad name, priority or tag, file/func longer than PROTO_MAX_CALLER,
  * record longer than a datagram can carry).
  */
 ssize_t		proto_encode_head(void *buf, size_t cap, const struct proto_record *rec);
 
-/* proto_encode_head() followed by the message bytes: one whole record. */
+/* proto_encode_head() and the message bytes: one whole record (rec->kv NULL: -EINVAL). */
 ssize_t		proto_encode_record(void *buf, size_t cap, const struct proto_record *rec);
 
 /* Encodes one key=value field (for rec->kv).  Returns bytes written, -ENOSPC or -EINVAL. */
 ssize_t		proto_encode_kv(void *buf, size_t cap, const char *key, size_t key_len,
 		    const char *val, size_t val_len);
+
+/*
+ * proto_encode_kv() but for the value: the field's header, the key and '='
+ * (PROTO_FIELD_HDR_SIZE + key_len + 1 bytes), for a sender that sends the
+ * val_len value bytes from where they are.  -EINVAL for a bad key (not
+ * 1-64 of [A-Za-z0-9_]) or a field longer than a field can be.
+ */
+ssize_t		proto_encode_kv_head(void *buf, size_t cap, const char *key, size_t key_len,
+		    size_t val_len);
 
 /*
  * The most message bytes one record with rec's head can carry in a datagram

@@ -10,8 +10,10 @@
 #include "syslog_msg.h"
 
 #include <string.h>
+#include <strings.h>
 
 #include "clock.h"
+#include "proto.h"
 
 #define NS_PER_S	1000000000ull
 #define SD_MAX_NAME	32	/* RFC 5424's SD-NAME: SD-ID and PARAM-NAME */
@@ -52,13 +54,6 @@ static int
 is_print(uint8_t c)
 {
 	return c > ' ' && c < 0x7f;
-}
-
-/* A TAG byte: printable, but not ':' or '[', which end the TAG. */
-static int
-is_tag(uint8_t c)
-{
-	return is_print(c) && c != ':' && c != '[';
 }
 
 /* A hostname byte: letters, digits, ".-_", and ":%" for IPv6 addresses. */
@@ -246,7 +241,7 @@ parse_5424(const uint8_t *b, size_t i, size_t n, struct syslog_msg *m)
 
 	if (field(b, n, &i, SIZE_MAX, &ts, &ts_len) < 0 ||
 	    field(b, n, &i, MAX_HOST, &h.host, &h.host_len) < 0 ||
-	    field(b, n, &i, SYSLOG_MAX_TAG, &h.ident, &h.ident_len) < 0 ||
+	    field(b, n, &i, PROTO_MAX_TAG, &h.ident, &h.ident_len) < 0 ||
 	    field(b, n, &i, MAX_PROCID, &h.procid, &h.procid_len) < 0 ||
 	    field(b, n, &i, MAX_MSGID, &h.msgid, &h.msgid_len) < 0)
 		return -1;
@@ -310,9 +305,9 @@ bsd_time(const uint8_t *b, size_t i, size_t n)
 static int
 parse_tag(const uint8_t *b, size_t i, size_t n, struct syslog_msg *m, size_t *next)
 {
-	size_t	j = i, p, lim = n - i > SYSLOG_MAX_TAG ? i + SYSLOG_MAX_TAG : n;
+	size_t	j = i, p, lim = n - i > PROTO_MAX_TAG ? i + PROTO_MAX_TAG : n;
 
-	while (j < lim && is_tag(b[j]))
+	while (j < lim && proto_tag_byte(b[j]))
 		j++;
 	if (j == i || j >= n)
 		return -1;
@@ -424,7 +419,7 @@ syslog_facility(const char *s, size_t len)
 	size_t	f;
 
 	for (f = 0; f < NFACILITY; f++)
-		if (strlen(facility_names[f]) == len && memcmp(facility_names[f], s, len) == 0)
+		if (strlen(facility_names[f]) == len && strncasecmp(facility_names[f], s, len) == 0)
 			return (int)f;
 	return -1;
 }

@@ -20,7 +20,6 @@
 
 #define SYSLOG_NO_PID		UINT32_MAX
 #define SYSLOG_MAX_PRI		191	/* facility 23, severity 7 */
-#define SYSLOG_MAX_TAG		48	/* RFC 3164's TAG, RFC 5424's APP-NAME */
 
 struct syslog_msg {
 	uint8_t		 facility;	/* 0..23; 1 (user) without a PRI */
@@ -35,7 +34,7 @@ struct syslog_msg {
 	uint64_t	 ts_ns;
 	const char	*host;		/* hostname; host_len 0: none or "-" */
 	size_t		 host_len;
-	/* APP-NAME, or the RFC 3164 TAG (before "[pid]" / ":"); ident_len 0: none */
+	/* APP-NAME, or the RFC 3164 TAG (before "[pid]" / ":"); at most PROTO_MAX_TAG; 0: none */
 	const char	*ident;
 	size_t		 ident_len;
 	/* PROCID, or the RFC 3164 "[pid]"'s pid, as sent; procid_len 0: none or "-" */
@@ -67,7 +66,7 @@ uint32_t	syslog_pid(const struct syslog_msg *m);
  */
 const char     *syslog_facility_name(unsigned f);
 
-/* The facility named by len bytes at s (as above), or -1. */
+/* The facility named by len bytes at s (as above, in any case: "LOCAL0"), or -1. */
 int		syslog_facility(const char *s, size_t len);
 
 /*

@@ -2,7 +2,8 @@
 import subprocess
 import sys
 
-API = {"logd_open", "logd_close", "logd_send", "logd_printf", "logd_sendf_at", "logd_dropped"}
+API = {"logd_open", "logd_close", "logd_send", "logd_send_fields", "logd_printf", "logd_vprintf",
+       "logd_sendf_at", "logd_dropped"}
 out = subprocess.run(["nm", "-D", "--defined-only", sys.argv[1]], capture_output=True,
                      text=True, check=True).stdout
 syms = {}

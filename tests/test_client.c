@@ -4,6 +4,7 @@
  */
 #include <errno.h>
 #include <pthread.h>
+#include <stdarg.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -137,6 +138,110 @@ START_TEST(macros_record_file_line_and_function)
 	recv_one(&r);
 	ck_assert_uint_eq(r.file_len, 0);
 	ck_assert_uint_eq(r.line, 0);
+	logd_close(c);
+}
+END_TEST
+
+/* Whether r's key=value fields are the n pairs want (key, value, key, value, ...). */
+static int
+has_fields(const struct proto_record *r, const char *const *want, size_t n)
+{
+	const char	*key, *val;
+	size_t		 off = 0, kl, vl, i;
+
+	for (i = 0; i < n; i++)
+		if (proto_kv_next(r, &off, &key, &kl, &val, &vl) != 1 ||
+		    kl != strlen(want[2 * i]) || memcmp(key, want[2 * i], kl) != 0 ||
+		    vl != strlen(want[2 * i + 1]) || memcmp(val, want[2 * i + 1], vl) != 0)
+			return 0;
+	return proto_kv_next(r, &off, &key, &kl, &val, &vl) == 0;
+}
+
+static int
+vprintf_of(logd_client *c, int priority, const char *fmt, ...)
+{
+	va_list	ap;
+	int	rc;
+
+	va_start(ap, fmt);
+	rc = logd_vprintf(c, priority, fmt, ap);
+	va_end(ap);
+	return rc;
+}
+
+START_TEST(sends_key_value_fields_and_va_lists)
+{
+	static const char *const	want[] = { "user", "alice", "empty", "", "n_2", "x=y" };
+	static char			 big[100000];
+	const struct logd_field		 f[] = { { "user", "alice" }, { "empty", "" },
+					    { "n_2", "x=y" } };
+	struct logd_field		 many[LOGD_MAX_FIELDS + 1], bad;
+	struct proto_record		 r;
+	logd_client			*c = logd_open("web", 0);
+	size_t				 have = 0, i;
+	pid_t				 pid;
+	int				 status;
+
+	ck_assert_int_eq(logd_send_fields(c, LOG_NOTICE, f, 3, "hi", 2), 0);
+	recv_one(&r);
+	ck_assert_uint_eq(r.priority, LOG_NOTICE);
+	ck_assert_int_eq(r.msg_len == 2 && memcmp(r.msg, "hi", 2) == 0, 1);
+	ck_assert(has_fields(&r, want, 3));
+	ck_assert_int_eq(logd_send_fields(c, LOG_INFO, NULL, 0, "none", 4), 0);
+	recv_one(&r);
+	ck_assert_uint_eq(r.kv_len, 0);
+	/* A message longer than a datagram: every part has the fields. */
+	memset(big, 'b', sizeof(big));
+	if ((pid = fork()) == 0)
+		_exit(logd_send_fields(c, LOG_INFO, f, 3, big, sizeof(big)) == 0 ? 0 : 1);
+	do {
+		recv_one(&r);
+		ck_assert(has_fields(&r, want, 3));
+		have += r.msg_len;
+	} while (r.flags & PROTO_REC_MORE);
+	ck_assert_uint_eq(have, sizeof(big));
+	waitpid(pid, &status, 0);
+	ck_assert_int_eq(WEXITSTATUS(status), 0);
+	ck_assert_int_eq(vprintf_of(c, LOG_ERR, "%s=%d", "n", 7), 0);
+	recv_one(&r);
+	ck_assert_int_eq(r.msg_len == 3 && memcmp(r.msg, "n=7", 3) == 0 && r.priority == LOG_ERR,
+	    1);
+	/* What cannot be sent is -EINVAL, sends nothing and counts nothing. */
+	bad.key = "bad key";
+	bad.value = "v";
+	ck_assert_int_eq(logd_send_fields(c, LOG_INFO, &bad, 1, "x", 1), -EINVAL);
+	bad.key = "";
+	ck_assert_int_eq(logd_send_fields(c, LOG_INFO, &bad, 1, "x", 1), -EINVAL);
+	bad.key = NULL;
+	ck_assert_int_eq(logd_send_fields(c, LOG_INFO, &bad, 1, "x", 1), -EINVAL);
+	bad.key = "k";
+	bad.value = NULL;
+	ck_assert_int_eq(logd_send_fields(c, LOG_INFO, &bad, 1, "x", 1), -EINVAL);
+	ck_assert_int_eq(logd_send_fields(c, LOG_INFO, NULL, 1, "x", 1), -EINVAL);
+	for (i = 0; i < LOGD_MAX_FIELDS + 1; i++) {
+		many[i].key = "k";
+		many[i].value = "v";
+	}
+	ck_assert_int_eq(logd_send_fields(c, LOG_INFO, many, LOGD_MAX_FIELDS + 1, "x", 1),
+	    -EINVAL);
+	big[sizeof(big) - 1] = '\0';
+	bad.value = big;	/* a value over 64 KiB */
+	ck_assert_int_eq(logd_send_fields(c, LOG_INFO, &bad, 1, "x", 1), -EINVAL);
+	big[40000] = '\0';	/* 40 KB: leaves a message too little room */
+	ck_assert_int_eq(logd_send_fields(c, LOG_INFO, &bad, 1, "x", 1), -EINVAL);
+	ck_assert_int_eq(logd_send_fields(c, 8, f, 3, "x", 1), -EINVAL);
+	ck_assert_int_eq(logd_send_fields(NULL, LOG_INFO, f, 3, "x", 1), -EINVAL);
+	ck_assert_uint_eq(logd_dropped(c), 0);
+	/* The most fields there may be arrive. */
+	ck_assert_int_eq(logd_send_fields(c, LOG_INFO, many, LOGD_MAX_FIELDS, "m", 1), 0);
+	recv_one(&r);
+	for (have = 0, i = 0; i < LOGD_MAX_FIELDS; i++) {
+		const char	*key, *val;
+		size_t		 kl, vl;
+
+		ck_assert_int_eq(proto_kv_next(&r, &have, &key, &kl, &val, &vl), 1);
+		ck_assert_int_eq(kl == 1 && *key == 'k' && vl == 1 && *val == 'v', 1);
+	}
 	logd_close(c);
 }
 END_TEST
@@ -530,6 +635,7 @@ client_suite(void)
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, sends_one_record_with_every_field);
 	tcase_add_test(tc, macros_record_file_line_and_function);
+	tcase_add_test(tc, sends_key_value_fields_and_va_lists);
 	tcase_add_test(tc, splits_long_message_into_continuation_records);
 	tcase_add_test(tc, nonblock_full_socket_gives_eagain_and_reports_drops_later);
 	tcase_add_test(tc, blocking_mode_waits_for_room_and_loses_nothing);

@@ -233,19 +233,70 @@ START_TEST(a_claimed_time_other_than_the_lines_is_kept)
 }
 END_TEST
 
-/* A syslog record's ident: before the message in text (escaped), its own key in JSON. */
-START_TEST(a_syslog_ident_goes_before_the_message)
+/*
+ * A tag (a syslog ident, logctl -t): before the pid in text, as syslog's
+ * "sshd[1234]: " (escaped, and one word: a blank and '[' as \xNN), its own key in JSON.
+ */
+START_TEST(a_tag_goes_before_the_pid)
 {
 	struct proto_record	r = rec_of("Accepted", 8);
 
 	format_cache_init(&fc);
-	r.tag = "ss\nhd";
-	r.tag_len = 5;
+	r.tag = "sshd";
+	r.tag_len = 4;
 	ck_assert_str_eq(fmt(CONFIG_FORMAT_TEXT, &r, TS),
-	    "2025-11-22T12:00:00.123456Z info [1234] ss\\nhd: Accepted\n");
+	    "2025-11-22T12:00:00.123456Z info sshd[1234]: Accepted\n");
+	ck_assert_uint_le(strlen(out), format_len(CONFIG_FORMAT_TEXT, &r));
+	r.flags = PROTO_REC_MORE;
+	r.ts_ns = 1000000000ull;
+	ck_assert_str_eq(fmt(CONFIG_FORMAT_TEXT, &r, TS), "2025-11-22T12:00:00.123456Z info "
+	    "sshd[1234+ @1970-01-01T00:00:01.000000Z]: Accepted\n");
+	r = rec_of("m", 1);
+	r.tag = "s s[\n\xff?";	/* an RFC 5424 APP-NAME may have any of these */
+	r.tag_len = 7;
+	ck_assert_str_eq(fmt(CONFIG_FORMAT_TEXT, &r, TS),
+	    "2025-11-22T12:00:00.123456Z info s\\x20s\\x5b\\n\\xff?[1234]: m\n");
 	ck_assert_uint_le(strlen(out), format_len(CONFIG_FORMAT_TEXT, &r));
 	ck_assert_ptr_nonnull(strstr(fmt(CONFIG_FORMAT_JSON, &r, TS),
-	    ",\"gid\":100,\"ident\":\"ss\\nhd\",\"message\":\"Accepted\""));
+	    ",\"gid\":100,\"ident\":\"s s[\\n\\u00ff?\",\"message\":\"m\""));
+}
+END_TEST
+
+/* The caller (LOGD_INFO): "app.c:10 main(): " before the message in text; '?': not given. */
+START_TEST(the_caller_goes_before_the_message)
+{
+	struct proto_record	r = rec_of("started", 7);
+
+	format_cache_init(&fc);
+	r.file = "app.c";
+	r.file_len = 5;
+	r.line = 10;
+	r.func = "main";
+	r.func_len = 4;
+	ck_assert_str_eq(fmt(CONFIG_FORMAT_TEXT, &r, TS),
+	    "2025-11-22T12:00:00.123456Z info [1234] app.c:10 main(): started\n");
+	ck_assert_uint_le(strlen(out), format_len(CONFIG_FORMAT_TEXT, &r));
+	ck_assert_ptr_nonnull(strstr(fmt(CONFIG_FORMAT_JSON, &r, TS),
+	    ",\"message\":\"started\",\"file\":\"app.c\",\"line\":10,\"func\":\"main\""));
+	r.tag = "app";
+	r.tag_len = 3;
+	ck_assert_str_eq(fmt(CONFIG_FORMAT_TEXT, &r, TS),
+	    "2025-11-22T12:00:00.123456Z info app[1234]: app.c:10 main(): started\n");
+	r.tag_len = 0;
+	r.file = "my dir/a.c";
+	r.file_len = 10;
+	r.func = NULL;
+	r.func_len = 0;
+	ck_assert_str_eq(fmt(CONFIG_FORMAT_TEXT, &r, TS),
+	    "2025-11-22T12:00:00.123456Z info [1234] my\\x20dir/a.c:10 ?(): started\n");
+	ck_assert_uint_le(strlen(out), format_len(CONFIG_FORMAT_TEXT, &r));
+	r.file_len = 0;
+	r.line = 0;
+	r.func = "?";
+	r.func_len = 1;
+	ck_assert_str_eq(fmt(CONFIG_FORMAT_TEXT, &r, TS),
+	    "2025-11-22T12:00:00.123456Z info [1234] ?:0 \\x3f(): started\n");
+	ck_assert_uint_le(strlen(out), format_len(CONFIG_FORMAT_TEXT, &r));
 }
 END_TEST
 
@@ -374,7 +425,8 @@ format_suite(void)
 	tcase_add_test(tc, a_sender_cannot_write_a_line_of_logds);
 	tcase_add_test(tc, a_claimed_time_other_than_the_lines_is_kept);
 	tcase_add_test(tc, text_escapes_invalid_utf8_bytes);
-	tcase_add_test(tc, a_syslog_ident_goes_before_the_message);
+	tcase_add_test(tc, a_tag_goes_before_the_pid);
+	tcase_add_test(tc, the_caller_goes_before_the_message);
 	tcase_add_test(tc, escapes_a_byte_anywhere_in_a_long_clean_message);
 	tcase_add_test(tc, random_records_stay_within_bounds);
 	tcase_set_timeout(tc, 60);

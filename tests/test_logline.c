@@ -14,12 +14,23 @@ static struct format_cache		fc;
 static const struct format_sender	who = { .pid = 4242, .uid = 1000, .gid = 100 };
 static char				line[1 << 16];
 
-/* logd's line for a record with message msg (len bytes), without its newline. */
+/* logd's line for record r (stream "web"), without its newline. */
 static size_t
-logd_line(enum config_format fmt, const void *msg, size_t len, int prio, int more)
+logd_rec_line(enum config_format fmt, const struct proto_record *r)
+{
+	size_t	n;
+
+	format_cache_init(&fc);
+	n = format_line(&fc, fmt, line, r, 1763812800123456000ull, &who);
+	line[--n] = '\0';
+	return n;
+}
+
+/* A record with message msg (len bytes) and nothing else. */
+static struct proto_record
+rec_of(const void *msg, size_t len, int prio, int more)
 {
 	struct proto_record	r;
-	size_t			n;
 
 	memset(&r, 0, sizeof(r));
 	r.priority = (uint8_t)prio;
@@ -28,10 +39,16 @@ logd_line(enum config_format fmt, const void *msg, size_t len, int prio, int mor
 	r.name_len = 3;
 	r.msg = msg;
 	r.msg_len = len;
-	format_cache_init(&fc);
-	n = format_line(&fc, fmt, line, &r, 1763812800123456000ull, &who);
-	line[--n] = '\0';
-	return n;
+	return r;
+}
+
+/* logd's line for a record with message msg (len bytes), without its newline. */
+static size_t
+logd_line(enum config_format fmt, const void *msg, size_t len, int prio, int more)
+{
+	struct proto_record	r = rec_of(msg, len, prio, more);
+
+	return logd_rec_line(fmt, &r);
 }
 
 static struct logline
@@ -132,6 +149,10 @@ START_TEST(rejects_lines_that_are_not_logds)
 		"2025-11-22T12:00:00.123456Z info [1 @1970-01-01T00:00:01.000000] x",
 		"2025-11-22T12:00:00.123456Z info [1 @yesterday-at-noon-or-so-ok] x",
 		"2025-11-22T12:00:00.123456Zinfo [1] x",
+		"2025-11-22T12:00:00.123456Z info tag[1] x",	/* a tag without its ':' */
+		"2025-11-22T12:00:00.123456Z info tag [1]: x",
+		"2025-11-22T12:00:00.123456Z info tag[logd]: x",	/* logd's own have none */
+		"2025-11-22T12:00:00.123456Z info [1]: x",
 		"{\"ts\":\"2025-11-22T12:00:00.123456Z\"}",
 		"{\"ts\":\"2025-11-22T12:00:00.123456Z\",\"priority\":\"loud\"}",
 		"{\"ts\":\"2025-11-22T12:00:00\",\"priority\":\"info\"}",
@@ -179,44 +200,136 @@ END_TEST
  * uid and gid (not in a text line).
  */
 static void
-check_conversion(const char *msg, size_t len, int more)
+check_record_conversion(const struct proto_record *r)
 {
 	char		 want[1 << 16], *got, *uid;
 	struct logline	 l;
 
-	logd_line(CONFIG_FORMAT_JSON, msg, len, 5, more);
+	logd_rec_line(CONFIG_FORMAT_JSON, r);
 	strcpy(want, line);
 	uid = strstr(want, ",\"uid\":1000,\"gid\":100");
 	ck_assert_ptr_nonnull(uid);
 	memmove(uid, uid + 21, strlen(uid + 21) + 1);
-	l = parsed(logd_line(CONFIG_FORMAT_TEXT, msg, len, 5, more));
+	l = parsed(logd_rec_line(CONFIG_FORMAT_TEXT, r));
 	got = as_json(&l);
 	ck_assert_str_eq(got, want);
 	free(got);
+}
+
+static void
+check_conversion(const char *msg, size_t len, int more)
+{
+	struct proto_record	r = rec_of(msg, len, 5, more);
+
+	check_record_conversion(&r);
+}
+
+/* n random bytes, biased to the ones that need escaping, to UTF-8 lead bytes and to "?[ :(". */
+static void
+random_bytes(char *bytes, size_t n, unsigned *seed)
+{
+	static const char	pick[] = "\\\"\n\x01\x7f\xc3\xa9\xe2\x82\xf0\x9f\xff?[ :()";
+	size_t			i;
+
+	for (i = 0; i < n; i++)
+		bytes[i] = rand_r(seed) % 3 ? pick[rand_r(seed) % (sizeof(pick) - 1)] :
+		    (char)rand_r(seed);
 }
 
 START_TEST(converts_text_lines_to_logds_json)
 {
 	static const char	msg[] = "quote \" backslash \\ nl \n cr \r tab \t nul \0 del \x7f "
 	    "esc \x1b bs \b ff \f e-acute \xc3\xa9 euro \xe2\x82\xac bad \xff\xc3 (\xe0\x80)";
-	char			bytes[4096];
+	char			bytes[4096], tag[64], file[64], func[64];
+	struct proto_record	r;
 	unsigned		seed = 1;
-	size_t			i, n;
+	size_t			n;
 	int			round;
 
 	check_conversion(msg, sizeof(msg) - 1, 0);
 	check_conversion("", 0, 1);
-	/* Random bytes, biased to the ones that need escaping and to UTF-8 lead bytes. */
-	for (round = 0; round < 2000; round++) {
+	for (round = 0; round < 4000; round++) {
 		n = (size_t)(rand_r(&seed) % 64);
-		for (i = 0; i < n; i++) {
-			static const char	pick[] = "\\\"\n\x01\x7f\xc3\xa9\xe2\x82\xf0\x9f\xff";
-
-			bytes[i] = rand_r(&seed) % 3 ? pick[rand_r(&seed) % (sizeof(pick) - 1)] :
-			    (char)rand_r(&seed);
+		random_bytes(bytes, n, &seed);
+		r = rec_of(bytes, n, 5, round & 1);
+		/* Half with a tag, half with a caller, of any bytes (as a syslog ident may be). */
+		if (round & 2) {
+			r.tag_len = 1 + (size_t)rand_r(&seed) % sizeof(tag);
+			random_bytes(tag, r.tag_len, &seed);
+			r.tag = tag;
 		}
-		check_conversion(bytes, n, round & 1);
+		if (round & 4) {
+			r.file_len = (size_t)rand_r(&seed) % 4;
+			r.func_len = (size_t)rand_r(&seed) % 4;
+			random_bytes(file, r.file_len, &seed);
+			random_bytes(func, r.func_len, &seed);
+			r.file = file;
+			r.func = func;
+			r.line = round & 8 ? (uint32_t)rand_r(&seed) * 2u : 0;
+		}
+		check_record_conversion(&r);
 	}
+}
+END_TEST
+
+START_TEST(reads_the_tag_and_the_caller_back)
+{
+	struct proto_record	r = rec_of("hello: world", 12, 6, 0);
+	struct logline		l;
+	char			out[64], *json;
+
+	r.tag = "my-app";
+	r.tag_len = 6;
+	r.file = "src/a b.c";
+	r.file_len = 9;
+	r.line = 42;
+	r.func = "main";
+	r.func_len = 4;
+	l = parsed(logd_rec_line(CONFIG_FORMAT_TEXT, &r));
+	ck_assert_str_eq(line, "2025-11-22T12:00:00.123456Z info my-app[4242]: "
+	    "src/a\\x20b.c:42 main(): hello: world");
+	ck_assert_int_eq(l.tag_len == 6 && memcmp(l.tag, "my-app", 6) == 0, 1);
+	ck_assert_int_eq(l.file_len == 12 && memcmp(l.file, "src/a\\x20b.c", 12) == 0, 1);
+	ck_assert_uint_eq(l.line, 42);
+	ck_assert_int_eq(l.func_len == 4 && memcmp(l.func, "main", 4) == 0, 1);
+	ck_assert_uint_eq(logline_message(&l, out), 12);
+	ck_assert(memcmp(out, "hello: world", 12) == 0);
+	json = as_json(&l);
+	ck_assert_str_eq(json, "{\"ts\":\"2025-11-22T12:00:00.123456Z\",\"priority\":\"info\","
+	    "\"stream\":\"web\",\"pid\":4242,\"ident\":\"my-app\",\"message\":\"hello: world\","
+	    "\"file\":\"src/a b.c\",\"line\":42,\"func\":\"main\"}");
+	free(json);
+	/* An empty message, the blank after the caller gone. */
+	strcpy(line, "2025-11-22T12:00:00.123456Z info [1] ?:0 f():");
+	l = parsed(strlen(line));
+	ck_assert_int_eq(l.file_len == 0 && l.line == 0 && l.func_len == 1, 1);
+	ck_assert_uint_eq(l.msg_len, 0);
+}
+END_TEST
+
+/*
+ * A message without a tag reads as one, whatever it looks like: a tag is
+ * before the pid.  One that starts as a caller does, "x.c:1 f(): ", is
+ * taken for a caller (logline.h).
+ */
+START_TEST(a_message_that_looks_like_a_tag_is_a_message)
+{
+	static const char *const	plain[] = {
+		"error: disk full", "sshd[12]: x", "a.c:1: f(): x", "a.c:x f(): x", ":1 f(): x",
+		"a.c:1 f: x", "a.c:12345678901 f(): x", "a.c:1  f(): x",
+	};
+	struct logline	l;
+	char		out[64];
+	size_t		i;
+
+	for (i = 0; i < sizeof(plain) / sizeof(plain[0]); i++) {
+		l = parsed(logd_line(CONFIG_FORMAT_TEXT, plain[i], strlen(plain[i]), 6, 0));
+		ck_assert_msg(l.tag_len == 0 && l.file == NULL && l.func == NULL, "%s", plain[i]);
+		ck_assert_uint_eq(logline_message(&l, out), strlen(plain[i]));
+		ck_assert(memcmp(out, plain[i], strlen(plain[i])) == 0);
+	}
+	l = parsed(logd_line(CONFIG_FORMAT_TEXT, "x.c:1 f(): y", 12, 6, 0));
+	ck_assert_int_eq(l.file_len == 3 && l.line == 1 && l.func_len == 1 && l.msg_len == 1, 1);
 }
 END_TEST
 
@@ -245,6 +358,8 @@ logline_suite(void)
 	tcase_add_test(tc, undoes_text_escapes);
 	tcase_add_test(tc, undoes_json_escapes_and_code_points);
 	tcase_add_test(tc, converts_text_lines_to_logds_json);
+	tcase_add_test(tc, reads_the_tag_and_the_caller_back);
+	tcase_add_test(tc, a_message_that_looks_like_a_tag_is_a_message);
 	tcase_add_test(tc, writes_any_bytes_as_a_json_string);
 	suite_add_tcase(s, tc);
 	return s;

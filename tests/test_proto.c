@@ -61,6 +61,8 @@ START_TEST(round_trips_every_field)
 	r.func = "main";
 	r.func_len = 4;
 	r.dropped = 99;
+	r.tag = "my-app.1";
+	r.tag_len = 8;
 	r.kv = kv;
 	r.kv_len = (size_t)(k1 + k2);
 	len = build(&r, 1);
@@ -78,6 +80,8 @@ START_TEST(round_trips_every_field)
 	ck_assert_uint_eq(d.func_len, 4);
 	ck_assert_int_eq(memcmp(d.func, "main", 4), 0);
 	ck_assert_uint_eq(d.dropped, 99);
+	ck_assert_uint_eq(d.tag_len, 8);
+	ck_assert_int_eq(memcmp(d.tag, "my-app.1", 8), 0);
 	ck_assert_uint_eq(d.msg_len, 11);
 	ck_assert_int_eq(memcmp(d.msg, "hello\0world", 11), 0);
 	ck_assert_int_eq(proto_kv_next(&d, &kvoff, &key, &kl, &val, &vl), 1);
@@ -221,6 +225,18 @@ START_TEST(rejects_each_malformation_with_its_reason)
 	EXPECT(PROTO_E_KV, len);
 	len = with_fields((const uint8_t *)"\x04\x04\x00" "a-b=", 7);
 	EXPECT(PROTO_E_KV, len);
+	len = with_fields((const uint8_t *)"\x06\x01\x00" "a" "\x06\x01\x00" "b", 8);
+	EXPECT(PROTO_E_FIELD_DUP, len);
+	len = with_fields((const uint8_t *)"\x06\x00\x00", 3);
+	EXPECT(PROTO_E_TAG, len);
+	len = with_fields((const uint8_t *)"\x06\x03\x00" "a b", 6);
+	EXPECT(PROTO_E_TAG, len);
+	len = with_fields((const uint8_t *)"\x06\x03\x00" "a:b", 6);
+	EXPECT(PROTO_E_TAG, len);
+	len = with_fields((const uint8_t *)"\x06\x03\x00" "a[b", 6);
+	EXPECT(PROTO_E_TAG, len);
+	len = with_fields((const uint8_t *)"\x06\x02\x00" "\xc3\xa9", 5);
+	EXPECT(PROTO_E_TAG, len);
 #undef EXPECT
 	for (i = PROTO_OK + 1; i < PROTO_E_COUNT; i++)
 		ck_assert_msg(seen[i], "reason %d (%s) not tested", i, proto_strerror(i));
@@ -249,6 +265,24 @@ START_TEST(skips_unknown_field_types)
 	ck_assert_int_eq(proto_decode(dg, len, &off, &d), 0);
 	ck_assert_uint_eq(d.line, 7);
 	ck_assert_uint_eq(d.msg_len, 3);
+}
+END_TEST
+
+START_TEST(validates_tags_as_syslog_takes_them)
+{
+	static const char *const ok[] = { "a", "my-app", "x.y_z", "a]b", "CRON", "(sd-pam)" };
+	static const char *const bad[] = { "", "a b", "a:b", "a[1]", "é", "a\n", "a\x7f" };
+	char	tag[PROTO_MAX_TAG + 1];
+	size_t	i;
+
+	for (i = 0; i < sizeof(ok) / sizeof(ok[0]); i++)
+		ck_assert_msg(proto_tag_valid(ok[i], strlen(ok[i])) == 0, "%s", ok[i]);
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		ck_assert_msg(proto_tag_valid(bad[i], strlen(bad[i])) == -PROTO_E_TAG, "%s",
+		    bad[i]);
+	memset(tag, 't', sizeof(tag));
+	ck_assert_int_eq(proto_tag_valid(tag, PROTO_MAX_TAG), 0);
+	ck_assert_int_eq(proto_tag_valid(tag, PROTO_MAX_TAG + 1), -PROTO_E_TAG);
 }
 END_TEST
 
@@ -294,6 +328,44 @@ START_TEST(encoder_refuses_bad_records_and_small_buffers)
 	ck_assert_int_eq(proto_encode_kv(buf, sizeof(buf), "bad key", 7, "v", 1), -EINVAL);
 	ck_assert_int_eq(proto_encode_kv(buf, sizeof(buf), "", 0, "v", 1), -EINVAL);
 	ck_assert_int_eq(proto_encode_kv(buf, 5, "key", 3, "v", 1), -ENOSPC);
+	ck_assert_int_eq(proto_encode_kv(buf, 7, "key", 3, "v", 1), -ENOSPC);
+	r = rec_of("web", "x", 1);
+	r.tag = "a b";
+	r.tag_len = 3;
+	ck_assert_int_eq(proto_encode_record(buf, sizeof(buf), &r), -EINVAL);
+	r.tag_len = 0;
+	r.kv_len = 5;		/* kv NULL: the caller sends them; not a whole record */
+	ck_assert_int_eq(proto_encode_record(buf, sizeof(buf), &r), -EINVAL);
+}
+END_TEST
+
+/* A sender may send the kv fields' values from where they are (liblogd's iovecs). */
+START_TEST(kv_fields_sent_apart_from_the_head_decode_as_a_whole)
+{
+	struct proto_record	r = rec_of("web", "msg", 3), d;
+	size_t			len, off = PROTO_HDR_SIZE, kvoff = 0, kl, vl;
+	ssize_t			h, k;
+	const char		*key, *val;
+
+	r.kv_len = 3 + 10;	/* "user=alice" */
+	h = proto_encode_head(dg + PROTO_HDR_SIZE, sizeof(dg), &r);
+	ck_assert_int_eq(h, (ssize_t)(proto_head_size(&r) - r.kv_len));
+	(void)proto_encode_header(dg, sizeof(dg));
+	len = PROTO_HDR_SIZE + (size_t)h;
+	k = proto_encode_kv_head(dg + len, sizeof(dg) - len, "user", 4, 5);
+	ck_assert_int_eq(k, 3 + 4 + 1);
+	ck_assert_int_eq(proto_encode_kv_head(dg + len, 7, "user", 4, 5), -ENOSPC);
+	ck_assert_int_eq(proto_encode_kv_head(dg + len, 64, "us er", 5, 5), -EINVAL);
+	ck_assert_int_eq(proto_encode_kv_head(dg + len, 64, "user", 4, UINT16_MAX), -EINVAL);
+	len += (size_t)k;
+	memcpy(dg + len, "alicemsg", 8);
+	len += 8;
+	ck_assert_int_eq(proto_validate(dg, len), 1);
+	ck_assert_int_eq(proto_decode(dg, len, &off, &d), 0);
+	ck_assert_int_eq(d.msg_len == 3 && memcmp(d.msg, "msg", 3) == 0, 1);
+	ck_assert_int_eq(proto_kv_next(&d, &kvoff, &key, &kl, &val, &vl), 1);
+	ck_assert_int_eq(kl == 4 && memcmp(key, "user", 4) == 0, 1);
+	ck_assert_int_eq(vl == 5 && memcmp(val, "alice", 5) == 0, 1);
 }
 END_TEST
 
@@ -345,6 +417,12 @@ START_TEST(one_priority_table_names_and_parses)
 	ck_assert_int_eq(proto_priority_parse("07"), -EINVAL);
 	ck_assert_int_eq(proto_priority_parse(""), -EINVAL);
 	ck_assert_int_eq(proto_priority_parse("infos"), -EINVAL);
+	/* As logger(1) and systemd-cat(1) take them: in any case. */
+	ck_assert_int_eq(proto_priority_parse("WARNING"), 4);
+	ck_assert_int_eq(proto_priority_parse("Info"), 6);
+	ck_assert_int_eq(proto_priority_parse("PANIC"), 0);
+	ck_assert_int_eq(proto_priority_parse("Warn"), 4);
+	ck_assert_int_eq(proto_priority_parse("INFOS"), -EINVAL);
 }
 END_TEST
 
@@ -382,6 +460,8 @@ proto_suite(void)
 	tcase_add_test(tc, rejects_whole_datagram_when_second_of_three_records_is_bad);
 	tcase_add_test(tc, skips_unknown_field_types);
 	tcase_add_test(tc, validates_stream_names);
+	tcase_add_test(tc, validates_tags_as_syslog_takes_them);
+	tcase_add_test(tc, kv_fields_sent_apart_from_the_head_decode_as_a_whole);
 	tcase_add_test(tc, encoder_refuses_bad_records_and_small_buffers);
 	tcase_add_test(tc, every_reason_has_its_own_description_and_key);
 	tcase_add_test(tc, one_priority_table_names_and_parses);

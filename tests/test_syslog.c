@@ -522,6 +522,9 @@ START_TEST(facility_names_both_ways)
 	ck_assert_int_eq(syslog_facility("local77", 7), -1);
 	ck_assert_int_eq(syslog_facility("user", 3), -1);
 	ck_assert_int_eq(syslog_facility("", 0), -1);
+	ck_assert_int_eq(syslog_facility("LOCAL0", 6), 16);
+	ck_assert_int_eq(syslog_facility("Daemon", 6), 3);
+	ck_assert_int_eq(syslog_facility("local0.x", 6), 16);	/* len bytes only */
 }
 END_TEST
 

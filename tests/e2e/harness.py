@@ -1,7 +1,7 @@
 """harness.py - start the real logd in a temporary directory, talk to it, read its files.
 
 Every test script imports this.  Paths of the binaries come from the
-environment (set by tests/e2e/meson.build): LOGD, LOGCTL, E2E_SENDER.
+environment (set by tests/e2e/meson.build): LOGD, LOGCTL, E2E_SENDER, E2E_FIELDS.
 LOGD_VALGRIND=1 runs logd under valgrind memcheck (errors and definite leaks
 make it exit 99); without valgrind installed, main() exits 77 so meson
 reports the test as skipped.  A memcheck finding fails the test even where
@@ -27,6 +27,7 @@ import time
 LOGD = os.environ.get("LOGD", "logd")
 LOGCTL = os.environ.get("LOGCTL", "logctl")
 SENDER = os.environ.get("E2E_SENDER", "e2e_sender")
+FIELDS = os.environ.get("E2E_FIELDS", "e2e_fields")
 VALGRIND = os.environ.get("LOGD_VALGRIND") == "1"
 SANITIZED = os.environ.get("LOGD_SANITIZED") == "1"    # ASan + UBSan build
 SLOW = 10 if VALGRIND else 1
@@ -34,7 +35,9 @@ SLOW = 10 if VALGRIND else 1
 PRIORITIES = ["emerg", "alert", "crit", "err", "warning", "notice", "info", "debug"]
 LINE_RE = re.compile(
     r"^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z) (emerg|alert|crit|err|warning|notice|info|debug)"
-    r" \[(\d+|logd)(\+?)(?: @(\S{27}))?\] (.*)$")
+    r" (?:([^ \[]+)(?=\[\d))?\[(\d+|logd)(\+?)(?: @(\S{27}))?\](?(3):) (.*)$")
+# A caller at the message's start, as logd writes it ("?" for a name not given).
+CALLER_RE = re.compile(r"^(\S+):(\d{1,10}) (\S+)\(\): (.*)$")
 
 
 class Skip(Exception):
@@ -103,15 +106,33 @@ def unescape(s):
     return bytes(out)
 
 
+def sends_as_another_pid():
+    """Whether a program we run has CAP_SYS_ADMIN, so that logctl cat -- CMD
+    sends as CMD's pid (else as its own)."""
+    with open("/proc/self/status") as f:
+        caps = dict(line.rstrip("\n").split(":\t") for line in f if line.startswith("Cap"))
+    return bool(int(caps["CapBnd" if os.geteuid() == 0 else "CapAmb"], 16) & (1 << 21))
+
+
 def parse(line):
     """A text line's parts; "own" for one of logd's own ("[logd]", pid None),
-    "claimed" the sender's claimed time where it was not taken."""
+    "claimed" the sender's claimed time where it was not taken, "tag" the
+    tag before the pid and "file", "line", "func" the caller before the
+    message (None where the line has none; tag, file and func still escaped)."""
     m = LINE_RE.match(line)
     check(m is not None, "not a logd line: %r" % line)
-    ts, prio, pid, more, claimed, msg = m.groups()
+    ts, prio, tag, pid, more, claimed, msg = m.groups()
     own = pid == "logd"
+    file = lineno = func = None
+    c = CALLER_RE.match(msg)
+    if c is not None:
+        file, lineno, func, msg = c.groups()
+        file = None if file == "?" else file
+        func = None if func == "?" else func
+        lineno = int(lineno)
     return {"ts": ts, "prio": prio, "pid": None if own else int(pid), "own": own,
-            "more": more == "+", "claimed": claimed, "msg": msg}
+            "more": more == "+", "claimed": claimed, "tag": tag, "file": file,
+            "line": lineno, "func": func, "msg": msg}
 
 
 class Logd:

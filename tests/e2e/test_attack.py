@@ -49,6 +49,7 @@ BAD_NAMES = [b"..", b".x", b"a/b", b"a\0b", b"a\nb", b"n" * 65, b"", "\u00e9".en
 
 NAME_BYTES = frozenset(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._-")
 KEY_BYTES = frozenset(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_")
+TAG_BYTES = frozenset(range(0x21, 0x7f)) - frozenset(b":[")
 MAX_DROPPED = (1 << 53) - 1
 
 
@@ -68,7 +69,7 @@ def fields_reason(f):
         value = f[off:off + flen]
         if ftype == 0:
             return "field_type"
-        if ftype in (1, 2, 3, 5):
+        if ftype in (1, 2, 3, 5, 6):
             if ftype in seen:
                 return "field_duplicate"
             seen.add(ftype)
@@ -80,6 +81,8 @@ def fields_reason(f):
             key, eq, _ = value.partition(b"=")
             if not eq or not 1 <= len(key) <= 64 or not set(key) <= KEY_BYTES:
                 return "key_value"
+        if ftype == 6 and (not 1 <= flen <= 48 or not set(value) <= TAG_BYTES):
+            return "tag"
         off += flen
     return None
 
@@ -136,6 +139,8 @@ def some_fields(rng):
         return field(3, b"handler") + field(4, b"user_id=7") + field(4, b"k=") + field(99, b"?")
     if choice == 2:
         return field(5, bytes(8))      # a dropped count of 0: no marker line
+    if choice == 3:
+        return field(6, b"atk]tag") + field(1, b"a b.c") + field(2, b"\7\0\0\0")
     return b""
 
 
@@ -235,7 +240,9 @@ class Plan:
             bad = rng.choice([field(0, b"a"), field(2, b"\1\2"), field(5, b"\1"),
                               field(1, b"a") + field(1, b"b"), field(4, b"novalue"),
                               field(4, b"a b=c"), field(4, b"=c"), field(4, b"k" * 65 + b"=v"),
-                              b"\x01\x05", struct.pack("<BH", 3, 40) + b"ab"])
+                              b"\x01\x05", struct.pack("<BH", 3, 40) + b"ab",
+                              field(6, b""), field(6, b"a b"), field(6, b"t" * 49),
+                              field(6, b"a") + field(6, b"a")])
             name_len = d[off + 6]
             at = off + 20 + name_len
             d[at:at] = bad

@@ -25,10 +25,13 @@ NAME = "bad stream name"
 FIELD_TRUNC = "field runs past the fields area"
 FIELD_TYPE = "field of type 0"
 FIELD_SIZE = "fixed-size field (line, dropped) of the wrong length"
-FIELD_DUP = "file, line, function or dropped field given twice"
+FIELD_DUP = "file, line, function, dropped or tag field given twice"
 KV = "key=value field without '=' or with a bad key"
+TAG = "tag field empty, longer than 48 bytes, or with a byte other than printable ASCII but " \
+    "':' and '['"
 ALL_REASONS = [SHORT, TOOBIG, MAGIC, VERSION, HDR_RESERVED, EMPTY, REC_TRUNC, REC_SHORT,
-               PRIORITY, REC_FLAGS, NAME, FIELD_TRUNC, FIELD_TYPE, FIELD_SIZE, FIELD_DUP, KV]
+               PRIORITY, REC_FLAGS, NAME, FIELD_TRUNC, FIELD_TYPE, FIELD_SIZE, FIELD_DUP, KV,
+               TAG]
 
 
 def bad_datagrams():
@@ -76,6 +79,11 @@ def bad_datagrams():
         ("kv bad key", datagram(record("web", "x", fields=field(4, b"a b=c"))), KV),
         ("kv empty key", datagram(record("web", "x", fields=field(4, b"=c"))), KV),
         ("kv key 65 bytes", datagram(record("web", "x", fields=field(4, b"k" * 65 + b"=v"))), KV),
+        ("duplicate tag", datagram(record("web", "x", fields=field(6, b"a") * 2)), FIELD_DUP),
+        ("tag empty", datagram(record("web", "x", fields=field(6, b""))), TAG),
+        ("tag 49 bytes", datagram(record("web", "x", fields=field(6, b"t" * 49))), TAG),
+        ("tag colon", datagram(record("web", "x", fields=field(6, b"a:b"))), TAG),
+        ("tag space", datagram(record("web", "x", fields=field(6, b"a b"))), TAG),
         ("second of three bad", datagram(record("web", "first"), record("web", "x", prio=8),
                                          record("web", "third")), PRIORITY),
         ("third of three bad", datagram(record("web", "first"), record("web", "second"),

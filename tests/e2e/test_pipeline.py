@@ -6,7 +6,7 @@ import subprocess
 import time
 
 from harness import (LOGCTL, PRIORITIES, SENDER, VALGRIND, Logd, check, datagram, field, main,
-                     parse, record, write_lines)
+                     parse, record, sends_as_another_pid, write_lines)
 
 SCALE = 10 if VALGRIND else 1
 SENDERS = 4
@@ -38,7 +38,7 @@ def test_pipeline_delivers_every_record_once_in_order():
                    for i in range(SENDERS)]
         cat = d.spawn([LOGCTL, "cat", "-s", "catstream"], stdin=subprocess.PIPE, bufsize=0)
         cmd = d.spawn([LOGCTL, "cat", "-s", "cmdstream", "--", "sh", "-c",
-                       'i=0; while [ $i -lt %d ]; do i=$((i+1)); echo "out $i"; '
+                       'echo "pid $$"; i=0; while [ $i -lt %d ]; do i=$((i+1)); echo "out $i"; '
                        'echo "err $i" >&2; done; exit 3' % CMD_LINES])
         sent_bad = 0
         step = CAT_LINES // 40
@@ -89,14 +89,17 @@ def test_pipeline_delivers_every_record_once_in_order():
         lines = [parse(x) for x in d.lines("cmdstream")]
         out = [r["msg"] for r in lines if r["prio"] == "info"]
         err = [r["msg"] for r in lines if r["prio"] == "err"]
-        check(out == ["out %d" % i for i in range(1, CMD_LINES + 1)], "cmdstream stdout lines")
+        check(out[0].startswith("pid "), "cmdstream: the command's pid first: %s" % out[:1])
+        check(out[1:] == ["out %d" % i for i in range(1, CMD_LINES + 1)], "cmdstream stdout lines")
         check(err == ["err %d" % i for i in range(1, CMD_LINES + 1)], "cmdstream stderr lines")
-        check(len(lines) == 2 * CMD_LINES, "cmdstream: %d lines" % len(lines))
-        check(all(r["pid"] == cmd.pid and not r["more"] for r in lines),
-              "cmdstream: records not from logctl's pid %d, or marked continued" % cmd.pid)
+        check(len(lines) == 2 * CMD_LINES + 1, "cmdstream: %d lines" % len(lines))
+        # The command's pid where logctl may send as another process, else logctl's.
+        pid = int(out[0][4:]) if sends_as_another_pid() else cmd.pid
+        check(all(r["pid"] == pid and r["tag"] == "sh" and not r["more"] for r in lines),
+              "cmdstream: records not from pid %d, untagged or marked continued" % pid)
 
         st = d.stopped()
-        total = SENDERS * PER_SENDER + CAT_LINES + 2 * CMD_LINES
+        total = SENDERS * PER_SENDER + CAT_LINES + 2 * CMD_LINES + 1
         check(st["records"] == total, "stopped: records=%d, want %d" % (st["records"], total))
         check(st["written"] == total, "stopped: written=%d, want %d" % (st["written"], total))
         check(st["malformed"] == sent_bad, "stopped: malformed=%d, want %d" %

@@ -22,7 +22,7 @@
  * timestamp prints as a fresh one.  A text line is one line: it ends in
  * '\n' and has no other control byte, and logctl (logline_parse(),
  * logline_message()) reads back its time, priority, pid (or "[logd]"), a
- * claimed time not taken, and the message bytes.  A JSON line parses with
+ * claimed time not taken, the tag, the caller, and the message bytes.  A JSON line parses with
  * jansson as one object whose strings hold the record's bytes (bytes that
  * are not UTF-8 as U+0080..U+00FF) and whose numbers are the record's; it
  * has "logd":true exactly when logd is the sender, and "claimed_ts" exactly
@@ -165,13 +165,32 @@ check_json(const char *line, size_t n, const struct proto_record *rec,
 	json_decref(obj);
 }
 
+/* Whether the escaped bytes s of a text line read back as want (want_len bytes). */
+static int
+reads_back(const struct logline *l, const char *s, size_t len, const void *want, size_t want_len)
+{
+	struct logline	 part = *l;
+	char		*out;
+	size_t		 n;
+	int		 same;
+
+	if ((out = malloc(len + 1)) == NULL)
+		abort();
+	part.msg = s;
+	part.msg_len = len;
+	n = logline_message(&part, out);
+	same = n == want_len && (n == 0 || memcmp(out, want, n) == 0);
+	free(out);
+	return same;
+}
+
 static void
 check_text(const char *line, size_t n, const struct proto_record *rec,
     const struct format_sender *who, uint64_t ts_ns)
 {
 	struct logline	 l;
-	char		*msg;
-	size_t		 i, len;
+	const char	*msg;
+	size_t		 i;
 
 	for (i = 0; i < n - 1; i++)
 		REQUIRE((uint8_t)line[i] >= 0x20 && (uint8_t)line[i] != 0x7f);
@@ -181,11 +200,17 @@ check_text(const char *line, size_t n, const struct proto_record *rec,
 	REQUIRE(l.pid == (who->logd ? 0 : (uint32_t)who->pid));
 	REQUIRE(l.more == ((rec->flags & PROTO_REC_MORE) != 0));
 	REQUIRE((l.claimed != NULL) == (rec->ts_ns != 0 && rec->ts_ns != ts_ns));
-	if ((msg = malloc(l.msg_len + 1)) == NULL)
-		abort();
-	len = logline_message(&l, msg);
-	REQUIRE(len == rec->msg_len && (len == 0 || memcmp(msg, rec->msg, len) == 0));
-	free(msg);
+	REQUIRE(reads_back(&l, l.tag, l.tag_len, rec->tag, rec->tag_len));
+	if (rec->file_len > 0 || rec->line > 0 || rec->func_len > 0) {
+		REQUIRE(reads_back(&l, l.file, l.file_len, rec->file, rec->file_len));
+		REQUIRE(l.line == rec->line);
+		REQUIRE(reads_back(&l, l.func, l.func_len, rec->func, rec->func_len));
+		msg = l.msg;
+	} else {
+		/* A message that starts as a caller does reads as one (logline.h): all of it. */
+		msg = l.func != NULL ? l.file : l.msg;
+	}
+	REQUIRE(reads_back(&l, msg, (size_t)(l.msg + l.msg_len - msg), rec->msg, rec->msg_len));
 }
 
 /*

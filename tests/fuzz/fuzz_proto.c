@@ -40,6 +40,7 @@ same_record(const struct proto_record *a, const struct proto_record *b)
 	REQUIRE(a->ts_ns == b->ts_ns && a->line == b->line && a->dropped == b->dropped);
 	REQUIRE(a->file_len == b->file_len && same_bytes(a->file, b->file, a->file_len));
 	REQUIRE(a->func_len == b->func_len && same_bytes(a->func, b->func, a->func_len));
+	REQUIRE(a->tag_len == b->tag_len && same_bytes(a->tag, b->tag, a->tag_len));
 	REQUIRE(a->msg_len == b->msg_len && same_bytes(a->msg, b->msg, a->msg_len));
 }
 
@@ -64,6 +65,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		REQUIRE(inside(r.name, r.name_len, data, size));
 		REQUIRE(inside(r.file, r.file_len, data, size));
 		REQUIRE(inside(r.func, r.func_len, data, size));
+		REQUIRE(inside(r.tag, r.tag_len, data, size));
+		REQUIRE(r.tag_len == 0 || proto_tag_valid(r.tag, r.tag_len) == 0);
 		REQUIRE(inside(r.kv, r.kv_len, data, size));
 		REQUIRE(inside(r.msg, r.msg_len, data, size));
 		kvoff = 0;

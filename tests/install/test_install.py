@@ -60,14 +60,18 @@ def test_example_against_installed_logd(dest, work, src):
             os.environ, LOGD_SOCKET=sock, LD_LIBRARY_PATH=libdir), timeout=30)
         check(r.returncode == 0, "the example program exited %d" % r.returncode)
         path = os.path.join(logs, "myapp", "current.log")
-        wait_for(lambda: os.path.exists(path) and len(open(path).readlines()) == 2,
-                 "the example's two records")
+        wait_for(lambda: os.path.exists(path) and len(open(path).readlines()) == 3,
+                 "the example's three records")
     finally:
         d.terminate()
         check(d.wait(30) == 0, "the installed logd exited %s" % d.returncode)
         err.close()
-    msgs = [parse(x)["msg"] for x in open(path).read().splitlines()]
-    check(msgs == ["started, 4 workers", "queue at 93%"], "records: %s" % msgs)
+    recs = [parse(x) for x in open(path).read().splitlines()]
+    check([r["msg"] for r in recs] == ["started, 4 workers", "queue at 93%", "login"],
+          "records: %s" % recs)
+    # LOGD_INFO's caller in the line, as the README shows it (app.c:11 main()).
+    check(recs[0]["file"].endswith("app.c") and recs[0]["line"] == 11 and
+          recs[0]["func"] == "main" and recs[1]["file"] is None, "caller: %s" % recs[:2])
 
 
 def test_units(dest):
