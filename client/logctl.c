@@ -69,8 +69,9 @@
 "                              (any case), 0-7, or FACILITY.LEVEL as logger(1)\n" \
 "                              takes it (local0.warning: the field facility=local0);\n" \
 "                              default info\n" \
-"  -t, --tag TAG               shown before the pid, \"TAG[1234]: message\" (JSON:\n" \
-"                              \"ident\"): 1-48 of printable ASCII but ':' and '['\n" \
+"  -t, --tag TAG               shown before the message, \"[1234] TAG: message\"\n" \
+"                              (JSON: \"ident\"): 1-48 of printable ASCII but ':'\n" \
+"                              and '['\n" \
 "      --field KEY=VALUE       a field of the record (JSON lines' \"fields\"); KEY is\n" \
 "                              1-64 of A-Z a-z 0-9 _; repeatable\n" \
 "      --nonblock              never wait for a busy daemon: drop and count instead\n"

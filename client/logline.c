@@ -86,8 +86,8 @@ parse_caller(const char *p, const char *end, struct logline *l)
 
 /*
  * "info [1234] message" after the stamp and its blank, or "[1234+]",
- * "[logd]", and either with " @STAMP" before the "]"; a sender's with a tag
- * before the "[" and ':' after the "]", and a caller (parse_caller()).
+ * "[logd]", and either with " @STAMP" before the "]"; a sender's with a
+ * caller at the message's start (parse_caller()).
  */
 static int
 parse_text(const char *p, const char *end, struct logline *l)
@@ -98,16 +98,11 @@ parse_text(const char *p, const char *end, struct logline *l)
 
 	while (p < end && *p != ' ')
 		p++;
-	if ((l->priority = priority_of(name, (size_t)(p - name))) < 0 || end - p < 3)
+	if ((l->priority = priority_of(name, (size_t)(p - name))) < 0 || end - p < 3 ||
+	    p[1] != '[')
 		return -EINVAL;
-	l->tag = ++p;
-	while (p < end && *p != '[' && *p != ' ')
-		p++;
-	if (p == end || *p != '[')
-		return -EINVAL;
-	l->tag_len = (size_t)(p - l->tag);
-	p++;
-	if (end - p >= 4 && memcmp(p, "logd", 4) == 0 && l->tag_len == 0) {
+	p += 2;
+	if (end - p >= 4 && memcmp(p, "logd", 4) == 0) {
 		l->logd = 1;
 		p += 4;
 	} else if (p < end && *p >= '0' && *p <= '9') {
@@ -128,8 +123,6 @@ parse_text(const char *p, const char *end, struct logline *l)
 		p += 2 + LOGTIME_STAMP_LEN;
 	}
 	if (p == end || *p++ != ']')
-		return -EINVAL;
-	if (l->tag_len > 0 && (p == end || *p++ != ':'))
 		return -EINVAL;
 	if (p < end && *p++ != ' ')
 		return -EINVAL;
@@ -405,8 +398,6 @@ logline_write_json(FILE *f, const struct logline *l, const char *stream)
 		fputs(",\"logd\":true", f);	/* the text has no pid of it */
 	else
 		fprintf(f, ",\"pid\":%lu", (unsigned long)l->pid);
-	if (l->tag_len > 0)
-		put_json_member(f, "ident", l, l->tag, l->tag_len);
 	put_json_member(f, "message", l, l->msg, l->msg_len);
 	if (l->file_len > 0)
 		put_json_member(f, "file", l, l->file, l->file_len);

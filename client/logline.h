@@ -2,15 +2,16 @@
  * logline.h - one line of a stream's file as logd writes it (logd.conf(5)):
  * text, "2026-11-22T12:00:00.123456Z info [1234] message" with the message
  * escaped C-style ("[logd]" for logd's own lines, "[1234+]" for a continued
- * part, "[1234 @STAMP]" with a claimed time that was not taken, a tag before
- * the pid, "info sshd[1234]: message", and a caller before the message,
- * "[1234] app.c:10 main(): message"), or a JSON object that starts
- * {"ts":"...","priority":"...".
+ * part, "[1234 @STAMP]" with a claimed time that was not taken, and a caller
+ * before the message, "[1234] app.c:10 main(): message"), or a JSON object
+ * that starts {"ts":"...","priority":"...".
  *
- * A tag is always told apart: logd escapes a blank and '[' in it.  A
- * caller is read from the message's start when it has the shape logd writes
- * ("FILE:LINE FUNC(): ", each name one word, "?" for none), so a message
- * sent without a caller that starts exactly so reads as one.
+ * A tag ("[1234] sshd: message", logctl -t or a syslog ident) stays in the
+ * message: "[1234] error: disk full" could be either, so it is not guessed.
+ * A caller is read from the message's start when it has the shape logd
+ * writes ("FILE:LINE FUNC(): ", each name one word, "?" for none), so a
+ * message sent without a caller that starts exactly so reads as one; after
+ * a tag, it stays in the message too.
  *
  * Parsing points into the line: nothing is copied or allocated.  The JSON
  * written here escapes exactly as logd's JSON lines do, so a converted text
@@ -32,9 +33,7 @@ struct logline {
 	int		 logd;		/* text lines: "[logd]", one of logd's own */
 	int		 more;		/* text lines: "[pid+]", the message goes on */
 	const char	*claimed;	/* text lines: "[pid @STAMP]": the sender's claimed time */
-	/* Text lines: the tag and the caller's names as the line has them, still escaped. */
-	const char	*tag;		/* "tag[pid]:" */
-	size_t		 tag_len;	/* 0: none */
+	/* Text lines: the caller's names as the line has them, still escaped. */
 	const char	*file;		/* "file:line func(): " */
 	size_t		 file_len;	/* 0: none ("?") */
 	uint32_t	 line;		/* 0: none */

@@ -80,7 +80,7 @@ caller_max_len(const struct proto_record *rec)
 size_t
 format_max_len(enum config_format fmt, const struct proto_record *rec)
 {
-	/* Time, priority, "[pid+ @claimed time]:" and blanks below 96; \xNN per byte. */
+	/* Time, priority, "[pid+ @claimed time]", a tag's ": " and blanks below 96; \xNN per byte. */
 	if (fmt == CONFIG_FORMAT_TEXT)
 		return 96 + 4 * (rec->tag_len + rec->msg_len) + caller_max_len(rec) + 2;
 	/* Fixed keys and numbers, then every string at 6 bytes per input byte. */
@@ -325,11 +325,11 @@ format_len(enum config_format fmt, const struct proto_record *rec)
 	(void)proto_priority_name(rec->priority, &plen);
 	/*
 	 * Time 27, blank, priority, " [", pid (at most 10 digits), "+", " @" and
-	 * a claimed time 27, "] ", message, newline; a tag and its ':' and a
+	 * a claimed time 27, "] ", message, newline; a tag and its ": " and a
 	 * caller at their most (each byte \xNN).
 	 */
 	return 27 + 1 + plen + 2 + 10 + 1 + 29 + 2 + text_escaped_len(rec->msg, rec->msg_len) + 1 +
-	    (rec->tag_len > 0 ? 4 * rec->tag_len + 1 : 0) + caller_max_len(rec);
+	    (rec->tag_len > 0 ? 4 * rec->tag_len + 2 : 0) + caller_max_len(rec);
 }
 
 static char *
@@ -375,9 +375,9 @@ put_text_escaped(char *p, const uint8_t *s, size_t len)
 
 /*
  * A tag, file or function name in a text line: escaped as the message is,
- * and a blank and '[' as \x20 and \x5b too, so it is one word that a reader
- * can tell from what follows it (a tag ends at '[', a caller's names at a
- * blank).  None is "?", and a name that is "?" is \x3f.
+ * and a blank and '[' as \x20 and \x5b too, so each is one word (a tag is
+ * followed by ": ", a caller's names by a blank).  None is "?", and a name
+ * that is "?" is \x3f.
  */
 static char *
 put_label(char *p, const char *name, size_t len)
@@ -577,8 +577,6 @@ format_line(struct format_cache *c, enum config_format fmt, char *buf,
 		*p++ = ' ';
 		p = put_priority(p, rec->priority);
 		*p++ = ' ';
-		if (rec->tag_len > 0)
-			p = put_label(p, rec->tag, rec->tag_len);
 		*p++ = '[';
 		if (who->logd)
 			p = put_mem(p, "logd", 4);
@@ -591,9 +589,12 @@ format_line(struct format_cache *c, enum config_format fmt, char *buf,
 			p = put_claimed(p, rec->ts_ns);
 		}
 		*p++ = ']';
-		if (rec->tag_len > 0)
-			*p++ = ':';
 		*p++ = ' ';
+		if (rec->tag_len > 0) {
+			p = put_label(p, rec->tag, rec->tag_len);
+			*p++ = ':';
+			*p++ = ' ';
+		}
 		if (has_caller(rec))
 			p = put_caller(p, rec);
 		p = put_text_escaped(p, rec->msg, rec->msg_len);

@@ -234,10 +234,11 @@ START_TEST(a_claimed_time_other_than_the_lines_is_kept)
 END_TEST
 
 /*
- * A tag (a syslog ident, logctl -t): before the pid in text, as syslog's
- * "sshd[1234]: " (escaped, and one word: a blank and '[' as \xNN), its own key in JSON.
+ * A tag (a syslog ident, logctl -t): at the message's start in text,
+ * "[1234] sshd: " (escaped, and one word: a blank and '[' as \xNN), its own
+ * key in JSON.
  */
-START_TEST(a_tag_goes_before_the_pid)
+START_TEST(a_tag_goes_before_the_message)
 {
 	struct proto_record	r = rec_of("Accepted", 8);
 
@@ -245,17 +246,17 @@ START_TEST(a_tag_goes_before_the_pid)
 	r.tag = "sshd";
 	r.tag_len = 4;
 	ck_assert_str_eq(fmt(CONFIG_FORMAT_TEXT, &r, TS),
-	    "2025-11-22T12:00:00.123456Z info sshd[1234]: Accepted\n");
+	    "2025-11-22T12:00:00.123456Z info [1234] sshd: Accepted\n");
 	ck_assert_uint_le(strlen(out), format_len(CONFIG_FORMAT_TEXT, &r));
 	r.flags = PROTO_REC_MORE;
 	r.ts_ns = 1000000000ull;
 	ck_assert_str_eq(fmt(CONFIG_FORMAT_TEXT, &r, TS), "2025-11-22T12:00:00.123456Z info "
-	    "sshd[1234+ @1970-01-01T00:00:01.000000Z]: Accepted\n");
+	    "[1234+ @1970-01-01T00:00:01.000000Z] sshd: Accepted\n");
 	r = rec_of("m", 1);
 	r.tag = "s s[\n\xff?";	/* an RFC 5424 APP-NAME may have any of these */
 	r.tag_len = 7;
 	ck_assert_str_eq(fmt(CONFIG_FORMAT_TEXT, &r, TS),
-	    "2025-11-22T12:00:00.123456Z info s\\x20s\\x5b\\n\\xff?[1234]: m\n");
+	    "2025-11-22T12:00:00.123456Z info [1234] s\\x20s\\x5b\\n\\xff?: m\n");
 	ck_assert_uint_le(strlen(out), format_len(CONFIG_FORMAT_TEXT, &r));
 	ck_assert_ptr_nonnull(strstr(fmt(CONFIG_FORMAT_JSON, &r, TS),
 	    ",\"gid\":100,\"ident\":\"s s[\\n\\u00ff?\",\"message\":\"m\""));
@@ -281,7 +282,7 @@ START_TEST(the_caller_goes_before_the_message)
 	r.tag = "app";
 	r.tag_len = 3;
 	ck_assert_str_eq(fmt(CONFIG_FORMAT_TEXT, &r, TS),
-	    "2025-11-22T12:00:00.123456Z info app[1234]: app.c:10 main(): started\n");
+	    "2025-11-22T12:00:00.123456Z info [1234] app: app.c:10 main(): started\n");
 	r.tag_len = 0;
 	r.file = "my dir/a.c";
 	r.file_len = 10;
@@ -425,7 +426,7 @@ format_suite(void)
 	tcase_add_test(tc, a_sender_cannot_write_a_line_of_logds);
 	tcase_add_test(tc, a_claimed_time_other_than_the_lines_is_kept);
 	tcase_add_test(tc, text_escapes_invalid_utf8_bytes);
-	tcase_add_test(tc, a_tag_goes_before_the_pid);
+	tcase_add_test(tc, a_tag_goes_before_the_message);
 	tcase_add_test(tc, the_caller_goes_before_the_message);
 	tcase_add_test(tc, escapes_a_byte_anywhere_in_a_long_clean_message);
 	tcase_add_test(tc, random_records_stay_within_bounds);

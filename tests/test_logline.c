@@ -149,9 +149,8 @@ START_TEST(rejects_lines_that_are_not_logds)
 		"2025-11-22T12:00:00.123456Z info [1 @1970-01-01T00:00:01.000000] x",
 		"2025-11-22T12:00:00.123456Z info [1 @yesterday-at-noon-or-so-ok] x",
 		"2025-11-22T12:00:00.123456Zinfo [1] x",
-		"2025-11-22T12:00:00.123456Z info tag[1] x",	/* a tag without its ':' */
-		"2025-11-22T12:00:00.123456Z info tag [1]: x",
-		"2025-11-22T12:00:00.123456Z info tag[logd]: x",	/* logd's own have none */
+		"2025-11-22T12:00:00.123456Z info tag[1]: x",	/* a tag goes after the pid */
+		"2025-11-22T12:00:00.123456Z info tag [1] x",
 		"2025-11-22T12:00:00.123456Z info [1]: x",
 		"{\"ts\":\"2025-11-22T12:00:00.123456Z\"}",
 		"{\"ts\":\"2025-11-22T12:00:00.123456Z\",\"priority\":\"loud\"}",
@@ -240,7 +239,7 @@ START_TEST(converts_text_lines_to_logds_json)
 {
 	static const char	msg[] = "quote \" backslash \\ nl \n cr \r tab \t nul \0 del \x7f "
 	    "esc \x1b bs \b ff \f e-acute \xc3\xa9 euro \xe2\x82\xac bad \xff\xc3 (\xe0\x80)";
-	char			bytes[4096], tag[64], file[64], func[64];
+	char			bytes[4096], file[64], func[64];
 	struct proto_record	r;
 	unsigned		seed = 1;
 	size_t			n;
@@ -252,12 +251,7 @@ START_TEST(converts_text_lines_to_logds_json)
 		n = (size_t)(rand_r(&seed) % 64);
 		random_bytes(bytes, n, &seed);
 		r = rec_of(bytes, n, 5, round & 1);
-		/* Half with a tag, half with a caller, of any bytes (as a syslog ident may be). */
-		if (round & 2) {
-			r.tag_len = 1 + (size_t)rand_r(&seed) % sizeof(tag);
-			random_bytes(tag, r.tag_len, &seed);
-			r.tag = tag;
-		}
+		/* Half with a caller, of any bytes.  (A tag stays in the message: not here.) */
 		if (round & 4) {
 			r.file_len = (size_t)rand_r(&seed) % 4;
 			r.func_len = (size_t)rand_r(&seed) % 4;
@@ -272,23 +266,21 @@ START_TEST(converts_text_lines_to_logds_json)
 }
 END_TEST
 
-START_TEST(reads_the_tag_and_the_caller_back)
+/* The caller is read back; a tag stays in the message, and so does a caller after it. */
+START_TEST(reads_the_caller_back_and_keeps_a_tag_in_the_message)
 {
 	struct proto_record	r = rec_of("hello: world", 12, 6, 0);
 	struct logline		l;
 	char			out[64], *json;
 
-	r.tag = "my-app";
-	r.tag_len = 6;
 	r.file = "src/a b.c";
 	r.file_len = 9;
 	r.line = 42;
 	r.func = "main";
 	r.func_len = 4;
 	l = parsed(logd_rec_line(CONFIG_FORMAT_TEXT, &r));
-	ck_assert_str_eq(line, "2025-11-22T12:00:00.123456Z info my-app[4242]: "
+	ck_assert_str_eq(line, "2025-11-22T12:00:00.123456Z info [4242] "
 	    "src/a\\x20b.c:42 main(): hello: world");
-	ck_assert_int_eq(l.tag_len == 6 && memcmp(l.tag, "my-app", 6) == 0, 1);
 	ck_assert_int_eq(l.file_len == 12 && memcmp(l.file, "src/a\\x20b.c", 12) == 0, 1);
 	ck_assert_uint_eq(l.line, 42);
 	ck_assert_int_eq(l.func_len == 4 && memcmp(l.func, "main", 4) == 0, 1);
@@ -296,9 +288,18 @@ START_TEST(reads_the_tag_and_the_caller_back)
 	ck_assert(memcmp(out, "hello: world", 12) == 0);
 	json = as_json(&l);
 	ck_assert_str_eq(json, "{\"ts\":\"2025-11-22T12:00:00.123456Z\",\"priority\":\"info\","
-	    "\"stream\":\"web\",\"pid\":4242,\"ident\":\"my-app\",\"message\":\"hello: world\","
+	    "\"stream\":\"web\",\"pid\":4242,\"message\":\"hello: world\","
 	    "\"file\":\"src/a b.c\",\"line\":42,\"func\":\"main\"}");
 	free(json);
+	r.tag = "my-app";
+	r.tag_len = 6;
+	l = parsed(logd_rec_line(CONFIG_FORMAT_TEXT, &r));
+	ck_assert_str_eq(line, "2025-11-22T12:00:00.123456Z info [4242] my-app: "
+	    "src/a\\x20b.c:42 main(): hello: world");
+	ck_assert_ptr_null(l.file);
+	ck_assert_uint_eq(l.line, 0);
+	ck_assert_uint_eq(logline_message(&l, out), 41);
+	ck_assert(memcmp(out, "my-app: src/a b.c:42 main(): hello: world", 41) == 0);
 	/* An empty message, the blank after the caller gone. */
 	strcpy(line, "2025-11-22T12:00:00.123456Z info [1] ?:0 f():");
 	l = parsed(strlen(line));
@@ -308,11 +309,10 @@ START_TEST(reads_the_tag_and_the_caller_back)
 END_TEST
 
 /*
- * A message without a tag reads as one, whatever it looks like: a tag is
- * before the pid.  One that starts as a caller does, "x.c:1 f(): ", is
- * taken for a caller (logline.h).
+ * A message reads as one, whatever it looks like; one that starts as a
+ * caller does, "x.c:1 f(): ", is taken for a caller (logline.h).
  */
-START_TEST(a_message_that_looks_like_a_tag_is_a_message)
+START_TEST(a_message_that_looks_like_a_caller_is_a_message)
 {
 	static const char *const	plain[] = {
 		"error: disk full", "sshd[12]: x", "a.c:1: f(): x", "a.c:x f(): x", ":1 f(): x",
@@ -324,7 +324,7 @@ START_TEST(a_message_that_looks_like_a_tag_is_a_message)
 
 	for (i = 0; i < sizeof(plain) / sizeof(plain[0]); i++) {
 		l = parsed(logd_line(CONFIG_FORMAT_TEXT, plain[i], strlen(plain[i]), 6, 0));
-		ck_assert_msg(l.tag_len == 0 && l.file == NULL && l.func == NULL, "%s", plain[i]);
+		ck_assert_msg(l.file == NULL && l.func == NULL, "%s", plain[i]);
 		ck_assert_uint_eq(logline_message(&l, out), strlen(plain[i]));
 		ck_assert(memcmp(out, plain[i], strlen(plain[i])) == 0);
 	}
@@ -358,8 +358,8 @@ logline_suite(void)
 	tcase_add_test(tc, undoes_text_escapes);
 	tcase_add_test(tc, undoes_json_escapes_and_code_points);
 	tcase_add_test(tc, converts_text_lines_to_logds_json);
-	tcase_add_test(tc, reads_the_tag_and_the_caller_back);
-	tcase_add_test(tc, a_message_that_looks_like_a_tag_is_a_message);
+	tcase_add_test(tc, reads_the_caller_back_and_keeps_a_tag_in_the_message);
+	tcase_add_test(tc, a_message_that_looks_like_a_caller_is_a_message);
 	tcase_add_test(tc, writes_any_bytes_as_a_json_string);
 	suite_add_tcase(s, tc);
 	return s;

@@ -35,7 +35,7 @@ SLOW = 10 if VALGRIND else 1
 PRIORITIES = ["emerg", "alert", "crit", "err", "warning", "notice", "info", "debug"]
 LINE_RE = re.compile(
     r"^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z) (emerg|alert|crit|err|warning|notice|info|debug)"
-    r" (?:([^ \[]+)(?=\[\d))?\[(\d+|logd)(\+?)(?: @(\S{27}))?\](?(3):) (.*)$")
+    r" \[(\d+|logd)(\+?)(?: @(\S{27}))?\] (.*)$")
 # A caller at the message's start, as logd writes it ("?" for a name not given).
 CALLER_RE = re.compile(r"^(\S+):(\d{1,10}) (\S+)\(\): (.*)$")
 
@@ -114,16 +114,22 @@ def sends_as_another_pid():
     return bool(int(caps["CapBnd" if os.geteuid() == 0 else "CapAmb"], 16) & (1 << 21))
 
 
-def parse(line):
+def parse(line, tagged=False):
     """A text line's parts; "own" for one of logd's own ("[logd]", pid None),
-    "claimed" the sender's claimed time where it was not taken, "tag" the
-    tag before the pid and "file", "line", "func" the caller before the
-    message (None where the line has none; tag, file and func still escaped)."""
+    "claimed" the sender's claimed time where it was not taken, "file",
+    "line", "func" the caller before the message (None where the line has
+    none; file and func still escaped).  A tag ("[1234] TAG: message") is
+    part of the message, as a reader cannot tell it from one that starts
+    "word: "; with tagged, the line must have one, and "tag" is it (then the
+    caller after it)."""
     m = LINE_RE.match(line)
     check(m is not None, "not a logd line: %r" % line)
-    ts, prio, tag, pid, more, claimed, msg = m.groups()
+    ts, prio, pid, more, claimed, msg = m.groups()
     own = pid == "logd"
-    file = lineno = func = None
+    file = lineno = func = tag = None
+    if tagged:
+        check(": " in msg, "no tag: %r" % line)
+        tag, msg = msg.split(": ", 1)
     c = CALLER_RE.match(msg)
     if c is not None:
         file, lineno, func, msg = c.groups()

@@ -485,7 +485,8 @@ def run_attack(d, plan, outer):
     streams = sorted(set(s for s, _ in plan.expect.values()))
     for stream in streams:
         for line in d.lines(stream):
-            r = parse(line)
+            # The records with a tag (extra()): "[pid] atk]tag: a\x20b.c:7 ?(): seq=..."
+            r = parse(line, tagged=line.split("] ", 1)[-1].startswith("atk]tag: "))
             msg = unescape(r["msg"])
             check(not msg.startswith(b"bad="), "a record of a hostile datagram was written to "
                   "%s: %r" % (stream, line[:200]))

@@ -224,10 +224,11 @@ def test_logctl_exit_status_and_default_streams():
                  "the three default streams")
         check(d.stop() == 0, "logd exit status")
         check(parse(d.lines("stdin")[0])["msg"] == "from stdin", "stream stdin")
-        check(parse(d.lines("echo")[0])["msg"] == "from echo", "stream echo (basename)")
+        check(parse(d.lines("echo")[0], tagged=True)["msg"] == "from echo", "stream echo (basename)")
         r = parse(d.lines("user")[0])
         check(r["msg"] == "to user" and r["prio"] == "err", "stream user, priority 3")
-        got = sorted((r["prio"], r["msg"]) for r in map(parse, d.lines("prios")))
+        got = sorted((r["prio"], r["msg"]) for r in (parse(x, tagged=True)
+                                                   for x in d.lines("prios")))
         check(got == [("notice", "no newline"), ("notice", "o"), ("warning", "e")],
               "-p and --stderr-priority, last line without newline: %s" % got)
         check(not os.path.exists(os.path.join(d.logs, "sh")), "-s was ignored for -- sh")
@@ -242,7 +243,7 @@ def test_logctl_cat_passes_sigterm_to_the_command():
         p.send_signal(signal.SIGTERM)
         check(p.wait(30) == 5, "logctl exited %s, want the command's 5" % p.returncode)
         check(d.stop() == 0, "logd exit status")
-        check([parse(x)["msg"] for x in d.lines("sig")] == ["ready", "got TERM"],
+        check([parse(x, tagged=True)["msg"] for x in d.lines("sig")] == ["ready", "got TERM"],
               "lines: %s" % d.lines("sig"))
 
 
@@ -260,11 +261,11 @@ def test_logctl_cat_runs_the_command_with_default_signals_and_an_empty_mask():
         r = d.run([LOGCTL, "cat", "-s", "epipe", "--", "sh", "-c", "yes | head -n 1"])
         check(r.returncode == 0, "yes | head: exit %d: %s" % (r.returncode, r.stderr))
         check(d.stop() == 0, "logd exit status")
-        status = dict(unescape(parse(x)["msg"]).decode().split(":", 1)
+        status = dict(unescape(parse(x, tagged=True)["msg"]).decode().split(":", 1)
                       for x in d.lines("status"))
         for key in "SigIgn", "SigBlk":
             check(int(status[key], 16) == 0, "the command's %s: %s" % (key, status[key].strip()))
-        check([parse(x)["msg"] for x in d.lines("epipe")] == ["y"],
+        check([parse(x, tagged=True)["msg"] for x in d.lines("epipe")] == ["y"],
               "yes | head -n 1: %s" % d.lines("epipe"))
 
 
@@ -279,7 +280,7 @@ def test_logctl_cat_gets_the_status_even_if_its_parent_ignores_sigchld():
         check(r.returncode == 7 and r.stderr == "", "exit %d, want 7: %s" %
               (r.returncode, r.stderr))
         check(d.stop() == 0, "logd exit status")
-        check([parse(x)["msg"] for x in d.lines("chld")] == ["ran"], "the command's line")
+        check([parse(x, tagged=True)["msg"] for x in d.lines("chld")] == ["ran"], "the command's line")
 
 
 if __name__ == "__main__":

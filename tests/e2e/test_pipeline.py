@@ -86,7 +86,7 @@ def test_pipeline_delivers_every_record_once_in_order():
         check(d.lines("web") == [], "records of malformed datagrams were written: %s" %
               d.lines("web")[:3])
 
-        lines = [parse(x) for x in d.lines("cmdstream")]
+        lines = [parse(x, tagged=True) for x in d.lines("cmdstream")]
         out = [r["msg"] for r in lines if r["prio"] == "info"]
         err = [r["msg"] for r in lines if r["prio"] == "err"]
         check(out[0].startswith("pid "), "cmdstream: the command's pid first: %s" % out[:1])

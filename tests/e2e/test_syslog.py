@@ -27,13 +27,9 @@ def logd(config=""):
     return d
 
 
-def tagged(r):
-    """A parsed line's tag and message as syslog shows them: "tag: message"."""
-    return "%s: %s" % (r["tag"], r["msg"]) if r["tag"] is not None else r["msg"]
-
-
 def msgs(d, stream):
-    return [tagged(parse(x)) for x in d.lines(stream)]
+    """The messages of a stream's lines, each with its tag: "tag: message"."""
+    return [parse(x)["msg"] for x in d.lines(stream)]
 
 
 def send(d, *dgrams):
@@ -63,14 +59,14 @@ def test_logger_rfc3164_and_rfc5424():
                  "the three records")
         check(d.stop() == 0, "logd exited non-zero: %s" % d.stderr())
         lines = d.lines("s3164")
-        check(lines[0].split(" ", 1)[1].startswith("warning s3164[%d]: three" %
-                                                    parse(lines[0])["pid"]),
-              "the tag before the pid, as in syslog's files: %s" % lines[0])
-        a, b = [parse(x) for x in lines]
+        check(lines[0].split(" ", 1)[1] == "warning [%d] s3164: three one six four" %
+              parse(lines[0])["pid"], "the ident before the message: %s" % lines[0])
+        a, b = [parse(x, tagged=True) for x in lines]
         check(a["prio"] == "warning" and a["tag"] == "s3164" and
               a["msg"] == "three one six four" and a["pid"] > 1 and not a["own"],
               "rfc3164: %s" % a)
-        check(b["prio"] == "debug" and tagged(b) == "s3164: with its pid", "-i: %s" % b)
+        check(b["prio"] == "debug" and b["tag"] == "s3164" and b["msg"] == "with its pid",
+              "-i: %s" % b)
         o = json.loads(d.lines("s5424")[0])
         check(o["priority"] == "err" and o["ident"] == "s5424" and
               o["message"] == "five four two four" and o["pid"] > 1, "rfc5424: %s" % o)
@@ -98,7 +94,7 @@ def test_python_syslog_handler():
         wait_for(lambda: len(d.lines("pyapp")) == 3, "python's records")
         check(d.stop() == 0, "logd exited non-zero: %s" % d.stderr())
         recs = [parse(x) for x in d.lines("pyapp")]
-        check([(r["prio"], tagged(r)) for r in recs] ==
+        check([(r["prio"], r["msg"]) for r in recs] ==
               [("err", "pyapp: an error"), ("info", "pyapp: some info"),
                ("debug", "pyapp: new\\nline")], "python: %s" % recs)
         check(all(r["pid"] == os.getpid() for r in recs), "not the kernel's pid: %s" % recs)
@@ -119,7 +115,7 @@ def test_glibc_syslog_through_dev_log():
         wait_for(lambda: len(d.lines("apps")) == 200, "glibc's 200 records in stream apps")
         check(d.stop() == 0, "logd exited non-zero: %s" % d.stderr())
         recs = [parse(x) for x in d.lines("apps")]
-        check([tagged(r) for r in recs] == ["glibcprog: glibc %d" % i for i in range(200)],
+        check([r["msg"] for r in recs] == ["glibcprog: glibc %d" % i for i in range(200)],
               "glibc: %s" % recs[:3])
         check(all(r["prio"] == "warning" and r["pid"] == recs[0]["pid"] and r["pid"] > 1
                   for r in recs), "priority or pid: %s" % recs[:3])

@@ -184,6 +184,25 @@ reads_back(const struct logline *l, const char *s, size_t len, const void *want,
 	return same;
 }
 
+/* Whether l's message reads back as tag, ": ", anything, then msg. */
+static int
+starts_and_ends(const struct logline *l, const char *tag, size_t tag_len, const uint8_t *msg,
+    size_t msg_len)
+{
+	char	*out;
+	size_t	 n;
+	int	 ok;
+
+	if ((out = malloc(l->msg_len + 1)) == NULL)
+		abort();
+	n = logline_message(l, out);
+	ok = n >= tag_len + 2 + msg_len && memcmp(out, tag, tag_len) == 0 &&
+	    memcmp(out + tag_len, ": ", 2) == 0 &&
+	    (msg_len == 0 || memcmp(out + n - msg_len, msg, msg_len) == 0);
+	free(out);
+	return ok;
+}
+
 static void
 check_text(const char *line, size_t n, const struct proto_record *rec,
     const struct format_sender *who, uint64_t ts_ns)
@@ -200,7 +219,12 @@ check_text(const char *line, size_t n, const struct proto_record *rec,
 	REQUIRE(l.pid == (who->logd ? 0 : (uint32_t)who->pid));
 	REQUIRE(l.more == ((rec->flags & PROTO_REC_MORE) != 0));
 	REQUIRE((l.claimed != NULL) == (rec->ts_ns != 0 && rec->ts_ns != ts_ns));
-	REQUIRE(reads_back(&l, l.tag, l.tag_len, rec->tag, rec->tag_len));
+	if (rec->tag_len > 0) {
+		/* "TAG: " starts the message, which reads back whole (logline.h). */
+		REQUIRE(l.file == NULL && l.func == NULL);
+		REQUIRE(starts_and_ends(&l, rec->tag, rec->tag_len, rec->msg, rec->msg_len));
+		return;
+	}
 	if (rec->file_len > 0 || rec->line > 0 || rec->func_len > 0) {
 		REQUIRE(reads_back(&l, l.file, l.file_len, rec->file, rec->file_len));
 		REQUIRE(l.line == rec->line);
