@@ -2,7 +2,8 @@
 # tests/bench/peers.sh DIR - the peers that tests/bench/run --peers runs beside logd:
 # rsyslogd and syslog-ng, as ordinary programs (never as system services).
 #
-# rsyslogd is the installed one (scripts/deps.sh: LOGD_BENCH_DEPS installs it).
+# rsyslogd is the installed one (scripts/deps.sh: LOGD_BENCH_DEPS installs it; on a
+# host with systemd, Debian's package then runs its own service: this script never does).
 # syslog-ng is the installed one if there is one; else Debian's syslog-ng-core,
 # which conflicts with rsyslog and so cannot be installed beside it: its .deb
 # and those of the libraries it needs that are not installed are fetched with
