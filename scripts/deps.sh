@@ -6,6 +6,8 @@ libinih-dev libzstd-dev libjansson-dev check"
 LOGD_TEST_DEPS="python3 groff-base valgrind zstd systemd curl util-linux"
 # tests/fuzz/run: libFuzzer comes with clang (libclang-common-*-dev).
 LOGD_FUZZ_DEPS="clang"
+# tests/bench/run --peers: rsyslogd (tests/bench/peers.sh unpacks syslog-ng: it conflicts).
+LOGD_BENCH_DEPS="rsyslog"
 
 logd_install_deps() {
 	local missing="" pkg
