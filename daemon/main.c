@@ -398,7 +398,8 @@ exit_now(struct daemon *d, const char *why)
 		print_stats(d, LOG_INFO, "stopped");
 		_exit(0);
 	}
-	diag(LOG_ERR, "%s: exiting now; %" PRIu64 " lines were not written%s", why, left,
+	diag(LOG_ERR, "%s: exiting now; %" PRIu64 " line%s not written%s", why, left,
+	    left == 1 ? " was" : "s were",
 	    unread ? ", and datagrams still in the socket were not read" : "");
 	print_stats(d, LOG_INFO, "stopped");
 	_exit(3);

@@ -918,12 +918,14 @@ stream_limit_report(void *arg, pid_t pid, uint64_t n, uint64_t senders)
 	stream_markers(t, s, 0, NULL, &m);
 	stream_duration(per, sizeof(per), s->sc->rate_limit_interval_ms);
 	if (senders == 0)
-		stream_marker(s, &m, &who, n, "pid %ld sent more than %" PRIu32 " records in %s "
-		    "(rate limit)", (long)pid, s->sc->rate_limit_burst, per);
+		stream_marker(s, &m, &who, n, "pid %ld sent more than %" PRIu32 " record%s in %s "
+		    "(rate limit)", (long)pid, s->sc->rate_limit_burst,
+		    format_s(s->sc->rate_limit_burst), per);
 	else
 		stream_marker(s, &m, &t->self, n, "%" PRIu64 " senders sent more than %" PRIu32
-		    " records in %s (rate limit; more senders than logd tracks, %d)", senders,
-		    s->sc->rate_limit_burst, per, RATELIMIT_SENDERS);
+		    " record%s in %s (rate limit; more senders than logd tracks, %d)", senders,
+		    s->sc->rate_limit_burst, format_s(s->sc->rate_limit_burst), per,
+		    RATELIMIT_SENDERS);
 	return stream_add_markers(t, s, &m, c->force, clock_ns(CLOCK_REALTIME));
 }
 
@@ -1157,7 +1159,8 @@ stream_flush_rejects(struct stream_table *t, int force)
 
 		stream_reject_text(t, r, text, sizeof(text));
 		if (stream_reject_tells(r->err) && r->lost > 0)
-			diag(LOG_WARNING, "%s (%" PRIu64 " records refused)", text, r->lost);
+			diag(LOG_WARNING, "%s (%" PRIu64 " record%s refused)", text, r->lost,
+			    format_s(r->lost));
 		if (stream_log_loss(t, r->lost, force, "%s", text) < 0)
 			t->rejects[kept++] = *r;	/* stays due (and is told again) */
 	}
@@ -1167,8 +1170,8 @@ stream_flush_rejects(struct stream_table *t, int force)
 			continue;
 		stream_reject_other(t, (enum stream_reason)k, text, sizeof(text));
 		if (k == STREAM_R_ACL || k == STREAM_R_UNCONFIGURED || k == STREAM_R_UID)
-			diag(LOG_WARNING, "%s (%" PRIu64 " records refused)", text,
-			    t->rejects_other[k]);
+			diag(LOG_WARNING, "%s (%" PRIu64 " record%s refused)", text,
+			    t->rejects_other[k], format_s(t->rejects_other[k]));
 		if (stream_log_loss(t, t->rejects_other[k], force, "%s", text) == 0)
 			t->rejects_other[k] = 0;
 	}

@@ -475,7 +475,7 @@ START_TEST(logds_own_stream_is_apart_and_closed_to_senders)
 	ck_assert_ptr_nonnull(strstr(out, " [logd] hello 7\n"));
 	ck_assert_ptr_nonnull(strstr(out, " [logd] dropped 5 records: stream two could not be "
 	    "created: max_streams (1) reached; raise max_streams in logd.conf\n"));
-	ck_assert_ptr_nonnull(strstr(out, " [logd] dropped 1 records: stream logd could not be "
+	ck_assert_ptr_nonnull(strstr(out, " [logd] dropped 1 record: stream logd could not be "
 	    "created: the name is logd's own stream's\n"));
 	ck_assert_int_eq(stream_table_check(f.t), 0);
 	teardown(&f);
