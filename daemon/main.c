@@ -711,6 +711,7 @@ daemon_run(struct daemon *d)
 		rc = 1;
 		goto out;
 	}
+	rc = 1;		/* every goto out below is a failure: the writer is told to stop */
 	if (writer_start(d->queue, log_fd, &d->cfg, &d->st, d->compressor, &d->writer) < 0) {
 		diag(LOG_ERR, "cannot start the writer thread");
 		goto out;
