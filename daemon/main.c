@@ -21,6 +21,7 @@
 #include <sys/file.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <event2/event.h>
@@ -314,15 +315,70 @@ drop_give(const struct daemon *d, int log_fd, int created)
 	return 0;
 }
 
-/* After the drop: the log dir must be the user's to write in, or nothing can be logged. */
+/* Whether dir is a directory this process may create files in: 0 or -errno. */
 static int
-drop_check_dir(const struct daemon *d)
+dir_usable(const char *dir)
 {
-	if (faccessat(AT_FDCWD, d->cfg.log_dir, W_OK | X_OK, AT_EACCESS) == 0)
+	struct stat	sb;
+
+	if (stat(dir, &sb) < 0)
+		return -errno;
+	if (!S_ISDIR(sb.st_mode))
+		return -ENOTDIR;
+	return faccessat(AT_FDCWD, dir, W_OK | X_OK, AT_EACCESS) == 0 ? 0 : -errno;
+}
+
+/*
+ * dir_usable() for the user to drops to, in a child that becomes it (the
+ * kernel's answer, ACLs and all; called before any thread starts); to NULL,
+ * or not dropping: as logd is now.
+ */
+static int
+dir_usable_as(const struct drop *to, const char *dir)
+{
+	pid_t	pid;
+	int	status;
+
+	if (to == NULL || !to->drop)
+		return dir_usable(dir);
+	if ((pid = fork()) < 0)
+		return -errno;
+	if (pid == 0)
+		_exit(initgroups(to->name, (gid_t)to->gid) < 0 || setgid((gid_t)to->gid) < 0 ||
+		    setuid((uid_t)to->uid) < 0 ? EPERM : -dir_usable(dir));
+	while (waitpid(pid, &status, 0) < 0)
+		if (errno != EINTR)
+			return -errno;
+	return WIFEXITED(status) ? -WEXITSTATUS(status) : -ECHILD;
+}
+
+/*
+ * The log dir must be writable for the user logd writes as (to's, or its
+ * own), or nothing can be logged: every stream would fail.  -1 after saying
+ * so: what, where, and what to do.
+ */
+static int
+check_log_dir(const struct config *cfg, const struct drop *to)
+{
+	char		name[CONFIG_MAX_USER], num[16];
+	uint32_t	uid = to != NULL && to->drop ? to->uid : (uint32_t)geteuid(), gid;
+	int		rc;
+
+	if ((rc = dir_usable_as(to, cfg->log_dir)) == 0)
 		return 0;
-	diag_errno(LOG_ERR, -errno, "user = %s: log directory %s is not writable for it; "
-	    "chown -R %s %s (or choose another log_dir)", d->to.name, d->cfg.log_dir,
-	    d->to.name, d->cfg.log_dir);
+	if (rc == -EROFS) {
+		diag(LOG_ERR, "log directory %s is on a read-only file system, so nothing could be "
+		    "logged; mount it read-write, or choose another log_dir (--log-dir)",
+		    cfg->log_dir);
+		return -1;
+	}
+	snprintf(num, sizeof(num), "%" PRIu32, uid);
+	if (config_user(num, &uid, &gid, name) < 0)
+		snprintf(name, sizeof(name), "%s", num);	/* a uid with no name */
+	diag(LOG_ERR, "log directory %s is not writable for %s (uid %" PRIu32 "), whom logd "
+	    "writes as (%s), so nothing could be logged; give it write access (chown %s %s), "
+	    "or choose another log_dir (--log-dir)", cfg->log_dir, name, uid, strerror(-rc),
+	    name, cfg->log_dir);
 	return -1;
 }
 
@@ -673,8 +729,10 @@ daemon_run(struct daemon *d)
 	}
 	if (drop_target(&d->cfg, &d->to) < 0 || (!d->to.drop && check_log_group(&d->cfg) < 0) ||
 	    open_log_dir(&d->cfg, &log_fd, &created) < 0 ||
+	    (!d->to.drop && check_log_dir(&d->cfg, NULL) < 0) ||
 	    lock_log_dir(log_fd, &d->cfg, &d->lock_fd) < 0 ||
-	    (d->to.drop && drop_give(d, log_fd, created) < 0))
+	    (d->to.drop && (drop_give(d, log_fd, created) < 0 ||
+	    check_log_dir(&d->cfg, &d->to) < 0)))
 		goto out;
 	if ((rc = stats_init(&d->st, CONFIG_STREAM_IDS(&d->cfg))) < 0 ||
 	    (rc = queue_new(d->cfg.queue_max_bytes, d->cfg.defaults.stream_queue_max_bytes,
@@ -735,7 +793,7 @@ daemon_run(struct daemon *d)
 			diag_errno(LOG_WARNING, -errno, "user = %s: cannot give control socket %s "
 			    "to it; logctl rotate and reload will need root", d->to.name,
 			    d->cfg.control_path);
-		if (drop_privileges(&d->to) < 0 || drop_check_dir(d) < 0)
+		if (drop_privileges(&d->to) < 0)
 			goto out;
 	}
 	if (d->to.drop && check_log_group(&d->cfg) < 0)

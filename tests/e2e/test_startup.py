@@ -42,6 +42,27 @@ def check_config(d, *flags, wrap=()):
                list(flags))
 
 
+def test_a_log_dir_logd_cannot_write_is_refused_at_start():
+    need_root()
+    with Logd(start=False) as d:
+        os.chmod(d.dir, 0o1777)
+        os.mkdir(d.logs, 0o755)
+        # logd's lock file is there already, writable: what used to let it say "ready".
+        with open(os.path.join(d.logs, ".lock"), "w"):
+            pass
+        os.chmod(os.path.join(d.logs, ".lock"), 0o666)
+        with open(os.path.join(d.dir, "logd.conf"), "w") as f:
+            f.write("[daemon]\nuser = nobody\n")
+        conf = os.path.join(d.dir, "logd.conf")
+        for wrap, config in ((as_nobody(), "/dev/null"), ([], conf)):
+            r = run(wrap + [LOGD, "--config", config] + paths(d))
+            check(r.returncode == 1, "exit %d, want 1: %s" % (r.returncode, r.stderr))
+            check("ready:" not in r.stderr and "log directory %s is not writable for nobody" %
+                  d.logs in r.stderr, "stderr: %s" % r.stderr)
+            check("choose another log_dir (--log-dir)" in r.stderr, "what to do: %s" % r.stderr)
+            check(not os.path.exists(d.sock), "the refused logd left its socket")
+
+
 def test_a_socket_error_at_start_is_one_line():
     with Logd(start=False) as d:
         cases = [(os.path.join(d.dir, "run", "sock"),
@@ -60,4 +81,5 @@ def test_a_socket_error_at_start_is_one_line():
 
 
 if __name__ == "__main__":
-    main([test_a_socket_error_at_start_is_one_line])
+    main([test_a_log_dir_logd_cannot_write_is_refused_at_start,
+          test_a_socket_error_at_start_is_one_line])
