@@ -1209,7 +1209,7 @@ config_load(struct config *cfg, const char *path, int missing_ok, int *nerrors)
 	*nerrors = 0;
 	if ((f = fopen(path, "re")) == NULL) {
 		if (errno == ENOENT && missing_ok)
-			return 0;
+			return 1;
 		return -errno;
 	}
 	rc = config_load_file(cfg, f, path, nerrors);

@@ -161,7 +161,8 @@ void	config_defaults(struct config *cfg);
  * Reads path over cfg.  A missing file is not an error when missing_ok (the
  * built-in defaults stay).  Prints each problem as "path:line: message" to
  * stderr and sets *nerrors to their number.  Returns 0 if the file was read
- * (even with errors; check *nerrors), -errno if it could not be opened or read.
+ * (even with errors; check *nerrors), 1 if it does not exist and missing_ok,
+ * -errno if it could not be opened or read.
  */
 int	config_load(struct config *cfg, const char *path, int missing_ok, int *nerrors);
 

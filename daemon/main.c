@@ -100,7 +100,9 @@ static const char usage_text[] =
 "      --log-group GROUP\n"
 "                       give the log dir and what logd creates in it group\n"
 "                       GROUP, whose members may read the logs\n"
-"      --check-config   check the configuration, print every error, and exit\n"
+"      --check-config   check the configuration and the paths it names (the\n"
+"                       socket's directory; a log dir the user logd writes as\n"
+"                       can write), print every problem, and exit\n"
 "  -V, --version        print the version and exit\n"
 "  -h, --help           print this help and exit\n"
 "\n"
@@ -110,8 +112,9 @@ static const char usage_text[] =
 "reopen files, retry streams that could not be written.  SIGUSR1: print the\n"
 "counters and every stream's state to stderr.  SIGUSR2: rotate every stream's\n"
 "file now.\n"
-"Exit status: 0 success, 1 configuration or start-up error, 2 usage error,\n"
-"3 stopped before everything was written.  See logd(8) and logd.conf(5).\n";
+"Exit status: 0 success, 1 configuration or start-up error (or a problem\n"
+"--check-config found), 2 usage error, 3 stopped before everything was\n"
+"written.  See logd(8) and logd.conf(5).\n";
 
 static int
 usage_error(const char *what, const char *arg)
@@ -120,17 +123,21 @@ usage_error(const char *what, const char *arg)
 	return 2;
 }
 
-/* Loads the file, then the flags over it.  Returns 0, or 1 after printing every error. */
+/*
+ * Loads the file, then the flags over it; *missing if there is no file (the
+ * default one: built-in defaults).  Returns 0, or 1 after printing every error.
+ */
 static int
 load_config(struct config *cfg, const char *path, int path_given, const char *flags[][2],
-    size_t nflags)
+    size_t nflags, int *missing)
 {
 	char	err[512];
 	int	nerrors = 0, rc;
 	size_t	i;
 
 	config_defaults(cfg);
-	if ((rc = config_load(cfg, path, !path_given, &nerrors)) < 0) {
+	*missing = (rc = config_load(cfg, path, !path_given, &nerrors)) == 1;
+	if (rc < 0) {
 		fprintf(stderr, "logd: cannot read %s: %s%s\n", path, strerror(-rc),
 		    rc == -EISDIR ? " (--config takes a file, such as " CONFIG_DEFAULT_PATH ")" : "");
 		return 1;
@@ -408,6 +415,82 @@ check_log_group(const struct config *cfg)
 	return -1;
 }
 
+/* The directory path is in ("/run/logd/socket" -> "/run/logd", "s" -> "."), into buf. */
+static const char *
+parent_dir(const char *path, char *buf, size_t len)
+{
+	const char	*slash = strrchr(path, '/');
+
+	snprintf(buf, len, "%.*s", slash == NULL || slash == path ? 1 : (int)(slash - path),
+	    slash == NULL ? "." : path);
+	return buf;
+}
+
+/*
+ * --check-config: can logd bind the socket path (option --option) as this
+ * user: does its directory exist, can it create files there?  A problem is
+ * said as at start; returns 1 if there is one and fatal (the socket logd
+ * cannot start without), else 0.
+ */
+static int
+check_socket_path(const char *path, const char *option, int fatal)
+{
+	char	dir[CONFIG_MAX_PATH], err[512];
+	int	rc;
+
+	if ((rc = dir_usable(parent_dir(path, dir, sizeof(dir)))) == 0) {
+		printf("%s %s: ok\n", option, path);
+		return 0;
+	}
+	ingest_bind_error(path, option, rc, err, sizeof(err));
+	diag(fatal ? LOG_ERR : LOG_WARNING, "%s%s", err, fatal ? "" : " (logd would start "
+	    "without it)");
+	return fatal;
+}
+
+/*
+ * --check-config: what can be known now of the paths logd would use if
+ * this user started it (as root: with user =, the user it drops to writes
+ * the logs).  What is fine goes to stdout, each problem to stderr, said as
+ * logd would say it at start.  Returns the number of problems.
+ */
+static int
+check_paths(const struct config *cfg)
+{
+	struct drop	to;
+	char		parent[CONFIG_MAX_PATH];
+	int		n = 0, rc;
+
+	n += check_socket_path(cfg->socket_path, "socket", 1);
+	if (cfg->syslog_socket[0] != '\0')
+		n += check_socket_path(cfg->syslog_socket, "syslog-socket", 1);
+	(void)check_socket_path(cfg->control_path, "control", 0);
+	if (drop_target(cfg, &to) < 0)
+		return n + 1;
+	if ((rc = dir_usable(cfg->log_dir)) != -ENOENT) {
+		if (rc == -ENOTDIR) {
+			diag(LOG_ERR, "log directory %s is not a directory; choose another log_dir "
+			    "(--log-dir)", cfg->log_dir);
+			return n + 1;
+		}
+		if (check_log_dir(cfg, &to) < 0)
+			return n + 1;
+		printf("log_dir %s: ok (writable for uid %ld)\n", cfg->log_dir,
+		    to.drop ? (long)to.uid : (long)geteuid());
+		return n;
+	}
+	/* logd creates it (one level, as the user that starts it), then gives it to user =. */
+	if ((rc = dir_usable(parent_dir(cfg->log_dir, parent, sizeof(parent)))) < 0) {
+		diag(LOG_ERR, "cannot create log directory %s: %s %s; %s, or choose another "
+		    "log_dir (--log-dir)", cfg->log_dir, parent, rc == -ENOENT ? "does not exist" :
+		    strerror(-rc), rc == -ENOENT ? "create it" : "start logd as a user who may "
+		    "write there");
+		return n + 1;
+	}
+	printf("log_dir %s: ok (does not exist; logd creates it in %s)\n", cfg->log_dir, parent);
+	return n;
+}
+
 /* Open files: one per stream plus a few; ask for the hard limit. */
 static void
 raise_nofile(void)
@@ -499,8 +582,9 @@ reload_config(struct daemon *d, char *why, size_t why_len)
 {
 	static struct config	next;
 	char			err[512], changed[256];
+	int			missing;
 
-	if (load_config(&next, d->conf_path, d->conf_given, d->flags, NFLAGS) != 0) {
+	if (load_config(&next, d->conf_path, d->conf_given, d->flags, NFLAGS, &missing) != 0) {
 		diag(LOG_ERR, "SIGHUP: %s has errors (above); keeping the configuration in use",
 		    d->conf_path);
 		(void)stream_log(d->streams, LOG_ERR, "SIGHUP: %s has errors (see logd's standard "
@@ -528,7 +612,8 @@ reload_config(struct daemon *d, char *why, size_t why_len)
 	memcpy(&d->cfg, &next, sizeof(next));
 	stream_reconfigure(d->streams);
 	writer_request(d->writer, WRITER_REOPEN);
-	diag(LOG_INFO, "SIGHUP: reloaded %s; reopening every file", d->conf_path);
+	diag(LOG_INFO, "SIGHUP: reloaded %s%s; reopening every file", d->conf_path,
+	    missing ? " (not found: built-in defaults)" : "");
 	(void)stream_log(d->streams, LOG_INFO, "SIGHUP: reloaded %s%s%s", d->conf_path,
 	    changed[0] != '\0' ? "; at the next start: " : "", changed);
 	return 0;
@@ -872,7 +957,7 @@ main(int argc, char *argv[])
 				    { "control", NULL }, { "log_group", NULL },
 				    { "syslog_socket", NULL } }, .lock_fd = -1 };
 	const char		*path = CONFIG_DEFAULT_PATH;
-	int			 c, path_given = 0, check = 0;
+	int			 c, path_given = 0, check = 0, missing;
 
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, ":c:s:d:Vh", longopts, NULL)) != -1) {
@@ -914,13 +999,15 @@ main(int argc, char *argv[])
 	if (optind < argc)
 		return usage_error("unexpected argument", argv[optind]);
 
-	if (load_config(&d.cfg, path, path_given, d.flags, NFLAGS) != 0)
+	if (load_config(&d.cfg, path, path_given, d.flags, NFLAGS, &missing) != 0)
 		return 1;
 	d.conf_path = path;
 	d.conf_given = path_given;
 	if (check) {
-		printf("%s: ok\n", path);
-		return 0;
+		setvbuf(stdout, NULL, _IOLBF, 0);	/* in order with the problems on stderr */
+		printf("%s: %s\n", path, missing ? "not found; built-in defaults" : "ok");
+		diag_init(0);
+		return check_paths(&d.cfg) > 0;
 	}
 	/* A person reading a terminal does not want "<6>" prefixes. */
 	diag_init(!isatty(STDERR_FILENO));

@@ -685,7 +685,7 @@ START_TEST(missing_file_is_defaults_only_when_allowed)
 	int		n = -1;
 
 	config_defaults(&c);
-	ck_assert_int_eq(config_load(&c, "/nonexistent/logd.conf", 1, &n), 0);
+	ck_assert_int_eq(config_load(&c, "/nonexistent/logd.conf", 1, &n), 1);
 	ck_assert_int_eq(n, 0);
 	ck_assert_uint_eq(c.max_streams, 1024);
 	ck_assert_int_eq(config_load(&c, "/nonexistent/logd.conf", 0, &n), -ENOENT);

@@ -42,6 +42,71 @@ def check_config(d, *flags, wrap=()):
                list(flags))
 
 
+def test_check_config_without_a_file_says_built_in_defaults():
+    default = "/etc/logd/logd.conf"
+    if os.path.exists(default):
+        raise Skip("%s exists on this machine" % default)
+    with Logd(start=False) as d:
+        r = run([LOGD, "--check-config"] + paths(d))
+        check(r.returncode == 0, "exit %d: %s" % (r.returncode, r.stderr))
+        out = r.stdout.splitlines()
+        check(out[0] == "%s: not found; built-in defaults" % default, "stdout: %s" % r.stdout)
+        check("socket %s: ok" % d.sock in out and
+              "log_dir %s: ok (does not exist; logd creates it in %s)" % (d.logs, d.dir) in out,
+              "the paths are not said to be checked: %s" % r.stdout)
+        # A file that is there and right: "ok", and the paths as they are.
+        with open(os.path.join(d.dir, "logd.conf"), "w") as f:
+            f.write("[daemon]\nmax_streams = 10\n")
+        d.conf = os.path.join(d.dir, "logd.conf")
+        os.mkdir(d.logs)
+        r = check_config(d)
+        check(r.returncode == 0 and r.stdout.splitlines()[0] == "%s: ok" % d.conf and
+              "log_dir %s: ok (writable for uid %d)" % (d.logs, os.geteuid()) in r.stdout,
+              "exit %d: %s %s" % (r.returncode, r.stdout, r.stderr))
+
+
+def test_check_config_finds_a_missing_socket_directory():
+    with Logd(start=False) as d:
+        d.sock = os.path.join(d.dir, "run", "sock")
+        r = check_config(d)
+        check(r.returncode == 1, "exit %d: %s" % (r.returncode, r.stderr))
+        check("logd: cannot listen on %s: directory %s does not exist; create it, or choose "
+              "another --socket" % (d.sock, os.path.dirname(d.sock)) in r.stderr,
+              "stderr: %s" % r.stderr)
+        # The control socket logd can do without: said, not an error.
+        d.sock = os.path.join(d.dir, "sock")
+        d.control = os.path.join(d.dir, "run", "control")
+        r = check_config(d)
+        check(r.returncode == 0 and "choose another --control (logd would start without it)"
+              in r.stderr, "exit %d: %s" % (r.returncode, r.stderr))
+
+
+def test_check_config_finds_a_log_dir_its_user_cannot_write():
+    need_root()
+    with Logd(start=False) as d:
+        os.chmod(d.dir, 0o1777)         # nobody may make its sockets there...
+        os.mkdir(d.logs, 0o755)         # ...but not write in root's log dir
+        want = ("logd: log directory %s is not writable for nobody (uid %d), whom logd writes "
+                "as (Permission denied), so nothing could be logged; give it write access "
+                "(chown nobody %s), or choose another log_dir (--log-dir)" %
+                (d.logs, NOBODY, d.logs))
+        # Started by nobody, or by root with user = nobody: the same answer.
+        r = check_config(d, wrap=as_nobody())
+        check(r.returncode == 1 and want in r.stderr, "as nobody: exit %d: %s" %
+              (r.returncode, r.stderr))
+        with open(os.path.join(d.dir, "logd.conf"), "w") as f:
+            f.write("[daemon]\nuser = nobody\n")
+        d.conf = os.path.join(d.dir, "logd.conf")
+        r = check_config(d)
+        check(r.returncode == 1 and want in r.stderr, "user = nobody: exit %d: %s" %
+              (r.returncode, r.stderr))
+        os.chown(d.logs, NOBODY, NOBODY)
+        r = check_config(d)
+        check(r.returncode == 0 and "log_dir %s: ok (writable for uid %d)" % (d.logs, NOBODY)
+              in r.stdout, "once it is nobody's: exit %d: %s %s" %
+              (r.returncode, r.stdout, r.stderr))
+
+
 def test_a_log_dir_logd_cannot_write_is_refused_at_start():
     need_root()
     with Logd(start=False) as d:
@@ -80,6 +145,46 @@ def test_a_socket_error_at_start_is_one_line():
                   "exit %d, want one line %r: %s" % (r.returncode, want, r.stderr))
 
 
+def test_check_config_says_every_error_of_a_file_in_one_run():
+    with Logd(config="[daemon]\n"
+                     "queue_max_bytes = 12M\n"           # 2
+                     "batch_bytes = 4M\n"                # 3: with line 2, one error
+                     "flush_interval = 100ms # fast\n"   # 4: '#' after a value
+                     "max_streams = 10 ; ten\n"          # 5: fine
+                     "[defaults]\n"
+                     "socket = /tmp/x\n"                 # 7: a [daemon] key
+                     "format = xml\n"                    # 8: an error of its own
+                     "[stream web]\n"
+                     "stream_queue_max_bytes = 1M\n",    # 10: with lines 2 and 3
+              start=False) as d:
+        r = check_config(d)
+        check(r.returncode == 1, "exit %d" % r.returncode)
+        c = d.conf
+        want = [
+            "%s:4: [daemon]: flush_interval = 100ms # fast: a comment after a value starts "
+            "with ';', not '#'; write \"flush_interval = 100ms ; ...\", or put the comment on "
+            "a line of its own" % c,
+            "%s:7: [defaults]: socket belongs in [daemon], not in this section; move it there"
+            % c,
+            "%s:8: [defaults]: format: \"xml\" is not one of text or json" % c,
+            "%s:3: [daemon]: batch_bytes = 4M (line 3) must be at most a quarter of "
+            "queue_max_bytes = 12M (line 2); lower batch_bytes, or raise queue_max_bytes to "
+            "at least 16M" % c,
+            "%s:10: [stream web]: stream_queue_max_bytes = 1M (line 10) must be between "
+            "batch_bytes = 4M (line 3) and queue_max_bytes = 12M (line 2); raise it to at "
+            "least 4M" % c]
+        got = r.stderr.splitlines()
+        check(got == want, "stderr:\n%s\nwant:\n%s" % (r.stderr, "\n".join(want)))
+        # logd itself says the same, and does not start.
+        r = run([LOGD, "--config", d.conf] + paths(d))
+        check(r.returncode == 1 and r.stderr.splitlines() == want and
+              not os.path.exists(d.sock), "logd: exit %d: %s" % (r.returncode, r.stderr))
+
+
 if __name__ == "__main__":
-    main([test_a_log_dir_logd_cannot_write_is_refused_at_start,
-          test_a_socket_error_at_start_is_one_line])
+    main([test_check_config_without_a_file_says_built_in_defaults,
+          test_check_config_finds_a_missing_socket_directory,
+          test_check_config_finds_a_log_dir_its_user_cannot_write,
+          test_a_log_dir_logd_cannot_write_is_refused_at_start,
+          test_a_socket_error_at_start_is_one_line,
+          test_check_config_says_every_error_of_a_file_in_one_run])
