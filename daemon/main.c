@@ -45,6 +45,8 @@
 #define NFLAGS		5	/* flags that set [daemon] keys (struct daemon's flags) */
 #define LOGD_STATUS_S	5	/* STATUS= every this many seconds */
 #define LOGD_LOCK_FILE	".lock"	/* in the log dir: one logd per log dir */
+#define LOGD_QLEN_PATH	"/proc/sys/net/unix/max_dgram_qlen"
+#define LOGD_QLEN_WANT	512	/* what systemd sets at boot */
 
 /* user = and group =: whom logd becomes once its sockets are bound. */
 struct drop {
@@ -491,6 +493,31 @@ check_paths(const struct config *cfg)
 	return n;
 }
 
+/*
+ * A datagram socket queues at most net.unix.max_dgram_qlen datagrams, read
+ * when the socket is made: the kernel's default, 10, unless systemd raised
+ * it to 512 at boot (it does, and a socket systemd passes has that).  With
+ * 10, a blocking sender waits for logd every few records of a burst, and a
+ * non-blocking one drops them.  Says so, once, for a socket logd bound.
+ */
+static void
+check_dgram_qlen(const char *socket_path)
+{
+	FILE	*f;
+	long	 qlen;
+
+	if ((f = fopen(LOGD_QLEN_PATH, "re")) == NULL)
+		return;
+	if (fscanf(f, "%ld", &qlen) == 1 && qlen < LOGD_QLEN_WANT)
+		diag(LOG_NOTICE, "net.unix.max_dgram_qlen is %ld: %s holds at most %ld datagrams "
+		    "waiting for logd, so in a burst a blocking sender waits for logd every %ld "
+		    "datagrams (records, with liblogd), and a non-blocking one drops what does not "
+		    "fit; raise it (sysctl -w net.unix.max_dgram_qlen=%d, and in /etc/sysctl.d/ to "
+		    "keep it) and restart logd, or start logd from systemd's logd.socket", qlen,
+		    socket_path, qlen, qlen, LOGD_QLEN_WANT);
+	fclose(f);
+}
+
 /* Open files: one per stream plus a few; ask for the hard limit. */
 static void
 raise_nofile(void)
@@ -844,6 +871,8 @@ daemon_run(struct daemon *d)
 	if (ingest_new(d->base, &d->cfg, 0, -1, d->streams, d->queue, &d->st, on_drained, d,
 	    &d->ingest) < 0)
 		goto out;
+	if (!ingest_activated(d->ingest))
+		check_dgram_qlen(d->cfg.socket_path);
 	/* Syslog text: systemd's socket named "syslog", or syslog_socket. */
 	if (((fd = ingest_syslog_fd(d->ingest)) >= 0 || d->cfg.syslog_socket[0] != '\0') &&
 	    ingest_new(d->base, &d->cfg, 1, fd, d->streams, d->queue, &d->st, on_drained, d,

@@ -145,6 +145,57 @@ def test_a_socket_error_at_start_is_one_line():
                   "exit %d, want one line %r: %s" % (r.returncode, want, r.stderr))
 
 
+def qlen_notice(d):
+    return [x for x in d.stderr().splitlines() if QLEN_NOTICE in x]
+
+
+def test_a_short_socket_queue_is_said_once():
+    with open(QLEN) as f:
+        qlen = int(f.read())
+    with Logd() as d:
+        notes = qlen_notice(d)
+        if qlen < 512:
+            check(len(notes) == 1 and
+                  "net.unix.max_dgram_qlen is %d: %s holds at most %d datagrams" %
+                  (qlen, d.sock, qlen) in notes[0] and
+                  "sysctl -w net.unix.max_dgram_qlen=512" in notes[0],
+                  "max_dgram_qlen is %d here: %s" % (qlen, d.stderr()))
+        else:
+            check(notes == [], "max_dgram_qlen is %d here: %s" % (qlen, notes))
+        check(d.stop() == 0, "logd exit status")
+    # A socket systemd passes is not logd's to judge (systemd made it at 512).
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+    try:
+        with Logd(start=False) as d:
+            s.bind(d.sock)
+            d.listen = [(s, "socket")]
+            d.start()
+            check(qlen_notice(d) == [], "with systemd's socket: %s" % qlen_notice(d))
+            check(d.stop() == 0, "logd exit status")
+    finally:
+        s.close()
+
+
+def test_the_socket_queue_notice_follows_the_sysctl():
+    """In a network namespace of its own, where the test may set the sysctl."""
+    if os.geteuid() != 0 or shutil.which("unshare") is None:
+        raise Skip("not root, or no unshare: cannot set net.unix.max_dgram_qlen")
+    r = run(["unshare", "-n", "sh", "-c", "echo 10 > %s" % QLEN])
+    if r.returncode != 0:
+        raise Skip("cannot make a network namespace and set its sysctl here: %s" %
+                   r.stderr.strip())
+    for qlen, said in ((10, True), (511, True), (512, False)):
+        with Logd(start=False) as d:
+            d.wrap = ["unshare", "-n", "sh", "-c", 'echo %d > %s && exec "$@"' % (qlen, QLEN),
+                      "sh"]
+            d.start()
+            notes = qlen_notice(d)
+            check(len(notes) == (1 if said else 0) and
+                  (not said or "is %d: " % qlen in notes[0]),
+                  "max_dgram_qlen %d: %s" % (qlen, d.stderr()))
+            check(d.stop() == 0, "logd exit status")
+
+
 def test_check_config_says_every_error_of_a_file_in_one_run():
     with Logd(config="[daemon]\n"
                      "queue_max_bytes = 12M\n"           # 2
@@ -187,4 +238,6 @@ if __name__ == "__main__":
           test_check_config_finds_a_log_dir_its_user_cannot_write,
           test_a_log_dir_logd_cannot_write_is_refused_at_start,
           test_a_socket_error_at_start_is_one_line,
+          test_a_short_socket_queue_is_said_once,
+          test_the_socket_queue_notice_follows_the_sysctl,
           test_check_config_says_every_error_of_a_file_in_one_run])
