@@ -67,6 +67,16 @@ load(struct config *cfg, const char *text, int *nerrors)
 	return rc;
 }
 
+/* Fails unless errs has the message "PATH:line: text...". */
+static void
+has_error(int line, const char *text)
+{
+	char	want[512];
+
+	snprintf(want, sizeof(want), "%s:%d: %s", path, line, text);
+	ck_assert_msg(strstr(errs, want) != NULL, "missing <%s> in:\n%s", want, errs);
+}
+
 START_TEST(defaults_are_documented_values)
 {
 	struct config	c;
@@ -250,7 +260,6 @@ END_TEST
 START_TEST(reports_every_error_with_file_and_line)
 {
 	struct config	c;
-	char		want[512];
 	int		n;
 
 	ck_assert_int_eq(load(&c,
@@ -272,22 +281,17 @@ START_TEST(reports_every_error_with_file_and_line)
 	    "socket =\n",			/* 16: empty */
 	    &n), 0);
 	ck_assert_int_eq(n, 11);
-#define HAS(line, text) do {							\
-		snprintf(want, sizeof(want), "%s:%d: %s", path, line, text);	\
-		ck_assert_msg(strstr(errs, want) != NULL, "missing <%s> in:\n%s", want, errs); \
-	} while (0)
-	HAS(2, "[daemon]: queue_max_bytes: \"64Q\" is not a size");
-	HAS(3, "[daemon]: unknown key \"flush_ms\" (did you mean flush_interval?)");
-	HAS(4, "[daemon]: batch_bytes: 1K is out of range (4K..16M)");
-	HAS(5, "[daemon]: max_streams: \"many\" is not a whole number");
-	HAS(6, "syntax error: \"this is not a line\"");
-	HAS(8, "[defaults]: format: \"xml\" is not one of text or json");
-	HAS(9, "[stream .web]: \".web\" is not a stream name");
-	HAS(11, "unknown section [nonsense]");
-	HAS(13, "[daemon]: max_streams: 0 is out of range (1..1000000)");
-	HAS(15, "[daemon]: max_streams set twice (first on line 14)");
-	HAS(16, "[daemon]: socket: empty value");
-#undef HAS
+	has_error(2, "[daemon]: queue_max_bytes: \"64Q\" is not a size");
+	has_error(3, "[daemon]: unknown key \"flush_ms\" (did you mean flush_interval?)");
+	has_error(4, "[daemon]: batch_bytes: 1K is out of range (4K..16M)");
+	has_error(5, "[daemon]: max_streams: \"many\" is not a whole number");
+	has_error(6, "syntax error: \"this is not a line\"");
+	has_error(8, "[defaults]: format: \"xml\" is not one of text or json");
+	has_error(9, "[stream .web]: \".web\" is not a stream name");
+	has_error(11, "unknown section [nonsense]");
+	has_error(13, "[daemon]: max_streams: 0 is out of range (1..1000000)");
+	has_error(15, "[daemon]: max_streams set twice (first on line 14)");
+	has_error(16, "[daemon]: socket: empty value");
 	/* The good value stands. */
 	ck_assert_uint_eq(c.max_streams, 10);
 }
@@ -300,7 +304,6 @@ END_TEST
 START_TEST(two_key_errors_name_each_line_and_the_values_as_written)
 {
 	struct config	c;
-	char		want[512];
 	int		n;
 
 	ck_assert_int_eq(load(&c,
@@ -318,26 +321,21 @@ START_TEST(two_key_errors_name_each_line_and_the_values_as_written)
 	    "[stream ok]\n"
 	    "format = json\n", &n), 0);
 	ck_assert_int_eq(n, 6);
-#define HAS(line, text) do {							\
-		snprintf(want, sizeof(want), "%s:%d: %s", path, line, text);	\
-		ck_assert_msg(strstr(errs, want) != NULL, "missing <%s> in:\n%s", want, errs); \
-	} while (0)
-	HAS(3, "[daemon]: batch_bytes = 4096K (line 3) must be at most a quarter of "
+	has_error(3, "[daemon]: batch_bytes = 4096K (line 3) must be at most a quarter of "
 	    "queue_max_bytes = 12M (line 2); lower batch_bytes, or raise queue_max_bytes to at "
 	    "least 16M\n");
-	HAS(4, "[daemon]: max_streams: \"none\" is not a whole number");
-	HAS(5, "[daemon]: group = root (line 5) needs user = too");
-	HAS(7, "[defaults]: stream_queue_max_bytes = 13M (line 7) must be between batch_bytes = "
+	has_error(4, "[daemon]: max_streams: \"none\" is not a whole number");
+	has_error(5, "[daemon]: group = root (line 5) needs user = too");
+	has_error(7, "[defaults]: stream_queue_max_bytes = 13M (line 7) must be between batch_bytes = "
 	    "4096K (line 3) and queue_max_bytes = 12M (line 2); lower it to at most 12M\n");
-	HAS(9, "[stream web]: stream_queue_max_bytes = 1M (line 9) must be between batch_bytes = "
+	has_error(9, "[stream web]: stream_queue_max_bytes = 1M (line 9) must be between batch_bytes = "
 	    "4096K (line 3) and queue_max_bytes = 12M (line 2); raise it to at least 4M\n");
-	HAS(11, "[stream db]: stream_queue_max_bytes: \"1G x\" is not a size");
+	has_error(11, "[stream db]: stream_queue_max_bytes: \"1G x\" is not a size");
 	/* A key the file does not set is named with its value in use. */
 	ck_assert_int_eq(load(&c, "[stream x]\nstream_queue_max_bytes = 8K\n", &n), 0);
 	ck_assert_int_eq(n, 1);
-	HAS(2, "[stream x]: stream_queue_max_bytes = 8K (line 2) must be between batch_bytes = "
+	has_error(2, "[stream x]: stream_queue_max_bytes = 8K (line 2) must be between batch_bytes = "
 	    "64K (default) and queue_max_bytes = 64M (default); raise it to at least 64K\n");
-#undef HAS
 }
 END_TEST
 

@@ -11,6 +11,7 @@ import socket
 import subprocess
 
 from harness import LOGD, Logd, Skip, check, main
+from test_acl import as_user, need_root
 
 NOBODY = 65534
 QLEN = "/proc/sys/net/unix/max_dgram_qlen"
@@ -19,17 +20,6 @@ QLEN_NOTICE = "net.unix.max_dgram_qlen is "
 
 def run(argv, **kw):
     return subprocess.run(argv, capture_output=True, text=True, timeout=60, **kw)
-
-
-def need_root():
-    if os.geteuid() != 0:
-        raise Skip("not root: cannot run logd as another user")
-    if shutil.which("setpriv") is None:
-        raise Skip("setpriv (util-linux) is not installed")
-
-
-def as_nobody():
-    return ["setpriv", "--reuid=%d" % NOBODY, "--regid=%d" % NOBODY, "--clear-groups", "--"]
 
 
 def paths(d, logs=None):
@@ -91,7 +81,7 @@ def test_check_config_finds_a_log_dir_its_user_cannot_write():
                 "(chown nobody %s), or choose another log_dir (--log-dir)" %
                 (d.logs, NOBODY, d.logs))
         # Started by nobody, or by root with user = nobody: the same answer.
-        r = check_config(d, wrap=as_nobody())
+        r = check_config(d, wrap=as_user(NOBODY, NOBODY))
         check(r.returncode == 1 and want in r.stderr, "as nobody: exit %d: %s" %
               (r.returncode, r.stderr))
         with open(os.path.join(d.dir, "logd.conf"), "w") as f:
@@ -119,7 +109,7 @@ def test_a_log_dir_logd_cannot_write_is_refused_at_start():
         with open(os.path.join(d.dir, "logd.conf"), "w") as f:
             f.write("[daemon]\nuser = nobody\n")
         conf = os.path.join(d.dir, "logd.conf")
-        for wrap, config in ((as_nobody(), "/dev/null"), ([], conf)):
+        for wrap, config in ((as_user(NOBODY, NOBODY), "/dev/null"), ([], conf)):
             r = run(wrap + [LOGD, "--config", config] + paths(d))
             check(r.returncode == 1, "exit %d, want 1: %s" % (r.returncode, r.stderr))
             check("ready:" not in r.stderr and "log directory %s is not writable for nobody" %
