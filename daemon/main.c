@@ -871,8 +871,6 @@ daemon_run(struct daemon *d)
 	if (ingest_new(d->base, &d->cfg, 0, -1, d->streams, d->queue, &d->st, on_drained, d,
 	    &d->ingest) < 0)
 		goto out;
-	if (!ingest_activated(d->ingest))
-		check_dgram_qlen(d->cfg.socket_path);
 	/* Syslog text: systemd's socket named "syslog", or syslog_socket. */
 	if (((fd = ingest_syslog_fd(d->ingest)) >= 0 || d->cfg.syslog_socket[0] != '\0') &&
 	    ingest_new(d->base, &d->cfg, 1, fd, d->streams, d->queue, &d->st, on_drained, d,
@@ -919,6 +917,8 @@ daemon_run(struct daemon *d)
 	(void)stream_log(d->streams, LOG_INFO, "started: logd %s, pid %ld, configuration %s; "
 	    "receiving on %s%s", LOGD_VERSION, (long)getpid(), d->conf_path, d->cfg.socket_path,
 	    ingest_activated(d->ingest) ? " (socket from systemd)" : "");
+	if (!ingest_activated(d->ingest))
+		check_dgram_qlen(d->cfg.socket_path);	/* after ready: advice, not an error */
 	if (start_notify(d) < 0)
 		goto out;
 	sd_notify(0, "READY=1");
