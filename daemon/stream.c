@@ -633,13 +633,15 @@ stream_put_markers(struct stream_table *t, struct stream *s, const struct stream
 		    ts_ns, &m->who[i]), BATCH_KEEP);
 		t->st->lines++;
 	}
-	/* m has every overflow drop; the summed report it may leave for later. */
-	memset(s->dropped, 0, sizeof(s->dropped));
-	if (m->report)
-		s->report = 0;
-	if (s->due && s->report == 0) {
-		s->due = 0;
-		t->ndue--;
+	if (s->due) {
+		/* m has every overflow drop; the summed report it may leave for later. */
+		memset(s->dropped, 0, sizeof(s->dropped));
+		if (m->report)
+			s->report = 0;
+		if (s->report == 0) {
+			s->due = 0;
+			t->ndue--;
+		}
 	}
 	stream_mark_dirty(t, s);
 }
