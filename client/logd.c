@@ -16,8 +16,8 @@
  * any thread or from logd_close(), starts with an empty record without MORE
  * that ends that message (logd-protocol(7)).  The end and the record after
  * it share the datagram, so neither goes without the other: a send that
- * fails leaves the end due.  The end carries no count, as logd writes a
- * count's marker line before its record: inside the open message.  (Without
+ * fails leaves the end due.  The end carries no count: the record after
+ * it does (logd-protocol(7)).  (Without
  * a lock, a record another thread sends while the end is under way can get
  * in before it, as one can between the parts of another thread's message.)
  *

@@ -395,6 +395,20 @@ config_hint(const char *section, const char *key)
 	return NULL;
 }
 
+/* The sections of a key known under that name: "[daemon]", or NULL if there is no such key. */
+static const char *
+config_home(const char *key)
+{
+	static const char *const	homes[] = { "[daemon]", "[defaults] or [stream NAME]",
+					    "[syslog]" };
+	size_t				i;
+
+	for (i = 0; i < NKEYS; i++)
+		if (strcmp(config_keys[i].name, key) == 0)
+			return homes[config_keys[i].scope];
+	return NULL;
+}
+
 static int
 set_enum(const struct config_key *k, char *field, const char *value, char *err,
     size_t err_len)
@@ -664,6 +678,11 @@ config_set(struct config *cfg, const char *section, const char *key, const char 
 	int			 rc;
 
 	if ((k = config_find(section, key)) == NULL) {
+		if ((hint = config_home(key)) != NULL) {
+			snprintf(err, err_len, "%s belongs in %s, not in this section; move it "
+			    "there", key, hint);
+			return -EINVAL;
+		}
 		hint = config_hint(section, key);
 		snprintf(err, err_len, "unknown key \"%s\"%s%s%s", key,
 		    hint != NULL ? " (did you mean " : "", hint != NULL ? hint : "",
@@ -768,54 +787,197 @@ config_set(struct config *cfg, const char *section, const char *key, const char 
 	return 0;
 }
 
-static int
-check_share(const struct config *cfg, const struct stream_config *sc, const char *where,
-    char *err, size_t err_len)
+/* Where a value came from, for the messages about two keys. */
+struct config_origin {
+	unsigned	line;		/* the line that set it; 0: not set in the file */
+	int		bad;		/* set with an error: the checks that need it are skipped */
+	char		text[48];	/* as written ("12M", not 12582912), cut short to fit */
+};
+
+/*
+ * What the reader, the handler and the checks of keys that depend on each
+ * other (config_check_keys()) share while one file is parsed; f NULL for
+ * config_check(), which has no file: its first error goes into err.
+ */
+struct config_parse {
+	struct config	*cfg;
+	FILE		*f;
+	const char	*path;
+	unsigned	 line;
+	int		 nerrors;
+	char		*err;
+	size_t		 err_len;
+	int		 skip_section;	/* inside an unknown section: one message was enough */
+	int		 read_errno;	/* why reading failed (EISDIR for a directory) */
+	struct config_origin key[NKEYS];	/* [daemon], [defaults] and [syslog] keys */
+	struct config_origin share[CONFIG_MAX_SECTIONS];	/* stream_queue_max_bytes of each
+							 * [stream NAME] */
+};
+
+static void config_error(struct config_parse *p, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+/* "FILE:LINE: message" ("FILE: message" at line 0) on stderr, or into err; counted. */
+static void
+config_error(struct config_parse *p, const char *fmt, ...)
 {
-	if (sc->stream_queue_max_bytes > cfg->queue_max_bytes ||
-	    sc->stream_queue_max_bytes < cfg->batch_bytes) {
-		snprintf(err, err_len, "%s: stream_queue_max_bytes (%llu) must be between "
-		    "batch_bytes (%llu) and queue_max_bytes (%llu)", where,
-		    (unsigned long long)sc->stream_queue_max_bytes,
-		    (unsigned long long)cfg->batch_bytes,
-		    (unsigned long long)cfg->queue_max_bytes);
-		return -EINVAL;
+	va_list	ap;
+	char	msg[1024];
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	if (p->f == NULL) {
+		if (p->nerrors == 0)
+			snprintf(p->err, p->err_len, "%s", msg);
+	} else if (p->line > 0) {
+		fprintf(stderr, "%s:%u: %s\n", p->path, p->line, msg);
+	} else {
+		fprintf(stderr, "%s: %s\n", p->path, msg);
 	}
-	return 0;
+	p->nerrors++;
+}
+
+/* v as a person writes a size: "64M", "4K", or bytes. */
+static const char *
+config_size_text(uint64_t v, char *buf, size_t len)
+{
+	static const char	units[] = "KMGT";
+	int			i;
+
+	for (i = 3; i >= 0; i--) {
+		uint64_t	scale = KIB << (10 * i);
+
+		if (v >= scale && v % scale == 0) {
+			snprintf(buf, len, "%" PRIu64 "%c", v / scale, units[i]);
+			return buf;
+		}
+	}
+	snprintf(buf, len, "%" PRIu64, v);
+	return buf;
+}
+
+/*
+ * "batch_bytes = 4M (line 3)": a key's value as the file has it, and where;
+ * for one the file does not set, the value in use (now), "(default)" after
+ * it when there is a file.
+ */
+static const char *
+config_describe(const struct config_parse *p, const struct config_origin *o, const char *name,
+    const char *now, char *buf, size_t len)
+{
+	if (o->line > 0)
+		snprintf(buf, len, "%s = %s (line %u)", name, o->text, o->line);
+	else
+		snprintf(buf, len, "%s = %s%s", name, now, p->f != NULL ? " (default)" : "");
+	return buf;
+}
+
+/* config_describe() of a size v. */
+static const char *
+config_describe_size(const struct config_parse *p, const struct config_origin *o,
+    const char *name, uint64_t v, char *buf, size_t len)
+{
+	char	now[24];
+
+	return config_describe(p, o, name, config_size_text(v, now, sizeof(now)), buf, len);
+}
+
+/* p's origin of the key name of section ("daemon", "defaults"). */
+static struct config_origin *
+config_origin(struct config_parse *p, const char *section, const char *name)
+{
+	return &p->key[config_find(section, name) - config_keys];
+}
+
+/*
+ * Whether sc's share (stream_queue_max_bytes, origin o) lies between
+ * batch_bytes and queue_max_bytes (origins b and q).
+ */
+static void
+check_share(struct config_parse *p, const struct stream_config *sc, const char *where,
+    const struct config_origin *o, const struct config_origin *b, const struct config_origin *q)
+{
+	const struct config	*cfg = p->cfg;
+	uint64_t		 v = sc->stream_queue_max_bytes;
+	char			 to[24], s[96], bs[96], qs[96];
+
+	if (o->bad || q->bad || b->bad || (v >= cfg->batch_bytes && v <= cfg->queue_max_bytes))
+		return;
+	p->line = o->line > b->line ? o->line : b->line;
+	p->line = p->line > q->line ? p->line : q->line;
+	config_error(p, "%s: %s must be between %s and %s; %s it to %s %s", where,
+	    config_describe_size(p, o, "stream_queue_max_bytes", v, s, sizeof(s)),
+	    config_describe_size(p, b, "batch_bytes", cfg->batch_bytes, bs, sizeof(bs)),
+	    config_describe_size(p, q, "queue_max_bytes", cfg->queue_max_bytes, qs, sizeof(qs)),
+	    v < cfg->batch_bytes ? "raise" : "lower", v < cfg->batch_bytes ? "at least" : "at most",
+	    config_size_text(v < cfg->batch_bytes ? cfg->batch_bytes : cfg->queue_max_bytes, to,
+	    sizeof(to)));
+}
+
+/*
+ * The checks of keys that depend on each other, each error said once with
+ * the line and the value as written of every key it names; cfg is not
+ * changed.  A key set with an error of its own is left out of them.
+ */
+static void
+config_check_keys(struct config_parse *p)
+{
+	const struct config	*cfg = p->cfg;
+	struct config_origin	*q = config_origin(p, "daemon", "queue_max_bytes");
+	struct config_origin	*b = config_origin(p, "daemon", "batch_bytes");
+	struct config_origin	*g = config_origin(p, "daemon", "group");
+	struct config_origin	*u = config_origin(p, "daemon", "user");
+	uint32_t		 bit = config_stream_bit(config_find("defaults",
+				    "stream_queue_max_bytes"));
+	char			 v[24], d1[96], d2[96], where[PROTO_MAX_NAME + 16];
+	uint32_t		 i;
+
+	if (!q->bad && !b->bad && cfg->batch_bytes > cfg->queue_max_bytes / 4) {
+		p->line = b->line > q->line ? b->line : q->line;
+		config_error(p, "[daemon]: %s must be at most a quarter of %s; lower batch_bytes, "
+		    "or raise queue_max_bytes to at least %s",
+		    config_describe_size(p, b, "batch_bytes", cfg->batch_bytes, d1, sizeof(d1)),
+		    config_describe_size(p, q, "queue_max_bytes", cfg->queue_max_bytes, d2,
+		    sizeof(d2)), config_size_text(cfg->batch_bytes * 4, v, sizeof(v)));
+	}
+	if (!g->bad && !u->bad && cfg->group != CONFIG_NO_ID && cfg->user[0] == '\0') {
+		p->line = g->line;
+		snprintf(v, sizeof(v), "%" PRIu32, cfg->group);
+		config_error(p, "[daemon]: %s needs user = too (logd drops to a user and a group, "
+		    "not to a group alone); add user =, or remove group =",
+		    config_describe(p, g, "group", v, d1, sizeof(d1)));
+	}
+	if (cfg->defaults.stream_queue_max_bytes != 0)	/* 0: a quarter of the queue */
+		check_share(p, &cfg->defaults, "[defaults]",
+		    config_origin(p, "defaults", "stream_queue_max_bytes"), b, q);
+	for (i = 0; i < cfg->nsections; i++) {
+		if (!(cfg->sections[i].set & bit))
+			continue;	/* [defaults]' share, checked above */
+		snprintf(where, sizeof(where), "[stream %s]", cfg->sections[i].name);
+		check_share(p, &cfg->sections[i].sc, where, &p->share[i], b, q);
+	}
 }
 
 int
 config_check(struct config *cfg, char *err, size_t err_len)
 {
+	struct config_parse	 p = { .cfg = cfg, .err = err, .err_len = err_len };
 	const struct config_key	*k;
 	struct config_section	*sec;
-	char			 where[PROTO_MAX_NAME + 16];
 	uint32_t		 i;
 
-	if (cfg->batch_bytes > cfg->queue_max_bytes / 4) {
-		snprintf(err, err_len, "batch_bytes (%llu) must be at most a quarter of "
-		    "queue_max_bytes (%llu)", (unsigned long long)cfg->batch_bytes,
-		    (unsigned long long)cfg->queue_max_bytes);
+	config_check_keys(&p);
+	if (p.nerrors > 0)
 		return -EINVAL;
-	}
-	if (cfg->group != CONFIG_NO_ID && cfg->user[0] == '\0') {
-		snprintf(err, err_len, "group = %" PRIu32 " needs user = too (logd drops to a user "
-		    "and a group, not to a group alone)", cfg->group);
-		return -EINVAL;
-	}
 	if (cfg->defaults.stream_queue_max_bytes == 0)
 		cfg->defaults.stream_queue_max_bytes = cfg->queue_max_bytes / 4;
-	if (check_share(cfg, &cfg->defaults, "[defaults]", err, err_len) < 0)
-		return -EINVAL;
 	for (i = 0; i < cfg->nsections; i++) {
 		sec = &cfg->sections[i];
 		for (k = config_keys; k < &config_keys[NKEYS]; k++)
 			if (k->scope == CONFIG_SCOPE_STREAM && !(sec->set & config_stream_bit(k)))
 				memcpy((char *)&sec->sc + k->offset,
 				    (const char *)&cfg->defaults + k->offset, k->size);
-		snprintf(where, sizeof(where), "[stream %s]", sec->name);
-		if (check_share(cfg, &sec->sc, where, err, err_len) < 0)
-			return -EINVAL;
 	}
 	return 0;
 }
@@ -873,35 +1035,6 @@ config_stream(const struct config *cfg, const char *name, size_t len)
 		    cfg->sections[i].name[len] == '\0')
 			return &cfg->sections[i].sc;
 	return &cfg->defaults;
-}
-
-/* What the reader and the handler share while one file is parsed. */
-struct config_parse {
-	struct config	*cfg;
-	FILE		*f;
-	const char	*path;
-	unsigned	 line;
-	int		 nerrors;
-	int		 skip_section;	/* inside an unknown section: one message was enough */
-	int		 read_errno;	/* why reading failed (EISDIR for a directory) */
-	unsigned	 seen[NKEYS];	/* line each key was set on, 0 = not yet */
-};
-
-static void config_error(struct config_parse *p, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
-
-/* "FILE:LINE: message" on stderr, counted. */
-static void
-config_error(struct config_parse *p, const char *fmt, ...)
-{
-	va_list	ap;
-
-	fprintf(stderr, "%s:%u: ", p->path, p->line);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-	p->nerrors++;
 }
 
 /* "[name]" -> whether name is a section we know. */
@@ -974,34 +1107,76 @@ config_reader(char *str, int num, void *arg)
 	return str;
 }
 
+/* Whether value holds what was meant as a '#' comment ("100ms # fast"). */
+static int
+config_hash_comment(const char *value)
+{
+	const char	*h = strchr(value, '#');
+
+	return h != NULL && (h == value || h[-1] == ' ' || h[-1] == '\t');
+}
+
+/* Where p keeps the origin of key k in section, or NULL (a [stream NAME] key but its share). */
+static struct config_origin *
+config_origin_of(struct config_parse *p, const char *section, const struct config_key *k)
+{
+	uint32_t	i;
+
+	if (strncmp(section, "stream ", 7) != 0)
+		return &p->key[k - config_keys];
+	if (strcmp(k->name, "stream_queue_max_bytes") != 0)
+		return NULL;
+	for (i = 0; i < p->cfg->nsections; i++)
+		if (strcmp(p->cfg->sections[i].name, section + 7) == 0)
+			return &p->share[i];
+	return NULL;
+}
+
 static int
 config_handler(void *arg, const char *section, const char *key, const char *value)
 {
 	struct config_parse	*p = arg;
 	const struct config_key	*k;
+	struct config_origin	*o;
+	const char		*home;
 	char			 err[512], where[128];
+	size_t			 n;
 
 	if (p->skip_section)
 		return 1;
 	if (section[0] == '\0') {
-		config_error(p, "\"%s\" is outside any section; put it under [daemon] "
-		    "or [defaults]", key);
+		home = config_home(key);
+		config_error(p, "\"%s\" is outside any section; put it under %s", key,
+		    home != NULL ? home : "[daemon] or [defaults]");
 		return 1;
 	}
 	snprintf(where, sizeof(where), "[%s]", section);
-	if ((k = config_find(section, key)) != NULL && strncmp(section, "stream ", 7) != 0 &&
-	    p->seen[k - config_keys] != 0) {
-		snprintf(err, sizeof(err), "%s set twice (first on line %u)", key,
-		    p->seen[k - config_keys]);
-		config_error(p, "%s: %s", where, err);
+	k = config_find(section, key);
+	if (k != NULL && strncmp(section, "stream ", 7) != 0 && p->key[k - config_keys].line != 0) {
+		config_error(p, "%s: %s set twice (first on line %u)", where, key,
+		    p->key[k - config_keys].line);
 		return 1;
 	}
-	if (config_set(p->cfg, section, key, value, err, sizeof(err)) < 0) {
+	o = k != NULL ? config_origin_of(p, section, k) : NULL;
+	if (k != NULL && config_hash_comment(value)) {
+		/* inih ends a value at " ;" only: the '#' and the comment are in it. */
+		for (n = strcspn(value, "#"); n > 0 && isspace((unsigned char)value[n - 1]); n--)
+			;
+		config_error(p, "%s: %s = %s: a comment after a value starts with ';', not '#'; "
+		    "write \"%s = %.*s ; ...\", or put the comment on a line of its own", where,
+		    key, value, key, (int)n, value);
+	} else if (config_set(p->cfg, section, key, value, err, sizeof(err)) < 0) {
 		config_error(p, "%s: %s", where, err);
+	} else {
+		if (o != NULL) {
+			o->line = p->line;
+			o->bad = 0;
+			snprintf(o->text, sizeof(o->text), "%s", value);
+		}
 		return 1;
 	}
-	if (strncmp(section, "stream ", 7) != 0)
-		p->seen[k - config_keys] = p->line;	/* a section finds its own repeats */
+	if (o != NULL)
+		o->bad = 1;
 	return 1;
 }
 
@@ -1020,6 +1195,7 @@ config_load_file(struct config *cfg, FILE *f, const char *name, int *nerrors)
 	}
 	if (ferror(f))
 		return p.read_errno != 0 ? -p.read_errno : -EIO;
+	config_check_keys(&p);
 	*nerrors = p.nerrors;
 	return 0;
 }
@@ -1033,7 +1209,7 @@ config_load(struct config *cfg, const char *path, int missing_ok, int *nerrors)
 	*nerrors = 0;
 	if ((f = fopen(path, "re")) == NULL) {
 		if (errno == ENOENT && missing_ok)
-			return 0;
+			return 1;
 		return -errno;
 	}
 	rc = config_load_file(cfg, f, path, nerrors);

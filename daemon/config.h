@@ -161,13 +161,17 @@ void	config_defaults(struct config *cfg);
  * Reads path over cfg.  A missing file is not an error when missing_ok (the
  * built-in defaults stay).  Prints each problem as "path:line: message" to
  * stderr and sets *nerrors to their number.  Returns 0 if the file was read
- * (even with errors; check *nerrors), -errno if it could not be opened or read.
+ * (even with errors; check *nerrors), 1 if it does not exist and missing_ok,
+ * -errno if it could not be opened or read.
  */
 int	config_load(struct config *cfg, const char *path, int missing_ok, int *nerrors);
 
 /*
  * config_load() of the open file f (a file, a pipe, fmemopen()), named name
- * in messages; the caller closes f.  Returns 0 or -errno of a read error.
+ * in messages; the caller closes f.  After the last line it checks the keys
+ * that depend on each other as config_check() does (without changing cfg),
+ * each error naming the line and the value as written of every key in it.
+ * Returns 0 or -errno of a read error.
  */
 int	config_load_file(struct config *cfg, FILE *f, const char *name, int *nerrors);
 
@@ -175,16 +179,19 @@ int	config_load_file(struct config *cfg, FILE *f, const char *name, int *nerrors
  * Sets one key, as a file line "key = value" in [section] would.  On error
  * returns -EINVAL (or -ERANGE for a number out of range) and writes a message
  * without location into err ("unknown key \"flush_ms\" (did you mean
- * flush_interval?)").  Used by config_load() and by the command-line flags.
+ * flush_interval?)", "socket belongs in [daemon], not in this section; move
+ * it there").  Used by config_load() and by the command-line flags.
  */
 int	config_set(struct config *cfg, const char *section, const char *key, const char *value,
 	    char *err, size_t err_len);
 
 /*
  * Checks settings that depend on each other (batch_bytes <= queue_max_bytes / 4,
- * batch_bytes <= stream_queue_max_bytes <= queue_max_bytes), fills in
- * stream_queue_max_bytes when it was left at 0 (a quarter of the queue), and
- * resolves every [stream NAME] section over [defaults].
+ * batch_bytes <= stream_queue_max_bytes <= queue_max_bytes, group only with
+ * user), writing the first error into err ("[daemon]: batch_bytes = 4M must
+ * be ..."), then fills in stream_queue_max_bytes when it was left at 0 (a
+ * quarter of the queue), and resolves every [stream NAME] section over
+ * [defaults].  0, or -EINVAL (cfg unchanged).
  */
 int	config_check(struct config *cfg, char *err, size_t err_len);
 

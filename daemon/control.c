@@ -789,7 +789,8 @@ static void
 control_listen(struct control *c)
 {
 	struct stat	sb;
-	int		fd, rc, backlog = -1;
+	char		err[512];
+	int		fd, backlog = -1;
 
 	if ((fd = c->e.control_fd) >= 0 &&
 	    sd_is_socket_unix(fd, SOCK_STREAM, 1, NULL, 0) <= 0) {
@@ -804,11 +805,10 @@ control_listen(struct control *c)
 		backlog = 0;	/* listening already */
 		(void)fcntl(fd, F_SETFD, FD_CLOEXEC);
 		(void)fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
-	} else if ((rc = ingest_bind(c->e.cfg->control_path, SOCK_STREAM, 0660, "control",
-	    &fd)) < 0) {
-		diag_errno(LOG_ERR, rc, "cannot listen on control socket %s; logctl stats, "
-		    "streams, rotate and reload will not reach this logd (logging goes on)",
-		    c->e.cfg->control_path);
+	} else if (ingest_bind(c->e.cfg->control_path, SOCK_STREAM, 0660, "control", err,
+	    sizeof(err), &fd) < 0) {
+		diag(LOG_ERR, "control socket: %s; until then logctl stats, streams, rotate and "
+		    "reload will not reach this logd (logging goes on)", err);
 		return;
 	} else if (stat(c->path, &sb) == 0) {
 		c->dev = sb.st_dev;

@@ -609,8 +609,8 @@ format_own_text(char *text, size_t cap, uint64_t dropped, const char *fmt, va_li
 	size_t	len;
 	int	n;
 
-	n = dropped > 0 ? snprintf(text, cap, FORMAT_LOSS_PREFIX "%" PRIu64 " records: ",
-	    dropped) : 0;
+	n = dropped > 0 ? snprintf(text, cap, FORMAT_LOSS_PREFIX "%" PRIu64 " record%s: ",
+	    dropped, format_s(dropped)) : 0;
 	len = n < 0 ? 0 : (size_t)n;
 	n = vsnprintf(text + len, cap - len, fmt, ap);
 	len += n < 0 ? 0 : (size_t)n;

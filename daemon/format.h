@@ -90,12 +90,22 @@ size_t	format_len(enum config_format fmt, const struct proto_record *rec);
 size_t	format_line(struct format_cache *c, enum config_format fmt, char *buf,
 	    const struct proto_record *rec, uint64_t ts_ns, const struct format_sender *who);
 
-/* How every loss marker's text starts: FORMAT_LOSS_PREFIX "12 records: <why>". */
+/*
+ * How every loss marker's text starts: FORMAT_LOSS_PREFIX "12 records: <why>"
+ * ("1 record: <why>" for one).
+ */
 #define FORMAT_LOSS_PREFIX	"dropped "
+
+/* "s" after a count other than 1: "%" PRIu64 " record%s", n, format_s(n). */
+static inline const char *
+format_s(uint64_t n)
+{
+	return n == 1 ? "" : "s";
+}
 
 /*
  * The text of one of logd's own lines into text[cap]: a loss marker
- * FORMAT_LOSS_PREFIX "<dropped> records: <fmt>" if dropped > 0, else
+ * FORMAT_LOSS_PREFIX "<dropped> record(s): <fmt>" if dropped > 0, else
  * <fmt>.  Returns its length (cut short to fit).
  */
 size_t	format_own_text(char *text, size_t cap, uint64_t dropped, const char *fmt, va_list ap)

@@ -68,18 +68,55 @@ struct ingest {
 
 static void	on_read(evutil_socket_t fd, short what, void *arg);
 
+void
+ingest_bind_error(const char *path, const char *option, int rc, char *err, size_t len)
+{
+	const char	*slash = strrchr(path, '/');
+	int		 dlen = slash == NULL || slash == path ? 1 : (int)(slash - path);
+	const char	*dir = slash == NULL ? "." : path;
+
+	switch (rc) {
+	case -ENOENT:
+		snprintf(err, len, "cannot listen on %s: directory %.*s does not exist; create it, "
+		    "or choose another --%s", path, dlen, dir, option);
+		break;
+	case -ENOTDIR:
+		snprintf(err, len, "cannot listen on %s: %.*s is not a directory; choose another "
+		    "--%s", path, dlen, dir, option);
+		break;
+	case -EACCES:
+	case -EPERM:
+	case -EROFS:
+		snprintf(err, len, "cannot listen on %s: %s; logd (uid %ld) must be able to "
+		    "create it in %.*s, or choose another --%s", path, strerror(-rc),
+		    (long)geteuid(), dlen, dir, option);
+		break;
+	default:
+		snprintf(err, len, "cannot listen on %s: %s; choose another --%s", path,
+		    strerror(-rc), option);
+		break;
+	}
+}
+
 int
-ingest_bind(const char *path, int type, mode_t mode, const char *option, int *out)
+ingest_bind(const char *path, int type, mode_t mode, const char *option, char *err,
+    size_t err_len, int *out)
 {
 	struct sockaddr_un	 sa = { .sun_family = AF_UNIX };
 	struct stat		 sb;
 	int			 fd, probe, rc;
 
-	if (strlen(path) >= sizeof(sa.sun_path))
+	if (strlen(path) >= sizeof(sa.sun_path)) {
+		snprintf(err, err_len, "cannot listen on %s: longer than %zu bytes; choose a "
+		    "shorter --%s", path, sizeof(sa.sun_path) - 1, option);
 		return -ENAMETOOLONG;
+	}
 	memcpy(sa.sun_path, path, strlen(path) + 1);
-	if ((fd = socket(AF_UNIX, type | SOCK_CLOEXEC | SOCK_NONBLOCK, 0)) < 0)
-		return -errno;
+	if ((fd = socket(AF_UNIX, type | SOCK_CLOEXEC | SOCK_NONBLOCK, 0)) < 0) {
+		rc = -errno;
+		ingest_bind_error(path, option, rc, err, err_len);
+		return rc;
+	}
 	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0)
 		goto bound;
 	rc = -errno;
@@ -87,9 +124,10 @@ ingest_bind(const char *path, int type, mode_t mode, const char *option, int *ou
 		goto fail;
 	/* Something is there.  Replace it only if it is a socket nobody answers on. */
 	if (lstat(path, &sb) < 0 || !S_ISSOCK(sb.st_mode)) {
-		diag(LOG_ERR, "%s exists and is not a socket; remove it or choose another --%s",
-		    path, option);
-		goto fail;
+		snprintf(err, err_len, "%s exists and is not a socket; remove it or choose another "
+		    "--%s", path, option);
+		close(fd);
+		return rc;
 	}
 	if ((probe = socket(AF_UNIX, type | SOCK_CLOEXEC, 0)) < 0) {
 		rc = -errno;
@@ -98,10 +136,10 @@ ingest_bind(const char *path, int type, mode_t mode, const char *option, int *ou
 	rc = connect(probe, (struct sockaddr *)&sa, sizeof(sa)) == 0 ? 0 : -errno;
 	close(probe);
 	if (rc == 0) {
-		diag(LOG_ERR, "another logd is already listening on %s; stop it, "
-		    "or choose another --%s", path, option);
-		rc = -EADDRINUSE;
-		goto fail;
+		snprintf(err, err_len, "another logd is already listening on %s; stop it, or "
+		    "choose another --%s", path, option);
+		close(fd);
+		return -EADDRINUSE;
 	}
 	diag(LOG_NOTICE, "replacing stale socket %s (nothing answers on it)", path);
 	if (unlink(path) < 0 || bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
@@ -116,6 +154,7 @@ bound:
 	*out = fd;
 	return 0;
 fail:
+	ingest_bind_error(path, option, rc, err, err_len);
 	close(fd);
 	return rc;
 }
@@ -190,6 +229,7 @@ ingest_new(struct event_base *base, const struct config *cfg, int syslog, int fd
 	const char	*option = syslog ? "syslog-socket" : "socket";
 	struct ingest	*in;
 	struct stat	 sb;
+	char		 err[512];
 	int		 one = 1, rcvbuf = INGEST_RCVBUF, rc;
 	unsigned	 i;
 
@@ -247,10 +287,10 @@ ingest_new(struct event_base *base, const struct config *cfg, int syslog, int fd
 			    (int)(salen - offsetof(struct sockaddr_un, sun_path)), sa.sun_path);
 		(void)fcntl(in->fd, F_SETFD, FD_CLOEXEC);
 		(void)fcntl(in->fd, F_SETFL, fcntl(in->fd, F_GETFL) | O_NONBLOCK);
-	} else if ((rc = ingest_bind(path, SOCK_DGRAM, (mode_t)cfg->socket_mode, option,
-	    &in->fd)) < 0) {
+	} else if ((rc = ingest_bind(path, SOCK_DGRAM, (mode_t)cfg->socket_mode, option, err,
+	    sizeof(err), &in->fd)) < 0) {
 		/* 0666 by default: anyone may log, as with /dev/log. */
-		diag_errno(LOG_ERR, rc, "cannot listen on %s", path);
+		diag(LOG_ERR, "%s", err);
 		goto fail;
 	} else if (cfg->socket_group != CONFIG_NO_ID &&
 	    lchown(path, (uid_t)-1, (gid_t)cfg->socket_group) < 0) {

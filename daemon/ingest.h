@@ -46,10 +46,21 @@ int	ingest_new(struct event_base *base, const struct config *cfg, int syslog, in
 /*
  * Binds a Unix socket of type (SOCK_DGRAM, SOCK_STREAM) at path, mode mode,
  * replacing a stale socket file that nothing answers on; a file that is not
- * a socket, or a socket another process answers on, is left alone (and said,
- * naming --option).  The datagram socket's, and control.c's.  0 or -errno.
+ * a socket, or a socket another process answers on, is left alone.  The
+ * datagram socket's, and control.c's.  0, or -errno with the one line to
+ * say in err[err_len]: what failed, where, and what to do, naming --option
+ * ("cannot listen on /x/s: directory /x does not exist; create it, or
+ * choose another --socket").
  */
-int	ingest_bind(const char *path, int type, mode_t mode, const char *option, int *out);
+int	ingest_bind(const char *path, int type, mode_t mode, const char *option, char *err,
+	    size_t err_len, int *out);
+
+/*
+ * What ingest_bind() says of an error rc of binding path (-ENOENT: its
+ * directory does not exist, -ENOTDIR, -EACCES ...) into err[len];
+ * --check-config says the same of a socket's directory.
+ */
+void	ingest_bind_error(const char *path, const char *option, int rc, char *err, size_t len);
 
 /* Frees everything; removes the socket file if it is still ours. */
 void	ingest_free(struct ingest *in);

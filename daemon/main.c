@@ -21,6 +21,7 @@
 #include <sys/file.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <event2/event.h>
@@ -44,6 +45,8 @@
 #define NFLAGS		5	/* flags that set [daemon] keys (struct daemon's flags) */
 #define LOGD_STATUS_S	5	/* STATUS= every this many seconds */
 #define LOGD_LOCK_FILE	".lock"	/* in the log dir: one logd per log dir */
+#define LOGD_QLEN_PATH	"/proc/sys/net/unix/max_dgram_qlen"
+#define LOGD_QLEN_WANT	512	/* what systemd sets at boot */
 
 /* user = and group =: whom logd becomes once its sockets are bound. */
 struct drop {
@@ -99,7 +102,9 @@ static const char usage_text[] =
 "      --log-group GROUP\n"
 "                       give the log dir and what logd creates in it group\n"
 "                       GROUP, whose members may read the logs\n"
-"      --check-config   check the configuration, print every error, and exit\n"
+"      --check-config   check the configuration and the paths it names (the\n"
+"                       socket's directory; a log dir the user logd writes as\n"
+"                       can write), print every problem, and exit\n"
 "  -V, --version        print the version and exit\n"
 "  -h, --help           print this help and exit\n"
 "\n"
@@ -109,8 +114,9 @@ static const char usage_text[] =
 "reopen files, retry streams that could not be written.  SIGUSR1: print the\n"
 "counters and every stream's state to stderr.  SIGUSR2: rotate every stream's\n"
 "file now.\n"
-"Exit status: 0 success, 1 configuration or start-up error, 2 usage error,\n"
-"3 stopped before everything was written.  See logd(8) and logd.conf(5).\n";
+"Exit status: 0 success, 1 configuration or start-up error (or a problem\n"
+"--check-config found), 2 usage error, 3 stopped before everything was\n"
+"written.  See logd(8) and logd.conf(5).\n";
 
 static int
 usage_error(const char *what, const char *arg)
@@ -119,17 +125,21 @@ usage_error(const char *what, const char *arg)
 	return 2;
 }
 
-/* Loads the file, then the flags over it.  Returns 0, or 1 after printing every error. */
+/*
+ * Loads the file, then the flags over it; *missing if there is no file (the
+ * default one: built-in defaults).  Returns 0, or 1 after printing every error.
+ */
 static int
 load_config(struct config *cfg, const char *path, int path_given, const char *flags[][2],
-    size_t nflags)
+    size_t nflags, int *missing)
 {
 	char	err[512];
 	int	nerrors = 0, rc;
 	size_t	i;
 
 	config_defaults(cfg);
-	if ((rc = config_load(cfg, path, !path_given, &nerrors)) < 0) {
+	*missing = (rc = config_load(cfg, path, !path_given, &nerrors)) == 1;
+	if (rc < 0) {
 		fprintf(stderr, "logd: cannot read %s: %s%s\n", path, strerror(-rc),
 		    rc == -EISDIR ? " (--config takes a file, such as " CONFIG_DEFAULT_PATH ")" : "");
 		return 1;
@@ -314,15 +324,70 @@ drop_give(const struct daemon *d, int log_fd, int created)
 	return 0;
 }
 
-/* After the drop: the log dir must be the user's to write in, or nothing can be logged. */
+/* Whether dir is a directory this process may create files in: 0 or -errno. */
 static int
-drop_check_dir(const struct daemon *d)
+dir_usable(const char *dir)
 {
-	if (faccessat(AT_FDCWD, d->cfg.log_dir, W_OK | X_OK, AT_EACCESS) == 0)
+	struct stat	sb;
+
+	if (stat(dir, &sb) < 0)
+		return -errno;
+	if (!S_ISDIR(sb.st_mode))
+		return -ENOTDIR;
+	return faccessat(AT_FDCWD, dir, W_OK | X_OK, AT_EACCESS) == 0 ? 0 : -errno;
+}
+
+/*
+ * dir_usable() for the user to drops to, in a child that becomes it (the
+ * kernel's answer, ACLs and all; called before any thread starts); to NULL,
+ * or not dropping: as logd is now.
+ */
+static int
+dir_usable_as(const struct drop *to, const char *dir)
+{
+	pid_t	pid;
+	int	status;
+
+	if (to == NULL || !to->drop)
+		return dir_usable(dir);
+	if ((pid = fork()) < 0)
+		return -errno;
+	if (pid == 0)
+		_exit(initgroups(to->name, (gid_t)to->gid) < 0 || setgid((gid_t)to->gid) < 0 ||
+		    setuid((uid_t)to->uid) < 0 ? EPERM : -dir_usable(dir));
+	while (waitpid(pid, &status, 0) < 0)
+		if (errno != EINTR)
+			return -errno;
+	return WIFEXITED(status) ? -WEXITSTATUS(status) : -ECHILD;
+}
+
+/*
+ * The log dir must be writable for the user logd writes as (to's, or its
+ * own), or nothing can be logged: every stream would fail.  -1 after saying
+ * so: what, where, and what to do.
+ */
+static int
+check_log_dir(const struct config *cfg, const struct drop *to)
+{
+	char		name[CONFIG_MAX_USER], num[16];
+	uint32_t	uid = to != NULL && to->drop ? to->uid : (uint32_t)geteuid(), gid;
+	int		rc;
+
+	if ((rc = dir_usable_as(to, cfg->log_dir)) == 0)
 		return 0;
-	diag_errno(LOG_ERR, -errno, "user = %s: log directory %s is not writable for it; "
-	    "chown -R %s %s (or choose another log_dir)", d->to.name, d->cfg.log_dir,
-	    d->to.name, d->cfg.log_dir);
+	if (rc == -EROFS) {
+		diag(LOG_ERR, "log directory %s is on a read-only file system, so nothing could be "
+		    "logged; mount it read-write, or choose another log_dir (--log-dir)",
+		    cfg->log_dir);
+		return -1;
+	}
+	snprintf(num, sizeof(num), "%" PRIu32, uid);
+	if (config_user(num, &uid, &gid, name) < 0)
+		snprintf(name, sizeof(name), "%s", num);	/* a uid with no name */
+	diag(LOG_ERR, "log directory %s is not writable for %s (uid %" PRIu32 "), whom logd "
+	    "writes as (%s), so nothing could be logged; give it write access (chown %s %s), "
+	    "or choose another log_dir (--log-dir)", cfg->log_dir, name, uid, strerror(-rc),
+	    name, cfg->log_dir);
 	return -1;
 }
 
@@ -350,6 +415,107 @@ check_log_group(const struct config *cfg)
 	    "so it cannot give the log files to it; add its user to the group (under systemd: "
 	    "SupplementaryGroups=), or unset log_group", cfg->log_gid, (long)geteuid());
 	return -1;
+}
+
+/* The directory path is in ("/run/logd/socket" -> "/run/logd", "s" -> "."), into buf. */
+static const char *
+parent_dir(const char *path, char *buf, size_t len)
+{
+	const char	*slash = strrchr(path, '/');
+
+	snprintf(buf, len, "%.*s", slash == NULL || slash == path ? 1 : (int)(slash - path),
+	    slash == NULL ? "." : path);
+	return buf;
+}
+
+/*
+ * --check-config: can logd bind the socket path (option --option) as this
+ * user: does its directory exist, can it create files there?  A problem is
+ * said as at start; returns 1 if there is one and fatal (the socket logd
+ * cannot start without), else 0.
+ */
+static int
+check_socket_path(const char *path, const char *option, int fatal)
+{
+	char	dir[CONFIG_MAX_PATH], err[512];
+	int	rc;
+
+	if ((rc = dir_usable(parent_dir(path, dir, sizeof(dir)))) == 0) {
+		printf("%s %s: ok\n", option, path);
+		return 0;
+	}
+	ingest_bind_error(path, option, rc, err, sizeof(err));
+	diag(fatal ? LOG_ERR : LOG_WARNING, "%s%s", err, fatal ? "" : " (logd would start "
+	    "without it)");
+	return fatal;
+}
+
+/*
+ * --check-config: what can be known now of the paths logd would use if
+ * this user started it (as root: with user =, the user it drops to writes
+ * the logs).  What is fine goes to stdout, each problem to stderr, said as
+ * logd would say it at start.  Returns the number of problems.
+ */
+static int
+check_paths(const struct config *cfg)
+{
+	struct drop	to;
+	char		parent[CONFIG_MAX_PATH];
+	int		n = 0, rc;
+
+	n += check_socket_path(cfg->socket_path, "socket", 1);
+	if (cfg->syslog_socket[0] != '\0')
+		n += check_socket_path(cfg->syslog_socket, "syslog-socket", 1);
+	(void)check_socket_path(cfg->control_path, "control", 0);
+	if (drop_target(cfg, &to) < 0)
+		return n + 1;
+	if ((rc = dir_usable(cfg->log_dir)) != -ENOENT) {
+		if (rc == -ENOTDIR) {
+			diag(LOG_ERR, "log directory %s is not a directory; choose another log_dir "
+			    "(--log-dir)", cfg->log_dir);
+			return n + 1;
+		}
+		if (check_log_dir(cfg, &to) < 0)
+			return n + 1;
+		printf("log_dir %s: ok (writable for uid %ld)\n", cfg->log_dir,
+		    to.drop ? (long)to.uid : (long)geteuid());
+		return n;
+	}
+	/* logd creates it (one level, as the user that starts it), then gives it to user =. */
+	if ((rc = dir_usable(parent_dir(cfg->log_dir, parent, sizeof(parent)))) < 0) {
+		diag(LOG_ERR, "cannot create log directory %s: %s %s; %s, or choose another "
+		    "log_dir (--log-dir)", cfg->log_dir, parent, rc == -ENOENT ? "does not exist" :
+		    strerror(-rc), rc == -ENOENT ? "create it" : "start logd as a user who may "
+		    "write there");
+		return n + 1;
+	}
+	printf("log_dir %s: ok (does not exist; logd creates it in %s)\n", cfg->log_dir, parent);
+	return n;
+}
+
+/*
+ * A datagram socket queues at most net.unix.max_dgram_qlen datagrams, read
+ * when the socket is made: the kernel's default, 10, unless systemd raised
+ * it to 512 at boot (it does, and a socket systemd passes has that).  With
+ * 10, a blocking sender waits for logd every few records of a burst, and a
+ * non-blocking one drops them.  Says so, once, for a socket logd bound.
+ */
+static void
+check_dgram_qlen(const char *socket_path)
+{
+	FILE	*f;
+	long	 qlen;
+
+	if ((f = fopen(LOGD_QLEN_PATH, "re")) == NULL)
+		return;
+	if (fscanf(f, "%ld", &qlen) == 1 && qlen < LOGD_QLEN_WANT)
+		diag(LOG_NOTICE, "net.unix.max_dgram_qlen is %ld: %s holds at most %ld datagrams "
+		    "waiting for logd, so in a burst a blocking sender waits for logd every %ld "
+		    "datagrams (records, with liblogd), and a non-blocking one drops what does not "
+		    "fit; raise it (sysctl -w net.unix.max_dgram_qlen=%d, and in /etc/sysctl.d/ to "
+		    "keep it) and restart logd, or start logd from systemd's logd.socket", qlen,
+		    socket_path, qlen, qlen, LOGD_QLEN_WANT);
+	fclose(f);
 }
 
 /* Open files: one per stream plus a few; ask for the hard limit. */
@@ -398,7 +564,8 @@ exit_now(struct daemon *d, const char *why)
 		print_stats(d, LOG_INFO, "stopped");
 		_exit(0);
 	}
-	diag(LOG_ERR, "%s: exiting now; %" PRIu64 " lines were not written%s", why, left,
+	diag(LOG_ERR, "%s: exiting now; %" PRIu64 " line%s not written%s", why, left,
+	    left == 1 ? " was" : "s were",
 	    unread ? ", and datagrams still in the socket were not read" : "");
 	print_stats(d, LOG_INFO, "stopped");
 	_exit(3);
@@ -442,8 +609,9 @@ reload_config(struct daemon *d, char *why, size_t why_len)
 {
 	static struct config	next;
 	char			err[512], changed[256];
+	int			missing;
 
-	if (load_config(&next, d->conf_path, d->conf_given, d->flags, NFLAGS) != 0) {
+	if (load_config(&next, d->conf_path, d->conf_given, d->flags, NFLAGS, &missing) != 0) {
 		diag(LOG_ERR, "SIGHUP: %s has errors (above); keeping the configuration in use",
 		    d->conf_path);
 		(void)stream_log(d->streams, LOG_ERR, "SIGHUP: %s has errors (see logd's standard "
@@ -471,7 +639,8 @@ reload_config(struct daemon *d, char *why, size_t why_len)
 	memcpy(&d->cfg, &next, sizeof(next));
 	stream_reconfigure(d->streams);
 	writer_request(d->writer, WRITER_REOPEN);
-	diag(LOG_INFO, "SIGHUP: reloaded %s; reopening every file", d->conf_path);
+	diag(LOG_INFO, "SIGHUP: reloaded %s%s; reopening every file", d->conf_path,
+	    missing ? " (not found: built-in defaults)" : "");
 	(void)stream_log(d->streams, LOG_INFO, "SIGHUP: reloaded %s%s%s", d->conf_path,
 	    changed[0] != '\0' ? "; at the next start: " : "", changed);
 	return 0;
@@ -672,8 +841,10 @@ daemon_run(struct daemon *d)
 	}
 	if (drop_target(&d->cfg, &d->to) < 0 || (!d->to.drop && check_log_group(&d->cfg) < 0) ||
 	    open_log_dir(&d->cfg, &log_fd, &created) < 0 ||
+	    (!d->to.drop && check_log_dir(&d->cfg, NULL) < 0) ||
 	    lock_log_dir(log_fd, &d->cfg, &d->lock_fd) < 0 ||
-	    (d->to.drop && drop_give(d, log_fd, created) < 0))
+	    (d->to.drop && (drop_give(d, log_fd, created) < 0 ||
+	    check_log_dir(&d->cfg, &d->to) < 0)))
 		goto out;
 	if ((rc = stats_init(&d->st, CONFIG_STREAM_IDS(&d->cfg))) < 0 ||
 	    (rc = queue_new(d->cfg.queue_max_bytes, d->cfg.defaults.stream_queue_max_bytes,
@@ -710,6 +881,7 @@ daemon_run(struct daemon *d)
 		rc = 1;
 		goto out;
 	}
+	rc = 1;		/* every goto out below is a failure: the writer is told to stop */
 	if (writer_start(d->queue, log_fd, &d->cfg, &d->st, d->compressor, &d->writer) < 0) {
 		diag(LOG_ERR, "cannot start the writer thread");
 		goto out;
@@ -733,7 +905,7 @@ daemon_run(struct daemon *d)
 			diag_errno(LOG_WARNING, -errno, "user = %s: cannot give control socket %s "
 			    "to it; logctl rotate and reload will need root", d->to.name,
 			    d->cfg.control_path);
-		if (drop_privileges(&d->to) < 0 || drop_check_dir(d) < 0)
+		if (drop_privileges(&d->to) < 0)
 			goto out;
 	}
 	if (d->to.drop && check_log_group(&d->cfg) < 0)
@@ -745,6 +917,8 @@ daemon_run(struct daemon *d)
 	(void)stream_log(d->streams, LOG_INFO, "started: logd %s, pid %ld, configuration %s; "
 	    "receiving on %s%s", LOGD_VERSION, (long)getpid(), d->conf_path, d->cfg.socket_path,
 	    ingest_activated(d->ingest) ? " (socket from systemd)" : "");
+	if (!ingest_activated(d->ingest))
+		check_dgram_qlen(d->cfg.socket_path);	/* after ready: advice, not an error */
 	if (start_notify(d) < 0)
 		goto out;
 	sd_notify(0, "READY=1");
@@ -812,7 +986,7 @@ main(int argc, char *argv[])
 				    { "control", NULL }, { "log_group", NULL },
 				    { "syslog_socket", NULL } }, .lock_fd = -1 };
 	const char		*path = CONFIG_DEFAULT_PATH;
-	int			 c, path_given = 0, check = 0;
+	int			 c, path_given = 0, check = 0, missing;
 
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, ":c:s:d:Vh", longopts, NULL)) != -1) {
@@ -854,13 +1028,15 @@ main(int argc, char *argv[])
 	if (optind < argc)
 		return usage_error("unexpected argument", argv[optind]);
 
-	if (load_config(&d.cfg, path, path_given, d.flags, NFLAGS) != 0)
+	if (load_config(&d.cfg, path, path_given, d.flags, NFLAGS, &missing) != 0)
 		return 1;
 	d.conf_path = path;
 	d.conf_given = path_given;
 	if (check) {
-		printf("%s: ok\n", path);
-		return 0;
+		setvbuf(stdout, NULL, _IOLBF, 0);	/* in order with the problems on stderr */
+		printf("%s: %s\n", path, missing ? "not found; built-in defaults" : "ok");
+		diag_init(0);
+		return check_paths(&d.cfg) > 0;
 	}
 	/* A person reading a terminal does not want "<6>" prefixes. */
 	diag_init(!isatty(STDERR_FILENO));

@@ -51,10 +51,10 @@ struct stream {
 	struct stream	*dirty_next;
 	int		 dirty;
 	/* Drops not yet reported by a marker line (see stream_markers()). */
-	int		 due;
+	int		 due;			/* report > 0, or a dropped[] > 0 */
 	uint64_t	 dropped[BATCH_NPRIO];	/* by logd under overflow = drop, by priority */
-	uint64_t	 lost;			/* reported by senders in records logd dropped */
-	pid_t		 lost_pid;		/* the last of those senders */
+	uint64_t	 report;		/* losses senders reported, summed (stream_report()) */
+	struct format_sender report_who;	/* who reported them; pid 0: several senders */
 	uint32_t	 owner;		/* the uid that created it (its first record's) */
 	int		 acl;		/* sc has allow_uids or allow_gids */
 	int		 acl_ok;	/* ok_uid, ok_gid: a sender the ACL let through */
@@ -125,6 +125,7 @@ struct stream_markers {
 	char			text[STREAM_MAX_MARKERS][256];
 	unsigned		n;
 	size_t			need;	/* format_max_len() of them all */
+	int			report;	/* the stream's summed report is among them */
 };
 
 static void	on_flush(evutil_socket_t fd, short what, void *arg);
@@ -567,32 +568,40 @@ stream_marker(const struct stream *s, struct stream_markers *m, const struct for
 }
 
 /*
- * The marker lines due in s before a record that carries rec_dropped (its
- * sender's count of records it could not deliver; who sent it).  Every
- * marker says "[logd] dropped N records: <why>", so the sum of N in a file
- * is everything its senders and logd lost.
+ * The marker lines due in s before a record from who (who NULL: at a flush,
+ * all that are due).  Every marker says "[logd] dropped N records: <why>",
+ * so the sum of N in a file is everything its senders and logd lost.  What
+ * logd dropped under overflow = drop is said before the next record.  A
+ * sender's reports are summed while they come one after another
+ * (stream_report()): their one marker waits for that sender's next record
+ * that reports nothing, another sender's report, or the flush timer, so a
+ * sender that drops in a storm gets one line per flush_interval, not one
+ * per record it could deliver.
  */
 static void
-stream_markers(struct stream_table *t, const struct stream *s, uint64_t rec_dropped,
+stream_markers(struct stream_table *t, const struct stream *s, const struct proto_record *rec,
     const struct format_sender *who, struct stream_markers *m)
 {
-	struct format_sender	 lost_who = { .pid = s->lost_pid, .uid = (uid_t)-1,
-				    .gid = (gid_t)-1 };
-	char			 by_prio[128];
-	uint64_t		 total = 0;
-	size_t			 n = 0, plen;
-	int			 prio;
+	char		 by_prio[128];
+	uint64_t	 total = 0;
+	size_t		 n = 0, plen;
+	int		 prio;
 
 	m->n = 0;
 	m->need = 0;
-	if (!s->due && rec_dropped == 0)
+	m->report = 0;
+	if (!s->due)
 		return;		/* the common case */
-	if (s->lost > 0)
-		stream_marker(s, m, &lost_who, s->lost, "pid %ld could not deliver them",
-		    (long)s->lost_pid);
-	if (rec_dropped > 0)
-		stream_marker(s, m, who, rec_dropped, "pid %ld could not deliver them",
-		    (long)who->pid);
+	if (s->report > 0 && (who == NULL || (who->pid == s->report_who.pid) ==
+	    (rec->dropped == 0))) {
+		if (s->report_who.pid == 0)
+			stream_marker(s, m, &t->self, s->report, "several senders could not "
+			    "deliver them");
+		else
+			stream_marker(s, m, &s->report_who, s->report, "pid %ld could not "
+			    "deliver %s", (long)s->report_who.pid, s->report == 1 ? "it" : "them");
+		m->report = 1;
+	}
 	by_prio[0] = '\0';
 	for (prio = BATCH_NPRIO - 1; prio >= 0; prio--) {
 		if (s->dropped[prio] == 0)
@@ -625,10 +634,14 @@ stream_put_markers(struct stream_table *t, struct stream *s, const struct stream
 		t->st->lines++;
 	}
 	if (s->due) {
-		s->due = 0;
-		s->lost = 0;
+		/* m has every overflow drop; the summed report it may leave for later. */
 		memset(s->dropped, 0, sizeof(s->dropped));
-		t->ndue--;
+		if (m->report)
+			s->report = 0;
+		if (s->report == 0) {
+			s->due = 0;
+			t->ndue--;
+		}
 	}
 	stream_mark_dirty(t, s);
 }
@@ -698,15 +711,23 @@ stream_make_room(struct stream_table *t, struct stream *s, unsigned prio, size_t
 	return -ENOBUFS;
 }
 
-/* rec, which is dropped, reported losses of its sender: they are due in a marker. */
+/*
+ * rec (appended, or dropped) reported losses of its sender who: they are
+ * added to s's summed report, due in a marker (stream_markers()).  One
+ * sender's, unless a record logd dropped brings another's in before the
+ * marker could be written: then it names no pid.
+ */
 static void
-stream_keep_lost(struct stream_table *t, struct stream *s, const struct proto_record *rec,
+stream_report(struct stream_table *t, struct stream *s, const struct proto_record *rec,
     const struct format_sender *who)
 {
 	if (rec->dropped == 0)
 		return;
-	s->lost = stats_sat_add(s->lost, rec->dropped);
-	s->lost_pid = who->pid;
+	if (s->report > 0 && s->report_who.pid != who->pid)
+		s->report_who.pid = 0;
+	else
+		s->report_who = *who;
+	s->report = stats_sat_add(s->report, rec->dropped);
 	stream_set_due(t, s);
 	stream_arm_flush(t);
 }
@@ -723,7 +744,7 @@ stream_drop_record(struct stream_table *t, struct stream *s, const struct proto_
 		stream_set_due(t, s);
 		stream_arm_flush(t);
 	}
-	stream_keep_lost(t, s, rec, who);
+	stream_report(t, s, rec, who);
 }
 
 /*
@@ -755,11 +776,13 @@ stream_put(struct stream_table *t, struct stream *s, const struct proto_record *
 
 	if (stream_failed(s) && stream_unwritable(t, s, rec))
 		return 1;
-	/* A loss report (line = 0) has no line of its own: only its marker. */
+	/* A loss report (line = 0) has no line of its own: only its count. */
 	for (tries = 0;; tries++) {
-		stream_markers(t, s, rec->dropped, who, &m);
-		if (m.n + line == 0)
+		stream_markers(t, s, rec, who, &m);
+		if (m.n + line == 0) {
+			stream_report(t, s, rec, who);
 			return 0;
+		}
 		need = m.need + (line ? format_max_len(s->sc->format, rec) : 0);
 		/*
 		 * The bound from lengths alone assumes every byte escaped: a big
@@ -778,14 +801,15 @@ stream_put(struct stream_table *t, struct stream *s, const struct proto_record *
 		}
 	}
 	stream_put_markers(t, s, &m, ts_ns);
-	if (!line)
-		return 0;
 	if (rec->dropped > 0) {
-		/* Its marker line reports the count: the line itself does not again. */
+		/* Its count goes into a marker line: the line itself does not say it again. */
+		stream_report(t, s, rec, who);
 		plain = *rec;
 		plain.dropped = 0;
 		rec = &plain;
 	}
+	if (!line)
+		return 0;
 	batch_add_line(s->open, format_line(&t->fc, s->sc->format, batch_end(s->open), rec, ts_ns,
 	    who), rec->priority & (BATCH_NPRIO - 1));
 	t->st->lines++;
@@ -830,7 +854,7 @@ stream_limit(struct stream_table *t, struct stream *s, const struct proto_record
 		return 0;
 	stats_inc(t->st, STATS_RATE_LIMITED);
 	stats_stream_add(s->ss, STATS_S_DROPPED, 1);
-	stream_keep_lost(t, s, rec, who);
+	stream_report(t, s, rec, who);
 	stream_arm_limits(t, due);
 	return 1;
 }
@@ -915,15 +939,17 @@ stream_limit_report(void *arg, pid_t pid, uint64_t n, uint64_t senders)
 
 	if (stream_failed(s) && queue_add_lost(t->q, s->id, n))
 		return 0;	/* its recovery marker counts them */
-	stream_markers(t, s, 0, NULL, &m);
+	stream_markers(t, s, NULL, NULL, &m);
 	stream_duration(per, sizeof(per), s->sc->rate_limit_interval_ms);
 	if (senders == 0)
-		stream_marker(s, &m, &who, n, "pid %ld sent more than %" PRIu32 " records in %s "
-		    "(rate limit)", (long)pid, s->sc->rate_limit_burst, per);
+		stream_marker(s, &m, &who, n, "pid %ld sent more than %" PRIu32 " record%s in %s "
+		    "(rate limit)", (long)pid, s->sc->rate_limit_burst,
+		    format_s(s->sc->rate_limit_burst), per);
 	else
 		stream_marker(s, &m, &t->self, n, "%" PRIu64 " senders sent more than %" PRIu32
-		    " records in %s (rate limit; more senders than logd tracks, %d)", senders,
-		    s->sc->rate_limit_burst, per, RATELIMIT_SENDERS);
+		    " record%s in %s (rate limit; more senders than logd tracks, %d)", senders,
+		    s->sc->rate_limit_burst, format_s(s->sc->rate_limit_burst), per,
+		    RATELIMIT_SENDERS);
 	return stream_add_markers(t, s, &m, c->force, clock_ns(CLOCK_REALTIME));
 }
 
@@ -1157,7 +1183,8 @@ stream_flush_rejects(struct stream_table *t, int force)
 
 		stream_reject_text(t, r, text, sizeof(text));
 		if (stream_reject_tells(r->err) && r->lost > 0)
-			diag(LOG_WARNING, "%s (%" PRIu64 " records refused)", text, r->lost);
+			diag(LOG_WARNING, "%s (%" PRIu64 " record%s refused)", text, r->lost,
+			    format_s(r->lost));
 		if (stream_log_loss(t, r->lost, force, "%s", text) < 0)
 			t->rejects[kept++] = *r;	/* stays due (and is told again) */
 	}
@@ -1167,8 +1194,8 @@ stream_flush_rejects(struct stream_table *t, int force)
 			continue;
 		stream_reject_other(t, (enum stream_reason)k, text, sizeof(text));
 		if (k == STREAM_R_ACL || k == STREAM_R_UNCONFIGURED || k == STREAM_R_UID)
-			diag(LOG_WARNING, "%s (%" PRIu64 " records refused)", text,
-			    t->rejects_other[k]);
+			diag(LOG_WARNING, "%s (%" PRIu64 " record%s refused)", text,
+			    t->rejects_other[k], format_s(t->rejects_other[k]));
 		if (stream_log_loss(t, t->rejects_other[k], force, "%s", text) == 0)
 			t->rejects_other[k] = 0;
 	}
@@ -1192,7 +1219,7 @@ stream_flush_markers(struct stream_table *t, int force)
 		s = t->by_id[i];
 		if (!s->due)
 			continue;
-		stream_markers(t, s, 0, NULL, &m);
+		stream_markers(t, s, NULL, NULL, &m);
 		(void)stream_add_markers(t, s, &m, force, ts_ns);	/* if not, it stays due */
 	}
 }
@@ -1253,8 +1280,8 @@ int
 stream_table_check(const struct stream_table *t)
 {
 	const struct stream	*s;
-	uint32_t		 i, ndirty = 0, nslots = 0, nowned = 0;
-	uint64_t		 counted = 0;
+	uint32_t		 i, ndirty = 0, nslots = 0, nowned = 0, ndue = 0;
+	uint64_t		 counted = 0, dropped;
 	size_t			 j;
 
 	if (t->nstreams > t->nids)
@@ -1288,6 +1315,12 @@ stream_table_check(const struct stream_table *t)
 			return -EINVAL;
 		if (s->rl != NULL && ratelimit_check(s->rl) != 0)
 			return -EINVAL;
+		/* due says exactly whether s has drops to report; ndue counts those streams. */
+		for (dropped = 0, j = 0; j < BATCH_NPRIO; j++)
+			dropped |= s->dropped[j];
+		if (s->due != (s->report > 0 || dropped > 0))
+			return -EINVAL;
+		ndue += s->due;
 	}
-	return 0;
+	return ndue == t->ndue ? 0 : -EINVAL;
 }

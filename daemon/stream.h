@@ -84,8 +84,10 @@ void		stream_drop_failed(struct stream_table *t);
 
 /*
  * Formats rec as a line into s's open batch, after the marker lines that are
- * due: "[logd] dropped N records: ..." for rec->dropped > 0, and for drops
- * not yet reported.  A stream the writer could not write (queue_failed())
+ * due ("[logd] dropped N records: ...").  rec->dropped, its sender's loss,
+ * is summed with the sender's reports just before it into one marker, due
+ * before the sender's next record that reports nothing, another sender's
+ * report, or the flush timer.  A stream the writer could not write (queue_failed())
  * takes nothing: rec is dropped and counted for its recovery marker.  A
  * record at priority crit or higher flags its batch for
  * stream_seal_urgent().  When the budget is full:

@@ -578,7 +578,8 @@ writer_unstall(struct writer *w, uint32_t id, struct writer_stall *s, int writte
 
 	if (s->removed > 0 && written)
 		(void)writer_line(w, id, LOG_WARNING, 0, "the disk was full: removed the %" PRIu64
-		    " oldest archives (%" PRIu64 " bytes) to keep writing", s->removed, s->freed);
+		    " oldest archive%s (%" PRIu64 " bytes) to keep writing", s->removed,
+		    format_s(s->removed), s->freed);
 	if (s->err == 0)
 		return;
 	ms = clock_ms(CLOCK_MONOTONIC) - s->since_ms;
@@ -760,7 +761,8 @@ writer_retry(struct writer *w, uint32_t id)
 	f->failed = 0;
 	stats_set(w->st, STATS_UNWRITABLE_STREAMS, --w->nfailed);
 	diag(LOG_NOTICE, "stream %s: writable again after %" PRIu64 ".%03" PRIu64 " s; %" PRIu64
-	    " records were dropped", f->name, ms / 1000, ms % 1000, lost);
+	    " record%s dropped", f->name, ms / 1000, ms % 1000, lost,
+	    lost == 1 ? " was" : "s were");
 	if (id != CONFIG_SELF_ID)
 		(void)writer_log(w, LOG_NOTICE, 0, "stream %s can be written "
 		    "again after %" PRIu64 ".%03" PRIu64 " s; its file says what it lost", f->name,

@@ -67,6 +67,16 @@ load(struct config *cfg, const char *text, int *nerrors)
 	return rc;
 }
 
+/* Fails unless errs has the message "PATH:line: text...". */
+static void
+has_error(int line, const char *text)
+{
+	char	want[512];
+
+	snprintf(want, sizeof(want), "%s:%d: %s", path, line, text);
+	ck_assert_msg(strstr(errs, want) != NULL, "missing <%s> in:\n%s", want, errs);
+}
+
 START_TEST(defaults_are_documented_values)
 {
 	struct config	c;
@@ -250,7 +260,6 @@ END_TEST
 START_TEST(reports_every_error_with_file_and_line)
 {
 	struct config	c;
-	char		want[512];
 	int		n;
 
 	ck_assert_int_eq(load(&c,
@@ -272,24 +281,116 @@ START_TEST(reports_every_error_with_file_and_line)
 	    "socket =\n",			/* 16: empty */
 	    &n), 0);
 	ck_assert_int_eq(n, 11);
-#define HAS(line, text) do {							\
-		snprintf(want, sizeof(want), "%s:%d: %s", path, line, text);	\
-		ck_assert_msg(strstr(errs, want) != NULL, "missing <%s> in:\n%s", want, errs); \
-	} while (0)
-	HAS(2, "[daemon]: queue_max_bytes: \"64Q\" is not a size");
-	HAS(3, "[daemon]: unknown key \"flush_ms\" (did you mean flush_interval?)");
-	HAS(4, "[daemon]: batch_bytes: 1K is out of range (4K..16M)");
-	HAS(5, "[daemon]: max_streams: \"many\" is not a whole number");
-	HAS(6, "syntax error: \"this is not a line\"");
-	HAS(8, "[defaults]: format: \"xml\" is not one of text or json");
-	HAS(9, "[stream .web]: \".web\" is not a stream name");
-	HAS(11, "unknown section [nonsense]");
-	HAS(13, "[daemon]: max_streams: 0 is out of range (1..1000000)");
-	HAS(15, "[daemon]: max_streams set twice (first on line 14)");
-	HAS(16, "[daemon]: socket: empty value");
-#undef HAS
+	has_error(2, "[daemon]: queue_max_bytes: \"64Q\" is not a size");
+	has_error(3, "[daemon]: unknown key \"flush_ms\" (did you mean flush_interval?)");
+	has_error(4, "[daemon]: batch_bytes: 1K is out of range (4K..16M)");
+	has_error(5, "[daemon]: max_streams: \"many\" is not a whole number");
+	has_error(6, "syntax error: \"this is not a line\"");
+	has_error(8, "[defaults]: format: \"xml\" is not one of text or json");
+	has_error(9, "[stream .web]: \".web\" is not a stream name");
+	has_error(11, "unknown section [nonsense]");
+	has_error(13, "[daemon]: max_streams: 0 is out of range (1..1000000)");
+	has_error(15, "[daemon]: max_streams set twice (first on line 14)");
+	has_error(16, "[daemon]: socket: empty value");
 	/* The good value stands. */
 	ck_assert_uint_eq(c.max_streams, 10);
+}
+END_TEST
+
+/*
+ * Keys that depend on each other: every such error in the same pass as the
+ * others, naming the line of each key and its value as written.
+ */
+START_TEST(two_key_errors_name_each_line_and_the_values_as_written)
+{
+	struct config	c;
+	int		n;
+
+	ck_assert_int_eq(load(&c,
+	    "[daemon]\n"
+	    "queue_max_bytes = 12M\n"		/* 2 */
+	    "batch_bytes = 4096K\n"		/* 3 */
+	    "max_streams = none\n"		/* 4: an error of its own */
+	    "group = root\n"			/* 5: and no user */
+	    "[defaults]\n"
+	    "stream_queue_max_bytes = 13M\n"	/* 7 */
+	    "[stream web]\n"
+	    "stream_queue_max_bytes = 1M\n"	/* 9 */
+	    "[stream db]\n"
+	    "stream_queue_max_bytes = 1G x\n"	/* 11: its own error; no more about it */
+	    "[stream ok]\n"
+	    "format = json\n", &n), 0);
+	ck_assert_int_eq(n, 6);
+	has_error(3, "[daemon]: batch_bytes = 4096K (line 3) must be at most a quarter of "
+	    "queue_max_bytes = 12M (line 2); lower batch_bytes, or raise queue_max_bytes to at "
+	    "least 16M\n");
+	has_error(4, "[daemon]: max_streams: \"none\" is not a whole number");
+	has_error(5, "[daemon]: group = root (line 5) needs user = too");
+	has_error(7, "[defaults]: stream_queue_max_bytes = 13M (line 7) must be between batch_bytes = "
+	    "4096K (line 3) and queue_max_bytes = 12M (line 2); lower it to at most 12M\n");
+	has_error(9, "[stream web]: stream_queue_max_bytes = 1M (line 9) must be between batch_bytes = "
+	    "4096K (line 3) and queue_max_bytes = 12M (line 2); raise it to at least 4M\n");
+	has_error(11, "[stream db]: stream_queue_max_bytes: \"1G x\" is not a size");
+	/* A key the file does not set is named with its value in use. */
+	ck_assert_int_eq(load(&c, "[stream x]\nstream_queue_max_bytes = 8K\n", &n), 0);
+	ck_assert_int_eq(n, 1);
+	has_error(2, "[stream x]: stream_queue_max_bytes = 8K (line 2) must be between batch_bytes = "
+	    "64K (default) and queue_max_bytes = 64M (default); raise it to at least 64K\n");
+}
+END_TEST
+
+/* inih ends a value at " ;", not at " #": a '#' comment after a value says so. */
+START_TEST(a_hash_comment_after_a_value_gets_a_hint)
+{
+	struct config	c;
+	int		n;
+
+	ck_assert_int_eq(load(&c,
+	    "[daemon]\n"
+	    "flush_interval = 100ms # fast\n"	/* 2 */
+	    "max_streams = 10 ; ten\n"		/* 3: fine */
+	    "[stream web]\n"
+	    "format = json\t#json\n", &n), 0);	/* 5 */
+	ck_assert_int_eq(n, 2);
+	ck_assert_ptr_nonnull(strstr(errs, ":2: [daemon]: flush_interval = 100ms # fast: a comment "
+	    "after a value starts with ';', not '#'; write \"flush_interval = 100ms ; ...\", or "
+	    "put the comment on a line of its own\n"));
+	ck_assert_ptr_nonnull(strstr(errs, ":5: [stream web]: format = json\t#json: a comment "
+	    "after a value starts with ';', not '#'; write \"format = json ; ...\""));
+	ck_assert_uint_eq(c.flush_interval_ms, 100);	/* the default stands */
+	ck_assert_uint_eq(c.max_streams, 10);
+	/* A '#' inside a value is the value's. */
+	ck_assert_int_eq(load(&c, "[daemon]\nlog_dir = /var/log/a#b\n", &n), 0);
+	ck_assert_int_eq(n, 0);
+	ck_assert_str_eq(c.log_dir, "/var/log/a#b");
+}
+END_TEST
+
+/* A key in the wrong section is told where it belongs. */
+START_TEST(a_key_in_the_wrong_section_names_its_section)
+{
+	struct config	c;
+	int		n;
+
+	ck_assert_int_eq(load(&c,
+	    "[defaults]\n"
+	    "log_dir = /tmp/x\n"		/* 2 */
+	    "[daemon]\n"
+	    "max_files = 3\n"			/* 4 */
+	    "map = a:b\n"			/* 5 */
+	    "[syslog]\n"
+	    "user = nobody\n", &n), 0);		/* 7 */
+	ck_assert_int_eq(n, 4);
+	ck_assert_ptr_nonnull(strstr(errs, ":2: [defaults]: log_dir belongs in [daemon], not in "
+	    "this section; move it there\n"));
+	ck_assert_ptr_nonnull(strstr(errs, ":4: [daemon]: max_files belongs in [defaults] or "
+	    "[stream NAME], not in this section; move it there\n"));
+	ck_assert_ptr_nonnull(strstr(errs, ":5: [daemon]: map belongs in [syslog]"));
+	ck_assert_ptr_nonnull(strstr(errs, ":7: [syslog]: user belongs in [daemon]"));
+	/* Outside any section too. */
+	ck_assert_int_eq(load(&c, "max_files = 3\n", &n), 0);
+	ck_assert_ptr_nonnull(strstr(errs, ":1: \"max_files\" is outside any section; put it "
+	    "under [defaults] or [stream NAME]\n"));
 }
 END_TEST
 
@@ -340,14 +441,15 @@ START_TEST(stream_section_errors)
 	ck_assert_ptr_nonnull(strstr(errs, ":2: [stream web]: max_files: 0 is out of range "
 	    "(1..100000)"));
 	ck_assert_ptr_nonnull(strstr(errs, ":4: [stream web]: max_files set twice"));
-	ck_assert_ptr_nonnull(strstr(errs, ":5: [stream web]: unknown key \"socket\""));
+	ck_assert_ptr_nonnull(strstr(errs, ":5: [stream web]: socket belongs in [daemon], not in "
+	    "this section; move it there"));
 	ck_assert_ptr_nonnull(strstr(errs, ":6: [stream a/b]: \"a/b\" is not a stream name"));
 	config_defaults(&c);
 	ck_assert_int_eq(config_set(&c, "stream x", "stream_queue_max_bytes", "4K", err,
 	    sizeof(err)), 0);
 	ck_assert_int_eq(config_check(&c, err, sizeof(err)), -EINVAL);
-	ck_assert_str_eq(err, "[stream x]: stream_queue_max_bytes (4096) must be between "
-	    "batch_bytes (65536) and queue_max_bytes (67108864)");
+	ck_assert_str_eq(err, "[stream x]: stream_queue_max_bytes = 4K must be between "
+	    "batch_bytes = 64K and queue_max_bytes = 64M; raise it to at least 64K");
 }
 END_TEST
 
@@ -478,7 +580,8 @@ START_TEST(parses_the_syslog_section)
 	    "facility or a stream name"));
 	ck_assert_ptr_nonnull(strstr(errs, ":3: [syslog]: map: \"sshd\" is not ident:stream"));
 	ck_assert_ptr_nonnull(strstr(errs, ":4: [syslog]: map: \"sshd:../x\": want ident:stream"));
-	ck_assert_ptr_nonnull(strstr(errs, ":5: [syslog]: unknown key \"format\""));
+	ck_assert_ptr_nonnull(strstr(errs, ":5: [syslog]: format belongs in [defaults] or "
+	    "[stream NAME], not in this section; move it there"));
 }
 END_TEST
 
@@ -521,8 +624,8 @@ START_TEST(parses_daemon_access_keys)
 	config_defaults(&c);
 	ck_assert_int_eq(config_set(&c, "daemon", "group", "adm", err, sizeof(err)), 0);
 	ck_assert_int_eq(config_check(&c, err, sizeof(err)), -EINVAL);
-	ck_assert_str_eq(err, "group = 4 needs user = too (logd drops to a user and a group, "
-	    "not to a group alone)");
+	ck_assert_str_eq(err, "[daemon]: group = 4 needs user = too (logd drops to a user and a "
+	    "group, not to a group alone); add user =, or remove group =");
 }
 END_TEST
 
@@ -580,7 +683,7 @@ START_TEST(missing_file_is_defaults_only_when_allowed)
 	int		n = -1;
 
 	config_defaults(&c);
-	ck_assert_int_eq(config_load(&c, "/nonexistent/logd.conf", 1, &n), 0);
+	ck_assert_int_eq(config_load(&c, "/nonexistent/logd.conf", 1, &n), 1);
 	ck_assert_int_eq(n, 0);
 	ck_assert_uint_eq(c.max_streams, 1024);
 	ck_assert_int_eq(config_load(&c, "/nonexistent/logd.conf", 0, &n), -ENOENT);
@@ -602,7 +705,7 @@ START_TEST(flags_use_the_same_setter)
 	ck_assert_int_eq(config_set(&c, "daemon", "queue_max_bytes", "2T", err, sizeof(err)),
 	    -ERANGE);
 	ck_assert_int_eq(config_set(&c, "defaults", "socket", "/x", err, sizeof(err)), -EINVAL);
-	ck_assert_str_eq(err, "unknown key \"socket\"");
+	ck_assert_str_eq(err, "socket belongs in [daemon], not in this section; move it there");
 }
 END_TEST
 
@@ -630,8 +733,8 @@ START_TEST(stream_share_defaults_to_a_quarter_and_is_checked)
 	ck_assert_uint_eq(c.defaults.stream_queue_max_bytes, 16u << 20);
 	c.defaults.stream_queue_max_bytes = (64u << 20) + 1;
 	ck_assert_int_eq(config_check(&c, err, sizeof(err)), -EINVAL);
-	ck_assert_str_eq(err, "[defaults]: stream_queue_max_bytes (67108865) must be between "
-	    "batch_bytes (65536) and queue_max_bytes (67108864)");
+	ck_assert_str_eq(err, "[defaults]: stream_queue_max_bytes = 67108865 must be between "
+	    "batch_bytes = 64K and queue_max_bytes = 64M; lower it to at most 64M");
 	c.defaults.stream_queue_max_bytes = 32u << 10;
 	ck_assert_int_eq(config_check(&c, err, sizeof(err)), -EINVAL);
 	c.defaults.stream_queue_max_bytes = 64u << 20;
@@ -702,6 +805,9 @@ config_suite(void)
 	tcase_add_test(tc, parses_sizes);
 	tcase_add_test(tc, parses_durations);
 	tcase_add_test(tc, reports_every_error_with_file_and_line);
+	tcase_add_test(tc, two_key_errors_name_each_line_and_the_values_as_written);
+	tcase_add_test(tc, a_hash_comment_after_a_value_gets_a_hint);
+	tcase_add_test(tc, a_key_in_the_wrong_section_names_its_section);
 	tcase_add_test(tc, stream_sections_override_defaults_in_any_order);
 	tcase_add_test(tc, stream_section_errors);
 	tcase_add_test(tc, parses_allow_lists_by_name_and_number_over_defaults);

@@ -1,4 +1,5 @@
 /* test_format.c - text and JSON lines: timestamps, priorities, escaping, bounds. */
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -179,6 +180,42 @@ START_TEST(loss_markers_carry_their_count_in_both_formats)
 	ck_assert_uint_eq(format_loss(line, strlen(line)), 0);
 	line = "2025-11-22T12:00:00.123456Z warning [logd] dropped 99999999999999999999999 records";
 	ck_assert_uint_eq(format_loss(line, strlen(line)), UINT64_MAX);
+}
+END_TEST
+
+static size_t
+own_text(char *text, size_t cap, uint64_t dropped, const char *fmt, ...)
+{
+	va_list	ap;
+	size_t	n;
+
+	va_start(ap, fmt);
+	n = format_own_text(text, cap, dropped, fmt, ap);
+	va_end(ap);
+	return n;
+}
+
+/* "dropped 1 record", "dropped 2 records"; format_loss() reads either. */
+START_TEST(loss_marker_text_says_one_record_in_the_singular)
+{
+	struct proto_record	r;
+	char			text[128];
+	const char		*line;
+	size_t			len;
+
+	format_cache_init(&fc);
+	len = own_text(text, sizeof(text), 1, "pid %d could not deliver it", 7);
+	ck_assert_str_eq(text, "dropped 1 record: pid 7 could not deliver it");
+	format_marker(&r, "web", 3, LOG_WARNING, text, len, 1);
+	line = fmt_from(CONFIG_FORMAT_TEXT, &r, TS, &self);
+	ck_assert_uint_eq(format_loss(line, strlen(line)), 1);
+	own_text(text, sizeof(text), 2, "why");
+	ck_assert_str_eq(text, "dropped 2 records: why");
+	own_text(text, sizeof(text), 0, "no loss");
+	ck_assert_str_eq(text, "no loss");
+	ck_assert_str_eq(format_s(1), "");
+	ck_assert_str_eq(format_s(0), "s");
+	ck_assert_str_eq(format_s(11), "s");
 }
 END_TEST
 
@@ -423,6 +460,7 @@ format_suite(void)
 	tcase_add_test(tc, json_has_all_fields);
 	tcase_add_test(tc, json_escapes_invalid_utf8_bytes_reversibly);
 	tcase_add_test(tc, loss_markers_carry_their_count_in_both_formats);
+	tcase_add_test(tc, loss_marker_text_says_one_record_in_the_singular);
 	tcase_add_test(tc, a_sender_cannot_write_a_line_of_logds);
 	tcase_add_test(tc, a_claimed_time_other_than_the_lines_is_kept);
 	tcase_add_test(tc, text_escapes_invalid_utf8_bytes);

@@ -201,25 +201,59 @@ START_TEST(formats_lines_in_order_into_the_batch)
 }
 END_TEST
 
-START_TEST(writes_marker_line_before_record_with_dropped_count)
+/* Appends a record msg from sender w that reports dropped losses; checks the table. */
+static void
+append_from(struct fixture *f, struct stream *s, const struct format_sender *w, const char *msg,
+    uint64_t dropped)
 {
-	struct fixture		 f;
-	struct stream		*s;
-	struct proto_record	 r = record("web", "after the gap");
-	static char		 out[4096];
-	unsigned		 nb;
+	struct proto_record	r = record("web", msg);
+
+	r.dropped = dropped;
+	ck_assert_int_eq(stream_append(f->t, s, &r, r.ts_ns, w), 0);
+	ck_assert_int_eq(stream_table_check(f->t), 0);
+}
+
+/*
+ * A sender's reports in a row are one marker, written before its next record
+ * that reports nothing, before another sender's report, or at the flush.
+ */
+START_TEST(sums_a_senders_reports_in_a_row_into_one_marker)
+{
+	static const struct format_sender	other = { .pid = 43, .uid = 1000, .gid = 1000 };
+	struct fixture				f;
+	struct stream				*s;
+	static char				out[4096];
+	unsigned				nb;
 
 	setup(&f, 1 << 20, 4096, 8);
-	r.dropped = 17;
 	ck_assert_int_eq(stream_get(f.t, "web", 3, &root, &s), 0);
-	ck_assert_int_eq(stream_append(f.t, s, &r, r.ts_ns, &who), 0);
+	append_from(&f, s, &who, "a", 17);
+	append_from(&f, s, &who, "b", 3);
+	append_from(&f, s, &other, "c", 0);	/* another sender's line: still summing */
+	append_from(&f, s, &who, "d", 0);	/* 42 reports nothing: its marker now */
+	append_from(&f, s, &who, "e", 1);
+	append_from(&f, s, &other, "f", 2);	/* another's report: 42's marker first */
 	stream_seal_all(f.t);
 	drain(&f, out, sizeof(out), &nb);
 	ck_assert_str_eq(out,
-	    "2025-11-22T12:00:00.123456Z warning [logd] dropped 17 records: "
+	    "2025-11-22T12:00:00.123456Z info [42] a\n"
+	    "2025-11-22T12:00:00.123456Z info [42] b\n"
+	    "2025-11-22T12:00:00.123456Z info [43] c\n"
+	    "2025-11-22T12:00:00.123456Z warning [logd] dropped 20 records: "
 	    "pid 42 could not deliver them\n"
-	    "2025-11-22T12:00:00.123456Z info [42] after the gap\n");
-	ck_assert_uint_eq(f.st.lines, 2);
+	    "2025-11-22T12:00:00.123456Z info [42] d\n"
+	    "2025-11-22T12:00:00.123456Z info [42] e\n"
+	    "2025-11-22T12:00:00.123456Z warning [logd] dropped 1 record: "
+	    "pid 42 could not deliver it\n"
+	    "2025-11-22T12:00:00.123456Z info [43] f\n");
+	/* 43's 2 wait for the flush timer (stream_flush_markers()). */
+	stream_flush_markers(f.t, 0);
+	ck_assert_int_eq(stream_table_check(f.t), 0);
+	stream_seal_all(f.t);
+	drain(&f, out, sizeof(out), &nb);
+	ck_assert_ptr_nonnull(strstr(out, " warning [logd] dropped 2 records: pid 43 could not "
+	    "deliver them\n"));
+	ck_assert_uint_eq(f.st.lines, 9);
 	teardown(&f);
 }
 END_TEST
@@ -475,7 +509,7 @@ START_TEST(logds_own_stream_is_apart_and_closed_to_senders)
 	ck_assert_ptr_nonnull(strstr(out, " [logd] hello 7\n"));
 	ck_assert_ptr_nonnull(strstr(out, " [logd] dropped 5 records: stream two could not be "
 	    "created: max_streams (1) reached; raise max_streams in logd.conf\n"));
-	ck_assert_ptr_nonnull(strstr(out, " [logd] dropped 1 records: stream logd could not be "
+	ck_assert_ptr_nonnull(strstr(out, " [logd] dropped 1 record: stream logd could not be "
 	    "created: the name is logd's own stream's\n"));
 	ck_assert_int_eq(stream_table_check(f.t), 0);
 	teardown(&f);
@@ -624,7 +658,7 @@ stream_suite(void)
 	tcase_add_test(tc, rejects_new_stream_beyond_max_streams);
 	tcase_add_test(tc, seals_batch_when_next_line_does_not_fit);
 	tcase_add_test(tc, formats_lines_in_order_into_the_batch);
-	tcase_add_test(tc, writes_marker_line_before_record_with_dropped_count);
+	tcase_add_test(tc, sums_a_senders_reports_in_a_row_into_one_marker);
 	tcase_add_test(tc, refuses_record_without_budget_and_appends_nothing);
 	tcase_add_test(tc, a_busy_stream_of_big_records_gets_big_batches);
 	tcase_add_test(tc, flush_timer_seals_dirty_streams);

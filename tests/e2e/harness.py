@@ -462,12 +462,13 @@ def fill_log_dir(d):
 
 
 def dropped_counts(lines, pid=None):
-    """The N of each "[logd] dropped N records" marker line (about one pid: "pid P"
-    in its text), in order.  A sender's line that says the same is not one."""
+    """The N of each "[logd] dropped N records" ("dropped 1 record") marker line
+    (about one pid: "pid P" in its text), in order.  A sender's line that says
+    the same is not one."""
     counts = []
     for line in lines:
         r = parse(line)
-        m = re.match(r"dropped (\d+) records: (.*)", r["msg"])
+        m = re.match(r"dropped (\d+) records?: (.*)", r["msg"])
         if m and r["own"] and r["prio"] == "warning" and \
                 (pid is None or re.match(r"pid %d " % pid, m.group(2))):
             counts.append(int(m.group(1)))

@@ -43,7 +43,7 @@ def test_senders_cannot_write_to_logds_own_stream():
         own = [parse(x) for x in d.lines("logd")]
         check(not any(r["msg"] == "logd: forged" for r in own) and all(r["own"] for r in own),
               "a sender wrote to logd's own stream: %s" % own)
-        check(any(r["msg"].startswith("dropped 1 records: stream logd could not be "
+        check(any(r["msg"].startswith("dropped 1 record: stream logd could not be "
                                       "created: the name is logd's own stream's")
                   for r in own), "no record of it: %s" % own)
         check(own[0]["msg"].startswith("started: ") and own[-1]["msg"].startswith(

@@ -63,7 +63,9 @@ def check_config_in(d):
     with open(path, "w") as f:
         f.write("# comment\n[daemon]\nqueue_max_bytes = 32M\nflush_interval = 50ms\n"
                 "[defaults]\nformat = json\n")
-    r = run([LOGD, "--check-config", "--config", path])
+    # Paths it can use (--check-config checks them too; see test_startup.py).
+    r = run([LOGD, "--check-config", "--config", path, "--socket", os.path.join(d, "s"),
+             "--log-dir", os.path.join(d, "logs"), "--control", os.path.join(d, "c")])
     check(r.returncode == 0 and "ok" in r.stdout, "valid file: %d %s" % (r.returncode, r.stderr))
     r = run([LOGD, "--check-config", "--config", os.path.join(d, "missing.conf")])
     check(r.returncode == 1 and "missing.conf" in r.stderr, "missing file: %s" % r.stderr)

@@ -1,16 +1,19 @@
 """Loss is accounted end to end.  A LOGD_NONBLOCK client whose daemon cannot
 keep up (here: stopped with SIGSTOP) drops and counts, and its next delivered
-record makes logd write a "[logd] dropped N records" marker; a blocking client
+record makes logd write a "[logd] dropped N records" marker (one for the
+reports a sender makes in a row, within a flush interval); a blocking client
 (liblogd or logctl cat) waits instead and loses nothing; a client that outlives its daemon counts what
 it could not send and reconnects to the restarted daemon by itself."""
 import json
 import os
 import re
 import signal
+import struct
 import subprocess
 
-from harness import (LOGCTL, SENDER, Logd, Repl, check, dropped_counts, dropped_sum,
-                     feed_while_stopped, main, parse, proc_state, sync, wait_for, write_lines)
+from harness import (LOGCTL, SENDER, Logd, Repl, check, datagram, dropped_counts, dropped_sum,
+                     feed_while_stopped, field, main, parse, proc_state, record, sync,
+                     wait_for, write_lines)
 
 
 def burst_while_stopped(d, c, n):
@@ -41,16 +44,17 @@ def test_nonblocking_client_counts_drops_and_logd_writes_a_marker():
         check(d.stop() == 0, "logd exited non-zero: %s" % d.stderr())
 
         lines = [parse(x) for x in d.lines("nb")]
-        check(len(lines) == 1 + sent + 2, "%d lines, want warm-up + %d + marker + after" %
+        check(len(lines) == 1 + sent + 2, "%d lines, want warm-up + %d + after + marker" %
               (len(lines), sent))
         burst = [r["msg"] for r in lines[1:1 + sent]]
         check(burst == ["burst %d" % i for i in range(sent)],
               "the burst's delivered records are not its first %d, in order" % sent)
-        marker, after = lines[-2], lines[-1]
+        # "after" carried the count; nothing followed it, so the flush wrote the marker.
+        after, marker = lines[-2], lines[-1]
         check(marker["prio"] == "warning" and marker["own"] and marker["msg"] ==
               "dropped %d records: pid %d could not deliver them" % (failed, c.p.pid),
               "marker line: %s" % marker)
-        check(after["msg"] == "after 0", "the record after the marker: %s" % after)
+        check(after["msg"] == "after 0", "the record before the marker: %s" % after)
         st = d.stopped()
         check(st["client_dropped"] == failed, "client_dropped=%d, want %d" %
               (st["client_dropped"], failed))
@@ -127,10 +131,11 @@ def test_client_outlives_a_daemon_restart_and_reports_its_loss():
         check(d.stop() == 0, "second logd exited non-zero")
         lines = [parse(x) for x in d.lines("rs")]
         msgs = [r["msg"] for r in lines]
-        check(msgs[:3] == ["first 0", "first 1", "first 2"] and
-              msgs[4:] == ["second 0", "second 1"], "after the restart: %s" % msgs)
-        check(lines[3]["prio"] == "warning" and "dropped 2 records" in msgs[3],
-              "marker for the 2 records sent while no daemon ran: %s" % msgs[3])
+        # "second 0" carried the count: its marker comes before the sender's next line.
+        check(msgs[:4] == ["first 0", "first 1", "first 2", "second 0"] and
+              msgs[5:] == ["second 1"], "after the restart: %s" % msgs)
+        check(lines[4]["prio"] == "warning" and "dropped 2 records" in msgs[4],
+              "marker for the 2 records sent while no daemon ran: %s" % msgs[4])
         check(d.stopped()["client_dropped"] == 2, "client_dropped in the second logd")
 
 
@@ -179,6 +184,46 @@ def test_json_dropped_key_sums_to_every_loss():
             check(("dropped" in r) == (r.get("logd") is True and
                                        r["message"].startswith("dropped ")),
                   "a line with the key is not a marker, or the reverse: %s" % r)
+
+
+def test_a_senders_reports_in_a_row_are_one_marker_line():
+    """Records that each report a loss, from one sender, give one marker with
+    the sum; a report of 1 reads "dropped 1 record ... it"."""
+    def rec(msg, lost):
+        return datagram(record("rows", msg, fields=field(5, struct.pack("<Q", lost))))
+
+    def child_sends(dgram):
+        """Sends dgram from a child process (another sender); returns its pid."""
+        pid = os.fork()
+        if pid == 0:
+            try:
+                d.send(dgram)
+            finally:
+                os._exit(0)
+        os.waitpid(pid, 0)
+        return pid
+    # A flush interval long enough that the test, not the timer, decides.
+    with Logd(config="[daemon]\nflush_interval = 1min\n") as d:
+        d.send(rec("a", 3), rec("b", 1), rec("c", 5))
+        child_sends(rec("from a child", 0))     # another sender's line: still one run
+        d.send(rec("d", 0))                     # the sender reports nothing: the marker
+        d.send(rec("e", 1))
+        pid = child_sends(rec("f", 2))          # another sender's report ends the run
+        check(d.stop() == 0, "logd exited non-zero: %s" % d.stderr())
+        got = [(r["own"], r["msg"]) for r in map(parse, d.lines("rows"))]
+        me = os.getpid()
+        want = [(False, "a"), (False, "b"), (False, "c"), (False, "from a child"),
+                (True, "dropped 9 records: pid %d could not deliver them" % me),
+                (False, "d"), (False, "e"),
+                (True, "dropped 1 record: pid %d could not deliver it" % me),
+                (False, "f"),
+                (True, "dropped 2 records: pid %d could not deliver them" % pid)]
+        check(got == want, "lines:\n%s\nwant:\n%s" % ("\n".join(map(str, got)),
+                                                       "\n".join(map(str, want))))
+        check(dropped_counts(d.lines("rows")) == [9, 1, 2], "dropped_counts() reads both "
+              "wordings: %s" % dropped_counts(d.lines("rows")))
+        check(d.stopped()["client_dropped"] == 12, "client_dropped=%d, want 12" %
+              d.stopped()["client_dropped"])
 
 
 def test_logctl_cat_reports_what_it_lost_in_the_file_at_exit():
@@ -253,6 +298,7 @@ def test_logctl_cat_nonblock_drops_counts_and_says_so():
 
 if __name__ == "__main__":
     main([test_close_delivers_the_loss_report_alone,
+          test_a_senders_reports_in_a_row_are_one_marker_line,
           test_json_dropped_key_sums_to_every_loss,
           test_nonblocking_client_counts_drops_and_logd_writes_a_marker,
           test_threads_sharing_a_handle_report_every_drop_exactly_once,

@@ -196,7 +196,7 @@ def test_stream_names_at_the_bounds_are_accepted():
         check(d.stopped()["malformed"] == 0, "a valid name was rejected")
 
 
-def test_dropped_field_gives_a_marker_line_before_the_record():
+def test_dropped_field_gives_a_marker_line_before_the_senders_next_record():
     with Logd() as d:
         d.send(datagram(record("lossy", "first")),
                datagram(record("lossy", "after a loss", prio=3,
@@ -205,8 +205,8 @@ def test_dropped_field_gives_a_marker_line_before_the_record():
         check(d.stop() == 0, "logd exited non-zero")
         lines = [parse(x) for x in d.lines("lossy")]
         check([r["msg"] for r in lines][0] == "first" and len(lines) == 4,
-              "want first, marker, the record, no loss: %s" % lines)
-        marker, rec = lines[1], lines[2]
+              "want first, the record, marker, no loss: %s" % lines)
+        rec, marker = lines[1], lines[2]
         check(marker["prio"] == "warning" and marker["own"] and
               marker["msg"].startswith("dropped 17 records: "), "marker line: %s" % marker)
         check(rec["msg"] == "after a loss" and rec["prio"] == "err", "the record: %s" % rec)
@@ -224,10 +224,12 @@ def test_implausible_dropped_counts_are_clamped_and_totals_never_wrap():
                                  fields=field(5, struct.pack("<Q", (1 << 64) - 1))))
                  for i in range(3)])
         d.send(datagram(record("liar", "honest", fields=field(5, struct.pack("<Q", most)))))
-        wait_for(lambda: len(d.lines("liar")) == 8, "four records and their markers")
+        # One sender's reports in a row: one marker, the sum of the clamped claims.
+        wait_for(lambda: len(d.lines("liar")) == 5, "four records and their marker")
         check(d.stop() == 0, "logd exited non-zero")
         counts = dropped_counts(d.lines("liar"))
-        check(counts == [most] * 4, "marker counts %s, want each clamped to %d" % (counts, most))
+        check(counts == [4 * most], "marker counts %s, want [4 * %d]: each claim clamped to "
+              "%d" % (counts, most, most))
         st = d.stopped()
         check(st["malformed"] == 3, "malformed=%d, want the 3 implausible claims" %
               st["malformed"])
@@ -270,6 +272,6 @@ if __name__ == "__main__":
           test_datagram_of_exactly_64_kib_is_accepted,
           test_valid_fields_are_accepted_and_unknown_types_skipped,
           test_stream_names_at_the_bounds_are_accepted,
-          test_dropped_field_gives_a_marker_line_before_the_record,
+          test_dropped_field_gives_a_marker_line_before_the_senders_next_record,
           test_implausible_dropped_counts_are_clamped_and_totals_never_wrap,
           test_file_descriptors_sent_along_are_closed])
