@@ -1,0 +1,1468 @@
+/*
+ * forward.c - [forward NAME]: the stream files sent to a collector (see forward.h).
+ *
+ * Each forwarder owns its thread, event base, connection, files and cursor;
+ * nothing here is shared with the loop or the writer but the files on disk
+ * and the counters (atomics any thread may read).
+ *
+ * Positions: every file a stream's reader has been in since the cursor gets
+ * a sequence number and an identity (inode, the time of its first line, its
+ * archive name once known), so a position is (seq, offset) and survives
+ * rotation (same inode), compression (same first line, same name) and a
+ * restart (the cursor file).  Invariant: s->files holds every file from the
+ * confirmed position's to the reader's, in order, and the ring holds every
+ * record sent past the confirmed positions, oldest first.
+ */
+#include "forward.h"
+
+#include <ctype.h>
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <linux/sockios.h>
+#include <netdb.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <event2/buffer.h>
+#include <event2/bufferevent.h>
+#include <event2/event.h>
+#include <jansson.h>
+#include <zstd.h>
+
+#include "clock.h"
+#include "diag.h"
+#include "logdir.h"
+#include "logline.h"
+#include "logtime.h"
+#include "proto.h"
+#include "rotate.h"
+
+#define FWD_SD_ID		"logd@32473"	/* our SD-ID (enterprise number as rsyslog's) */
+#define FWD_CHUNK		(64 * 1024)	/* read from a file at a time */
+#define FWD_LINE_MAX		(1u << 20)	/* a longer line is sent cut to this */
+#define FWD_OUT_HIGH		(1u << 20)	/* stop reading with this much unsent */
+#define FWD_OUT_LOW		(256u * 1024)	/* ... and go on below this */
+#define FWD_SNDBUF		(256 * 1024)	/* the socket's send buffer: bounds duplicates */
+#define FWD_SCAN_TICKS		10		/* streams, lag and the cursor: every second */
+#define FWD_DRAIN_MS		1000		/* at stop: for the collector to take what is sent */
+#define FWD_BACKOFF_MIN_MS	100
+#define FWD_CURSOR_MAGIC	"logd-forward-cursor 1"
+#define FWD_CURRENT		"current.log"
+
+/* A file a stream's reader has been in. */
+struct fwd_file {
+	uint64_t	seq;
+	uint64_t	ino;
+	int64_t		first_ts;	/* its first line's time; 0: empty when seen */
+	char		name[ROTATE_NAME_MAX];	/* archive name without .zst; "" while unknown */
+};
+
+struct fwd_pos {
+	uint64_t	seq;
+	uint64_t	off;		/* in the file's (decompressed) bytes */
+};
+
+/* One entry of a stream directory's listing. */
+struct fwd_entry {
+	char		name[ROTATE_NAME_MAX];	/* as on disk */
+	int		zst;
+	uint64_t	ino;
+	uint64_t	size;
+};
+
+struct fwd_stream {
+	char		 name[PROTO_MAX_NAME + 1];
+	int		 dfd;			/* its directory, or -1 */
+	struct fwd_file	*files;			/* files[0].seq .. the reader's */
+	size_t		 nfiles, capfiles;
+	struct fwd_pos	 confirmed;		/* everything before is delivered */
+	uint64_t	 next_seq;		/* the next file's seq */
+	int		 open;			/* fd is the reader's file at next */
+	int		 fd;
+	ZSTD_DCtx	*zd;			/* reading a .zst archive, else NULL */
+	char		*zin;			/* its compressed input */
+	size_t		 zin_len, zin_pos;
+	char		*buf;			/* read but not yet sent: [start, len) */
+	size_t		 start, len, cap;
+	uint64_t	 buf_off;		/* file offset of buf[0] */
+	int		 skipping;		/* inside a line cut at FWD_LINE_MAX */
+	int		 eof;			/* the file is read to its end */
+	int64_t		 last_ts;		/* the time of the last line sent */
+	uint64_t	 lag_bytes;
+	int64_t		 lag_ts;		/* the first unsent line's time, 0: none */
+	/* A cursor loaded at start, until the stream is found. */
+	int		 has_cursor;
+	struct fwd_file	 cursor_file;
+	uint64_t	 cursor_off;
+};
+
+/* A record sent and not yet known delivered. */
+struct fwd_sent {
+	uint32_t	stream;
+	uint64_t	seq;
+	uint64_t	off;		/* its end: the stream's position after it */
+	uint64_t	out_end;	/* the connection's bytes up to its end */
+};
+
+struct forwarder {
+	struct config_forward	 fc;
+	char			 host[CONFIG_MAX_HOST];	/* HOSTNAME */
+	int			 log_fd;
+	int			 cursor_dfd;
+	mode_t			 dir_mode, file_mode;
+	pthread_t		 thread;
+	struct event_base	*base;
+	struct event		*ev_tick, *ev_stop;
+	struct bufferevent	*bev;
+	int			 connected;
+	uint64_t		 out_total;	/* bytes put into this connection */
+	int			 idle_ticks;	/* ticks with nothing unsent and unacked */
+	uint64_t		 backoff_ms, next_try_ms;
+	int			 failing;	/* said once per episode */
+	int			 stopping;
+	uint64_t		 stop_deadline_ms;
+	unsigned		 ticks;
+	int			 dirty;		/* the cursor moved since it was saved */
+	struct fwd_stream	*streams;
+	size_t			 nstreams, capstreams;
+	size_t			 rr;		/* round robin over streams */
+	struct fwd_sent		*ring;
+	size_t			 ring_head, ring_n;
+	char			*scratch;	/* one formatted record */
+	size_t			 scratch_cap;
+	/* Counters: this thread writes, any thread reads. */
+	_Atomic uint64_t	 c_records, c_bytes, c_dups, c_reconnects, c_lag_bytes, c_lag_s;
+	_Atomic uint64_t	 c_lost, c_unparsed;
+	_Atomic int		 c_connected;
+	int			 ever_connected;
+};
+
+static void	fwd_fill(struct forwarder *f);
+static size_t	fwd_send_lines(struct forwarder *f, struct fwd_stream *s, uint32_t idx,
+		    int final);
+
+static uint64_t
+now_ms(void)
+{
+	return clock_ms(CLOCK_MONOTONIC);
+}
+
+static void
+add(_Atomic uint64_t *c, uint64_t n)
+{
+	atomic_store_explicit(c, atomic_load_explicit(c, memory_order_relaxed) + n,
+	    memory_order_relaxed);
+}
+
+/* ---- RFC 5424 ---- */
+
+/* An SD-PARAM value: '"', '\' and ']' escaped (RFC 5424 6.3.3). */
+static char *
+put_sd_value(char *p, const char *s, size_t len)
+{
+	size_t	i;
+
+	for (i = 0; i < len; i++) {
+		if (s[i] == '"' || s[i] == '\\' || s[i] == ']')
+			*p++ = '\\';
+		*p++ = s[i];
+	}
+	return p;
+}
+
+static char *
+put_param(char *p, const char *name, const char *v, size_t len)
+{
+	size_t	n = strlen(name);
+
+	*p++ = ' ';
+	memcpy(p, name, n);
+	p += n;
+	*p++ = '=';
+	*p++ = '"';
+	p = put_sd_value(p, v, len);
+	*p++ = '"';
+	return p;
+}
+
+static char *
+put_param_u64(char *p, const char *name, uint64_t v)
+{
+	char	num[24];
+	int	n = snprintf(num, sizeof(num), "%" PRIu64, v);
+
+	return put_param(p, name, num, (size_t)n);
+}
+
+/* Whether s is UTF-8 with at least one byte above 0x7f: then MSG gets its BOM. */
+static int
+needs_bom(const unsigned char *s, size_t len)
+{
+	size_t	i = 0, n, k;
+	int	high = 0;
+
+	while (i < len) {
+		if (s[i] < 0x80) {
+			i++;
+			continue;
+		}
+		high = 1;
+		if ((s[i] & 0xe0) == 0xc0 && s[i] >= 0xc2)
+			n = 1;
+		else if ((s[i] & 0xf0) == 0xe0)
+			n = 2;
+		else if ((s[i] & 0xf8) == 0xf0 && s[i] <= 0xf4)
+			n = 3;
+		else
+			return 0;
+		if (len - i <= n)
+			return 0;
+		for (k = 1; k <= n; k++)
+			if ((s[i + k] & 0xc0) != 0x80)
+				return 0;
+		i += n + 1;
+	}
+	return high;
+}
+
+static int
+priority_named(const char *s)
+{
+	int	i;
+
+	for (i = 0; i <= PROTO_MAX_PRIORITY; i++)
+		if (s != NULL && strcmp(proto_priorities[i].name, s) == 0)
+			return i;
+	return 5;	/* notice */
+}
+
+/* A JSON field key as an SD-NAME: at most 32 of printable ASCII but = ] " and blank. */
+static char *
+put_sd_name_param(char *p, const char *key, const char *v, size_t len)
+{
+	char	name[33];
+	size_t	i;
+
+	for (i = 0; key[i] != '\0' && i < 32; i++)
+		name[i] = key[i] > 32 && key[i] < 127 && key[i] != '=' && key[i] != ']' &&
+		    key[i] != '"' ? key[i] : '_';
+	name[i] = '\0';
+	if (i == 0)
+		return p;
+	return put_param(p, name, v, len);
+}
+
+long
+forward_format(const char *line, size_t len, const char *stream, const char *host,
+    const char *app, uint32_t facility, char *out, size_t cap, int *parsed)
+{
+	struct logline	 l;
+	json_t		*o = NULL, *v;
+	const char	*ts = "-", *msg = line, *key;
+	char		*p, *body, *m;
+	size_t		 ts_len = 1, msg_len = len, n;
+	uint64_t	 pid = 0;
+	int		 prio = 5, digits;
+	char		 num[24];
+
+	if (cap < 3 * (size_t)len + 1024 + strlen(host) + strlen(app))
+		return 0;
+	*parsed = logline_parse(line, len, &l) == 0;
+	if (*parsed && l.json) {
+		json_error_t	jerr;
+
+		if ((o = json_loadb(line, len, 0, &jerr)) == NULL || !json_is_object(o))
+			*parsed = 0;
+	}
+	/* The header after room for the octet count: 20 digits and a blank. */
+	body = p = out + 21;
+	if (*parsed) {
+		ts = l.ts;
+		ts_len = LOGTIME_STAMP_LEN;
+		prio = l.priority;
+		pid = l.pid;
+		if (o != NULL) {
+			prio = priority_named(json_string_value(json_object_get(o, "priority")));
+			v = json_object_get(o, "pid");
+			pid = json_is_integer(v) && json_integer_value(v) > 0 ?
+			    (uint64_t)json_integer_value(v) : 0;
+			if (json_is_true(json_object_get(o, "logd")))
+				pid = 0;
+		} else if (l.logd) {
+			pid = 0;
+		}
+	}
+	p += snprintf(p, 8, "<%u>1 ", facility * 8 + (uint32_t)prio);
+	memcpy(p, ts, ts_len);
+	p += ts_len;
+	p += snprintf(p, cap - (size_t)(p - out), " %s %s ", host, app);
+	if (pid > 0)
+		p += snprintf(p, 24, "%" PRIu64, pid);
+	else
+		*p++ = '-';
+	memcpy(p, " - [" FWD_SD_ID, 4 + sizeof(FWD_SD_ID) - 1);
+	p += 4 + sizeof(FWD_SD_ID) - 1;
+	p = put_param(p, "stream", stream, strlen(stream));
+	if (o != NULL) {
+		static const char *const strs[] = { "ident", "file", "func", "claimed_ts" };
+		size_t	i;
+
+		if (json_is_integer(v = json_object_get(o, "uid")))
+			p = put_param_u64(p, "uid", (uint64_t)json_integer_value(v));
+		if (json_is_integer(v = json_object_get(o, "gid")))
+			p = put_param_u64(p, "gid", (uint64_t)json_integer_value(v));
+		for (i = 0; i < sizeof(strs) / sizeof(strs[0]); i++)
+			if (json_is_string(v = json_object_get(o, strs[i])))
+				p = put_param(p, strs[i], json_string_value(v),
+				    json_string_length(v));
+		if (json_is_integer(v = json_object_get(o, "line")))
+			p = put_param_u64(p, "line", (uint64_t)json_integer_value(v));
+		if (json_is_integer(v = json_object_get(o, "dropped")))
+			p = put_param_u64(p, "dropped", (uint64_t)json_integer_value(v));
+		if (json_is_true(json_object_get(o, "more")))
+			p = put_param(p, "more", "1", 1);
+		json_object_foreach(json_object_get(o, "fields"), key, v)
+			if (json_is_string(v))
+				p = put_sd_name_param(p, key, json_string_value(v),
+				    json_string_length(v));
+	} else if (*parsed) {
+		if (l.more)
+			p = put_param(p, "more", "1", 1);
+		if (l.claimed != NULL)
+			p = put_param(p, "claimed_ts", l.claimed, LOGTIME_STAMP_LEN);
+	}
+	*p++ = ']';
+	*p++ = ' ';
+	/* MSG: the message as it was sent (escapes undone), a BOM only for non-ASCII UTF-8. */
+	m = p + 3;
+	if (o != NULL) {
+		v = json_object_get(o, "message");
+		msg = json_is_string(v) ? json_string_value(v) : "";
+		msg_len = json_is_string(v) ? json_string_length(v) : 0;
+		memcpy(m, msg, msg_len);
+		n = msg_len;
+	} else if (*parsed) {
+		n = logline_message(&l, m);
+	} else {
+		memcpy(m, line, len);
+		n = len;
+	}
+	if (needs_bom((const unsigned char *)m, n)) {
+		memcpy(p, "\xef\xbb\xbf", 3);
+		p = m + n;
+	} else {
+		memmove(p, m, n);
+		p += n;
+	}
+	json_decref(o);
+	/* The octet count goes right before the message (RFC 6587 3.4.1). */
+	digits = snprintf(num, sizeof(num), "%zu ", (size_t)(p - body));
+	memcpy(body - digits, num, (size_t)digits);
+	memmove(out, body - digits, (size_t)(p - body) + (size_t)digits);
+	return (long)((size_t)(p - body) + (size_t)digits);
+}
+
+/* ---- a stream's files ---- */
+
+static int
+entry_cmp(const void *a, const void *b)
+{
+	const struct fwd_entry	*x = a, *y = b;
+	int			 xc = strcmp(x->name, FWD_CURRENT) == 0;
+	int			 yc = strcmp(y->name, FWD_CURRENT) == 0;
+
+	if (xc != yc)
+		return xc - yc;		/* current.log is the newest */
+	return strcmp(x->name, y->name);
+}
+
+/* The archives of dfd, oldest first, then current.log (if there).  0 or -errno. */
+static int
+fwd_list(int dfd, struct fwd_entry **out, size_t *nout)
+{
+	struct fwd_entry	*list = NULL, *e;
+	struct dirent		*de;
+	struct stat		 sb;
+	size_t			 n = 0, cap = 0;
+	DIR			*d;
+
+	if ((d = logdir_list(dfd)) == NULL)
+		return -errno;
+	while ((de = readdir(d)) != NULL) {
+		if ((!rotate_is_archive(de->d_name) && strcmp(de->d_name, FWD_CURRENT) != 0) ||
+		    logdir_regular(dfd, de->d_name, &sb) < 0)
+			continue;
+		if (n == cap) {
+			cap = cap ? cap * 2 : 16;
+			if ((e = realloc(list, cap * sizeof(*list))) == NULL) {
+				free(list);
+				closedir(d);
+				return -ENOMEM;
+			}
+			list = e;
+		}
+		e = &list[n++];
+		snprintf(e->name, sizeof(e->name), "%.47s", de->d_name);	/* fits: archive names */
+		e->zst = strlen(e->name) > 4 && strcmp(e->name + strlen(e->name) - 4, ".zst") == 0;
+		e->ino = (uint64_t)sb.st_ino;
+		e->size = (uint64_t)sb.st_size;
+	}
+	closedir(d);
+	if (n > 0)
+		qsort(list, n, sizeof(*list), entry_cmp);
+	*out = list;
+	*nout = n;
+	return 0;
+}
+
+/* An entry's name without ".zst": its archive name ("" for current.log). */
+static void
+entry_stem(const struct fwd_entry *e, char stem[ROTATE_NAME_MAX])
+{
+	size_t	len = strlen(e->name);
+
+	if (strcmp(e->name, FWD_CURRENT) == 0)
+		len = 0;
+	else if (e->zst)
+		len -= 4;
+	memcpy(stem, e->name, len);
+	stem[len] = '\0';
+}
+
+/* The time of the first line of entry e (0 if it is empty or has none).  0 or -errno. */
+static int
+entry_head(int dfd, const struct fwd_entry *e, int64_t *ts)
+{
+	char		 buf[64];
+	size_t		 got = 0;
+	ssize_t		 n;
+	int		 fd;
+
+	*ts = 0;
+	if ((fd = logdir_file(dfd, e->name, O_RDONLY | O_CLOEXEC, NULL, NULL)) < 0)
+		return fd;
+	if (e->zst) {
+		ZSTD_DCtx	*zd = ZSTD_createDCtx();
+		char		 in[4096];
+		ZSTD_outBuffer	 ob = { buf, sizeof(buf), 0 };
+
+		while (zd != NULL && ob.pos < ob.size && (n = read(fd, in, sizeof(in))) > 0) {
+			ZSTD_inBuffer	ib = { in, (size_t)n, 0 };
+
+			while (ib.pos < ib.size && ob.pos < ob.size)
+				if (ZSTD_isError(ZSTD_decompressStream(zd, &ob, &ib)))
+					break;
+		}
+		got = ob.pos;
+		ZSTD_freeDCtx(zd);
+	} else if ((n = pread(fd, buf, sizeof(buf), 0)) > 0) {
+		got = (size_t)n;
+	}
+	close(fd);
+	if (logline_time(buf, got, ts) < 0)
+		*ts = 0;
+	return 0;
+}
+
+/*
+ * Where file id is in list: by inode (a plain file), by archive name (.zst
+ * too), or by the time of its first line (an archive compressed before its
+ * name was seen).  Its index, or -1.
+ */
+static long
+fwd_find(int dfd, const struct fwd_entry *list, size_t n, const struct fwd_file *id)
+{
+	char	stem[ROTATE_NAME_MAX];
+	int64_t	ts;
+	size_t	i;
+
+	for (i = 0; i < n; i++)
+		if (!list[i].zst && list[i].ino == id->ino && (id->first_ts == 0 ||
+		    (entry_head(dfd, &list[i], &ts) == 0 && (ts == id->first_ts || ts == 0))))
+			return (long)i;
+	for (i = 0; id->name[0] != '\0' && i < n; i++) {
+		entry_stem(&list[i], stem);
+		if (strcmp(stem, id->name) == 0)
+			return (long)i;
+	}
+	for (i = 0; id->first_ts != 0 && i < n; i++)
+		if (entry_head(dfd, &list[i], &ts) == 0 && ts == id->first_ts)
+			return (long)i;
+	return -1;
+}
+
+static void
+fwd_close_file(struct fwd_stream *s)
+{
+	if (s->fd >= 0)
+		close(s->fd);
+	s->fd = -1;
+	ZSTD_freeDCtx(s->zd);
+	s->zd = NULL;
+	s->zin_len = s->zin_pos = 0;
+	s->open = 0;
+	s->start = s->len = 0;
+	s->skipping = 0;
+	s->eof = 0;
+}
+
+static struct fwd_file *
+fwd_last(struct fwd_stream *s)
+{
+	return &s->files[s->nfiles - 1];
+}
+
+/* Appends a file to s's list (a new seq).  0 or -ENOMEM. */
+static int
+fwd_push_file(struct fwd_stream *s, const struct fwd_file *id)
+{
+	struct fwd_file	*p;
+
+	if (s->nfiles == s->capfiles) {
+		size_t	cap = s->capfiles ? s->capfiles * 2 : 4;
+
+		if ((p = realloc(s->files, cap * sizeof(*p))) == NULL)
+			return -ENOMEM;
+		s->files = p;
+		s->capfiles = cap;
+	}
+	s->files[s->nfiles] = *id;
+	s->files[s->nfiles].seq = s->next_seq++;
+	s->nfiles++;
+	return 0;
+}
+
+/* Decompressed or plain bytes of s's open file into buf.  Bytes, 0 at the end, or -errno. */
+static ssize_t
+fwd_read(struct fwd_stream *s, char *buf, size_t cap)
+{
+	ssize_t	n;
+
+	if (s->zd == NULL) {
+		while ((n = read(s->fd, buf, cap)) < 0 && errno == EINTR)
+			;
+		return n < 0 ? -errno : n;
+	}
+	for (;;) {
+		ZSTD_outBuffer	ob = { buf, cap, 0 };
+		ZSTD_inBuffer	ib = { s->zin, s->zin_len, s->zin_pos };
+		size_t		r;
+
+		if (s->zin_pos == s->zin_len) {
+			if ((n = read(s->fd, s->zin, FWD_CHUNK)) < 0)
+				return errno == EINTR ? 0 : -errno;
+			if (n == 0)
+				return 0;
+			s->zin_len = (size_t)n;
+			s->zin_pos = 0;
+			ib.size = s->zin_len;
+			ib.pos = 0;
+		}
+		r = ZSTD_decompressStream(s->zd, &ob, &ib);
+		s->zin_pos = ib.pos;
+		if (ZSTD_isError(r))
+			return -EBADMSG;
+		if (ob.pos > 0)
+			return (ssize_t)ob.pos;
+	}
+}
+
+/* Opens list[i] of s's directory for reading from off.  0 or -errno. */
+static int
+fwd_open_entry(struct fwd_stream *s, const struct fwd_entry *e, uint64_t off)
+{
+	char	skip[8192];
+	ssize_t	n;
+
+	if ((s->fd = logdir_file(s->dfd, e->name, O_RDONLY | O_CLOEXEC, NULL, NULL)) < 0)
+		return s->fd;
+	if (e->zst) {
+		if ((s->zin == NULL && (s->zin = malloc(FWD_CHUNK)) == NULL) ||
+		    (s->zd = ZSTD_createDCtx()) == NULL) {
+			fwd_close_file(s);
+			return -ENOMEM;
+		}
+		s->buf_off = 0;
+		while (s->buf_off < off) {
+			n = fwd_read(s, skip, off - s->buf_off < sizeof(skip) ?
+			    (size_t)(off - s->buf_off) : sizeof(skip));
+			if (n <= 0)
+				break;
+			s->buf_off += (uint64_t)n;
+		}
+	} else {
+		s->buf_off = off <= e->size ? off : 0;	/* shorter than we knew: a new file */
+		if (lseek(s->fd, (off_t)s->buf_off, SEEK_SET) < 0) {
+			fwd_close_file(s);
+			return -errno;
+		}
+	}
+	s->open = 1;
+	return 0;
+}
+
+/* An identity for list entry e of s's directory. */
+static void
+fwd_identify(struct fwd_stream *s, const struct fwd_entry *e, struct fwd_file *id)
+{
+	memset(id, 0, sizeof(*id));
+	id->ino = e->ino;
+	entry_stem(e, id->name);
+	(void)entry_head(s->dfd, e, &id->first_ts);
+}
+
+/*
+ * Positions s's reader at id's file, offset off (a cursor, or the confirmed
+ * position after a reconnect).  A file that is gone (retention removed it
+ * unsent) is counted and the oldest file there is read from its start.
+ * s->files becomes that one file.  0 or -errno.
+ */
+static int
+fwd_seek(struct forwarder *f, struct fwd_stream *s, const struct fwd_file *id, uint64_t off)
+{
+	struct fwd_entry	*list = NULL;
+	struct fwd_file		 at;
+	size_t			 n;
+	long			 i = -1;
+	int			 rc, found = 0;
+
+	fwd_close_file(s);
+	if ((rc = fwd_list(s->dfd, &list, &n)) < 0)
+		return rc;
+	if (n == 0) {
+		free(list);
+		return -ENOENT;		/* no current.log yet */
+	}
+	if (id != NULL && (i = fwd_find(s->dfd, list, n, id)) >= 0)
+		found = 1;
+	else if (id != NULL) {
+		add(&f->c_lost, 1);
+		diag(LOG_WARNING, "forward %s: stream %s: the file at the cursor (%s, offset %"
+		    PRIu64 ") is gone, removed before it was sent; going on with the oldest "
+		    "file there", f->fc.name, s->name, id->name[0] != '\0' ? id->name :
+		    "current.log then", off);
+	}
+	if (i < 0) {
+		i = 0;
+		off = 0;
+	}
+	fwd_identify(s, &list[i], &at);
+	if (found && id->first_ts != 0)
+		at.first_ts = id->first_ts;
+	s->nfiles = 0;
+	rc = fwd_push_file(s, &at);
+	if (rc == 0)
+		rc = fwd_open_entry(s, &list[i], off);
+	if (rc == 0)
+		s->confirmed = (struct fwd_pos){ fwd_last(s)->seq, s->buf_off };
+	free(list);
+	return rc;
+}
+
+/*
+ * The reader is at the end of its file: if the file is no longer
+ * current.log (rotated), goes on with the next one.  1 if it moved, 0 if
+ * the file is still the live one (wait for more), -errno.
+ */
+static int
+fwd_next_file(struct forwarder *f, struct fwd_stream *s, uint32_t idx)
+{
+	struct fwd_entry	*list = NULL;
+	struct fwd_file		*cur = fwd_last(s), id;
+	struct stat		 sb;
+	size_t			 n;
+	long			 i;
+	int			 rc;
+
+	if (cur->name[0] == '\0' && fstatat(s->dfd, FWD_CURRENT, &sb, AT_SYMLINK_NOFOLLOW) == 0 &&
+	    (uint64_t)sb.st_ino == cur->ino)
+		return 0;	/* still current.log */
+	if (!s->eof) {
+		s->eof = 1;	/* rotated: read what was written before, once more */
+		return 1;
+	}
+	/* Its last line, if the writer never ended it (a crash), goes as it is. */
+	if (s->len > s->start) {
+		diag(LOG_WARNING, "forward %s: stream %s: a file ended in a line without its "
+		    "newline; sent it as it was", f->fc.name, s->name);
+		fwd_send_lines(f, s, idx, 1);
+		if (s->len > s->start)
+			return 0;	/* no room yet */
+	}
+	if ((rc = fwd_list(s->dfd, &list, &n)) < 0)
+		return rc;
+	if (n == 0) {
+		free(list);
+		return 0;
+	}
+	if ((i = fwd_find(s->dfd, list, n, cur)) >= 0 && (size_t)i + 1 < n) {
+		entry_stem(&list[i], cur->name);	/* its archive name, for the cursor */
+		i++;
+	} else if (i < 0) {
+		/* Gone from the directory (we read it through our fd): the next by time. */
+		int64_t	ts;
+
+		for (i = 0; (size_t)i < n; i++)
+			if (entry_head(s->dfd, &list[i], &ts) == 0 && ts >= s->last_ts)
+				break;
+		if ((size_t)i == n)
+			i = (long)n - 1;
+	} else {
+		free(list);
+		return 0;	/* current.log rotated but the new one is not here yet */
+	}
+	fwd_identify(s, &list[i], &id);
+	fwd_close_file(s);
+	if ((rc = fwd_push_file(s, &id)) == 0)
+		rc = fwd_open_entry(s, &list[i], 0);
+	free(list);
+	return rc < 0 ? rc : 1;
+}
+
+/* ---- the connection ---- */
+
+static struct fwd_sent *
+ring_at(struct forwarder *f, size_t i)
+{
+	return &f->ring[(f->ring_head + i) % f->fc.max_unacked];
+}
+
+/* Bytes the kernel has not had acknowledged (SIOCOUTQ), or -1. */
+static long
+fwd_outq(struct forwarder *f)
+{
+	int	fd = f->bev != NULL ? bufferevent_getfd(f->bev) : -1, v;
+
+	if (fd < 0 || ioctl(fd, SIOCOUTQ, &v) < 0)
+		return -1;
+	return v;
+}
+
+/* Moves the confirmed positions up to the records whose end is at most safe. */
+static void
+fwd_confirm(struct forwarder *f, uint64_t safe)
+{
+	struct fwd_sent		*r;
+	struct fwd_stream	*s;
+	size_t			 k;
+
+	while (f->ring_n > 0 && (r = ring_at(f, 0))->out_end <= safe) {
+		s = &f->streams[r->stream];
+		f->ring_head = (f->ring_head + 1) % f->fc.max_unacked;
+		f->ring_n--;
+		/* A record of a file the reader has left by seeking (a read error) is done. */
+		if (s->nfiles == 0 || r->seq < s->files[0].seq || r->seq > fwd_last(s)->seq)
+			continue;
+		s->confirmed = (struct fwd_pos){ r->seq, r->off };
+		f->dirty = 1;
+		/* Files before the confirmed one are not needed any more. */
+		for (k = 0; k < s->nfiles && s->files[k].seq < s->confirmed.seq; k++)
+			;
+		if (k > 0) {
+			memmove(s->files, s->files + k, (s->nfiles - k) * sizeof(*s->files));
+			s->nfiles -= k;
+		}
+	}
+}
+
+/*
+ * What may still be lost in the kernels: unacknowledged bytes, the send
+ * buffer, and resend_window for the collector's receive buffer.  Nothing
+ * once the connection has been idle with nothing unacknowledged.
+ */
+static void
+fwd_confirm_now(struct forwarder *f, long outq)
+{
+	uint64_t	written = f->out_total - evbuffer_get_length(bufferevent_get_output(f->bev));
+	uint64_t	window;
+	int		sndbuf = 0;
+	socklen_t	len = sizeof(sndbuf);
+
+	if (outq == 0 && written == f->out_total)
+		f->idle_ticks++;
+	else
+		f->idle_ticks = 0;
+	if (f->idle_ticks >= 2) {
+		fwd_confirm(f, written);
+		return;
+	}
+	(void)getsockopt(bufferevent_getfd(f->bev), SOL_SOCKET, SO_SNDBUF, &sndbuf, &len);
+	window = (uint64_t)(outq < 0 ? sndbuf : outq) + (uint64_t)sndbuf + f->fc.resend_window;
+	if (written > window)
+		fwd_confirm(f, written - window);
+}
+
+/*
+ * The connection is gone: every stream goes back to its confirmed
+ * position, and what was sent after it will be sent again.
+ */
+static void
+fwd_rewind(struct forwarder *f)
+{
+	struct fwd_stream	*s;
+	size_t			 i;
+	uint64_t		 again = f->ring_n;
+
+	add(&f->c_dups, again);
+	f->ring_n = 0;
+	f->ring_head = 0;
+	for (i = 0; i < f->nstreams; i++) {
+		s = &f->streams[i];
+		if (s->dfd < 0 || s->nfiles == 0)
+			continue;
+		struct fwd_file	id = s->files[0];
+		uint64_t	off = s->confirmed.off;
+
+		/* files[0] is the confirmed position's file (fwd_confirm() keeps it so). */
+		if (fwd_seek(f, s, &id, off) < 0)
+			fwd_close_file(s);
+	}
+	if (again > 0)
+		diag(LOG_INFO, "forward %s: sending again the %" PRIu64 " records sent after "
+		    "the cursor", f->fc.name, again);
+}
+
+static void
+fwd_disconnect(struct forwarder *f, const char *why, int err)
+{
+	long	outq = fwd_outq(f);
+
+	if (f->connected) {
+		fwd_confirm_now(f, outq);	/* what is surely delivered stays so */
+		if (err != 0)
+			diag_errno(LOG_WARNING, -err, "forward %s: connection to %s:%u %s; "
+			    "resending from the cursor after reconnecting", f->fc.name,
+			    f->fc.host, f->fc.port, why);
+		else
+			diag(LOG_WARNING, "forward %s: connection to %s:%u %s; resending from "
+			    "the cursor after reconnecting", f->fc.name, f->fc.host, f->fc.port,
+			    why);
+	} else if (!f->failing) {
+		diag_errno(LOG_WARNING, err != 0 ? -err : -ECONNREFUSED, "forward %s: cannot "
+		    "connect to %s:%u; retrying every %" PRIu64 " ms at most (reconnect)",
+		    f->fc.name, f->fc.host, f->fc.port, f->fc.reconnect_ms);
+	}
+	f->failing = 1;
+	bufferevent_free(f->bev);
+	f->bev = NULL;
+	f->connected = 0;
+	atomic_store(&f->c_connected, 0);
+	fwd_rewind(f);
+	f->next_try_ms = now_ms() + f->backoff_ms;
+	f->backoff_ms = f->backoff_ms * 2 < f->fc.reconnect_ms ? f->backoff_ms * 2 :
+	    f->fc.reconnect_ms;
+}
+
+static void
+on_event(struct bufferevent *bev, short what, void *arg)
+{
+	struct forwarder	*f = arg;
+	int			 err = EVUTIL_SOCKET_ERROR(), v = FWD_SNDBUF;
+
+	if (what & BEV_EVENT_CONNECTED) {
+		(void)setsockopt(bufferevent_getfd(bev), SOL_SOCKET, SO_SNDBUF, &v, sizeof(v));
+		f->connected = 1;
+		f->out_total = 0;
+		f->idle_ticks = 0;
+		atomic_store(&f->c_connected, 1);
+		if (f->ever_connected)
+			add(&f->c_reconnects, 1);
+		f->ever_connected = 1;
+		diag(LOG_INFO, "forward %s: connected to %s:%u", f->fc.name, f->fc.host,
+		    f->fc.port);
+		f->failing = 0;
+		f->backoff_ms = FWD_BACKOFF_MIN_MS;
+		fwd_fill(f);
+		return;
+	}
+	fwd_disconnect(f, (what & BEV_EVENT_EOF) ? "closed by the collector" : "failed",
+	    (what & BEV_EVENT_EOF) ? 0 : err);
+}
+
+/* The collector has nothing to say over plain TCP: anything it sends is read and dropped. */
+static void
+on_read(struct bufferevent *bev, void *arg)
+{
+	struct evbuffer	*in = bufferevent_get_input(bev);
+
+	evbuffer_drain(in, evbuffer_get_length(in));
+}
+
+static void
+on_write(struct bufferevent *bev, void *arg)
+{
+	fwd_fill(arg);
+}
+
+static void
+fwd_connect(struct forwarder *f)
+{
+	struct addrinfo	 hints = { .ai_socktype = SOCK_STREAM, .ai_flags = AI_ADDRCONFIG };
+	struct addrinfo	*ai = NULL;
+	char		 port[8];
+	int		 rc;
+
+	snprintf(port, sizeof(port), "%u", f->fc.port);
+	if ((rc = getaddrinfo(f->fc.host, port, &hints, &ai)) != 0) {
+		if (!f->failing)
+			diag(LOG_WARNING, "forward %s: cannot resolve %s: %s; retrying", f->fc.name,
+			    f->fc.host, gai_strerror(rc));
+		f->failing = 1;
+		f->next_try_ms = now_ms() + f->fc.reconnect_ms;
+		return;
+	}
+	f->bev = bufferevent_socket_new(f->base, -1, BEV_OPT_CLOSE_ON_FREE);
+	if (f->bev == NULL) {
+		freeaddrinfo(ai);
+		f->next_try_ms = now_ms() + f->fc.reconnect_ms;
+		return;
+	}
+	bufferevent_setcb(f->bev, on_read, on_write, on_event, f);
+	bufferevent_setwatermark(f->bev, EV_WRITE, FWD_OUT_LOW, 0);
+	bufferevent_enable(f->bev, EV_READ | EV_WRITE);
+	if (bufferevent_socket_connect(f->bev, ai->ai_addr, (int)ai->ai_addrlen) < 0) {
+		freeaddrinfo(ai);
+		fwd_disconnect(f, "failed", errno);
+		return;
+	}
+	freeaddrinfo(ai);
+}
+
+/* ---- reading and sending ---- */
+
+/* Sends the complete lines in s's buffer; stops when the ring is full.  Lines sent. */
+static size_t
+fwd_send_lines(struct forwarder *f, struct fwd_stream *s, uint32_t idx, int final)
+{
+	struct evbuffer	*out = bufferevent_get_output(f->bev);
+	const char	*app = f->fc.app_name[0] != '\0' ? f->fc.app_name : s->name;
+	char		*nl, *line;
+	size_t		 len, need, sent = 0;
+	long		 n;
+	int		 parsed, cut;
+	int64_t		 ts;
+
+	while (s->start < s->len && f->ring_n < f->fc.max_unacked) {
+		line = s->buf + s->start;
+		nl = memchr(line, '\n', s->len - s->start);
+		cut = 0;
+		if (nl == NULL) {
+			if (!final && s->len - s->start < FWD_LINE_MAX)
+				break;
+			len = s->len - s->start;
+			cut = !final;
+		} else {
+			len = (size_t)(nl - line);
+		}
+		if (s->skipping) {	/* the rest of a line sent cut */
+			s->skipping = nl == NULL;
+			s->start += len + (nl != NULL);
+			continue;
+		}
+		need = 3 * len + 1024 + sizeof(f->host) + sizeof(f->fc.app_name);
+		if (need > f->scratch_cap) {
+			char	*p = realloc(f->scratch, need);
+
+			if (p == NULL)
+				break;
+			f->scratch = p;
+			f->scratch_cap = need;
+		}
+		n = forward_format(line, len, s->name, f->host, app, f->fc.facility, f->scratch,
+		    f->scratch_cap, &parsed);
+		if (n <= 0 || evbuffer_add(out, f->scratch, (size_t)n) < 0)
+			break;
+		if (!parsed && len > 0)
+			add(&f->c_unparsed, 1);
+		if (logline_time(line, len, &ts) == 0) {
+			s->last_ts = ts;
+			if (fwd_last(s)->first_ts == 0 && s->buf_off + s->start == 0)
+				fwd_last(s)->first_ts = ts;
+		}
+		s->start += len + (nl != NULL);
+		s->skipping = cut;
+		f->out_total += (uint64_t)n;
+		*ring_at(f, f->ring_n++) = (struct fwd_sent){ idx, fwd_last(s)->seq,
+		    s->buf_off + s->start, f->out_total };
+		add(&f->c_records, 1);
+		add(&f->c_bytes, (uint64_t)n);
+		sent++;
+	}
+	return sent;
+}
+
+/* Reads and sends what s has; 1 if it sent or read anything. */
+static int
+fwd_pump(struct forwarder *f, struct fwd_stream *s, uint32_t idx)
+{
+	ssize_t	n;
+	int	rc;
+
+	if (s->dfd < 0)
+		return 0;
+	if (!s->open) {
+		if (s->nfiles > 0)
+			rc = fwd_seek(f, s, &s->files[0], s->confirmed.off);
+		else if (s->has_cursor)
+			rc = fwd_seek(f, s, &s->cursor_file, s->cursor_off);
+		else
+			rc = fwd_seek(f, s, NULL, 0);
+		if (rc < 0)
+			return 0;
+		s->has_cursor = 0;
+	}
+	if (fwd_send_lines(f, s, idx, 0) > 0)
+		return 1;
+	if (f->ring_n >= f->fc.max_unacked)
+		return 0;
+	/* Room for a chunk: what is sent goes, the partial line moves to the front. */
+	if (s->start > 0) {
+		memmove(s->buf, s->buf + s->start, s->len - s->start);
+		s->buf_off += s->start;
+		s->len -= s->start;
+		s->start = 0;
+	}
+	if (s->cap - s->len < FWD_CHUNK) {
+		size_t	cap = s->len + FWD_CHUNK;
+		char	*p = realloc(s->buf, cap);
+
+		if (p == NULL)
+			return 0;
+		s->buf = p;
+		s->cap = cap;
+	}
+	if ((n = fwd_read(s, s->buf + s->len, FWD_CHUNK)) > 0) {
+		s->len += (size_t)n;
+		fwd_send_lines(f, s, idx, 0);
+		return 1;
+	}
+	if (n < 0) {
+		diag_errno(LOG_WARNING, (int)n, "forward %s: stream %s: cannot read %s", f->fc.name,
+		    s->name, fwd_last(s)->name[0] != '\0' ? fwd_last(s)->name : FWD_CURRENT);
+		fwd_close_file(s);
+		return 0;
+	}
+	/* At its end: if it was rotated, the next file. */
+	return fwd_next_file(f, s, idx) > 0;
+}
+
+static void
+fwd_fill(struct forwarder *f)
+{
+	size_t	i, idle = 0;
+
+	if (!f->connected || f->stopping)
+		return;
+	while (evbuffer_get_length(bufferevent_get_output(f->bev)) < FWD_OUT_HIGH &&
+	    f->ring_n < f->fc.max_unacked && f->nstreams > 0 && idle < f->nstreams) {
+		i = f->rr++ % f->nstreams;
+		idle = fwd_pump(f, &f->streams[i], (uint32_t)i) ? 0 : idle + 1;
+	}
+}
+
+/* ---- streams and the cursor ---- */
+
+static struct fwd_stream *
+fwd_stream_find(struct forwarder *f, const char *name)
+{
+	size_t	i;
+
+	for (i = 0; i < f->nstreams; i++)
+		if (strcmp(f->streams[i].name, name) == 0)
+			return &f->streams[i];
+	return NULL;
+}
+
+static struct fwd_stream *
+fwd_stream_add(struct forwarder *f, const char *name)
+{
+	struct fwd_stream	*s;
+
+	if (f->nstreams == f->capstreams) {
+		size_t	cap = f->capstreams ? f->capstreams * 2 : 8;
+
+		if ((s = realloc(f->streams, cap * sizeof(*s))) == NULL)
+			return NULL;
+		f->streams = s;
+		f->capstreams = cap;
+	}
+	s = &f->streams[f->nstreams++];
+	memset(s, 0, sizeof(*s));
+	snprintf(s->name, sizeof(s->name), "%s", name);
+	s->dfd = -1;
+	s->fd = -1;
+	return s;
+}
+
+/* Finds the stream directories the patterns match (new streams appear at any time). */
+static void
+fwd_scan(struct forwarder *f)
+{
+	struct fwd_stream	*s;
+	struct dirent		*de;
+	DIR			*d;
+
+	if ((d = logdir_list(f->log_fd)) == NULL)
+		return;
+	while ((de = readdir(d)) != NULL) {
+		size_t	len = strlen(de->d_name);
+
+		if (proto_name_valid(de->d_name, len) != 0 ||
+		    !config_forward_match(&f->fc, de->d_name, len))
+			continue;
+		if ((s = fwd_stream_find(f, de->d_name)) == NULL &&
+		    (s = fwd_stream_add(f, de->d_name)) == NULL)
+			break;
+		if (s->dfd < 0)
+			s->dfd = logdir_dir(f->log_fd, de->d_name, NULL, NULL);
+	}
+	closedir(d);
+}
+
+/* Bytes on disk after s's reader, and the time of the first unsent line. */
+static void
+fwd_stream_lag(struct fwd_stream *s)
+{
+	struct fwd_entry	*list = NULL;
+	size_t			 n, k;
+	long			 i;
+	uint64_t		 lag = 0, pos;
+	char			 buf[64];
+	ssize_t			 got;
+
+	s->lag_ts = 0;
+	if (s->dfd < 0 || fwd_list(s->dfd, &list, &n) < 0)
+		return;
+	if (!s->open || s->nfiles == 0 || (i = fwd_find(s->dfd, list, n, fwd_last(s))) < 0) {
+		for (k = 0; k < n; k++)
+			lag += list[k].size;
+	} else {
+		pos = s->buf_off + s->start;
+		if (!list[i].zst && list[i].size > pos) {
+			lag += list[i].size - pos;
+			if ((got = pread(s->fd, buf, sizeof(buf), (off_t)pos)) > 0)
+				(void)logline_time(buf, (size_t)got, &s->lag_ts);
+		} else if (list[i].zst && s->len > s->start) {
+			lag += s->len - s->start;
+			(void)logline_time(s->buf + s->start, s->len - s->start, &s->lag_ts);
+		}
+		for (k = (size_t)i + 1; k < n; k++)
+			lag += list[k].size;
+		if (s->lag_ts == 0 && lag > 0)
+			s->lag_ts = s->last_ts;
+	}
+	s->lag_bytes = lag;
+	free(list);
+}
+
+static void
+fwd_lag(struct forwarder *f)
+{
+	struct timespec	now;
+	uint64_t	bytes = 0;
+	int64_t		oldest = 0, now_ns;
+	size_t		i;
+
+	for (i = 0; i < f->nstreams; i++) {
+		fwd_stream_lag(&f->streams[i]);
+		bytes += f->streams[i].lag_bytes;
+		if (f->streams[i].lag_ts != 0 && (oldest == 0 || f->streams[i].lag_ts < oldest))
+			oldest = f->streams[i].lag_ts;
+	}
+	if (f->bev != NULL)
+		bytes += evbuffer_get_length(bufferevent_get_output(f->bev));
+	clock_gettime(CLOCK_REALTIME, &now);
+	now_ns = (int64_t)now.tv_sec * 1000000000 + now.tv_nsec;
+	atomic_store(&f->c_lag_bytes, bytes);
+	atomic_store(&f->c_lag_s, bytes > 0 && oldest != 0 && now_ns > oldest ?
+	    (uint64_t)(now_ns - oldest) / 1000000000 : 0);
+}
+
+/* Writes the cursor: NAME.cursor.tmp, fsync, rename, fsync the directory.  0 or -errno. */
+static int
+fwd_save(struct forwarder *f)
+{
+	struct logdir_perm	 perm = { f->dir_mode, f->file_mode, (gid_t)-1 };
+	char			 tmp[PROTO_MAX_NAME + 16], name[PROTO_MAX_NAME + 16];
+	struct fwd_stream	*s;
+	struct fwd_file		*id;
+	FILE			*fp;
+	size_t			 i;
+	int			 fd, rc = 0;
+
+	if (f->cursor_dfd < 0)
+		return -EBADF;
+	snprintf(name, sizeof(name), "%s.cursor", f->fc.name);
+	snprintf(tmp, sizeof(tmp), "%s.cursor.tmp", f->fc.name);
+	(void)unlinkat(f->cursor_dfd, tmp, 0);
+	if ((fd = logdir_file(f->cursor_dfd, tmp, O_WRONLY | O_CLOEXEC, &perm, NULL)) < 0)
+		return fd;
+	if ((fp = fdopen(fd, "w")) == NULL) {
+		close(fd);
+		return -errno;
+	}
+	fprintf(fp, "%s\n", FWD_CURSOR_MAGIC);
+	for (i = 0; i < f->nstreams; i++) {
+		s = &f->streams[i];
+		if (s->nfiles > 0) {
+			id = &s->files[0];
+			fprintf(fp, "%s %" PRIu64 " %" PRId64 " %" PRIu64 " %s\n", s->name, id->ino,
+			    id->first_ts, s->confirmed.off, id->name[0] != '\0' ? id->name : "-");
+		} else if (s->has_cursor) {
+			id = &s->cursor_file;
+			fprintf(fp, "%s %" PRIu64 " %" PRId64 " %" PRIu64 " %s\n", s->name, id->ino,
+			    id->first_ts, s->cursor_off, id->name[0] != '\0' ? id->name : "-");
+		}
+	}
+	if (fflush(fp) != 0 || fsync(fileno(fp)) < 0)
+		rc = -errno;
+	if (fclose(fp) != 0 && rc == 0)
+		rc = -errno;
+	if (rc == 0 && renameat(f->cursor_dfd, tmp, f->cursor_dfd, name) < 0)
+		rc = -errno;
+	if (rc == 0 && fsync(f->cursor_dfd) < 0)
+		rc = -errno;
+	if (rc < 0)
+		diag_errno(LOG_WARNING, rc, "forward %s: cannot save the cursor %s/%s in the log "
+		    "dir; trying again in a second", f->fc.name, FORWARD_DIR, name);
+	else
+		f->dirty = 0;
+	return rc;
+}
+
+/* Reads the cursor, if any, into streams waiting to be found. */
+static void
+fwd_load(struct forwarder *f)
+{
+	char			 name[PROTO_MAX_NAME + 16], line[512], stream[PROTO_MAX_NAME + 2];
+	char			 archive[ROTATE_NAME_MAX + 2];
+	struct fwd_stream	*s;
+	uint64_t		 ino, off;
+	int64_t			 ts;
+	unsigned		 lineno = 1;
+	FILE			*fp;
+	int			 fd;
+
+	snprintf(name, sizeof(name), "%s.cursor", f->fc.name);
+	if ((fd = logdir_file(f->cursor_dfd, name, O_RDONLY | O_CLOEXEC, NULL, NULL)) < 0) {
+		if (fd != -ENOENT)
+			diag(LOG_WARNING, "forward %s: cannot read its cursor %s: %s; starting "
+			    "from the oldest files", f->fc.name, name, logdir_strerror(fd));
+		return;
+	}
+	if ((fp = fdopen(fd, "r")) == NULL) {
+		close(fd);
+		return;
+	}
+	if (fgets(line, sizeof(line), fp) == NULL || strncmp(line, FWD_CURSOR_MAGIC,
+	    strlen(FWD_CURSOR_MAGIC)) != 0) {
+		diag(LOG_WARNING, "forward %s: %s/%s is not a cursor; starting from the oldest "
+		    "files", f->fc.name, FORWARD_DIR, name);
+		fclose(fp);
+		return;
+	}
+	while (fgets(line, sizeof(line), fp) != NULL) {
+		lineno++;
+		if (sscanf(line, "%65s %" SCNu64 " %" SCNd64 " %" SCNu64 " %49s", stream, &ino, &ts,
+		    &off, archive) != 5 || proto_name_valid(stream, strlen(stream)) != 0 ||
+		    strlen(archive) >= ROTATE_NAME_MAX) {
+			diag(LOG_WARNING, "forward %s: %s/%s:%u: not a cursor line; that stream "
+			    "starts from its oldest file", f->fc.name, FORWARD_DIR, name, lineno);
+			continue;
+		}
+		if ((s = fwd_stream_find(f, stream)) == NULL &&
+		    (s = fwd_stream_add(f, stream)) == NULL)
+			break;
+		s->has_cursor = 1;
+		s->cursor_file.ino = ino;
+		s->cursor_file.first_ts = ts;
+		snprintf(s->cursor_file.name, sizeof(s->cursor_file.name), "%s",
+		    strcmp(archive, "-") == 0 ? "" : archive);
+		s->cursor_off = off;
+	}
+	fclose(fp);
+}
+
+/* ---- the thread ---- */
+
+static void
+on_tick(evutil_socket_t fd, short what, void *arg)
+{
+	struct forwarder	*f = arg;
+	long			 outq;
+
+	f->ticks++;
+	if (f->ticks % FWD_SCAN_TICKS == 1)
+		fwd_scan(f);
+	if (f->connected) {
+		outq = fwd_outq(f);
+		fwd_confirm_now(f, outq);
+		if (f->stopping && ((outq == 0 && evbuffer_get_length(
+		    bufferevent_get_output(f->bev)) == 0) || now_ms() >= f->stop_deadline_ms)) {
+			if (outq == 0)
+				fwd_confirm(f, f->out_total);
+			event_base_loopbreak(f->base);
+			return;
+		}
+		fwd_fill(f);
+	} else if (f->stopping) {
+		event_base_loopbreak(f->base);
+		return;
+	} else if (f->bev == NULL && now_ms() >= f->next_try_ms) {
+		fwd_connect(f);
+	}
+	if (f->ticks % FWD_SCAN_TICKS == 0) {
+		fwd_lag(f);
+		if (f->dirty)
+			(void)fwd_save(f);
+	}
+}
+
+static void
+on_stop(evutil_socket_t fd, short what, void *arg)
+{
+	struct forwarder	*f = arg;
+
+	f->stopping = 1;
+	f->stop_deadline_ms = now_ms() + FWD_DRAIN_MS;
+}
+
+static void *
+forward_main(void *arg)
+{
+	struct forwarder	*f = arg;
+
+	fwd_load(f);
+	fwd_scan(f);
+	f->next_try_ms = 0;
+	(void)event_base_dispatch(f->base);
+	(void)fwd_save(f);
+	return NULL;
+}
+
+static void
+fwd_free(struct forwarder *f)
+{
+	size_t	i;
+
+	if (f == NULL)
+		return;
+	if (f->bev != NULL)
+		bufferevent_free(f->bev);
+	for (i = 0; i < f->nstreams; i++) {
+		fwd_close_file(&f->streams[i]);
+		if (f->streams[i].dfd >= 0)
+			close(f->streams[i].dfd);
+		free(f->streams[i].files);
+		free(f->streams[i].buf);
+		free(f->streams[i].zin);
+	}
+	free(f->streams);
+	if (f->ev_tick != NULL)
+		event_free(f->ev_tick);
+	if (f->ev_stop != NULL)
+		event_free(f->ev_stop);
+	if (f->base != NULL)
+		event_base_free(f->base);
+	if (f->cursor_dfd >= 0)
+		close(f->cursor_dfd);
+	if (f->log_fd >= 0)
+		close(f->log_fd);
+	free(f->ring);
+	free(f->scratch);
+	free(f);
+}
+
+int
+forward_start(const struct config_forward *fc, int log_dir_fd, mode_t dir_mode,
+    mode_t file_mode, struct forwarder **out)
+{
+	struct logdir_perm	 perm = { dir_mode, file_mode, (gid_t)-1 };
+	struct timeval		 tv = { 0, FORWARD_TICK_MS * 1000 };
+	struct forwarder	*f;
+	sigset_t		 all, old;
+	int			 rc;
+
+	if ((f = calloc(1, sizeof(*f))) == NULL) {
+		close(log_dir_fd);
+		return -ENOMEM;
+	}
+	f->fc = *fc;
+	f->cursor_dfd = -1;
+	f->log_fd = log_dir_fd;
+	f->dir_mode = dir_mode;
+	f->file_mode = file_mode;
+	f->backoff_ms = FWD_BACKOFF_MIN_MS;
+	if (fc->hostname[0] != '\0') {
+		snprintf(f->host, sizeof(f->host), "%s", fc->hostname);
+	} else if (gethostname(f->host, sizeof(f->host) - 1) < 0 || f->host[0] == '\0') {
+		snprintf(f->host, sizeof(f->host), "-");
+	}
+	f->host[strcspn(f->host, " ")] = '\0';
+	if ((f->cursor_dfd = logdir_dir(log_dir_fd, FORWARD_DIR, &perm, NULL)) < 0) {
+		rc = f->cursor_dfd;
+		diag(LOG_ERR, "forward %s: cannot open the cursor directory %s in the log dir: %s",
+		    fc->name, FORWARD_DIR, logdir_strerror(rc));
+		goto fail;
+	}
+	rc = -ENOMEM;
+	if ((f->ring = calloc(fc->max_unacked, sizeof(*f->ring))) == NULL ||
+	    (f->base = event_base_new()) == NULL ||
+	    (f->ev_tick = event_new(f->base, -1, EV_PERSIST, on_tick, f)) == NULL ||
+	    (f->ev_stop = event_new(f->base, -1, 0, on_stop, f)) == NULL ||
+	    event_add(f->ev_tick, &tv) < 0)
+		goto fail;
+	sigfillset(&all);
+	pthread_sigmask(SIG_BLOCK, &all, &old);
+	rc = -pthread_create(&f->thread, NULL, forward_main, f);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (rc < 0)
+		goto fail;
+	diag(LOG_INFO, "forward %s: forwarding to tcp://%s:%u", fc->name, fc->host, fc->port);
+	*out = f;
+	return 0;
+fail:
+	fwd_free(f);
+	return rc;
+}
+
+void
+forward_stop(struct forwarder *f)
+{
+	if (f == NULL)
+		return;
+	event_active(f->ev_stop, EV_TIMEOUT, 0);
+	pthread_join(f->thread, NULL);
+	fwd_free(f);
+}
+
+const char *
+forward_name(const struct forwarder *f)
+{
+	return f->fc.name;
+}
+
+void
+forward_stats(const struct forwarder *f, struct forward_stats *o)
+{
+	o->records_sent = atomic_load(&f->c_records);
+	o->bytes_sent = atomic_load(&f->c_bytes);
+	o->duplicates = atomic_load(&f->c_dups);
+	o->reconnects = atomic_load(&f->c_reconnects);
+	o->lag_bytes = atomic_load(&f->c_lag_bytes);
+	o->lag_s = atomic_load(&f->c_lag_s);
+	o->lost_files = atomic_load(&f->c_lost);
+	o->unparsed = atomic_load(&f->c_unparsed);
+	o->connected = atomic_load(&f->c_connected);
+}

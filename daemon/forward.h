@@ -1,0 +1,80 @@
+/*
+ * forward.h - [forward NAME]: streams sent to a central collector as RFC 5424
+ * syslog over TCP, octet-counted (RFC 6587 3.4.1), at least once.
+ *
+ * The stream files are the durable queue.  Each forwarder is a thread of its
+ * own with its own event loop: it reads the files of the streams it forwards
+ * (archives oldest first, .zst ones decompressed, then current.log, as logd
+ * writes them) from a cursor saved in <log_dir>/.forward/NAME.cursor, turns
+ * each line back into a record (client/logline.c for text lines, jansson for
+ * JSON lines) and sends it.  It never touches the write path: a collector
+ * that is down or slow leaves the files to grow, and the forwarder catches
+ * up from disk when it comes back.
+ *
+ * Plain TCP has no acknowledgement, so a record counts as delivered only
+ * once the bytes sent after it exceed what the kernels could still hold
+ * (SIOCOUTQ, the send buffer, and resend_window for the collector's
+ * receive buffer), or the connection has been idle with nothing unacked.
+ * The cursor is that point; after a reconnect or a restart everything after
+ * it is sent again (counted as duplicates), so nothing is lost and
+ * duplicates are bounded by that window.  At most max_unacked records wait
+ * so; the reader waits for more.
+ */
+#ifndef LOGD_FORWARD_H
+#define LOGD_FORWARD_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "config.h"
+
+#define FORWARD_DIR		".forward"	/* in the log dir: the cursors */
+#define FORWARD_TICK_MS		100		/* the reader's and the cursor's pace */
+
+struct forwarder;
+
+/* One forwarder's counters, as forward_stats() reads them. */
+struct forward_stats {
+	uint64_t	records_sent;	/* records written into the connection */
+	uint64_t	bytes_sent;	/* their bytes, framing included */
+	uint64_t	duplicates;	/* records sent again after a reconnect or restart */
+	uint64_t	reconnects;	/* connections made after the first */
+	uint64_t	lag_bytes;	/* bytes in the files not yet sent */
+	uint64_t	lag_s;		/* age of the oldest line not yet sent; 0 when caught up */
+	uint64_t	lost_files;	/* files removed before they were sent */
+	uint64_t	unparsed;	/* lines that were not logd's: sent as they are */
+	int		connected;
+};
+
+/*
+ * Starts the thread of forwarder fc (config_check()ed) on the log dir
+ * log_dir_fd, which it takes over.  The cursor dir is created with perm's
+ * modes.  0 or -errno.
+ */
+int	forward_start(const struct config_forward *fc, int log_dir_fd, mode_t dir_mode,
+	    mode_t file_mode, struct forwarder **out);
+
+/*
+ * Stops the thread: what is in flight gets at most a second to be
+ * acknowledged by the collector's kernel, the cursor is saved, and
+ * everything is freed.  NULL is a no-op.
+ */
+void	forward_stop(struct forwarder *f);
+
+/* Any thread: f's name and counters now. */
+const char *forward_name(const struct forwarder *f);
+void	forward_stats(const struct forwarder *f, struct forward_stats *out);
+
+/*
+ * Formats one line of a stream file (no newline) as an RFC 5424 message
+ * with its octet count ("LEN <PRI>1 ..."), into out[cap].  host and app
+ * are HOSTNAME and APP-NAME; stream goes into the structured data.
+ * cap must be at least 3 * len + 1024 + the lengths of host and app.
+ * *parsed says whether the line was one of logd's (text or JSON); another
+ * is sent as its message, with no time and priority notice.  Returns the
+ * length, or 0 if cap is too small.  No I/O; any thread (the tests too).
+ */
+long	forward_format(const char *line, size_t len, const char *stream, const char *host,
+	    const char *app, uint32_t facility, char *out, size_t cap, int *parsed);
+
+#endif
