@@ -27,7 +27,8 @@
 
 struct archive {
 	char		path[PROTO_MAX_NAME + 1 + ROTATE_NAME_MAX];	/* [stream/]name */
-	const char	*name;		/* the archive's name in path */
+	size_t		 name_off;	/* where the archive's name starts in path: an offset,
+					 * not a pointer, as qsort() moves the structs */
 	uint64_t	 bytes;
 };
 
@@ -268,7 +269,7 @@ static int
 archive_cmp(const void *a, const void *b)
 {
 	const struct archive	*x = a, *y = b;
-	int			 c = strcmp(x->name, y->name);
+	int			 c = strcmp(x->path + x->name_off, y->path + y->name_off);
 
 	return c != 0 ? c : strcmp(x->path, y->path);
 }
@@ -311,8 +312,7 @@ list_archives(int dfd, const char *dir, struct archive **list, size_t *n, size_t
 }
 
 /*
- * Points each archive's name into its path (after a realloc moved them) and
- * sorts the list oldest first.
+ * Finds each archive's name in its path and sorts the list oldest first.
  */
 static void
 order_archives(struct archive *list, size_t n)
@@ -324,7 +324,7 @@ order_archives(struct archive *list, size_t n)
 		return;		/* and list may be NULL, which qsort() may not be given */
 	for (i = 0; i < n; i++) {
 		slash = strrchr(list[i].path, '/');
-		list[i].name = slash != NULL ? slash + 1 : list[i].path;
+		list[i].name_off = slash != NULL ? (size_t)(slash + 1 - list[i].path) : 0;
 	}
 	qsort(list, n, sizeof(*list), archive_cmp);
 }
