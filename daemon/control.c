@@ -126,6 +126,7 @@ static const struct {
 	{ "reconnects", "Connections to the collector after the first.", 1 },
 	{ "lag_bytes", "Bytes of the forwarded streams' files not yet sent.", 0 },
 	{ "lag_seconds", "Age of the oldest line not yet sent; 0 when caught up.", 0 },
+	{ "unacked", "Records sent and not yet known delivered (at most max_unacked).", 0 },
 	{ "lost_files", "Files removed before the forwarder had sent them.", 1 },
 	{ "unparsed", "Lines that were not logd's, sent as their message.", 1 },
 	{ "connected", "1 while connected to the collector.", 0 },
@@ -177,6 +178,11 @@ control_globals(struct control *c, struct control_metric *m)
 	    stats_get(st, STATS_UNWRITABLE_STREAMS));
 	M("write_errors", "write_errors_total", "Failed writes and opens.", 1,
 	    stats_get(st, STATS_WRITE_ERRORS));
+	M("archives_unforwarded", "archives_unforwarded_total", "Archives the disk limits "
+	    "(max_use, keep_free) removed before a forwarder had sent them.", 1,
+	    stats_get(st, STATS_ARCHIVES_UNFORWARDED));
+	M("lines_unforwarded", "lines_unforwarded_total", "Lines of those archives.", 1,
+	    stats_get(st, STATS_LINES_UNFORWARDED));
 #undef M
 	return n;
 }
@@ -242,9 +248,10 @@ control_forward_values(struct control *c, uint32_t i, uint64_t v[CONTROL_NFORWAR
 	v[3] = fs.reconnects;
 	v[4] = fs.lag_bytes;
 	v[5] = fs.lag_s;
-	v[6] = fs.lost_files;
-	v[7] = fs.unparsed;
-	v[8] = (uint64_t)fs.connected;
+	v[6] = fs.unacked;
+	v[7] = fs.lost_files;
+	v[8] = fs.unparsed;
+	v[9] = (uint64_t)fs.connected;
 	return 1;
 }
 

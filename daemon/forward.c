@@ -65,6 +65,7 @@ struct fwd_file {
 	uint64_t	seq;
 	uint64_t	ino;
 	int64_t		first_ts;	/* its first line's time; 0: empty when seen */
+	int64_t		seen_ns;	/* CLOCK_REALTIME when the reader first met it */
 	char		name[ROTATE_NAME_MAX];	/* archive name without .zst; "" while unknown */
 };
 
@@ -115,8 +116,24 @@ struct fwd_sent {
 	uint64_t	out_end;	/* the connection's bytes up to its end */
 };
 
+/* One pin: forwarder fwd has not sent stream's archives named from t_ns on. */
+struct forward_pin {
+	uint32_t	 fwd;		/* its index in cfg->forwards */
+	char		 stream[PROTO_MAX_NAME + 1];
+	int64_t		 t_ns;
+};
+
+struct forward_pins {
+	pthread_mutex_t		 lock;
+	struct config_forward	 fwd[CONFIG_MAX_FORWARDS];	/* their names and streams */
+	uint32_t		 nfwd;
+	struct forward_pin	*pin;
+	size_t			 n, cap;
+};
+
 struct forwarder {
 	struct config_forward	 fc;
+	struct forward_pins	*pins;
 	char			 host[CONFIG_MAX_HOST];	/* HOSTNAME */
 	int			 log_fd;
 	int			 cursor_dfd;
@@ -143,7 +160,7 @@ struct forwarder {
 	size_t			 scratch_cap;
 	/* Counters: this thread writes, any thread reads. */
 	_Atomic uint64_t	 c_records, c_bytes, c_dups, c_reconnects, c_lag_bytes, c_lag_s;
-	_Atomic uint64_t	 c_lost, c_unparsed;
+	_Atomic uint64_t	 c_lost, c_unparsed, c_unacked;
 	_Atomic int		 c_connected;
 	int			 ever_connected;
 };
@@ -163,6 +180,120 @@ add(_Atomic uint64_t *c, uint64_t n)
 {
 	atomic_store_explicit(c, atomic_load_explicit(c, memory_order_relaxed) + n,
 	    memory_order_relaxed);
+}
+
+/* ---- pins ---- */
+
+int
+forward_pins_new(const struct config *cfg, struct forward_pins **out)
+{
+	struct forward_pins	*p = calloc(1, sizeof(*p));
+
+	if (p == NULL)
+		return -ENOMEM;
+	pthread_mutex_init(&p->lock, NULL);
+	memcpy(p->fwd, cfg->forwards, sizeof(p->fwd));
+	p->nfwd = cfg->nforwards;
+	*out = p;
+	return 0;
+}
+
+void
+forward_pins_free(struct forward_pins *p)
+{
+	if (p == NULL)
+		return;
+	pthread_mutex_destroy(&p->lock);
+	free(p->pin);
+	free(p);
+}
+
+int64_t
+forward_pinned(struct forward_pins *p, const char *stream, char who[PROTO_MAX_NAME + 1])
+{
+	int64_t		t = INT64_MAX, ft;
+	uint32_t	k;
+	size_t		i;
+
+	if (p == NULL)
+		return t;
+	pthread_mutex_lock(&p->lock);
+	for (k = 0; k < p->nfwd; k++) {
+		if (!config_forward_match(&p->fwd[k], stream, strlen(stream)))
+			continue;
+		ft = INT64_MIN;		/* not read yet: every file waits for it */
+		for (i = 0; i < p->n; i++)
+			if (p->pin[i].fwd == k && strcmp(p->pin[i].stream, stream) == 0)
+				ft = p->pin[i].t_ns;
+		if (ft < t) {
+			t = ft;
+			if (who != NULL)
+				snprintf(who, PROTO_MAX_NAME + 1, "%s", p->fwd[k].name);
+		}
+	}
+	pthread_mutex_unlock(&p->lock);
+	return t;
+}
+
+/* Sets forwarder fwd's pin of stream to t_ns. */
+static void
+pins_set(struct forward_pins *p, const char *name, const char *stream, int64_t t_ns)
+{
+	struct forward_pin	*e;
+	uint32_t		 fwd;
+	size_t			 i;
+
+	if (p == NULL)
+		return;
+	pthread_mutex_lock(&p->lock);
+	for (fwd = 0; fwd < p->nfwd && strcmp(p->fwd[fwd].name, name) != 0; fwd++)
+		;
+	for (i = 0; i < p->n; i++)
+		if (p->pin[i].fwd == fwd && strcmp(p->pin[i].stream, stream) == 0)
+			break;
+	if (i == p->n) {
+		if (p->n == p->cap) {
+			size_t	cap = p->cap ? p->cap * 2 : 16;
+
+			if ((e = realloc(p->pin, cap * sizeof(*e))) == NULL) {
+				pthread_mutex_unlock(&p->lock);
+				return;	/* it stays pinned whole: nothing removed unsent */
+			}
+			p->pin = e;
+			p->cap = cap;
+		}
+		e = &p->pin[p->n++];
+		e->fwd = fwd;
+		snprintf(e->stream, sizeof(e->stream), "%s", stream);
+	}
+	p->pin[i].t_ns = t_ns;
+	pthread_mutex_unlock(&p->lock);
+}
+
+/*
+ * Pins s's archives from the confirmed position's file on: from its own
+ * archive name's time, or, while it is (or was when met) current.log, from
+ * the time it was met: every archive named before was rotated before it,
+ * and its own archive will be named later.  A cursor's current.log of an
+ * earlier run pins everything until it is found again.
+ */
+static void
+fwd_pin(struct forwarder *f, const char *stream, const struct fwd_file *id)
+{
+	int64_t	t = INT64_MIN;
+
+	if (id->name[0] == '\0' || rotate_archive_time(id->name, &t) < 0)
+		t = id->seen_ns != 0 ? id->seen_ns : INT64_MIN;
+	pins_set(f->pins, f->fc.name, stream, t);
+}
+
+static int64_t
+wall_ns(void)
+{
+	struct timespec	ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
 }
 
 /* ---- RFC 5424 ---- */
@@ -618,6 +749,7 @@ fwd_identify(struct fwd_stream *s, const struct fwd_entry *e, struct fwd_file *i
 {
 	memset(id, 0, sizeof(*id));
 	id->ino = e->ino;
+	id->seen_ns = wall_ns();
 	entry_stem(e, id->name);
 	(void)entry_head(s->dfd, e, &id->first_ts);
 }
@@ -664,8 +796,10 @@ fwd_seek(struct forwarder *f, struct fwd_stream *s, const struct fwd_file *id, u
 	rc = fwd_push_file(s, &at);
 	if (rc == 0)
 		rc = fwd_open_entry(s, &list[i], off);
-	if (rc == 0)
+	if (rc == 0) {
 		s->confirmed = (struct fwd_pos){ fwd_last(s)->seq, s->buf_off };
+		fwd_pin(f, s->name, fwd_last(s));
+	}
 	free(list);
 	return rc;
 }
@@ -708,6 +842,8 @@ fwd_next_file(struct forwarder *f, struct fwd_stream *s, uint32_t idx)
 	}
 	if ((i = fwd_find(s->dfd, list, n, cur)) >= 0 && (size_t)i + 1 < n) {
 		entry_stem(&list[i], cur->name);	/* its archive name, for the cursor */
+		if (cur == &s->files[0])
+			fwd_pin(f, s->name, cur);
 		i++;
 	} else if (i < 0) {
 		/* Gone from the directory (we read it through our fd): the next by time. */
@@ -772,8 +908,10 @@ fwd_confirm(struct forwarder *f, uint64_t safe)
 		if (k > 0) {
 			memmove(s->files, s->files + k, (s->nfiles - k) * sizeof(*s->files));
 			s->nfiles -= k;
+			fwd_pin(f, s->name, &s->files[0]);
 		}
 	}
+	atomic_store(&f->c_unacked, f->ring_n);
 }
 
 /*
@@ -817,6 +955,7 @@ fwd_rewind(struct forwarder *f)
 	add(&f->c_dups, again);
 	f->ring_n = 0;
 	f->ring_head = 0;
+	atomic_store(&f->c_unacked, 0);
 	for (i = 0; i < f->nstreams; i++) {
 		s = &f->streams[i];
 		if (s->dfd < 0 || s->nfiles == 0)
@@ -1069,6 +1208,7 @@ fwd_fill(struct forwarder *f)
 		i = f->rr++ % f->nstreams;
 		idle = fwd_pump(f, &f->streams[i], (uint32_t)i) ? 0 : idle + 1;
 	}
+	atomic_store(&f->c_unacked, f->ring_n);
 }
 
 /* ---- streams and the cursor ---- */
@@ -1290,6 +1430,7 @@ fwd_load(struct forwarder *f)
 		snprintf(s->cursor_file.name, sizeof(s->cursor_file.name), "%s",
 		    strcmp(archive, "-") == 0 ? "" : archive);
 		s->cursor_off = off;
+		fwd_pin(f, s->name, &s->cursor_file);
 	}
 	fclose(fp);
 }
@@ -1343,8 +1484,8 @@ forward_main(void *arg)
 {
 	struct forwarder	*f = arg;
 
-	fwd_load(f);
 	fwd_scan(f);
+	fwd_lag(f);
 	f->next_try_ms = 0;
 	(void)event_base_dispatch(f->base);
 	(void)fwd_save(f);
@@ -1386,7 +1527,7 @@ fwd_free(struct forwarder *f)
 
 int
 forward_start(const struct config_forward *fc, int log_dir_fd, mode_t dir_mode,
-    mode_t file_mode, struct forwarder **out)
+    mode_t file_mode, struct forward_pins *pins, struct forwarder **out)
 {
 	struct logdir_perm	 perm = { dir_mode, file_mode, (gid_t)-1 };
 	struct timeval		 tv = { 0, FORWARD_TICK_MS * 1000 };
@@ -1399,6 +1540,7 @@ forward_start(const struct config_forward *fc, int log_dir_fd, mode_t dir_mode,
 		return -ENOMEM;
 	}
 	f->fc = *fc;
+	f->pins = pins;
 	f->cursor_dfd = -1;
 	f->log_fd = log_dir_fd;
 	f->dir_mode = dir_mode;
@@ -1423,6 +1565,7 @@ forward_start(const struct config_forward *fc, int log_dir_fd, mode_t dir_mode,
 	    (f->ev_stop = event_new(f->base, -1, 0, on_stop, f)) == NULL ||
 	    event_add(f->ev_tick, &tv) < 0)
 		goto fail;
+	fwd_load(f);	/* its pins hold from now on */
 	sigfillset(&all);
 	pthread_sigmask(SIG_BLOCK, &all, &old);
 	rc = -pthread_create(&f->thread, NULL, forward_main, f);
@@ -1462,6 +1605,7 @@ forward_stats(const struct forwarder *f, struct forward_stats *o)
 	o->reconnects = atomic_load(&f->c_reconnects);
 	o->lag_bytes = atomic_load(&f->c_lag_bytes);
 	o->lag_s = atomic_load(&f->c_lag_s);
+	o->unacked = atomic_load(&f->c_unacked);
 	o->lost_files = atomic_load(&f->c_lost);
 	o->unparsed = atomic_load(&f->c_unparsed);
 	o->connected = atomic_load(&f->c_connected);

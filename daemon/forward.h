@@ -27,11 +27,31 @@
 #include <stdint.h>
 
 #include "config.h"
+#include "proto.h"
 
 #define FORWARD_DIR		".forward"	/* in the log dir: the cursors */
 #define FORWARD_TICK_MS		100		/* the reader's and the cursor's pace */
 
 struct forwarder;
+struct forward_pins;
+
+/*
+ * The forwarders' pins: per stream, the time from which its archives are
+ * not yet sent (confirmed) by some forwarder.  The writer's per-stream
+ * retention keeps archives named at or after it; only the global disk
+ * limits remove them, and say so.  A stream a forwarder of cfg forwards
+ * but has not read yet (new, or before the forwarder starts) is pinned
+ * whole.  A mutex inside: any thread.
+ */
+int	forward_pins_new(const struct config *cfg, struct forward_pins **out);
+void	forward_pins_free(struct forward_pins *p);
+
+/*
+ * The earliest pin of stream (INT64_MAX: none), and the name of the
+ * forwarder that holds it into who (if not NULL).
+ */
+int64_t	forward_pinned(struct forward_pins *p, const char *stream,
+	    char who[PROTO_MAX_NAME + 1]);
 
 /* One forwarder's counters, as forward_stats() reads them. */
 struct forward_stats {
@@ -41,6 +61,7 @@ struct forward_stats {
 	uint64_t	reconnects;	/* connections made after the first */
 	uint64_t	lag_bytes;	/* bytes in the files not yet sent */
 	uint64_t	lag_s;		/* age of the oldest line not yet sent; 0 when caught up */
+	uint64_t	unacked;	/* records sent and not yet known delivered */
 	uint64_t	lost_files;	/* files removed before they were sent */
 	uint64_t	unparsed;	/* lines that were not logd's: sent as they are */
 	int		connected;
@@ -48,11 +69,12 @@ struct forward_stats {
 
 /*
  * Starts the thread of forwarder fc (config_check()ed) on the log dir
- * log_dir_fd, which it takes over.  The cursor dir is created with perm's
- * modes.  0 or -errno.
+ * log_dir_fd, which it takes over.  The cursor dir is created with
+ * dir_mode, the cursor with file_mode.  Its cursor is read before this
+ * returns, and its pins go into pins.  0 or -errno.
  */
 int	forward_start(const struct config_forward *fc, int log_dir_fd, mode_t dir_mode,
-	    mode_t file_mode, struct forwarder **out);
+	    mode_t file_mode, struct forward_pins *pins, struct forwarder **out);
 
 /*
  * Stops the thread: what is in flight gets at most a second to be

@@ -68,6 +68,7 @@ struct daemon {
 	int			 ndrained;	/* ingests whose sockets are read to the end */
 	struct control		*control;
 	struct forwarder	*fwd[CONFIG_MAX_FORWARDS];	/* [forward NAME]: cfg.nforwards */
+	struct forward_pins	*pins;		/* what they have not sent: for retention */
 	struct event		*ev_sig[NSIGNALS];
 	struct event		*ev_wake;
 	struct event		*ev_drain;	/* drain_timeout after the first signal */
@@ -673,7 +674,7 @@ start_forwarders(struct daemon *d, int *fds)
 
 	for (i = 0; i < d->cfg.nforwards; i++) {
 		rc = forward_start(&d->cfg.forwards[i], fds[i], d->cfg.dir_mode, d->cfg.file_mode,
-		    &d->fwd[i]);
+		    d->pins, &d->fwd[i]);
 		fds[i] = -1;
 		if (rc < 0) {
 			diag_errno(LOG_ERR, rc, "[forward %s]: cannot start the forwarder",
@@ -740,12 +741,18 @@ daemon_run(struct daemon *d)
 		rc = 1;
 		goto out;
 	}
+	if (d->cfg.nforwards > 0 && (rc = forward_pins_new(&d->cfg, &d->pins)) < 0) {
+		diag_errno(LOG_ERR, rc, "cannot set up the forwarders");
+		rc = 1;
+		goto out;
+	}
 	for (i = 0; i < d->cfg.nforwards; i++)
 		if ((fwd_fds[i] = fcntl(log_fd, F_DUPFD_CLOEXEC, 3)) < 0) {
 			diag_errno(LOG_ERR, -errno, "cannot set up the forwarders");
 			goto out;
 		}
-	if (writer_start(d->queue, log_fd, &d->cfg, &d->st, d->compressor, &d->writer) < 0) {
+	if (writer_start(d->queue, log_fd, &d->cfg, &d->st, d->compressor, d->pins,
+	    &d->writer) < 0) {
 		diag(LOG_ERR, "cannot start the writer thread");
 		goto out;
 	}
@@ -811,6 +818,7 @@ out:
 		if (fwd_fds[i] >= 0)
 			close(fwd_fds[i]);
 	}
+	forward_pins_free(d->pins);
 	compressor_free(d->compressor);
 	control_free(d->control);
 	ingest_free(d->syslog);

@@ -221,7 +221,72 @@ def test_a_collector_that_is_down_is_retried_and_said_once():
         check(d.stop() == 0, "logd exited non-zero: %s" % d.stderr())
 
 
+def archives(d, stream):
+    try:
+        names = os.listdir(os.path.join(d.logs, stream))
+    except FileNotFoundError:
+        return []
+    return sorted(n for n in names if n != "current.log" and re.match(r"\d{4}-.*\.log", n))
+
+
+def test_retention_keeps_archives_until_they_are_sent():
+    r = Rsyslog()       # not started yet: the collector is down
+    conf = ("[daemon]\nkeep_free = 0\n[defaults]\nmax_file_size = 4K\nmax_files = 2\n"
+            "[forward central]\ntarget = tcp://127.0.0.1:%d\nstreams = fa\n"
+            "reconnect = 200ms\n" % r.port)
+    try:
+        with Logd(conf) as d:
+            n = 400      # about 40 KiB: ten rotations of 4K files
+            for stream in ("fa", "other"):
+                check(d.run([SENDER, "load", stream, "a", str(n)]).returncode == 0, "sender")
+            wait_for(lambda: len(archives(d, "other")) == 2 and
+                     len(archives(d, "fa")) > 2, "the unforwarded archives to stay")
+            r.start()
+            want = {("fa", "a", k) for k in range(n)}
+            wait_for(lambda: want <= set(records(r.lines())) and fwd(d)["lag_bytes"] == 0 and
+                     fwd(d)["unacked"] == 0, "every record at rsyslog, and known delivered")
+            # Sent: the next rotation applies max_files again.
+            check(d.run([SENDER, "load", "fa", "b", "100"]).returncode == 0, "sender")
+            wait_for(lambda: len(archives(d, "fa")) <= 2, "retention once they are sent")
+            check(stats(d)["archives_unforwarded"] == 0, "archives_unforwarded")
+            check(d.stop() == 0, "logd exited non-zero: %s" % d.stderr())
+    finally:
+        r.cleanup()
+
+
+def test_disk_limits_remove_unsent_archives_and_say_so():
+    r = Rsyslog()
+    conf = ("[daemon]\nkeep_free = 0\nmax_use = 1M\n[defaults]\nmax_file_size = 64K\n"
+            "max_files = 1000\n[forward central]\ntarget = tcp://127.0.0.1:%d\n"
+            "streams = fa\nreconnect = 200ms\n" % r.port)
+    try:
+        with Logd(conf) as d:
+            n = 20000    # about 2 MiB through a 1 MiB max_use
+            check(d.run([SENDER, "load", "fa", "a", str(n)]).returncode == 0, "sender")
+            wait_for(lambda: stats(d)["archives_unforwarded"] > 0, "an unsent archive removed")
+            wait_for(lambda: any("before [forward central] sent it" in x
+                                 for x in d.lines("fa")), "the loss said in the stream")
+            st = stats(d)
+            lost = st["lines_unforwarded"]
+            check(lost > 0, "lines_unforwarded: %s" % st)
+            check("before [forward central] sent it" in d.stderr(), "nothing on stderr")
+            r.start()
+
+            def arrived():
+                return len({k for k in records(r.lines()) if k[1] == "a"})
+            # Each line saying so may rotate, and the limits remove more: the count now.
+            wait_for(lambda: arrived() >= n - stats(d)["lines_unforwarded"] and
+                     fwd(d)["lag_bytes"] == 0 and
+                     any("before [forward central] sent it" in x for x in r.lines()),
+                     "all but the lines said lost, and the loss line, at rsyslog")
+            check(d.stop() == 0, "logd exited non-zero: %s" % d.stderr())
+    finally:
+        r.cleanup()
+
+
 if __name__ == "__main__":
     main([test_every_record_arrives_through_collector_and_logd_restarts,
           test_structured_data_carries_caller_and_fields,
-          test_a_collector_that_is_down_is_retried_and_said_once])
+          test_a_collector_that_is_down_is_retried_and_said_once,
+          test_retention_keeps_archives_until_they_are_sent,
+          test_disk_limits_remove_unsent_archives_and_say_so])
