@@ -746,6 +746,7 @@ daemon_run(struct daemon *d)
 		rc = 1;
 		goto out;
 	}
+	rc = 1;		/* from here on a failure exits 1, and out: closes the queue for the writer */
 	for (i = 0; i < d->cfg.nforwards; i++)
 		if ((fwd_fds[i] = fcntl(log_fd, F_DUPFD_CLOEXEC, 3)) < 0) {
 			diag_errno(LOG_ERR, -errno, "cannot set up the forwarders");
