@@ -161,6 +161,9 @@ static const struct config_key config_keys[] = {
 	{ F("reconnect", reconnect_ms), CONFIG_T_DURATION, 100, 3600 * 1000, "100ms..1h", NULL },
 	{ F("max_unacked", max_unacked), CONFIG_T_COUNT, 100, 10000000, "100..10000000", NULL },
 	{ F("resend_window", resend_window), CONFIG_T_SIZE, 0, GIB, "0..1G", NULL },
+	{ F("tls_ca", tls_ca), CONFIG_T_PATH, 0, 0, NULL, NULL },
+	{ F("tls_cert", tls_cert), CONFIG_T_PATH, 0, 0, NULL, NULL },
+	{ F("tls_key", tls_key), CONFIG_T_PATH, 0, 0, NULL, NULL },
 };
 #define NKEYS	(sizeof(config_keys) / sizeof(config_keys[0]))
 
@@ -667,14 +670,18 @@ set_target(const char *key, const char *value, struct config_forward *f, char *e
 	size_t		 len, i;
 	uint64_t	 port;
 
-	if (strncmp(value, "tls://", 6) == 0 || strncmp(value, "relp://", 7) == 0) {
-		snprintf(err, err_len, "%s: \"%s\": this logd forwards over tcp:// only (tls:// "
-		    "and relp:// are not built yet)", key, value);
+	if (strncmp(value, "relp://", 7) == 0) {
+		snprintf(err, err_len, "%s: \"%s\": this logd forwards over tcp:// and tls:// only "
+		    "(relp:// is not built yet)", key, value);
 		return -EINVAL;
 	}
-	if (strncmp(value, "tcp://", 6) != 0) {
-		snprintf(err, err_len, "%s: \"%s\" is not tcp://HOST:PORT (such as "
-		    "tcp://logs.example.com:514)", key, value);
+	if (strncmp(value, "tcp://", 6) == 0) {
+		f->proto = CONFIG_FORWARD_TCP;
+	} else if (strncmp(value, "tls://", 6) == 0) {
+		f->proto = CONFIG_FORWARD_TLS;
+	} else {
+		snprintf(err, err_len, "%s: \"%s\" is not tcp://HOST:PORT or tls://HOST:PORT (such "
+		    "as tcp://logs.example.com:514)", key, value);
 		return -EINVAL;
 	}
 	host = value + 6;
@@ -700,7 +707,6 @@ set_target(const char *key, const char *value, struct config_forward *f, char *e
 	memcpy(f->host, host, len);
 	f->host[len] = '\0';
 	f->port = (uint16_t)port;
-	f->proto = CONFIG_FORWARD_TCP;
 	return 0;
 }
 
@@ -930,6 +936,8 @@ config_set(struct config *cfg, const char *section, const char *key, const char 
 			return -ERANGE;
 		}
 		memcpy(field, value, strlen(value) + 1);
+		if (set != NULL)
+			*set |= bit;	/* a [forward] section's tls_* */
 		return 0;
 	}
 	case CONFIG_T_TARGET:
@@ -1054,6 +1062,17 @@ config_check(struct config *cfg, char *err, size_t err_len)
 			snprintf(err, err_len, "[forward %s]: no %s (a forwarder needs target = "
 			    "tcp://HOST:PORT and streams = NAME, PREFIX*)", f->name,
 			    f->host[0] == '\0' ? "target" : "streams");
+			return -EINVAL;
+		}
+		if ((f->tls_cert[0] == '\0') != (f->tls_key[0] == '\0')) {
+			snprintf(err, err_len, "[forward %s]: tls_cert and tls_key go together (logd's "
+			    "certificate and its key); set both or neither", f->name);
+			return -EINVAL;
+		}
+		if (f->proto != CONFIG_FORWARD_TLS && (f->tls_ca[0] != '\0' ||
+		    f->tls_cert[0] != '\0')) {
+			snprintf(err, err_len, "[forward %s]: tls_ca, tls_cert and tls_key are for a "
+			    "tls:// target", f->name);
 			return -EINVAL;
 		}
 	}

@@ -113,6 +113,7 @@ struct stream_config {
 
 enum config_forward_proto {
 	CONFIG_FORWARD_TCP,		/* tcp://host:port: RFC 5424, octet-counted (RFC 6587) */
+	CONFIG_FORWARD_TLS,		/* tls://host:port: the same over TLS (RFC 5425) */
 };
 
 enum config_forward_format {
@@ -137,6 +138,10 @@ struct config_forward {
 	uint64_t	reconnect_ms;		/* the longest wait between attempts; 30 s */
 	uint32_t	max_unacked;		/* records sent and not yet known delivered; 100000 */
 	uint64_t	resend_window;		/* bytes resent beyond the kernel's; 256K */
+	char		tls_ca[CONFIG_MAX_PATH];	/* CAs the collector's certificate must
+						 * chain to; "" = the system's */
+	char		tls_cert[CONFIG_MAX_PATH];	/* logd's own certificate, or "" */
+	char		tls_key[CONFIG_MAX_PATH];	/* ... and its key */
 	uint32_t	set;			/* bit i: the section sets forward key i */
 };
 

@@ -15,6 +15,7 @@
  */
 #include "forward.h"
 
+#include <arpa/inet.h>
 #include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
@@ -36,8 +37,12 @@
 
 #include <event2/buffer.h>
 #include <event2/bufferevent.h>
+#include <event2/bufferevent_ssl.h>
 #include <event2/event.h>
 #include <jansson.h>
+#include <openssl/err.h>
+#include <openssl/ssl.h>
+#include <openssl/x509v3.h>
 #include <zstd.h>
 
 #include "clock.h"
@@ -54,6 +59,7 @@
 #define FWD_OUT_HIGH		(1u << 20)	/* stop reading with this much unsent */
 #define FWD_OUT_LOW		(256u * 1024)	/* ... and go on below this */
 #define FWD_SNDBUF		(256 * 1024)	/* the socket's send buffer: bounds duplicates */
+#define FWD_TLS_SLACK		(64 * 1024)	/* what OpenSSL may hold besides: 4 records */
 #define FWD_SCAN_TICKS		10		/* streams, lag and the cursor: every second */
 #define FWD_DRAIN_MS		1000		/* at stop: for the collector to take what is sent */
 #define FWD_BACKOFF_MIN_MS	100
@@ -142,6 +148,8 @@ struct forwarder {
 	struct event_base	*base;
 	struct event		*ev_tick, *ev_stop;
 	struct bufferevent	*bev;
+	SSL_CTX			*ssl_ctx;	/* tls:// */
+	SSL			*ssl;		/* the connection's (bev owns it), or NULL */
 	int			 connected;
 	uint64_t		 out_total;	/* bytes put into this connection */
 	int			 idle_ticks;	/* ticks with nothing unsent and unacked */
@@ -936,7 +944,8 @@ fwd_confirm_now(struct forwarder *f, long outq)
 		return;
 	}
 	(void)getsockopt(bufferevent_getfd(f->bev), SOL_SOCKET, SO_SNDBUF, &sndbuf, &len);
-	window = (uint64_t)(outq < 0 ? sndbuf : outq) + (uint64_t)sndbuf + f->fc.resend_window;
+	window = (uint64_t)(outq < 0 ? sndbuf : outq) + (uint64_t)sndbuf + f->fc.resend_window +
+	    (f->ssl_ctx != NULL ? FWD_TLS_SLACK : 0);
 	if (written > window)
 		fwd_confirm(f, written - window);
 }
@@ -972,29 +981,36 @@ fwd_rewind(struct forwarder *f)
 		    "the cursor", f->fc.name, again);
 }
 
+/*
+ * The connection failed or ended (why; err an errno, or 0, or tls a TLS
+ * reason): said once per episode, and every stream goes back to its
+ * confirmed position for the next connection.
+ */
 static void
-fwd_disconnect(struct forwarder *f, const char *why, int err)
+fwd_disconnect(struct forwarder *f, const char *why, int err, const char *tls)
 {
 	long	outq = fwd_outq(f);
+	char	reason[640];
 
+	if (tls != NULL)
+		snprintf(reason, sizeof(reason), ": %s", tls);
+	else if (err != 0)
+		snprintf(reason, sizeof(reason), ": %s", strerror(err));
+	else
+		reason[0] = '\0';
 	if (f->connected) {
 		fwd_confirm_now(f, outq);	/* what is surely delivered stays so */
-		if (err != 0)
-			diag_errno(LOG_WARNING, -err, "forward %s: connection to %s:%u %s; "
-			    "resending from the cursor after reconnecting", f->fc.name,
-			    f->fc.host, f->fc.port, why);
-		else
-			diag(LOG_WARNING, "forward %s: connection to %s:%u %s; resending from "
-			    "the cursor after reconnecting", f->fc.name, f->fc.host, f->fc.port,
-			    why);
+		diag(LOG_WARNING, "forward %s: connection to %s:%u %s%s; resending from the "
+		    "cursor after reconnecting", f->fc.name, f->fc.host, f->fc.port, why, reason);
 	} else if (!f->failing) {
-		diag_errno(LOG_WARNING, err != 0 ? -err : -ECONNREFUSED, "forward %s: cannot "
-		    "connect to %s:%u; retrying every %" PRIu64 " ms at most (reconnect)",
-		    f->fc.name, f->fc.host, f->fc.port, f->fc.reconnect_ms);
+		diag(LOG_WARNING, "forward %s: cannot connect to %s:%u%s; retrying every %" PRIu64
+		    " ms at most (reconnect)", f->fc.name, f->fc.host, f->fc.port,
+		    tls != NULL || err != 0 ? reason : ": Connection refused", f->fc.reconnect_ms);
 	}
 	f->failing = 1;
 	bufferevent_free(f->bev);
 	f->bev = NULL;
+	f->ssl = NULL;
 	f->connected = 0;
 	atomic_store(&f->c_connected, 0);
 	fwd_rewind(f);
@@ -1025,8 +1041,86 @@ on_event(struct bufferevent *bev, short what, void *arg)
 		fwd_fill(f);
 		return;
 	}
+	if (f->ssl != NULL && !(what & BEV_EVENT_EOF)) {
+		char		 tls[600];
+		unsigned long	 e = bufferevent_get_openssl_error(bev);
+		long		 verify = SSL_get_verify_result(f->ssl);
+
+		if (verify != X509_V_OK)
+			snprintf(tls, sizeof(tls), "TLS: the collector's certificate was refused: "
+			    "%s (check tls_ca, and that the certificate names %s)",
+			    X509_verify_cert_error_string(verify), f->fc.host);
+		else if (e != 0)
+			snprintf(tls, sizeof(tls), "TLS: %s", ERR_reason_error_string(e) != NULL ?
+			    ERR_reason_error_string(e) : "handshake failed");
+		else
+			snprintf(tls, sizeof(tls), "TLS: %s", err != 0 ? strerror(err) :
+			    "the collector closed the connection during the handshake");
+		fwd_disconnect(f, "failed", err, tls);
+		return;
+	}
 	fwd_disconnect(f, (what & BEV_EVENT_EOF) ? "closed by the collector" : "failed",
-	    (what & BEV_EVENT_EOF) ? 0 : err);
+	    (what & BEV_EVENT_EOF) ? 0 : err, NULL);
+}
+
+/* tls://: the client context, with the CAs to check the collector against.  0 or -EINVAL. */
+static int
+fwd_tls_init(struct forwarder *f)
+{
+	const struct config_forward	*fc = &f->fc;
+	const char			*key = "tls", *what = "TLS";
+	char				 err[256] = "";
+
+	if ((f->ssl_ctx = SSL_CTX_new(TLS_client_method())) == NULL)
+		goto fail;
+	(void)SSL_CTX_set_min_proto_version(f->ssl_ctx, TLS1_2_VERSION);
+	SSL_CTX_set_verify(f->ssl_ctx, SSL_VERIFY_PEER, NULL);
+	key = "tls_ca";
+	what = fc->tls_ca[0] != '\0' ? fc->tls_ca : "(unset: the system's CA certificates)";
+	if ((fc->tls_ca[0] != '\0' ? SSL_CTX_load_verify_locations(f->ssl_ctx, fc->tls_ca, NULL) :
+	    SSL_CTX_set_default_verify_paths(f->ssl_ctx)) != 1)
+		goto fail;
+	if (fc->tls_cert[0] != '\0') {
+		key = "tls_cert";
+		what = fc->tls_cert;
+		if (SSL_CTX_use_certificate_chain_file(f->ssl_ctx, fc->tls_cert) != 1)
+			goto fail;
+		key = "tls_key";
+		what = fc->tls_key;
+		if (SSL_CTX_use_PrivateKey_file(f->ssl_ctx, fc->tls_key, SSL_FILETYPE_PEM) != 1 ||
+		    SSL_CTX_check_private_key(f->ssl_ctx) != 1)
+			goto fail;
+	}
+	return 0;
+fail:
+	if (what[0] == '/' && access(what, R_OK) < 0)
+		snprintf(err, sizeof(err), "%s", strerror(errno));	/* clearer than OpenSSL's */
+	else
+		ERR_error_string_n(ERR_peek_last_error(), err, sizeof(err));
+	diag(LOG_ERR, "[forward %s]: %s %s cannot be used: %s; fix it, or remove the section",
+	    fc->name, key, what, err);
+	ERR_clear_error();
+	return -EINVAL;
+}
+
+/* A TLS session for host: its name (or address) is what the certificate must name. */
+static SSL *
+fwd_tls_session(struct forwarder *f)
+{
+	unsigned char	 bin[16];
+	SSL		*ssl = SSL_new(f->ssl_ctx);
+	int		 ip;
+
+	if (ssl == NULL)
+		return NULL;
+	ip = inet_pton(AF_INET, f->fc.host, bin) == 1 || inet_pton(AF_INET6, f->fc.host, bin) == 1;
+	if ((ip ? X509_VERIFY_PARAM_set1_ip_asc(SSL_get0_param(ssl), f->fc.host) :
+	    SSL_set1_host(ssl, f->fc.host)) != 1 ||
+	    (!ip && SSL_set_tlsext_host_name(ssl, f->fc.host) != 1)) {
+		SSL_free(ssl);
+		return NULL;
+	}
+	return ssl;
 }
 
 /* The collector has nothing to say over plain TCP: anything it sends is read and dropped. */
@@ -1061,8 +1155,18 @@ fwd_connect(struct forwarder *f)
 		f->next_try_ms = now_ms() + f->fc.reconnect_ms;
 		return;
 	}
-	f->bev = bufferevent_socket_new(f->base, -1, BEV_OPT_CLOSE_ON_FREE);
+	if (f->ssl_ctx != NULL) {
+		if ((f->ssl = fwd_tls_session(f)) != NULL &&
+		    (f->bev = bufferevent_openssl_socket_new(f->base, -1, f->ssl,
+		    BUFFEREVENT_SSL_CONNECTING, BEV_OPT_CLOSE_ON_FREE)) == NULL)
+			SSL_free(f->ssl);
+		if (f->bev != NULL)	/* a collector that just closes is an EOF, not an error */
+			bufferevent_openssl_set_allow_dirty_shutdown(f->bev, 1);
+	} else {
+		f->bev = bufferevent_socket_new(f->base, -1, BEV_OPT_CLOSE_ON_FREE);
+	}
 	if (f->bev == NULL) {
+		f->ssl = NULL;
 		freeaddrinfo(ai);
 		f->next_try_ms = now_ms() + f->fc.reconnect_ms;
 		return;
@@ -1072,7 +1176,7 @@ fwd_connect(struct forwarder *f)
 	bufferevent_enable(f->bev, EV_READ | EV_WRITE);
 	if (bufferevent_socket_connect(f->bev, ai->ai_addr, (int)ai->ai_addrlen) < 0) {
 		freeaddrinfo(ai);
-		fwd_disconnect(f, "failed", errno);
+		fwd_disconnect(f, "failed", errno, NULL);
 		return;
 	}
 	freeaddrinfo(ai);
@@ -1516,6 +1620,7 @@ fwd_free(struct forwarder *f)
 		event_free(f->ev_stop);
 	if (f->base != NULL)
 		event_base_free(f->base);
+	SSL_CTX_free(f->ssl_ctx);
 	if (f->cursor_dfd >= 0)
 		close(f->cursor_dfd);
 	if (f->log_fd >= 0)
@@ -1552,6 +1657,8 @@ forward_start(const struct config_forward *fc, int log_dir_fd, mode_t dir_mode,
 		snprintf(f->host, sizeof(f->host), "-");
 	}
 	f->host[strcspn(f->host, " ")] = '\0';
+	if (fc->proto == CONFIG_FORWARD_TLS && (rc = fwd_tls_init(f)) < 0)
+		goto fail;
 	if ((f->cursor_dfd = logdir_dir(log_dir_fd, FORWARD_DIR, &perm, NULL)) < 0) {
 		rc = f->cursor_dfd;
 		diag(LOG_ERR, "forward %s: cannot open the cursor directory %s in the log dir: %s",
@@ -1563,16 +1670,21 @@ forward_start(const struct config_forward *fc, int log_dir_fd, mode_t dir_mode,
 	    (f->base = event_base_new()) == NULL ||
 	    (f->ev_tick = event_new(f->base, -1, EV_PERSIST, on_tick, f)) == NULL ||
 	    (f->ev_stop = event_new(f->base, -1, 0, on_stop, f)) == NULL ||
-	    event_add(f->ev_tick, &tv) < 0)
+	    event_add(f->ev_tick, &tv) < 0) {
+		diag(LOG_ERR, "[forward %s]: out of memory", fc->name);
 		goto fail;
+	}
 	fwd_load(f);	/* its pins hold from now on */
 	sigfillset(&all);
 	pthread_sigmask(SIG_BLOCK, &all, &old);
 	rc = -pthread_create(&f->thread, NULL, forward_main, f);
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
-	if (rc < 0)
+	if (rc < 0) {
+		diag_errno(LOG_ERR, rc, "[forward %s]: cannot start its thread", fc->name);
 		goto fail;
-	diag(LOG_INFO, "forward %s: forwarding to tcp://%s:%u", fc->name, fc->host, fc->port);
+	}
+	diag(LOG_INFO, "forward %s: forwarding to %s://%s:%u", fc->name,
+	    fc->proto == CONFIG_FORWARD_TLS ? "tls" : "tcp", fc->host, fc->port);
 	*out = f;
 	return 0;
 fail:

@@ -71,7 +71,8 @@ struct forward_stats {
  * Starts the thread of forwarder fc (config_check()ed) on the log dir
  * log_dir_fd, which it takes over.  The cursor dir is created with
  * dir_mode, the cursor with file_mode.  Its cursor is read before this
- * returns, and its pins go into pins.  0 or -errno.
+ * returns, and its pins go into pins.  0, or -errno after saying why on
+ * stderr (a TLS file that cannot be used, the cursor directory).
  */
 int	forward_start(const struct config_forward *fc, int log_dir_fd, mode_t dir_mode,
 	    mode_t file_mode, struct forward_pins *pins, struct forwarder **out);

@@ -676,11 +676,8 @@ start_forwarders(struct daemon *d, int *fds)
 		rc = forward_start(&d->cfg.forwards[i], fds[i], d->cfg.dir_mode, d->cfg.file_mode,
 		    d->pins, &d->fwd[i]);
 		fds[i] = -1;
-		if (rc < 0) {
-			diag_errno(LOG_ERR, rc, "[forward %s]: cannot start the forwarder",
-			    d->cfg.forwards[i].name);
-			return -1;
-		}
+		if (rc < 0)
+			return -1;	/* it said why */
 	}
 	return 0;
 }

@@ -706,13 +706,12 @@ START_TEST(forward_errors_say_what_and_where)
 {
 	static const struct { const char *conf; const char *msg; } bad[] = {
 		{ "[forward a]\ntarget = udp://h:514\n",
-		  ":2: [forward a]: target: \"udp://h:514\" is not tcp://HOST:PORT" },
+		  ":2: [forward a]: target: \"udp://h:514\" is not tcp://HOST:PORT or tls://" },
 		{ "[forward a]\ntarget = tcp://h\n",
 		  ":2: [forward a]: target: \"tcp://h\" has no port of 1..65535" },
 		{ "[forward a]\ntarget = tcp://h:70000\n", "has no port of 1..65535" },
 		{ "[forward a]\ntarget = tcp://h h:514\n", "the host is not a host name" },
-		{ "[forward a]\ntarget = tls://h:6514\n", "forwards over tcp:// only" },
-		{ "[forward a]\ntarget = relp://h:2514\n", "forwards over tcp:// only" },
+		{ "[forward a]\ntarget = relp://h:2514\n", "relp:// is not built yet" },
 		{ "[forward a]\nstreams = a, /b\n",
 		  ":2: [forward a]: streams: \"/b\" is not a stream name or a prefix ending in *" },
 		{ "[forward a]\nstreams = a,,b\n", "\"\" is not a stream name" },
@@ -728,6 +727,7 @@ START_TEST(forward_errors_say_what_and_where)
 		{ "[forward a]\ntarget = tcp://h:1\ntarget = tcp://h:2\n", ":3: [forward a]: "
 		  "target set twice" },
 		{ "[forward a]\ntargt = tcp://h:1\n", "unknown key \"targt\" (did you mean target?)" },
+		{ "[forward a]\ntls_ca = /a\ntls_ca = /b\n", ":3: [forward a]: tls_ca set twice" },
 		{ "[forward .a]\n", "[forward .a]: \".a\" is not a forwarder name" },
 	};
 	struct config	c;
@@ -756,6 +756,21 @@ START_TEST(forward_needs_target_and_streams)
 	ck_assert_int_eq(load(&c, "[forward a]\ntarget = tcp://h:1\n", &n), 0);
 	ck_assert_int_eq(config_check(&c, err, sizeof(err)), -EINVAL);
 	ck_assert(strstr(err, "[forward a]: no streams") == err);
+	ck_assert_int_eq(load(&c, "[forward a]\ntarget = tls://h:1\nstreams = x\n"
+	    "tls_cert = /c.pem\n", &n), 0);
+	ck_assert_int_eq(config_check(&c, err, sizeof(err)), -EINVAL);
+	ck_assert_str_eq(err, "[forward a]: tls_cert and tls_key go together (logd's "
+	    "certificate and its key); set both or neither");
+	ck_assert_int_eq(load(&c, "[forward a]\ntarget = tcp://h:1\nstreams = x\n"
+	    "tls_ca = /ca.pem\n", &n), 0);
+	ck_assert_int_eq(config_check(&c, err, sizeof(err)), -EINVAL);
+	ck_assert_str_eq(err, "[forward a]: tls_ca, tls_cert and tls_key are for a tls:// "
+	    "target");
+	ck_assert_int_eq(load(&c, "[forward a]\ntarget = tls://h:6514\nstreams = x\n"
+	    "tls_ca = /ca.pem\ntls_cert = /c.pem\ntls_key = /k.pem\n", &n), 0);
+	ck_assert_int_eq(config_check(&c, err, sizeof(err)), 0);
+	ck_assert_int_eq(c.forwards[0].proto, CONFIG_FORWARD_TLS);
+	ck_assert_str_eq(c.forwards[0].tls_ca, "/ca.pem");
 }
 END_TEST
 

@@ -12,6 +12,7 @@ import socket
 import subprocess
 import tempfile
 
+from harness import LOGD as LOGD_BIN
 from harness import SENDER, SLOW, Logd, Skip, check, main, stats, wait_for
 
 RSYSLOGD = shutil.which("rsyslogd") or "/usr/sbin/rsyslogd"
@@ -35,7 +36,8 @@ class Rsyslog:
     """rsyslogd in the foreground on 127.0.0.1:port (imtcp), writing every message
     to out with TEMPLATE; its pid file and work directory in a temporary directory."""
 
-    def __init__(self, port=None):
+    def __init__(self, port=None, tls=None):
+        """tls: (ca, cert, key) files: imtcp with the OpenSSL netstream driver."""
         if not os.path.exists(RSYSLOGD):
             raise Skip("rsyslogd is not installed (scripts/deps.sh installs rsyslog)")
         self.dir = tempfile.mkdtemp(prefix="logd-rsyslog-")
@@ -45,8 +47,17 @@ class Rsyslog:
         self.pidfile = os.path.join(self.dir, "rsyslogd.pid")
         os.mkdir(os.path.join(self.dir, "work"))
         with open(self.conf, "w") as f:
-            f.write('global(workDirectory="%s/work" maxMessageSize="64k")\n' % self.dir)
-            f.write('module(load="imtcp")\n')
+            f.write('global(workDirectory="%s/work" maxMessageSize="64k"' % self.dir)
+            if tls is not None:
+                f.write(' defaultNetstreamDriver="ossl" defaultNetstreamDriverCAFile="%s"'
+                        ' defaultNetstreamDriverCertFile="%s"'
+                        ' defaultNetstreamDriverKeyFile="%s"' % tls)
+            f.write(')\n')
+            if tls is not None:
+                f.write('module(load="imtcp" streamDriver.name="ossl" streamDriver.mode="1"'
+                        ' streamDriver.authMode="anon")\n')
+            else:
+                f.write('module(load="imtcp")\n')
             f.write('input(type="imtcp" address="127.0.0.1" port="%d")\n' % self.port)
             f.write('template(name="t" type="string" string="%s")\n' % TEMPLATE)
             f.write('*.* action(type="omfile" file="%s" template="t")\n' % self.out)
@@ -284,9 +295,100 @@ def test_disk_limits_remove_unsent_archives_and_say_so():
         r.cleanup()
 
 
+def openssl(*args, cwd):
+    r = subprocess.run(["openssl"] + list(args), cwd=cwd, capture_output=True, text=True)
+    check(r.returncode == 0, "openssl %s: %s" % (" ".join(args), r.stderr))
+
+
+def make_certs(d):
+    """A CA, the collector's certificate for 127.0.0.1 signed by it, and a rogue
+    self-signed one for 127.0.0.1 that the CA did not sign.  EC keys: quick."""
+    if shutil.which("openssl") is None:
+        raise Skip("openssl is not installed (scripts/deps.sh installs it)")
+    ec = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"]
+    openssl("req", "-x509", *ec, "-keyout", "ca.key", "-out", "ca.pem", "-days", "2",
+            "-subj", "/CN=logd test CA", cwd=d)
+    openssl("req", *ec, "-keyout", "srv.key", "-out", "srv.csr", "-subj", "/CN=127.0.0.1",
+            cwd=d)
+    with open(os.path.join(d, "san.ext"), "w") as f:
+        f.write("subjectAltName=IP:127.0.0.1\n")
+    openssl("x509", "-req", "-in", "srv.csr", "-CA", "ca.pem", "-CAkey", "ca.key",
+            "-CAcreateserial", "-out", "srv.pem", "-days", "2", "-extfile", "san.ext", cwd=d)
+    openssl("req", "-x509", *ec, "-keyout", "rogue.key", "-out", "rogue.pem", "-days", "2",
+            "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1", cwd=d)
+    return {k: os.path.join(d, k) for k in ("ca.pem", "srv.pem", "srv.key", "rogue.pem",
+                                            "rogue.key")}
+
+
+def tls_config(port, ca):
+    return ("[forward central]\ntarget = tls://127.0.0.1:%d\nstreams = fa, fb\n"
+            "reconnect = 200ms\ntls_ca = %s\n[stream fb]\nformat = json\n" % (port, ca))
+
+
+def test_tls_to_a_collector_whose_certificate_the_ca_signed():
+    certs = tempfile.mkdtemp(prefix="logd-certs-")
+    try:
+        c = make_certs(certs)
+        r = Rsyslog(tls=(c["ca.pem"], c["srv.pem"], c["srv.key"]))
+        try:
+            r.start()
+            with Logd(tls_config(r.port, c["ca.pem"])) as d:
+                n = 2000
+                for p in [load(d, "fa", "t", n), load(d, "fb", "t", n)]:
+                    check(p.wait(60) == 0, "e2e_sender failed")
+                want = {(s, "t", k) for s in ("fa", "fb") for k in range(n)}
+                wait_for(lambda: want <= set(records(r.lines())), "every record over TLS")
+                check("connected to 127.0.0.1" in d.stderr(), "no connection said")
+                check(d.stop() == 0, "logd exited non-zero: %s" % d.stderr())
+        finally:
+            r.cleanup()
+    finally:
+        shutil.rmtree(certs, ignore_errors=True)
+
+
+def test_tls_refuses_a_collector_the_ca_did_not_sign():
+    certs = tempfile.mkdtemp(prefix="logd-certs-")
+    try:
+        c = make_certs(certs)
+        r = Rsyslog(tls=(c["rogue.pem"], c["rogue.pem"], c["rogue.key"]))
+        try:
+            r.start()
+            with Logd(tls_config(r.port, c["ca.pem"])) as d:
+                check(d.run([SENDER, "load", "fa", "x", "10"]).returncode == 0, "sender")
+                wait_for(lambda: "certificate was refused" in d.stderr(),
+                         "logd to refuse the certificate")
+                check(re.search(r"forward central: cannot connect to 127\.0\.0\.1:%d: TLS: the "
+                                r"collector's certificate was refused: self[- ]signed" % r.port,
+                                d.stderr()), "the reason: %s" % d.stderr())
+                st = fwd(d)
+                check(st["connected"] == 0 and st["records_sent"] == 0, "sent anyway: %s" % st)
+                check(r.lines() == [], "rsyslog got %s" % r.lines()[:3])
+                check(d.stop() == 0, "logd exited non-zero: %s" % d.stderr())
+        finally:
+            r.cleanup()
+    finally:
+        shutil.rmtree(certs, ignore_errors=True)
+
+
+def test_tls_with_a_missing_ca_file_stops_logd_at_start_and_says_why():
+    d = Logd("[forward central]\ntarget = tls://127.0.0.1:1\nstreams = fa\n"
+             "tls_ca = /nonexistent/ca.pem\n", start=False)
+    try:
+        r = d.run([LOGD_BIN, "--config", d.conf, "--socket", d.sock, "--log-dir", d.logs,
+                   "--control", d.control], text=True)
+        check(r.returncode == 1, "exit %d" % r.returncode)
+        check("[forward central]: tls_ca /nonexistent/ca.pem cannot be used: No such file "
+              "or directory; fix it, or remove the section" in r.stderr, r.stderr)
+    finally:
+        d.cleanup()
+
+
 if __name__ == "__main__":
     main([test_every_record_arrives_through_collector_and_logd_restarts,
           test_structured_data_carries_caller_and_fields,
           test_a_collector_that_is_down_is_retried_and_said_once,
           test_retention_keeps_archives_until_they_are_sent,
-          test_disk_limits_remove_unsent_archives_and_say_so])
+          test_disk_limits_remove_unsent_archives_and_say_so,
+          test_tls_to_a_collector_whose_certificate_the_ca_signed,
+          test_tls_refuses_a_collector_the_ca_did_not_sign,
+          test_tls_with_a_missing_ca_file_stops_logd_at_start_and_says_why])
