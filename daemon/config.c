@@ -671,23 +671,20 @@ set_target(const char *key, const char *value, struct config_forward *f, char *e
 	uint64_t	 port;
 
 	if (strncmp(value, "relp://", 7) == 0) {
-		snprintf(err, err_len, "%s: \"%s\": this logd forwards over tcp:// and tls:// only "
-		    "(relp:// is not built yet)", key, value);
-		return -EINVAL;
-	}
-	if (strncmp(value, "tcp://", 6) == 0) {
+		f->proto = CONFIG_FORWARD_RELP;
+	} else if (strncmp(value, "tcp://", 6) == 0) {
 		f->proto = CONFIG_FORWARD_TCP;
 	} else if (strncmp(value, "tls://", 6) == 0) {
 		f->proto = CONFIG_FORWARD_TLS;
 	} else {
-		snprintf(err, err_len, "%s: \"%s\" is not tcp://HOST:PORT or tls://HOST:PORT (such "
-		    "as tcp://logs.example.com:514)", key, value);
+		snprintf(err, err_len, "%s: \"%s\" is not tcp://HOST:PORT, tls://HOST:PORT or "
+		    "relp://HOST:PORT (such as tcp://logs.example.com:514)", key, value);
 		return -EINVAL;
 	}
-	host = value + 6;
+	host = value + (f->proto == CONFIG_FORWARD_RELP ? 7 : 6);
 	if ((colon = strrchr(host, ':')) == NULL || parse_u64(colon + 1, &port, &end) < 0 ||
 	    *end != '\0' || port == 0 || port > 65535) {
-		snprintf(err, err_len, "%s: \"%s\" has no port of 1..65535 (tcp://HOST:PORT)",
+		snprintf(err, err_len, "%s: \"%s\" has no port of 1..65535 (SCHEME://HOST:PORT)",
 		    key, value);
 		return -EINVAL;
 	}
@@ -1072,7 +1069,7 @@ config_check(struct config *cfg, char *err, size_t err_len)
 		if (f->proto != CONFIG_FORWARD_TLS && (f->tls_ca[0] != '\0' ||
 		    f->tls_cert[0] != '\0')) {
 			snprintf(err, err_len, "[forward %s]: tls_ca, tls_cert and tls_key are for a "
-			    "tls:// target", f->name);
+			    "tls:// target (relp:// here is plain)", f->name);
 			return -EINVAL;
 		}
 	}

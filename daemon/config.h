@@ -114,6 +114,7 @@ struct stream_config {
 enum config_forward_proto {
 	CONFIG_FORWARD_TCP,		/* tcp://host:port: RFC 5424, octet-counted (RFC 6587) */
 	CONFIG_FORWARD_TLS,		/* tls://host:port: the same over TLS (RFC 5425) */
+	CONFIG_FORWARD_RELP,		/* relp://host:port: RELP (librelp), acknowledged */
 };
 
 enum config_forward_format {

@@ -40,6 +40,7 @@
 #include <event2/bufferevent_ssl.h>
 #include <event2/event.h>
 #include <jansson.h>
+#include <librelp.h>
 #include <openssl/err.h>
 #include <openssl/ssl.h>
 #include <openssl/x509v3.h>
@@ -60,6 +61,8 @@
 #define FWD_OUT_LOW		(256u * 1024)	/* ... and go on below this */
 #define FWD_SNDBUF		(256 * 1024)	/* the socket's send buffer: bounds duplicates */
 #define FWD_TLS_SLACK		(64 * 1024)	/* what OpenSSL may hold besides: 4 records */
+#define FWD_RELP_BUDGET_MS	(FORWARD_TICK_MS * 8 / 10)	/* RELP sends per tick, at most */
+#define FWD_RELP_TIMEOUT_S	10	/* librelp waits this long for an ack or a connect */
 #define FWD_SCAN_TICKS		10		/* streams, lag and the cursor: every second */
 #define FWD_DRAIN_MS		1000		/* at stop: for the collector to take what is sent */
 #define FWD_BACKOFF_MIN_MS	100
@@ -150,6 +153,14 @@ struct forwarder {
 	struct bufferevent	*bev;
 	SSL_CTX			*ssl_ctx;	/* tls:// */
 	SSL			*ssl;		/* the connection's (bev owns it), or NULL */
+	/* relp://: librelp's client blocks this thread, never the others */
+	relpEngine_t		*relp;
+	relpClt_t		*relp_clt;	/* connected, or NULL */
+	struct evbuffer		*relp_out;	/* records formatted, not yet given to librelp */
+	size_t			 relp_sent;	/* ring entries given to librelp, unconfirmed */
+	size_t			 relp_window;	/* at most this many unacknowledged (librelp's) */
+	int			 relp_failed;	/* librelp reported an error (on_relp_err()) */
+	char			 relp_err[256];
 	int			 connected;
 	uint64_t		 out_total;	/* bytes put into this connection */
 	int			 idle_ticks;	/* ticks with nothing unsent and unacked */
@@ -882,6 +893,13 @@ ring_at(struct forwarder *f, size_t i)
 	return &f->ring[(f->ring_head + i) % f->fc.max_unacked];
 }
 
+/* Where formatted records go: the connection's output, or RELP's buffer. */
+static struct evbuffer *
+fwd_out(struct forwarder *f)
+{
+	return f->relp != NULL ? f->relp_out : bufferevent_get_output(f->bev);
+}
+
 /* Bytes the kernel has not had acknowledged (SIOCOUTQ), or -1. */
 static long
 fwd_outq(struct forwarder *f)
@@ -959,11 +977,14 @@ fwd_rewind(struct forwarder *f)
 {
 	struct fwd_stream	*s;
 	size_t			 i;
-	uint64_t		 again = f->ring_n;
+	uint64_t		 again = f->relp != NULL ? f->relp_sent : f->ring_n;
 
 	add(&f->c_dups, again);
 	f->ring_n = 0;
 	f->ring_head = 0;
+	f->relp_sent = 0;
+	if (f->relp_out != NULL)	/* its records are read again from the files */
+		evbuffer_drain(f->relp_out, evbuffer_get_length(f->relp_out));
 	atomic_store(&f->c_unacked, 0);
 	for (i = 0; i < f->nstreams; i++) {
 		s = &f->streams[i];
@@ -1182,13 +1203,215 @@ fwd_connect(struct forwarder *f)
 	freeaddrinfo(ai);
 }
 
+/* ---- relp:// ---- */
+
+/* librelp tells of a broken session here (its pUsr is the forwarder). */
+static void
+on_relp_err(void *usr, char *objinfo, char *errmsg, relpRetVal code)
+{
+	struct forwarder	*f = usr;
+
+	if (f == NULL)
+		return;
+	f->relp_failed = 1;
+	snprintf(f->relp_err, sizeof(f->relp_err), "%s (RELP error %d)",
+	    errmsg != NULL ? errmsg : "error", (int)code);
+}
+
+static void	on_relp_debug(char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* librelp calls its debug printer unconditionally: it must have one. */
+static void
+on_relp_debug(char *fmt, ...)
+{
+}
+
+/* librelp's errors without a session: nothing to add to ours. */
+static void
+on_relp_generic_err(char *objinfo, char *errmsg, relpRetVal code)
+{
+}
+
+static int
+fwd_relp_init(struct forwarder *f)
+{
+	f->relp_window = f->fc.max_unacked / 2;
+	if (relpEngineConstruct(&f->relp) != RELP_RET_OK ||
+	    relpEngineSetDbgprint(f->relp, on_relp_debug) != RELP_RET_OK ||
+	    relpEngineSetEnableCmd(f->relp, (unsigned char *)"syslog", eRelpCmdState_Required) !=
+	    RELP_RET_OK ||
+	    relpEngineSetOnErr(f->relp, on_relp_err) != RELP_RET_OK ||
+	    relpEngineSetOnGenericErr(f->relp, on_relp_generic_err) != RELP_RET_OK ||
+	    (f->relp_out = evbuffer_new()) == NULL) {
+		diag(LOG_ERR, "[forward %s]: cannot set up librelp", f->fc.name);
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+/* The session failed (rc): every stream goes back to its confirmed position. */
+static void
+fwd_relp_fail(struct forwarder *f, const char *what, relpRetVal rc)
+{
+	char	why[320];
+
+	snprintf(why, sizeof(why), "%s", f->relp_err[0] != '\0' ? f->relp_err :
+	    "RELP error");
+	if (f->relp_err[0] == '\0')
+		snprintf(why, sizeof(why), "RELP error %d", (int)rc);
+	if (f->connected)
+		diag(LOG_WARNING, "forward %s: relp://%s:%u %s: %s; resending what it did not "
+		    "acknowledge after reconnecting", f->fc.name, f->fc.host, f->fc.port, what, why);
+	else if (!f->failing)
+		diag(LOG_WARNING, "forward %s: cannot connect to relp://%s:%u: %s; retrying every "
+		    "%" PRIu64 " ms at most (reconnect)", f->fc.name, f->fc.host, f->fc.port, why,
+		    f->fc.reconnect_ms);
+	f->failing = 1;
+	if (f->relp_clt != NULL)
+		(void)relpEngineCltDestruct(f->relp, &f->relp_clt);
+	f->relp_clt = NULL;
+	f->connected = 0;
+	atomic_store(&f->c_connected, 0);
+	fwd_rewind(f);
+	f->next_try_ms = now_ms() + f->backoff_ms;
+	f->backoff_ms = f->backoff_ms * 2 < f->fc.reconnect_ms ? f->backoff_ms * 2 :
+	    f->fc.reconnect_ms;
+}
+
+static int
+fwd_relp_connect(struct forwarder *f)
+{
+	char		port[8];
+	relpRetVal	rc;
+
+	snprintf(port, sizeof(port), "%u", f->fc.port);
+	f->relp_err[0] = '\0';
+	if ((rc = relpEngineCltConstruct(f->relp, &f->relp_clt)) != RELP_RET_OK) {
+		f->relp_clt = NULL;
+		fwd_relp_fail(f, "failed", rc);
+		return -1;
+	}
+	(void)relpCltSetUsrPtr(f->relp_clt, f);
+	(void)relpCltSetTimeout(f->relp_clt, FWD_RELP_TIMEOUT_S);
+	(void)relpCltSetConnTimeout(f->relp_clt, FWD_RELP_TIMEOUT_S);
+	(void)relpCltSetWindowSize(f->relp_clt, (int)f->relp_window);
+	if ((rc = relpCltConnect(f->relp_clt, AF_UNSPEC, (unsigned char *)port,
+	    (unsigned char *)f->fc.host)) != RELP_RET_OK) {
+		fwd_relp_fail(f, "failed", rc);
+		return -1;
+	}
+	if (f->failing || !f->ever_connected)
+		diag(LOG_INFO, "forward %s: connected to relp://%s:%u", f->fc.name, f->fc.host,
+		    f->fc.port);
+	if (f->failing && f->ever_connected)
+		add(&f->c_reconnects, 1);
+	f->ever_connected = 1;
+	f->failing = 0;
+	f->backoff_ms = FWD_BACKOFF_MIN_MS;
+	f->connected = 1;
+	atomic_store(&f->c_connected, 1);
+	return 0;
+}
+
+/* Records ring[0 .. n) are acknowledged: they go, and the cursor with them. */
+static void
+fwd_relp_acked(struct forwarder *f, size_t n)
+{
+	if (n == 0)
+		return;
+	fwd_confirm(f, ring_at(f, n - 1)->out_end);
+	f->relp_sent -= n;
+}
+
+/*
+ * Gives librelp the next record of relp_out ("LEN MSG", as for TCP: the
+ * count goes).  librelp returns once fewer than relp_window are
+ * unacknowledged, so all but the last relp_window sent are acknowledged.
+ * 0, or -1 after the session failed.
+ */
+static int
+fwd_relp_send(struct forwarder *f)
+{
+	unsigned char	head[24], *msg;
+	size_t		len = 0, digits = 0, n;
+	relpRetVal	rc;
+
+	n = (size_t)evbuffer_copyout(f->relp_out, head, sizeof(head));
+	while (digits < n && head[digits] >= '0' && head[digits] <= '9')
+		len = len * 10 + (size_t)(head[digits++] - '0');
+	msg = evbuffer_pullup(f->relp_out, (ev_ssize_t)(digits + 1 + len));
+	if ((rc = relpCltSendSyslog(f->relp_clt, msg + digits + 1, len)) != RELP_RET_OK) {
+		fwd_relp_fail(f, "failed", rc);
+		return -1;
+	}
+	evbuffer_drain(f->relp_out, digits + 1 + len);
+	if (++f->relp_sent > f->relp_window)
+		fwd_relp_acked(f, f->relp_sent - f->relp_window);
+	return 0;
+}
+
+/*
+ * Ends the session politely: librelp sends "close" and waits for its
+ * answer, which comes after every earlier one, so without an error
+ * everything sent is acknowledged.
+ */
+static void
+fwd_relp_close(struct forwarder *f)
+{
+	f->relp_failed = 0;
+	(void)relpEngineCltDestruct(f->relp, &f->relp_clt);
+	f->relp_clt = NULL;
+	if (f->relp_failed) {
+		fwd_relp_fail(f, "failed at close", RELP_RET_SESSION_BROKEN);
+		return;
+	}
+	fwd_relp_acked(f, f->relp_sent);
+	f->connected = 0;
+	atomic_store(&f->c_connected, 0);
+	f->next_try_ms = now_ms();
+}
+
+/*
+ * A tick of a relp:// forwarder: (re)connect, send for most of a tick, and
+ * when there is nothing more to send, close the session to have the last
+ * window acknowledged (the next records open a new one).
+ */
+static void
+fwd_relp_tick(struct forwarder *f)
+{
+	uint64_t	deadline = now_ms() + FWD_RELP_BUDGET_MS;
+	size_t		sent = 0;
+
+	if (f->relp_clt == NULL) {
+		if (f->stopping) {
+			event_base_loopbreak(f->base);
+			return;
+		}
+		if (now_ms() < f->next_try_ms || fwd_relp_connect(f) < 0)
+			return;
+	}
+	while (!f->stopping && now_ms() < deadline) {
+		if (evbuffer_get_length(f->relp_out) == 0)
+			fwd_fill(f);
+		if (evbuffer_get_length(f->relp_out) == 0)
+			break;
+		if (fwd_relp_send(f) < 0)
+			return;
+		sent++;
+	}
+	if (f->stopping || (sent == 0 && f->relp_sent > 0))
+		fwd_relp_close(f);
+	if (f->stopping)
+		event_base_loopbreak(f->base);
+}
+
 /* ---- reading and sending ---- */
 
 /* Sends the complete lines in s's buffer; stops when the ring is full.  Lines sent. */
 static size_t
 fwd_send_lines(struct forwarder *f, struct fwd_stream *s, uint32_t idx, int final)
 {
-	struct evbuffer	*out = bufferevent_get_output(f->bev);
+	struct evbuffer	*out = fwd_out(f);
 	const char	*app = f->fc.app_name[0] != '\0' ? f->fc.app_name : s->name;
 	char		*nl, *line;
 	size_t		 len, need, sent = 0;
@@ -1307,7 +1530,7 @@ fwd_fill(struct forwarder *f)
 
 	if (!f->connected || f->stopping)
 		return;
-	while (evbuffer_get_length(bufferevent_get_output(f->bev)) < FWD_OUT_HIGH &&
+	while (evbuffer_get_length(fwd_out(f)) < FWD_OUT_HIGH &&
 	    f->ring_n < f->fc.max_unacked && f->nstreams > 0 && idle < f->nstreams) {
 		i = f->rr++ % f->nstreams;
 		idle = fwd_pump(f, &f->streams[i], (uint32_t)i) ? 0 : idle + 1;
@@ -1424,8 +1647,8 @@ fwd_lag(struct forwarder *f)
 		if (f->streams[i].lag_ts != 0 && (oldest == 0 || f->streams[i].lag_ts < oldest))
 			oldest = f->streams[i].lag_ts;
 	}
-	if (f->bev != NULL)
-		bytes += evbuffer_get_length(bufferevent_get_output(f->bev));
+	if (f->bev != NULL || f->relp != NULL)
+		bytes += evbuffer_get_length(fwd_out(f));
 	clock_gettime(CLOCK_REALTIME, &now);
 	now_ns = (int64_t)now.tv_sec * 1000000000 + now.tv_nsec;
 	atomic_store(&f->c_lag_bytes, bytes);
@@ -1550,7 +1773,11 @@ on_tick(evutil_socket_t fd, short what, void *arg)
 	f->ticks++;
 	if (f->ticks % FWD_SCAN_TICKS == 1)
 		fwd_scan(f);
-	if (f->connected) {
+	if (f->relp != NULL) {
+		fwd_relp_tick(f);
+		if (f->stopping)
+			return;
+	} else if (f->connected) {
 		outq = fwd_outq(f);
 		fwd_confirm_now(f, outq);
 		if (f->stopping && ((outq == 0 && evbuffer_get_length(
@@ -1621,6 +1848,12 @@ fwd_free(struct forwarder *f)
 	if (f->base != NULL)
 		event_base_free(f->base);
 	SSL_CTX_free(f->ssl_ctx);
+	if (f->relp_clt != NULL)
+		(void)relpEngineCltDestruct(f->relp, &f->relp_clt);
+	if (f->relp != NULL)
+		(void)relpEngineDestruct(&f->relp);
+	if (f->relp_out != NULL)
+		evbuffer_free(f->relp_out);
 	if (f->cursor_dfd >= 0)
 		close(f->cursor_dfd);
 	if (f->log_fd >= 0)
@@ -1659,6 +1892,8 @@ forward_start(const struct config_forward *fc, int log_dir_fd, mode_t dir_mode,
 	f->host[strcspn(f->host, " ")] = '\0';
 	if (fc->proto == CONFIG_FORWARD_TLS && (rc = fwd_tls_init(f)) < 0)
 		goto fail;
+	if (fc->proto == CONFIG_FORWARD_RELP && (rc = fwd_relp_init(f)) < 0)
+		goto fail;
 	if ((f->cursor_dfd = logdir_dir(log_dir_fd, FORWARD_DIR, &perm, NULL)) < 0) {
 		rc = f->cursor_dfd;
 		diag(LOG_ERR, "forward %s: cannot open the cursor directory %s in the log dir: %s",
@@ -1684,7 +1919,8 @@ forward_start(const struct config_forward *fc, int log_dir_fd, mode_t dir_mode,
 		goto fail;
 	}
 	diag(LOG_INFO, "forward %s: forwarding to %s://%s:%u", fc->name,
-	    fc->proto == CONFIG_FORWARD_TLS ? "tls" : "tcp", fc->host, fc->port);
+	    fc->proto == CONFIG_FORWARD_TLS ? "tls" : fc->proto == CONFIG_FORWARD_RELP ? "relp" :
+	    "tcp", fc->host, fc->port);
 	*out = f;
 	return 0;
 fail:

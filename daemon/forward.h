@@ -1,6 +1,7 @@
 /*
  * forward.h - [forward NAME]: streams sent to a central collector as RFC 5424
- * syslog over TCP, octet-counted (RFC 6587 3.4.1), at least once.
+ * syslog over TCP, octet-counted (RFC 6587 3.4.1), or TLS (RFC 5425,
+ * bufferevent_openssl), or RELP (librelp), at least once.
  *
  * The stream files are the durable queue.  Each forwarder is a thread of its
  * own with its own event loop: it reads the files of the streams it forwards
@@ -18,7 +19,11 @@
  * The cursor is that point; after a reconnect or a restart everything after
  * it is sent again (counted as duplicates), so nothing is lost and
  * duplicates are bounded by that window.  At most max_unacked records wait
- * so; the reader waits for more.
+ * so; the reader waits for more.  RELP acknowledges: librelp's window (half
+ * of max_unacked) says how many of the records sent may be unacknowledged,
+ * and the close of an idle session acknowledges the rest, so there the
+ * cursor moves only past what the collector acknowledged.  librelp blocks
+ * (its timeout is 10 s): a relp:// forwarder's thread, never another.
  */
 #ifndef LOGD_FORWARD_H
 #define LOGD_FORWARD_H

@@ -2,12 +2,12 @@
 # Installs the Debian 12 packages logd needs to build and test, if any is missing.
 
 LOGD_BUILD_DEPS="gcc libc6-dev pkg-config meson ninja-build libevent-dev libsystemd-dev
-libinih-dev libzstd-dev libjansson-dev check libssl-dev"
+libinih-dev libzstd-dev libjansson-dev check libssl-dev librelp-dev"
 # rsyslog (with its OpenSSL netstream driver): the collector the forwarding tests
 # (tests/e2e/test_forward.py) send to; the tests start it themselves (rsyslogd -n
 # -f CONF), never as a service (see below).  openssl makes their certificates.
 LOGD_TEST_DEPS="python3 groff-base valgrind zstd systemd curl util-linux rsyslog
-rsyslog-openssl openssl"
+rsyslog-openssl rsyslog-relp openssl"
 # tests/fuzz/run: libFuzzer comes with clang (libclang-common-*-dev).
 LOGD_FUZZ_DEPS="clang"
 

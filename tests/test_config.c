@@ -706,12 +706,12 @@ START_TEST(forward_errors_say_what_and_where)
 {
 	static const struct { const char *conf; const char *msg; } bad[] = {
 		{ "[forward a]\ntarget = udp://h:514\n",
-		  ":2: [forward a]: target: \"udp://h:514\" is not tcp://HOST:PORT or tls://" },
+		  ":2: [forward a]: target: \"udp://h:514\" is not tcp://HOST:PORT, tls://" },
 		{ "[forward a]\ntarget = tcp://h\n",
 		  ":2: [forward a]: target: \"tcp://h\" has no port of 1..65535" },
 		{ "[forward a]\ntarget = tcp://h:70000\n", "has no port of 1..65535" },
 		{ "[forward a]\ntarget = tcp://h h:514\n", "the host is not a host name" },
-		{ "[forward a]\ntarget = relp://h:2514\n", "relp:// is not built yet" },
+		{ "[forward a]\ntarget = relp://h\n", "\"relp://h\" has no port" },
 		{ "[forward a]\nstreams = a, /b\n",
 		  ":2: [forward a]: streams: \"/b\" is not a stream name or a prefix ending in *" },
 		{ "[forward a]\nstreams = a,,b\n", "\"\" is not a stream name" },
@@ -765,7 +765,13 @@ START_TEST(forward_needs_target_and_streams)
 	    "tls_ca = /ca.pem\n", &n), 0);
 	ck_assert_int_eq(config_check(&c, err, sizeof(err)), -EINVAL);
 	ck_assert_str_eq(err, "[forward a]: tls_ca, tls_cert and tls_key are for a tls:// "
-	    "target");
+	    "target (relp:// here is plain)");
+	ck_assert_int_eq(load(&c, "[forward a]\ntarget = relp://[::1]:2514\nstreams = x\n", &n),
+	    0);
+	ck_assert_int_eq(config_check(&c, err, sizeof(err)), 0);
+	ck_assert_int_eq(c.forwards[0].proto, CONFIG_FORWARD_RELP);
+	ck_assert_str_eq(c.forwards[0].host, "::1");
+	ck_assert_uint_eq(c.forwards[0].port, 2514);
 	ck_assert_int_eq(load(&c, "[forward a]\ntarget = tls://h:6514\nstreams = x\n"
 	    "tls_ca = /ca.pem\ntls_cert = /c.pem\ntls_key = /k.pem\n", &n), 0);
 	ck_assert_int_eq(config_check(&c, err, sizeof(err)), 0);
