@@ -107,7 +107,7 @@ static const char usage_text[] =
 "  -h, --help           print this help and exit\n"
 "\n"
 "[forward NAME] sections of the file send streams to a central collector\n"
-"(RFC 5424 over TCP, at least once; see logd.conf(5)).\n"
+"(RFC 5424 over TCP, TLS or RELP, at least once; see logd.conf(5)).\n"
 "Flags override the file.  SIGTERM or SIGINT: stop receiving, write everything\n"
 "received, exit 0; a second one, or drain_timeout passing, exits at once, with\n"
 "status 3 if lines were left unwritten.  SIGHUP: reload the configuration,\n"
