@@ -1003,6 +1003,23 @@ fwd_rewind(struct forwarder *f)
 }
 
 /*
+ * The connection is gone (said by the caller): failing until the next one
+ * succeeds, every stream back at its confirmed position, the next attempt
+ * after the backoff, which doubles up to reconnect.
+ */
+static void
+fwd_down(struct forwarder *f)
+{
+	f->failing = 1;
+	f->connected = 0;
+	atomic_store(&f->c_connected, 0);
+	fwd_rewind(f);
+	f->next_try_ms = now_ms() + f->backoff_ms;
+	f->backoff_ms = f->backoff_ms * 2 < f->fc.reconnect_ms ? f->backoff_ms * 2 :
+	    f->fc.reconnect_ms;
+}
+
+/*
  * The connection failed or ended (why; err an errno, or 0, or tls a TLS
  * reason): said once per episode, and every stream goes back to its
  * confirmed position for the next connection.
@@ -1028,16 +1045,10 @@ fwd_disconnect(struct forwarder *f, const char *why, int err, const char *tls)
 		    " ms at most (reconnect)", f->fc.name, f->fc.host, f->fc.port,
 		    tls != NULL || err != 0 ? reason : ": Connection refused", f->fc.reconnect_ms);
 	}
-	f->failing = 1;
 	bufferevent_free(f->bev);
 	f->bev = NULL;
 	f->ssl = NULL;
-	f->connected = 0;
-	atomic_store(&f->c_connected, 0);
-	fwd_rewind(f);
-	f->next_try_ms = now_ms() + f->backoff_ms;
-	f->backoff_ms = f->backoff_ms * 2 < f->fc.reconnect_ms ? f->backoff_ms * 2 :
-	    f->fc.reconnect_ms;
+	fwd_down(f);
 }
 
 static void
@@ -1266,16 +1277,10 @@ fwd_relp_fail(struct forwarder *f, const char *what, relpRetVal rc)
 		diag(LOG_WARNING, "forward %s: cannot connect to relp://%s:%u: %s; retrying every "
 		    "%" PRIu64 " ms at most (reconnect)", f->fc.name, f->fc.host, f->fc.port, why,
 		    f->fc.reconnect_ms);
-	f->failing = 1;
 	if (f->relp_clt != NULL)
 		(void)relpEngineCltDestruct(f->relp, &f->relp_clt);
 	f->relp_clt = NULL;
-	f->connected = 0;
-	atomic_store(&f->c_connected, 0);
-	fwd_rewind(f);
-	f->next_try_ms = now_ms() + f->backoff_ms;
-	f->backoff_ms = f->backoff_ms * 2 < f->fc.reconnect_ms ? f->backoff_ms * 2 :
-	    f->fc.reconnect_ms;
+	fwd_down(f);
 }
 
 static int
