@@ -14,7 +14,7 @@ import subprocess
 import tempfile
 
 from harness import LOGD as LOGD_BIN
-from harness import SENDER, SLOW, Logd, Skip, check, main, stats, wait_for
+from harness import SANITIZED, SENDER, SLOW, Logd, Skip, check, main, stats, wait_for
 
 RSYSLOGD = shutil.which("rsyslogd") or "/usr/sbin/rsyslogd"
 # What rsyslog writes per message: the fields the test checks, tab-separated.
@@ -316,6 +316,19 @@ def test_disk_limits_remove_unsent_archives_and_say_so():
         r.cleanup()
 
 
+def suppress_librelp_leak():
+    """librelp 1.11 (Debian 12) leaks the frame it could not send when a session
+    breaks (the collector killed): a sendbuf of ~200 bytes per broken session,
+    inside librelp.  LeakSanitizer is told to ignore leaks from librelp alone."""
+    if not SANITIZED:
+        return
+    path = os.path.join(tempfile.gettempdir(), "logd-e2e-lsan-librelp.supp")
+    with open(path, "w") as f:
+        f.write("leak:librelp.so\n")
+    os.environ["LSAN_OPTIONS"] = "suppressions=%s%s" % (
+        path, ":" + os.environ["LSAN_OPTIONS"] if os.environ.get("LSAN_OPTIONS") else "")
+
+
 def openssl(*args, cwd):
     r = subprocess.run(["openssl"] + list(args), cwd=cwd, capture_output=True, text=True)
     check(r.returncode == 0, "openssl %s: %s" % (" ".join(args), r.stderr))
@@ -408,6 +421,7 @@ def test_relp_loses_nothing_when_the_collector_is_killed():
     # 2 x 8,000 records (the issue's load scaled, as above); rsyslog gets SIGKILL
     # in the middle: what it did not acknowledge is sent again, nothing is missing.
     n = 8000 // SLOW
+    suppress_librelp_leak()
     r = Rsyslog(relp=True)
     try:
         r.start()
