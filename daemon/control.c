@@ -127,7 +127,8 @@ static const struct {
 	{ "lag_bytes", "Bytes of the forwarded streams' files not yet sent.", 0 },
 	{ "lag_seconds", "Age of the oldest line not yet sent; 0 when caught up.", 0 },
 	{ "unacked", "Records sent and not yet known delivered (at most max_unacked).", 0 },
-	{ "lost_files", "Files removed before the forwarder had sent them.", 1 },
+	{ "lost_files", "Files removed before the forwarder had sent them, or damaged archives "
+	    "it could not read to their end.", 1 },
 	{ "unparsed", "Lines that were not logd's, sent as their message.", 1 },
 	{ "connected", "1 while connected to the collector.", 0 },
 };

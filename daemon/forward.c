@@ -108,6 +108,7 @@ struct fwd_stream {
 	uint64_t	 buf_off;		/* file offset of buf[0] */
 	int		 skipping;		/* inside a line cut at FWD_LINE_MAX */
 	int		 eof;			/* the file is read to its end */
+	int		 damaged;		/* an archive that cannot be read on: skipped */
 	int64_t		 last_ts;		/* the time of the last line sent */
 	uint64_t	 lag_bytes;
 	int64_t		 lag_ts;		/* the first unsent line's time, 0: none */
@@ -170,6 +171,7 @@ struct forwarder {
 	uint64_t		 stop_deadline_ms;
 	unsigned		 ticks;
 	int			 dirty;		/* the cursor moved since it was saved */
+	struct diag_limit	 read_limit;	/* current.log failing to read, retried */
 	struct fwd_stream	*streams;
 	size_t			 nstreams, capstreams;
 	size_t			 rr;		/* round robin over streams */
@@ -665,6 +667,7 @@ fwd_close_file(struct fwd_stream *s)
 	s->start = s->len = 0;
 	s->skipping = 0;
 	s->eof = 0;
+	s->damaged = 0;
 }
 
 static struct fwd_file *
@@ -1497,6 +1500,8 @@ fwd_pump(struct forwarder *f, struct fwd_stream *s, uint32_t idx)
 		return 1;
 	if (f->ring_n >= f->fc.max_unacked)
 		return 0;
+	if (s->damaged)		/* waiting for a file after it */
+		return fwd_next_file(f, s, idx) > 0;
 	/* Room for a chunk: what is sent goes, the partial line moves to the front. */
 	if (s->start > 0) {
 		memmove(s->buf, s->buf + s->start, s->len - s->start);
@@ -1518,9 +1523,21 @@ fwd_pump(struct forwarder *f, struct fwd_stream *s, uint32_t idx)
 		fwd_send_lines(f, s, idx, 0);
 		return 1;
 	}
+	if (n < 0 && fwd_last(s)->name[0] != '\0') {
+		/* A damaged archive: what is left of it is lost, counted; the next file goes on. */
+		s->damaged = 1;
+		add(&f->c_lost, 1);
+		diag(LOG_WARNING, "forward %s: stream %s: cannot read archive %s%s after byte %"
+		    PRIu64 ": %s; the rest of it is not sent, going on with the next file",
+		    f->fc.name, s->name, fwd_last(s)->name, s->zd != NULL ? ".zst" : "",
+		    s->buf_off + s->len, strerror((int)-n));
+		s->start = s->len;
+		s->eof = 1;
+		return fwd_next_file(f, s, idx) > 0;
+	}
 	if (n < 0) {
-		diag_errno(LOG_WARNING, (int)n, "forward %s: stream %s: cannot read %s", f->fc.name,
-		    s->name, fwd_last(s)->name[0] != '\0' ? fwd_last(s)->name : FWD_CURRENT);
+		diag_limited(&f->read_limit, LOG_WARNING, "forward %s: stream %s: cannot read "
+		    "current.log: %s; trying again", f->fc.name, s->name, strerror((int)-n));
 		fwd_close_file(s);
 		return 0;
 	}
@@ -1889,6 +1906,7 @@ forward_start(const struct config_forward *fc, int log_dir_fd, mode_t dir_mode,
 	f->dir_mode = dir_mode;
 	f->file_mode = file_mode;
 	f->backoff_ms = FWD_BACKOFF_MIN_MS;
+	f->read_limit.interval_ms = 60 * 1000;
 	if (fc->hostname[0] != '\0') {
 		snprintf(f->host, sizeof(f->host), "%s", fc->hostname);
 	} else if (gethostname(f->host, sizeof(f->host) - 1) < 0 || f->host[0] == '\0') {

@@ -67,7 +67,7 @@ struct forward_stats {
 	uint64_t	lag_bytes;	/* bytes in the files not yet sent */
 	uint64_t	lag_s;		/* age of the oldest line not yet sent; 0 when caught up */
 	uint64_t	unacked;	/* records sent and not yet known delivered */
-	uint64_t	lost_files;	/* files removed before they were sent */
+	uint64_t	lost_files;	/* files removed before they were sent, or damaged */
 	uint64_t	unparsed;	/* lines that were not logd's: sent as they are */
 	int		connected;
 };

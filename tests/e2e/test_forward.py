@@ -340,6 +340,36 @@ def suppress_librelp_leak():
         os.environ["LOGD_VALGRIND_SUPPRESSIONS"] = path
 
 
+def test_a_damaged_archive_is_said_counted_and_skipped():
+    r = Rsyslog()       # down while the archives are made
+    conf = ("[daemon]\nkeep_free = 0\n[defaults]\nmax_file_size = 16K\nmax_files = 1000\n"
+            "compress = zstd\n[forward central]\ntarget = tcp://127.0.0.1:%d\n"
+            "streams = fa\nreconnect = 200ms\n" % r.port)
+    try:
+        with Logd(conf) as d:
+            n = 2000
+            check(d.run([SENDER, "load", "fa", "z", str(n)]).returncode == 0, "sender")
+            wait_for(lambda: sum(x.endswith(".zst") for x in archives(d, "fa")) >= 4,
+                     "compressed archives")
+            zst = [x for x in archives(d, "fa") if x.endswith(".zst")]
+            bad = os.path.join(d.logs, "fa", zst[1])
+            with open(bad, "r+b") as f:       # keep its first line, wreck the rest
+                f.seek(os.path.getsize(bad) // 2)
+                f.write(b"\xff" * 64)
+            # The next record is in current.log: the forwarder must get past the damage.
+            check(d.run([SENDER, "load", "fa", "last", "1"]).returncode == 0, "sender")
+            r.start()
+            wait_for(lambda: ("fa", "last", 0) in records(r.lines()) and
+                     fwd(d)["lag_bytes"] == 0, "the record after the damaged archive")
+            check("cannot read archive %s" % zst[1] in d.stderr(), d.stderr())
+            check(fwd(d)["lost_files"] == 1, "lost_files: %s" % fwd(d))
+            got = {k[2] for k in records(r.lines()) if k[1] == "z"}
+            check(0 in got and n - 1 in got and len(got) < n, "%d of %d" % (len(got), n))
+            check(d.stop() == 0, "logd exited non-zero: %s" % d.stderr())
+    finally:
+        r.cleanup()
+
+
 def openssl(*args, cwd):
     r = subprocess.run(["openssl"] + list(args), cwd=cwd, capture_output=True, text=True)
     check(r.returncode == 0, "openssl %s: %s" % (" ".join(args), r.stderr))
@@ -469,6 +499,7 @@ if __name__ == "__main__":
           test_a_collector_that_is_down_is_retried_and_said_once,
           test_retention_keeps_archives_until_they_are_sent,
           test_disk_limits_remove_unsent_archives_and_say_so,
+          test_a_damaged_archive_is_said_counted_and_skipped,
           test_tls_to_a_collector_whose_certificate_the_ca_signed,
           test_tls_refuses_a_collector_the_ca_did_not_sign,
           test_tls_with_a_missing_ca_file_stops_logd_at_start_and_says_why,
