@@ -1804,8 +1804,10 @@ on_tick(evutil_socket_t fd, short what, void *arg)
 		fwd_confirm_now(f, outq);
 		if (f->stopping && ((outq == 0 && evbuffer_get_length(
 		    bufferevent_get_output(f->bev)) == 0) || now_ms() >= f->stop_deadline_ms)) {
+			/* Acknowledged by the collector's kernel, which it will read: delivered. */
 			if (outq == 0)
-				fwd_confirm(f, f->out_total);
+				fwd_confirm(f, f->out_total -
+				    evbuffer_get_length(bufferevent_get_output(f->bev)));
 			event_base_loopbreak(f->base);
 			return;
 		}
