@@ -850,11 +850,11 @@ fwd_next_file(struct forwarder *f, struct fwd_stream *s, uint32_t idx)
 	}
 	/* Its last line, if the writer never ended it (a crash), goes as it is. */
 	if (s->len > s->start) {
-		diag(LOG_WARNING, "forward %s: stream %s: a file ended in a line without its "
-		    "newline; sent it as it was", f->fc.name, s->name);
 		fwd_send_lines(f, s, idx, 1);
 		if (s->len > s->start)
 			return 0;	/* no room yet */
+		diag(LOG_WARNING, "forward %s: stream %s: a file ended in a line without its "
+		    "newline; sent it as it was", f->fc.name, s->name);
 	}
 	if ((rc = fwd_list(s->dfd, &list, &n)) < 0)
 		return rc;
