@@ -41,6 +41,11 @@ enum config_type {
 	CONFIG_T_GIDS,		/* "adm, 4": struct config_ids */
 	CONFIG_T_SYSLOG_STREAM,	/* "ident", "facility" or a stream name */
 	CONFIG_T_SYSLOG_MAP,	/* "sshd:auth, cron:jobs": struct config_syslog_map */
+	CONFIG_T_TARGET,	/* "tcp://host:port": proto, host and port of a config_forward */
+	CONFIG_T_PATTERNS,	/* "a, b*": stream names and prefixes */
+	CONFIG_T_HOST,		/* an RFC 5424 HOSTNAME */
+	CONFIG_T_APP_NAME,	/* an RFC 5424 APP-NAME */
+	CONFIG_T_FACILITY,	/* "user", "local0": a syslog facility */
 };
 
 /* Which sections take a key. */
@@ -48,6 +53,7 @@ enum config_scope {
 	CONFIG_SCOPE_DAEMON,	/* [daemon] */
 	CONFIG_SCOPE_STREAM,	/* [defaults] and [stream NAME] */
 	CONFIG_SCOPE_SYSLOG,	/* [syslog] */
+	CONFIG_SCOPE_FORWARD,	/* [forward NAME] (struct config_forward) */
 };
 
 struct config_key {
@@ -68,6 +74,7 @@ static const char *const overflow_names[] = { "block", "drop", NULL };
 static const char *const sync_names[] = { "none", "interval", "always", NULL };
 static const char *const compress_names[] = { "none", "zstd", NULL };
 static const char *const create_names[] = { "any", "configured", NULL };
+static const char *const forward_format_names[] = { "rfc5424", NULL };
 
 #define KIB	1024ull
 #define MIB	(1024ull * KIB)
@@ -81,6 +88,8 @@ static const char *const create_names[] = { "any", "configured", NULL };
 #define RESTART(n, f)	KEY(CONFIG_SCOPE_DAEMON, 1, n, struct config, f)
 #define S(n, f)		KEY(CONFIG_SCOPE_STREAM, 0, n, struct stream_config, f)
 #define SYSLOG(n, f)	KEY(CONFIG_SCOPE_SYSLOG, 0, n, struct config, f)
+/* [forward NAME] keys: the whole section takes effect at the next start (config_keep_restart()). */
+#define F(n, f)		KEY(CONFIG_SCOPE_FORWARD, 0, n, struct config_forward, f)
 
 /*
  * Every key, with its scope.  RESTART keys are what the running daemon is
@@ -143,6 +152,18 @@ static const struct config_key config_keys[] = {
 	    "0 (off)..1000000", NULL },
 	{ S("allow_uids", allow_uids), CONFIG_T_UIDS, 0, 0, NULL, NULL },
 	{ S("allow_gids", allow_gids), CONFIG_T_GIDS, 0, 0, NULL, NULL },
+	{ F("target", host), CONFIG_T_TARGET, 0, 0, NULL, NULL },
+	{ F("streams", patterns), CONFIG_T_PATTERNS, 0, 0, NULL, NULL },
+	{ F("format", format), CONFIG_T_ENUM, 0, 0, NULL, forward_format_names },
+	{ F("hostname", hostname), CONFIG_T_HOST, 0, 0, NULL, NULL },
+	{ F("app_name", app_name), CONFIG_T_APP_NAME, 0, 0, NULL, NULL },
+	{ F("facility", facility), CONFIG_T_FACILITY, 0, 0, NULL, NULL },
+	{ F("reconnect", reconnect_ms), CONFIG_T_DURATION, 100, 3600 * 1000, "100ms..1h", NULL },
+	{ F("max_unacked", max_unacked), CONFIG_T_COUNT, 100, 10000000, "100..10000000", NULL },
+	{ F("resend_window", resend_window), CONFIG_T_SIZE, 0, GIB, "0..1G", NULL },
+	{ F("tls_ca", tls_ca), CONFIG_T_PATH, 0, 0, NULL, NULL },
+	{ F("tls_cert", tls_cert), CONFIG_T_PATH, 0, 0, NULL, NULL },
+	{ F("tls_key", tls_key), CONFIG_T_PATH, 0, 0, NULL, NULL },
 };
 #define NKEYS	(sizeof(config_keys) / sizeof(config_keys[0]))
 
@@ -298,6 +319,8 @@ config_scope(const char *section)
 		return CONFIG_SCOPE_STREAM;
 	if (strcmp(section, "syslog") == 0)
 		return CONFIG_SCOPE_SYSLOG;
+	if (strncmp(section, "forward ", 8) == 0)
+		return CONFIG_SCOPE_FORWARD;
 	return -1;
 }
 
@@ -313,7 +336,10 @@ config_find(const char *section, const char *key)
 	return NULL;
 }
 
-/* A stream key's bit in config_section.set: its place among the stream keys. */
+/*
+ * A stream key's bit in config_section.set (a forward key's in
+ * config_forward.set): its place among the keys of its scope.
+ */
 static uint32_t
 config_stream_bit(const struct config_key *k)
 {
@@ -321,7 +347,7 @@ config_stream_bit(const struct config_key *k)
 	unsigned		 n = 0;
 
 	for (i = config_keys; i < k; i++)
-		n += i->scope == CONFIG_SCOPE_STREAM;
+		n += i->scope == k->scope;
 	return 1u << n;
 }
 
@@ -617,6 +643,186 @@ set_mode(const char *key, const char *value, uint32_t *mode, char *err, size_t e
 	return 0;
 }
 
+/* The [forward NAME] section named name, created with its defaults if new; NULL (and err). */
+static struct config_forward *
+config_forward(struct config *cfg, const char *name, char *err, size_t err_len)
+{
+	struct config_forward	*f;
+	size_t			 len = strlen(name);
+	uint32_t		 i;
+
+	for (i = 0; i < cfg->nforwards; i++)
+		if (strcmp(cfg->forwards[i].name, name) == 0)
+			return &cfg->forwards[i];
+	if (proto_name_valid(name, len) != 0) {
+		snprintf(err, err_len, "\"%s\" is not a forwarder name (1-64 bytes of "
+		    "A-Z a-z 0-9 . _ -, not starting with a dot)", name);
+		return NULL;
+	}
+	if (cfg->nforwards >= CONFIG_MAX_FORWARDS) {
+		snprintf(err, err_len, "more than %d [forward] sections", CONFIG_MAX_FORWARDS);
+		return NULL;
+	}
+	f = &cfg->forwards[cfg->nforwards++];
+	memset(f, 0, sizeof(*f));
+	memcpy(f->name, name, len + 1);
+	f->proto = CONFIG_FORWARD_TCP;
+	f->format = CONFIG_FORWARD_RFC5424;
+	f->facility = 1;			/* user */
+	f->reconnect_ms = 30 * 1000;
+	f->max_unacked = 100000;
+	f->resend_window = 256 * KIB;
+	return f;
+}
+
+/* "tcp://host:port", "tcp://[::1]:514" into f. */
+static int
+set_target(const char *key, const char *value, struct config_forward *f, char *err,
+    size_t err_len)
+{
+	const char	*host, *colon, *end;
+	size_t		 len, i;
+	uint64_t	 port;
+
+	if (strncmp(value, "relp://", 7) == 0) {
+		f->proto = CONFIG_FORWARD_RELP;
+	} else if (strncmp(value, "tcp://", 6) == 0) {
+		f->proto = CONFIG_FORWARD_TCP;
+	} else if (strncmp(value, "tls://", 6) == 0) {
+		f->proto = CONFIG_FORWARD_TLS;
+	} else {
+		snprintf(err, err_len, "%s: \"%s\" is not tcp://HOST:PORT, tls://HOST:PORT or "
+		    "relp://HOST:PORT (such as tcp://logs.example.com:514)", key, value);
+		return -EINVAL;
+	}
+	host = value + (f->proto == CONFIG_FORWARD_RELP ? 7 : 6);
+	if ((colon = strrchr(host, ':')) == NULL || parse_u64(colon + 1, &port, &end) < 0 ||
+	    *end != '\0' || port == 0 || port > 65535) {
+		snprintf(err, err_len, "%s: \"%s\" has no port of 1..65535 (SCHEME://HOST:PORT)",
+		    key, value);
+		return -EINVAL;
+	}
+	len = (size_t)(colon - host);
+	if (len >= 2 && host[0] == '[' && host[len - 1] == ']') {
+		host++;
+		len -= 2;
+	}
+	for (i = 0; i < len; i++)
+		if (!isalnum((unsigned char)host[i]) && strchr(".-_:", host[i]) == NULL)
+			break;
+	if (len == 0 || len >= sizeof(f->host) || i < len) {
+		snprintf(err, err_len, "%s: \"%s\": the host is not a host name or an address "
+		    "(IPv6 in brackets: tcp://[::1]:514)", key, value);
+		return -EINVAL;
+	}
+	memcpy(f->host, host, len);
+	f->host[len] = '\0';
+	f->port = (uint16_t)port;
+	return 0;
+}
+
+/* "app, web*, *" into f's patterns: stream names, or prefixes ending in '*'. */
+static int
+set_patterns(const char *key, const char *value, struct config_forward *f, char *err,
+    size_t err_len)
+{
+	const char	*p = value, *comma;
+	size_t		 len, nlen;
+	uint32_t	 n = 0;
+
+	for (;;) {
+		comma = strchr(p, ',');
+		len = trim(&p, comma != NULL ? (size_t)(comma - p) : strlen(p));
+		nlen = len > 0 && p[len - 1] == '*' ? len - 1 : len;
+		if (n == CONFIG_MAX_PATTERNS) {
+			snprintf(err, err_len, "%s: more than %d names", key, CONFIG_MAX_PATTERNS);
+			return -ERANGE;
+		}
+		if (len == 0 || (nlen > 0 && proto_name_valid(p, nlen) != 0) ||
+		    memchr(p, '*', nlen) != NULL) {
+			snprintf(err, err_len, "%s: \"%.*s\" is not a stream name or a prefix "
+			    "ending in * (give names such as app, web*, separated by commas)", key,
+			    (int)len, p);
+			return -EINVAL;
+		}
+		memcpy(f->patterns[n], p, len);
+		f->patterns[n][len] = '\0';
+		n++;
+		if (comma == NULL)
+			break;
+		p = comma + 1;
+	}
+	f->npatterns = n;
+	return 0;
+}
+
+int
+config_forward_match(const struct config_forward *f, const char *name, size_t len)
+{
+	size_t		plen;
+	uint32_t	i;
+
+	for (i = 0; i < f->npatterns; i++) {
+		plen = strlen(f->patterns[i]);
+		if (plen > 0 && f->patterns[i][plen - 1] == '*') {
+			if (len >= plen - 1 && memcmp(name, f->patterns[i], plen - 1) == 0)
+				return 1;
+		} else if (plen == len && memcmp(name, f->patterns[i], len) == 0) {
+			return 1;
+		}
+	}
+	return 0;
+}
+
+/* HOSTNAME or APP-NAME (RFC 5424): 1..cap-1 printable US-ASCII bytes, no blank. */
+static int
+set_printable(const struct config_key *k, const char *value, char *field, char *err,
+    size_t err_len)
+{
+	size_t	len = strlen(value), i, max = k->type == CONFIG_T_HOST ? 255 : CONFIG_MAX_APP_NAME;
+
+	for (i = 0; i < len; i++)
+		if (value[i] < 33 || value[i] > 126)
+			break;
+	if (len > max || i < len) {
+		snprintf(err, err_len, "%s: \"%s\" is not 1-%zu printable ASCII characters "
+		    "without blanks (RFC 5424 %s)", k->name, value, max,
+		    k->type == CONFIG_T_HOST ? "HOSTNAME" : "APP-NAME");
+		return -EINVAL;
+	}
+	memcpy(field, value, len + 1);
+	return 0;
+}
+
+static const char *const facility_names[24] = {
+	"kern", "user", "mail", "daemon", "auth", "syslog", "lpr", "news", "uucp", "cron",
+	"authpriv", "ftp", "ntp", "security", "console", "solaris-cron",
+	"local0", "local1", "local2", "local3", "local4", "local5", "local6", "local7",
+};
+
+/* "user", "local3" or 0..23 into a facility number. */
+static int
+set_facility(const char *key, const char *value, uint32_t *out, char *err, size_t err_len)
+{
+	const char	*end;
+	uint64_t	 v;
+	uint32_t	 i;
+
+	for (i = 0; i < 24; i++)
+		if (strcmp(value, facility_names[i]) == 0) {
+			*out = i;
+			return 0;
+		}
+	if (parse_u64(value, &v, &end) == 0 && *end == '\0' && v < 24) {
+		*out = (uint32_t)v;
+		return 0;
+	}
+	snprintf(err, err_len, "%s: \"%s\" is not a syslog facility (kern, user, mail, daemon, "
+	    "auth, syslog, lpr, news, uucp, cron, authpriv, ftp, local0..local7, or 0..23)",
+	    key, value);
+	return -EINVAL;
+}
+
 /* The types config_set() parses with a function of their own; 0 or -errno. */
 static int
 set_special(const struct config_key *k, char *field, const char *value, char *err,
@@ -659,6 +865,11 @@ set_special(const struct config_key *k, char *field, const char *value, char *er
 	case CONFIG_T_SYSLOG_MAP:
 		return set_syslog_map(k->name, value, (struct config_syslog_map *)(void *)field,
 		    err, err_len);
+	case CONFIG_T_HOST:
+	case CONFIG_T_APP_NAME:
+		return set_printable(k, value, field, err, err_len);
+	case CONFIG_T_FACILITY:
+		return set_facility(k->name, value, (uint32_t *)(void *)field, err, err_len);
 	default:
 		return set_ids(k->name, k->type == CONFIG_T_UIDS, value,
 		    (struct config_ids *)(void *)field, err, err_len);
@@ -671,10 +882,11 @@ config_set(struct config *cfg, const char *section, const char *key, const char 
 {
 	const struct config_key	*k;
 	struct config_section	*sec = NULL;
+	struct config_forward	*fwd = NULL;
 	const char		*hint;
 	char			*field;
 	uint64_t		 v;
-	uint32_t		 bit = 0;
+	uint32_t		 bit = 0, *set = NULL;
 	int			 rc;
 
 	if ((k = config_find(section, key)) == NULL) {
@@ -693,6 +905,16 @@ config_set(struct config *cfg, const char *section, const char *key, const char 
 		field = (char *)cfg;
 	} else if (strcmp(section, "defaults") == 0) {
 		field = (char *)&cfg->defaults;
+	} else if (k->scope == CONFIG_SCOPE_FORWARD) {
+		if ((fwd = config_forward(cfg, section + 8, err, err_len)) == NULL)
+			return -EINVAL;
+		bit = config_stream_bit(k);
+		if (fwd->set & bit) {
+			snprintf(err, err_len, "%s set twice", key);
+			return -EINVAL;
+		}
+		set = &fwd->set;
+		field = (char *)fwd;
 	} else {
 		if ((sec = config_section(cfg, section + 7, err, err_len)) == NULL)
 			return -EINVAL;
@@ -701,6 +923,7 @@ config_set(struct config *cfg, const char *section, const char *key, const char 
 			snprintf(err, err_len, "%s set twice", key);
 			return -EINVAL;
 		}
+		set = &sec->set;
 		field = (char *)&sec->sc;
 	}
 	field += k->offset;
@@ -729,12 +952,24 @@ config_set(struct config *cfg, const char *section, const char *key, const char 
 			return -ERANGE;
 		}
 		memcpy(field, value, strlen(value) + 1);
+		if (set != NULL)
+			*set |= bit;	/* a [forward] section's tls_* */
 		return 0;
 	}
-	case CONFIG_T_ENUM:
-		if ((rc = set_enum(k, field, value, err, err_len)) == 0 && sec != NULL)
-			sec->set |= bit;
+	case CONFIG_T_TARGET:
+	case CONFIG_T_PATTERNS:
+		rc = k->type == CONFIG_T_TARGET ? set_target(key, value, fwd, err, err_len) :
+		    set_patterns(key, value, fwd, err, err_len);
+		if (rc == 0)
+			fwd->set |= bit;
 		return rc;
+	case CONFIG_T_ENUM:
+		if ((rc = set_enum(k, field, value, err, err_len)) == 0 && set != NULL)
+			*set |= bit;
+		return rc;
+	case CONFIG_T_HOST:
+	case CONFIG_T_APP_NAME:
+	case CONFIG_T_FACILITY:
 	case CONFIG_T_MODE:
 	case CONFIG_T_USER:
 	case CONFIG_T_GROUP:
@@ -742,8 +977,8 @@ config_set(struct config *cfg, const char *section, const char *key, const char 
 	case CONFIG_T_GIDS:
 	case CONFIG_T_SYSLOG_STREAM:
 	case CONFIG_T_SYSLOG_MAP:
-		if ((rc = set_special(k, field, value, err, err_len)) == 0 && sec != NULL)
-			sec->set |= bit;
+		if ((rc = set_special(k, field, value, err, err_len)) == 0 && set != NULL)
+			*set |= bit;
 		return rc;
 	case CONFIG_T_SIZE:
 		rc = config_parse_size(value, &v);
@@ -782,8 +1017,8 @@ config_set(struct config *cfg, const char *section, const char *key, const char 
 		*(uint32_t *)(void *)field = (uint32_t)v;
 	else
 		*(uint64_t *)(void *)field = v;
-	if (sec != NULL)
-		sec->set |= bit;
+	if (set != NULL)
+		*set |= bit;
 	return 0;
 }
 
@@ -979,6 +1214,27 @@ config_check(struct config *cfg, char *err, size_t err_len)
 				memcpy((char *)&sec->sc + k->offset,
 				    (const char *)&cfg->defaults + k->offset, k->size);
 	}
+	for (i = 0; i < cfg->nforwards; i++) {
+		const struct config_forward	*f = &cfg->forwards[i];
+
+		if (f->host[0] == '\0' || f->npatterns == 0) {
+			snprintf(err, err_len, "[forward %s]: no %s (a forwarder needs target = "
+			    "tcp://HOST:PORT and streams = NAME, PREFIX*)", f->name,
+			    f->host[0] == '\0' ? "target" : "streams");
+			return -EINVAL;
+		}
+		if ((f->tls_cert[0] == '\0') != (f->tls_key[0] == '\0')) {
+			snprintf(err, err_len, "[forward %s]: tls_cert and tls_key go together (logd's "
+			    "certificate and its key); set both or neither", f->name);
+			return -EINVAL;
+		}
+		if (f->proto != CONFIG_FORWARD_TLS && (f->tls_ca[0] != '\0' ||
+		    f->tls_cert[0] != '\0')) {
+			snprintf(err, err_len, "[forward %s]: tls_ca, tls_cert and tls_key are for a "
+			    "tls:// target (relp:// here is plain)", f->name);
+			return -EINVAL;
+		}
+	}
 	return 0;
 }
 
@@ -1012,6 +1268,16 @@ config_keep_restart(struct config *next, const struct config *cur, char *changed
 		}
 		memcpy((char *)next + k->offset, (const char *)cur + k->offset, k->size);
 	}
+	/* The forwarders' threads are started once, with the settings they had. */
+	if (next->nforwards != cur->nforwards || memcmp(next->forwards, cur->forwards,
+	    cur->nforwards * sizeof(cur->forwards[0])) != 0) {
+		rc = snprintf(changed + n, n < len ? len - n : 0, "%s[forward]",
+		    nchanged > 0 ? ", " : "");
+		n += rc > 0 ? (size_t)rc : 0;
+		nchanged++;
+	}
+	memcpy(next->forwards, cur->forwards, sizeof(cur->forwards));
+	next->nforwards = cur->nforwards;
 	return nchanged;
 }
 
@@ -1091,9 +1357,16 @@ config_reader(char *str, int num, void *arg)
 				config_error(p, "[%s]: %s", str + 1, err);
 				p->skip_section = 1;
 			}
+		} else if (strncmp(str + 1, "forward ", 8) == 0) {
+			char	err[256];
+
+			if (config_forward(p->cfg, str + 9, err, sizeof(err)) == NULL) {
+				config_error(p, "[%s]: %s", str + 1, err);
+				p->skip_section = 1;
+			}
 		} else if (!config_section_known(str + 1, strlen(str + 1))) {
 			config_error(p, "unknown section [%s] (known: [daemon], [defaults], "
-			    "[stream NAME], [syslog])", str + 1);
+			    "[stream NAME], [syslog], [forward NAME])", str + 1);
 			p->skip_section = 1;
 		}
 		*e = ']';
@@ -1116,12 +1389,17 @@ config_hash_comment(const char *value)
 	return h != NULL && (h == value || h[-1] == ' ' || h[-1] == '\t');
 }
 
-/* Where p keeps the origin of key k in section, or NULL (a [stream NAME] key but its share). */
+/*
+ * Where p keeps the origin of key k in section, or NULL (a [forward NAME] key,
+ * a [stream NAME] key but its share).
+ */
 static struct config_origin *
 config_origin_of(struct config_parse *p, const char *section, const struct config_key *k)
 {
 	uint32_t	i;
 
+	if (strncmp(section, "forward ", 8) == 0)
+		return NULL;	/* a [forward NAME] finds its own repeats */
 	if (strncmp(section, "stream ", 7) != 0)
 		return &p->key[k - config_keys];
 	if (strcmp(k->name, "stream_queue_max_bytes") != 0)
@@ -1152,7 +1430,8 @@ config_handler(void *arg, const char *section, const char *key, const char *valu
 	}
 	snprintf(where, sizeof(where), "[%s]", section);
 	k = config_find(section, key);
-	if (k != NULL && strncmp(section, "stream ", 7) != 0 && p->key[k - config_keys].line != 0) {
+	if (k != NULL && strncmp(section, "stream ", 7) != 0 && strncmp(section, "forward ", 8) != 0 &&
+	    p->key[k - config_keys].line != 0) {
 		config_error(p, "%s: %s set twice (first on line %u)", where, key,
 		    p->key[k - config_keys].line);
 		return 1;

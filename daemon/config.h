@@ -35,6 +35,10 @@
 #define CONFIG_MAX_IDENT	48	/* a syslog ident in [syslog] map */
 #define CONFIG_MAX_USER		64	/* a user name (user =) with its NUL */
 #define CONFIG_NO_ID		UINT32_MAX	/* socket_group, group: unset */
+#define CONFIG_MAX_FORWARDS	16	/* [forward NAME] sections */
+#define CONFIG_MAX_PATTERNS	32	/* stream names or prefixes in one streams = */
+#define CONFIG_MAX_HOST		256	/* a host name with its NUL */
+#define CONFIG_MAX_APP_NAME	48	/* RFC 5424 APP-NAME */
 
 /*
  * logd's own stream: <log_dir>/logd/, id 0, beside at most max_streams of
@@ -107,6 +111,41 @@ struct stream_config {
 	struct config_ids allow_gids;
 };
 
+enum config_forward_proto {
+	CONFIG_FORWARD_TCP,		/* tcp://host:port: RFC 5424, octet-counted (RFC 6587) */
+	CONFIG_FORWARD_TLS,		/* tls://host:port: the same over TLS (RFC 5425) */
+	CONFIG_FORWARD_RELP,		/* relp://host:port: RELP (librelp), acknowledged */
+};
+
+enum config_forward_format {
+	CONFIG_FORWARD_RFC5424,
+};
+
+/*
+ * A [forward NAME] section: the streams matching one of patterns (a name,
+ * or a prefix ending in '*') sent to target as RFC 5424 syslog.
+ */
+struct config_forward {
+	char		name[PROTO_MAX_NAME + 1];
+	enum config_forward_proto proto;
+	enum config_forward_format format;	/* rfc5424 */
+	char		host[CONFIG_MAX_HOST];	/* a name or a numeric address */
+	uint16_t	port;
+	char		patterns[CONFIG_MAX_PATTERNS][PROTO_MAX_NAME + 2];
+	uint32_t	npatterns;
+	char		hostname[CONFIG_MAX_HOST];	/* HOSTNAME; "" = gethostname() */
+	char		app_name[CONFIG_MAX_APP_NAME + 1];	/* APP-NAME; "" = the stream's name */
+	uint32_t	facility;		/* 0..23; 1 (user) */
+	uint64_t	reconnect_ms;		/* the longest wait between attempts; 30 s */
+	uint32_t	max_unacked;		/* records sent and not yet known delivered; 100000 */
+	uint64_t	resend_window;		/* bytes resent beyond the kernel's; 256K */
+	char		tls_ca[CONFIG_MAX_PATH];	/* CAs the collector's certificate must
+						 * chain to; "" = the system's */
+	char		tls_cert[CONFIG_MAX_PATH];	/* logd's own certificate, or "" */
+	char		tls_key[CONFIG_MAX_PATH];	/* ... and its key */
+	uint32_t	set;			/* bit i: the section sets forward key i */
+};
+
 /* A [stream NAME] section: its settings, resolved over [defaults] by config_check(). */
 struct config_section {
 	char			name[PROTO_MAX_NAME + 1];
@@ -152,6 +191,9 @@ struct config {
 	/* [stream NAME] */
 	struct config_section sections[CONFIG_MAX_SECTIONS];
 	uint32_t	nsections;
+	/* [forward NAME]: take effect at the next start */
+	struct config_forward forwards[CONFIG_MAX_FORWARDS];
+	uint32_t	nforwards;
 };
 
 /* Fills cfg with the built-in defaults. */
@@ -204,6 +246,9 @@ int	config_check(struct config *cfg, char *err, size_t err_len);
  */
 int	config_keep_restart(struct config *next, const struct config *cur, char *changed,
 	    size_t len);
+
+/* Whether stream name (len bytes) matches one of f's patterns. */
+int	config_forward_match(const struct config_forward *f, const char *name, size_t len);
 
 /* A copy of cfg of the caller's own (other threads keep one), to free(); or NULL. */
 struct config *config_dup(const struct config *cfg);

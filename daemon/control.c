@@ -114,6 +114,27 @@ static const struct {
 #define CONTROL_NSTREAM_METRICS \
 	(sizeof(control_stream_metrics) / sizeof(control_stream_metrics[0]))
 
+/* Per forwarder: the "forwarders" object's keys, and logd_forward_* metrics. */
+static const struct {
+	const char	*key;
+	const char	*help;
+	int		 counter;
+} control_forward_metrics[] = {
+	{ "records_sent", "Records the forwarder sent to its collector, again ones included.", 1 },
+	{ "bytes_sent", "Bytes the forwarder sent (RFC 5424 with octet counts).", 1 },
+	{ "duplicates", "Records sent again after a reconnect or a restart (at least once).", 1 },
+	{ "reconnects", "Connections to the collector after the first.", 1 },
+	{ "lag_bytes", "Bytes of the forwarded streams' files not yet sent.", 0 },
+	{ "lag_seconds", "Age of the oldest line not yet sent; 0 when caught up.", 0 },
+	{ "unacked", "Records sent and not yet known delivered (at most max_unacked).", 0 },
+	{ "lost_files", "Files removed before the forwarder had sent them, or damaged archives "
+	    "it could not read to their end.", 1 },
+	{ "unparsed", "Lines that were not logd's, sent as their message.", 1 },
+	{ "connected", "1 while connected to the collector.", 0 },
+};
+#define CONTROL_NFORWARD_METRICS \
+	(sizeof(control_forward_metrics) / sizeof(control_forward_metrics[0]))
+
 static void	control_client_free(struct control_client *cl);
 static void	on_client_read(struct bufferevent *bev, void *arg);
 
@@ -158,6 +179,11 @@ control_globals(struct control *c, struct control_metric *m)
 	    stats_get(st, STATS_UNWRITABLE_STREAMS));
 	M("write_errors", "write_errors_total", "Failed writes and opens.", 1,
 	    stats_get(st, STATS_WRITE_ERRORS));
+	M("archives_unforwarded", "archives_unforwarded_total", "Archives the disk limits "
+	    "(max_use, keep_free) removed before a forwarder had sent them.", 1,
+	    stats_get(st, STATS_ARCHIVES_UNFORWARDED));
+	M("lines_unforwarded", "lines_unforwarded_total", "Lines of those archives.", 1,
+	    stats_get(st, STATS_LINES_UNFORWARDED));
 #undef M
 	return n;
 }
@@ -208,6 +234,28 @@ control_stream_values(struct control *c, uint32_t id, uint64_t v[CONTROL_NSTREAM
 	v[4] = queue_stream_used(c->e.q, id);
 }
 
+/* Forwarder i's metrics, in control_forward_metrics' order; 0 if it has not started. */
+static int
+control_forward_values(struct control *c, uint32_t i, uint64_t v[CONTROL_NFORWARD_METRICS])
+{
+	struct forward_stats	fs;
+
+	if (c->e.fwd == NULL || c->e.fwd[i] == NULL)
+		return 0;
+	forward_stats(c->e.fwd[i], &fs);
+	v[0] = fs.records_sent;
+	v[1] = fs.bytes_sent;
+	v[2] = fs.duplicates;
+	v[3] = fs.reconnects;
+	v[4] = fs.lag_bytes;
+	v[5] = fs.lag_s;
+	v[6] = fs.unacked;
+	v[7] = fs.lost_files;
+	v[8] = fs.unparsed;
+	v[9] = (uint64_t)fs.connected;
+	return 1;
+}
+
 /* The "stats" reply's object: the keys logctl(1) lists. */
 static json_t *
 control_stats_json(struct control *c)
@@ -246,6 +294,21 @@ control_stats_json(struct control *c)
 		json_object_set_new(streams, stream_name(c->e.streams, id), so);
 	}
 	json_object_set_new(o, "streams", streams);
+	{
+		uint64_t	fv[CONTROL_NFORWARD_METRICS];
+		json_t		*fwd = json_object(), *fo;
+
+		for (id = 0; id < c->e.nfwd; id++) {
+			if (!control_forward_values(c, id, fv))
+				continue;
+			fo = json_object();
+			for (i = 0; i < CONTROL_NFORWARD_METRICS; i++)
+				json_object_set_new(fo, control_forward_metrics[i].key,
+				    control_int(fv[i]));
+			json_object_set_new(fwd, forward_name(c->e.fwd[id]), fo);
+		}
+		json_object_set_new(o, "forwarders", fwd);
+	}
 	return o;
 }
 
@@ -314,6 +377,21 @@ control_prometheus(struct control *c, struct evbuffer *b)
 			evbuffer_add_printf(b, "logd_%s{stream=\"", name);
 			control_label(b, stream_name(c->e.streams, id));
 			evbuffer_add_printf(b, "\"} %" PRIu64 "\n", v[i]);
+		}
+	}
+	for (i = 0; c->e.nfwd > 0 && i < CONTROL_NFORWARD_METRICS; i++) {
+		uint64_t	fv[CONTROL_NFORWARD_METRICS];
+
+		snprintf(name, sizeof(name), "forward_%s%s", control_forward_metrics[i].key,
+		    control_forward_metrics[i].counter ? "_total" : "");
+		control_help(b, name, control_forward_metrics[i].help,
+		    control_forward_metrics[i].counter ? "counter" : "gauge");
+		for (id = 0; id < c->e.nfwd; id++) {
+			if (!control_forward_values(c, id, fv))
+				continue;
+			evbuffer_add_printf(b, "logd_%s{forwarder=\"", name);
+			control_label(b, forward_name(c->e.fwd[id]));
+			evbuffer_add_printf(b, "\"} %" PRIu64 "\n", fv[i]);
 		}
 	}
 }

@@ -25,6 +25,7 @@
 #include <event2/event.h>
 
 #include "config.h"
+#include "forward.h"
 #include "queue.h"
 #include "stats.h"
 #include "stream.h"
@@ -44,6 +45,8 @@ struct control_env {
 	struct queue		*q;
 	struct writer		*writer;
 	int			 control_fd;	/* systemd's "control" socket (taken), or -1 */
+	struct forwarder *const	*fwd;		/* the forwarders ([forward NAME]), nfwd of them */
+	uint32_t		 nfwd;
 	/*
 	 * SIGHUP's reload: 0 with the writer's ticket in *ticket, or -1 with
 	 * why in err (the configuration in use stays).

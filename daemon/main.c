@@ -34,6 +34,7 @@
 #include "config.h"
 #include "control.h"
 #include "diag.h"
+#include "forward.h"
 #include "logdir.h"
 #include "ingest.h"
 #include "queue.h"
@@ -69,6 +70,8 @@ struct daemon {
 	struct ingest		*syslog;	/* syslog text, or NULL (syslog_socket unset) */
 	int			 ndrained;	/* ingests whose sockets are read to the end */
 	struct control		*control;
+	struct forwarder	*fwd[CONFIG_MAX_FORWARDS];	/* [forward NAME]: cfg.nforwards */
+	struct forward_pins	*pins;		/* what they have not sent: for retention */
 	struct event		*ev_sig[NSIGNALS];
 	struct event		*ev_wake;
 	struct event		*ev_drain;	/* drain_timeout after the first signal */
@@ -108,6 +111,8 @@ static const char usage_text[] =
 "  -V, --version        print the version and exit\n"
 "  -h, --help           print this help and exit\n"
 "\n"
+"[forward NAME] sections of the file send streams to a central collector\n"
+"(RFC 5424 over TCP, TLS or RELP, at least once; see logd.conf(5)).\n"
 "Flags override the file.  SIGTERM or SIGINT: stop receiving, write everything\n"
 "received, exit 0; a second one, or drain_timeout passing, exits at once, with\n"
 "status 3 if lines were left unwritten.  SIGHUP: reload the configuration,\n"
@@ -826,11 +831,34 @@ start_notify(struct daemon *d)
 	return 0;
 }
 
+/*
+ * The forwarders' threads, on the log dir fds in fds (theirs now), after
+ * the privileges are dropped: their cursors are the user's.
+ */
+static int
+start_forwarders(struct daemon *d, int *fds)
+{
+	uint32_t	i;
+	int		rc;
+
+	for (i = 0; i < d->cfg.nforwards; i++) {
+		rc = forward_start(&d->cfg.forwards[i], fds[i], d->cfg.dir_mode, d->cfg.file_mode,
+		    d->pins, &d->fwd[i]);
+		fds[i] = -1;
+		if (rc < 0)
+			return -1;	/* it said why */
+	}
+	return 0;
+}
+
 static int
 daemon_run(struct daemon *d)
 {
-	int	log_fd = -1, rc = 1, created, fd;
+	int	log_fd = -1, rc = 1, created, fd, fwd_fds[CONFIG_MAX_FORWARDS];
 	size_t	i;
+
+	for (i = 0; i < CONFIG_MAX_FORWARDS; i++)
+		fwd_fds[i] = -1;
 
 	raise_nofile();
 	keep_heap(d->cfg.queue_max_bytes);
@@ -881,8 +909,19 @@ daemon_run(struct daemon *d)
 		rc = 1;
 		goto out;
 	}
-	rc = 1;		/* every goto out below is a failure: the writer is told to stop */
-	if (writer_start(d->queue, log_fd, &d->cfg, &d->st, d->compressor, &d->writer) < 0) {
+	if (d->cfg.nforwards > 0 && (rc = forward_pins_new(&d->cfg, &d->pins)) < 0) {
+		diag_errno(LOG_ERR, rc, "cannot set up the forwarders");
+		rc = 1;
+		goto out;
+	}
+	rc = 1;		/* from here on a failure exits 1, and out: closes the queue for the writer */
+	for (i = 0; i < d->cfg.nforwards; i++)
+		if ((fwd_fds[i] = fcntl(log_fd, F_DUPFD_CLOEXEC, 3)) < 0) {
+			diag_errno(LOG_ERR, -errno, "cannot set up the forwarders");
+			goto out;
+		}
+	if (writer_start(d->queue, log_fd, &d->cfg, &d->st, d->compressor, d->pins,
+	    &d->writer) < 0) {
 		diag(LOG_ERR, "cannot start the writer thread");
 		goto out;
 	}
@@ -891,7 +930,8 @@ daemon_run(struct daemon *d)
 		struct control_env	env = { .base = d->base, .cfg = &d->cfg, .st = &d->st,
 					    .streams = d->streams, .q = d->queue,
 					    .writer = d->writer, .reload = on_control_reload,
-					    .arg = d, .control_fd = ingest_control_fd(d->ingest) };
+					    .arg = d, .control_fd = ingest_control_fd(d->ingest),
+					    .fwd = d->fwd, .nfwd = d->cfg.nforwards };
 
 		if (control_new(&env, &d->control) < 0) {
 			diag(LOG_ERR, "cannot set up the control socket: out of memory");
@@ -909,6 +949,8 @@ daemon_run(struct daemon *d)
 			goto out;
 	}
 	if (d->to.drop && check_log_group(&d->cfg) < 0)
+		goto out;
+	if (start_forwarders(d, fwd_fds) < 0)
 		goto out;
 	diag(LOG_INFO, "ready: receiving on %s%s%s%s, writing to %s", d->cfg.socket_path,
 	    ingest_activated(d->ingest) ? " (socket from systemd)" : "",
@@ -941,6 +983,13 @@ out:
 		writer_join(d->writer);
 		print_stats(d, LOG_INFO, "stopped");
 	}
+	/* After the writer: what it wrote last is on disk for the next start to send. */
+	for (i = 0; i < CONFIG_MAX_FORWARDS; i++) {
+		forward_stop(d->fwd[i]);
+		if (fwd_fds[i] >= 0)
+			close(fwd_fds[i]);
+	}
+	forward_pins_free(d->pins);
 	compressor_free(d->compressor);
 	control_free(d->control);
 	ingest_free(d->syslog);

@@ -27,7 +27,8 @@
 
 struct archive {
 	char		path[PROTO_MAX_NAME + 1 + ROTATE_NAME_MAX];	/* [stream/]name */
-	const char	*name;		/* the archive's name in path */
+	size_t		 name_off;	/* where the archive's name starts in path: an offset,
+					 * not a pointer, as qsort() moves the structs */
 	uint64_t	 bytes;
 };
 
@@ -268,7 +269,7 @@ static int
 archive_cmp(const void *a, const void *b)
 {
 	const struct archive	*x = a, *y = b;
-	int			 c = strcmp(x->name, y->name);
+	int			 c = strcmp(x->path + x->name_off, y->path + y->name_off);
 
 	return c != 0 ? c : strcmp(x->path, y->path);
 }
@@ -311,8 +312,7 @@ list_archives(int dfd, const char *dir, struct archive **list, size_t *n, size_t
 }
 
 /*
- * Points each archive's name into its path (after a realloc moved them) and
- * sorts the list oldest first.
+ * Finds each archive's name in its path and sorts the list oldest first.
  */
 static void
 order_archives(struct archive *list, size_t n)
@@ -324,7 +324,7 @@ order_archives(struct archive *list, size_t n)
 		return;		/* and list may be NULL, which qsort() may not be given */
 	for (i = 0; i < n; i++) {
 		slash = strrchr(list[i].path, '/');
-		list[i].name = slash != NULL ? slash + 1 : list[i].path;
+		list[i].name_off = slash != NULL ? (size_t)(slash + 1 - list[i].path) : 0;
 	}
 	qsort(list, n, sizeof(*list), archive_cmp);
 }
@@ -377,18 +377,92 @@ rotate_cleanup(int dfd, int compress, int level, const _Atomic int *stop, int *c
 	return changed;
 }
 
-/* Removes list[0..) oldest first while more than keep remain or over max_bytes. */
+int
+rotate_archive_time(const char *name, int64_t *ns)
+{
+	struct tm	tm = { 0 };
+	unsigned	us;
+	char		tail;
+	time_t		t;
+
+	if (!rotate_is_archive(name) || sscanf(name, "%4d-%2d-%2dT%2d:%2d:%2d.%6u%c", &tm.tm_year,
+	    &tm.tm_mon, &tm.tm_mday, &tm.tm_hour, &tm.tm_min, &tm.tm_sec, &us, &tail) != 8 ||
+	    tail != 'Z')
+		return -EINVAL;
+	tm.tm_year -= 1900;
+	tm.tm_mon -= 1;
+	if ((t = timegm(&tm)) == (time_t)-1)
+		return -EINVAL;
+	*ns = (int64_t)t * 1000000000 + (int64_t)us * 1000;
+	return 0;
+}
+
+int
+rotate_count_lines(int dfd, const char *name, uint64_t *lines)
+{
+	ZSTD_DCtx	*zd = NULL;
+	char		*in = NULL, *out = NULL;
+	size_t		 isz = ZSTD_DStreamInSize(), osz = ZSTD_DStreamOutSize(), r, i;
+	ssize_t		 n;
+	int		 fd, rc = 0, zst = has_suffix(name, ".zst");
+
+	*lines = 0;
+	if ((fd = logdir_file(dfd, name, O_RDONLY | O_CLOEXEC, NULL, NULL)) < 0)
+		return fd;
+	if ((in = malloc(isz)) == NULL || (out = malloc(osz)) == NULL ||
+	    (zst && (zd = ZSTD_createDCtx()) == NULL)) {
+		rc = -ENOMEM;
+		goto out;
+	}
+	while ((n = read(fd, in, isz)) > 0) {
+		ZSTD_inBuffer	ib = { in, (size_t)n, 0 };
+
+		if (!zst) {
+			for (i = 0; i < (size_t)n; i++)
+				*lines += in[i] == '\n';
+			continue;
+		}
+		while (ib.pos < ib.size) {
+			ZSTD_outBuffer	ob = { out, osz, 0 };
+
+			if (ZSTD_isError(r = ZSTD_decompressStream(zd, &ob, &ib))) {
+				rc = -EBADMSG;
+				goto out;
+			}
+			for (i = 0; i < ob.pos; i++)
+				*lines += out[i] == '\n';
+		}
+	}
+	if (n < 0)
+		rc = -errno;
+out:
+	ZSTD_freeDCtx(zd);
+	free(in);
+	free(out);
+	close(fd);
+	return rc;
+}
+
+/*
+ * Removes list[0..) oldest first while more than keep remain or over
+ * max_bytes, up to the first named at or after keep_from_ns.
+ */
 static int
 remove_oldest(int dfd, struct archive *list, size_t n, size_t keep, uint64_t max_bytes,
-    uint64_t *freed)
+    int64_t keep_from_ns, uint64_t *freed)
 {
 	uint64_t	total = 0;
+	int64_t		ns;
 	size_t		i;
 	int		removed = 0;
 
 	for (i = 0; i < n; i++)
 		total += list[i].bytes;
 	for (i = 0; i < n && (n - i > keep || (max_bytes > 0 && total > max_bytes)); i++) {
+		if (keep_from_ns != INT64_MAX &&
+		    rotate_archive_time(list[i].path + list[i].name_off, &ns) == 0 &&
+		    ns >= keep_from_ns)
+			break;	/* not yet forwarded, and neither is any newer one */
 		if (unlinkat(dfd, list[i].path, 0) < 0)
 			continue;
 		total -= list[i].bytes;
@@ -399,7 +473,8 @@ remove_oldest(int dfd, struct archive *list, size_t n, size_t keep, uint64_t max
 }
 
 int
-rotate_retain(int dfd, uint32_t max_files, uint64_t max_bytes, uint64_t *freed)
+rotate_retain(int dfd, uint32_t max_files, uint64_t max_bytes, int64_t keep_from_ns,
+    uint64_t *freed)
 {
 	struct archive	*list = NULL;
 	size_t		 n = 0, cap = 0;
@@ -407,7 +482,7 @@ rotate_retain(int dfd, uint32_t max_files, uint64_t max_bytes, uint64_t *freed)
 
 	if (list_archives(dfd, NULL, &list, &n, &cap) == 0) {
 		order_archives(list, n);
-		removed = remove_oldest(dfd, list, n, max_files, max_bytes, freed);
+		removed = remove_oldest(dfd, list, n, max_files, max_bytes, keep_from_ns, freed);
 		if (removed > 0)
 			(void)sync_dir(dfd);
 	}
@@ -444,7 +519,7 @@ auto_cap(uint64_t fs_bytes, unsigned percent)
 
 int
 rotate_global(int log_dir_fd, uint64_t max_use, uint64_t keep_free, int force,
-    uint64_t *freed, int *over)
+    uint64_t *freed, int *over, rotate_removing_fn removing, void *arg)
 {
 	struct archive	*list = NULL;
 	struct statvfs	 vfs;
@@ -481,6 +556,13 @@ rotate_global(int log_dir_fd, uint64_t max_use, uint64_t keep_free, int force,
 		total += list[i].bytes;
 	for (i = 0; i < n && (total > max_use || avail < keep_free || (force && removed == 0));
 	    i++) {
+		if (removing != NULL) {
+			char	stream[PROTO_MAX_NAME + 1];
+
+			snprintf(stream, sizeof(stream), "%.*s", (int)list[i].name_off - 1,
+			    list[i].path);
+			removing(arg, stream, list[i].path + list[i].name_off);
+		}
 		if (unlink_archive(log_dir_fd, list[i].path) < 0)
 			continue;
 		total -= list[i].bytes;

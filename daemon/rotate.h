@@ -70,10 +70,26 @@ int	rotate_cleanup(int dfd, int compress, int level, const _Atomic int *stop,
 
 /*
  * Removes the stream's oldest archives until at most max_files are left and
- * they hold at most max_bytes (0 = no limit).  Returns how many it removed
- * and adds their size to *freed.
+ * they hold at most max_bytes (0 = no limit), but none named for a time at
+ * or after keep_from_ns (archives a forwarder has not sent yet; INT64_MAX:
+ * none is kept so).  Returns how many it removed and adds their size to
+ * *freed.
  */
-int	rotate_retain(int dfd, uint32_t max_files, uint64_t max_bytes, uint64_t *freed);
+int	rotate_retain(int dfd, uint32_t max_files, uint64_t max_bytes, int64_t keep_from_ns,
+	    uint64_t *freed);
+
+/*
+ * Called by rotate_global() before it removes archive name of stream (a
+ * directory of the log dir): the writer checks it against the forwarders'
+ * pins and says what is lost.
+ */
+typedef void	(*rotate_removing_fn)(void *arg, const char *stream, const char *name);
+
+/* The time an archive's name gives (CLOCK_REALTIME ns), or -EINVAL if it is not one. */
+int	rotate_archive_time(const char *name, int64_t *ns);
+
+/* The lines of archive name in dfd (a .zst one decompressed) into *lines.  0 or -errno. */
+int	rotate_count_lines(int dfd, const char *name, uint64_t *lines);
 
 /*
  * Across every stream directory in log_dir_fd: removes the oldest archives
@@ -81,11 +97,12 @@ int	rotate_retain(int dfd, uint32_t max_files, uint64_t max_bytes, uint64_t *fre
  * the file system has keep_free bytes free (CONFIG_AUTO for either: 10% and
  * 15% of the file system, at most 4 GiB each), and at least one if force
  * (the disk is full).  current.log is never removed: *over says whether the
- * limits are still not met when it is done.  Returns how many it removed
+ * limits are still not met when it is done.  removing (if not NULL) hears
+ * of each archive before it goes.  Returns how many it removed
  * and adds their size to *freed.
  */
 int	rotate_global(int log_dir_fd, uint64_t max_use, uint64_t keep_free, int force,
-	    uint64_t *freed, int *over);
+	    uint64_t *freed, int *over, rotate_removing_fn removing, void *arg);
 
 /* Whether name is an archive's name (plain or compressed). */
 int	rotate_is_archive(const char *name);

@@ -39,6 +39,7 @@ static const struct {
 	{ "archives_removed", STATS_ARCHIVES_REMOVED },
 	{ "archives_compressed", STATS_ARCHIVES_COMPRESSED },
 	{ "compress_skipped", STATS_COMPRESS_SKIPPED },
+	{ "archives_unforwarded", STATS_ARCHIVES_UNFORWARDED },
 };
 
 int

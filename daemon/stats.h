@@ -61,6 +61,9 @@ enum stats_id {
 	STATS_ARCHIVES_REMOVED,	/* by retention, or for a full disk */
 	STATS_UNWRITABLE_STREAMS,	/* streams failed now (their files cannot be written) */
 	STATS_COMPRESS_SKIPPED,	/* archives left plain: the compressor's backlog was full */
+	STATS_ARCHIVES_UNFORWARDED,	/* archives the disk limits removed before a forwarder
+					 * sent them */
+	STATS_LINES_UNFORWARDED,	/* their lines */
 	/* compressor thread */
 	STATS_ARCHIVES_COMPRESSED,
 	/* both threads (stats_add_shared()) */

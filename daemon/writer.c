@@ -41,6 +41,7 @@
 #include "compress.h"
 #include "diag.h"
 #include "format.h"
+#include "forward.h"
 #include "logdir.h"
 #include "rotate.h"
 
@@ -75,6 +76,15 @@ struct wfile {
 	const struct stream_config *sc;		/* in cfg */
 };
 
+/* An archive the global limits removed before a forwarder had sent it: said at the next tick. */
+struct unsent {
+	char		stream[PROTO_MAX_NAME + 1];
+	char		archive[ROTATE_NAME_MAX];
+	char		who[PROTO_MAX_NAME + 1];
+	uint64_t	lines;
+};
+#define WRITER_MAX_UNSENT	16	/* more in one tick are counted, said together */
+
 struct writer {
 	pthread_t		 thread;
 	struct queue		*q;
@@ -105,6 +115,10 @@ struct writer {
 	uint64_t		 over_said_ms;	/* writer_over_limits() last said so */
 	uint64_t		 scan_ms;	/* next writer_scan() and disk limits check */
 	struct compressor	*compressor;
+	struct forward_pins	*pins;		/* what the forwarders have not sent, or NULL */
+	struct unsent		 unsent[WRITER_MAX_UNSENT];
+	uint32_t		 nunsent;
+	uint64_t		 unsent_more;	/* archives past WRITER_MAX_UNSENT this tick */
 };
 
 static int	writer_put(struct writer *w, uint32_t id, const char *buf, size_t len,
@@ -493,6 +507,76 @@ writer_close_idlest(struct writer *w, uint32_t id)
 }
 
 /*
+ * rotate_global() is about to remove archive name of stream: if a
+ * forwarder has not sent it, that is a loss, counted (its lines) and said
+ * on stderr now and in a line of the stream at the next tick.
+ */
+static void
+writer_removing(void *arg, const char *stream, const char *name)
+{
+	struct writer	*w = arg;
+	struct unsent	*u;
+	char		 who[PROTO_MAX_NAME + 1];
+	uint64_t	 lines = 0;
+	int64_t		 ns, pin = forward_pinned(w->pins, stream, who);
+	int		 dfd;
+
+	if (pin == INT64_MAX || rotate_archive_time(name, &ns) < 0 || ns < pin)
+		return;
+	if ((dfd = logdir_dir(w->dir_fd, stream, NULL, NULL)) >= 0) {
+		(void)rotate_count_lines(dfd, name, &lines);
+		close(dfd);
+	}
+	stats_inc(w->st, STATS_ARCHIVES_UNFORWARDED);
+	stats_add(w->st, STATS_LINES_UNFORWARDED, lines);
+	diag(LOG_WARNING, "stream %s: archive %s (%" PRIu64 " lines) removed before [forward %s] "
+	    "sent it: the log dir is over max_use or short of keep_free", stream, name, lines,
+	    who);
+	if (w->nunsent == WRITER_MAX_UNSENT) {
+		w->unsent_more++;
+		return;
+	}
+	u = &w->unsent[w->nunsent++];
+	snprintf(u->stream, sizeof(u->stream), "%s", stream);
+	snprintf(u->archive, sizeof(u->archive), "%s", name);
+	snprintf(u->who, sizeof(u->who), "%s", who);
+	u->lines = lines;
+}
+
+/*
+ * The lines about what writer_removing() heard: in the stream's own file
+ * (so the collector hears of it too) where this run has the stream and it
+ * is writable, else in logd's own.
+ */
+static void
+writer_say_unsent(struct writer *w)
+{
+	struct unsent	u[WRITER_MAX_UNSENT];
+	uint32_t	n = w->nunsent, i, id;
+	uint64_t	more = w->unsent_more;
+
+	memcpy(u, w->unsent, n * sizeof(u[0]));	/* saying it may rotate, and remove more */
+	w->nunsent = 0;
+	w->unsent_more = 0;
+	for (i = 0; i < n; i++) {
+		for (id = 1; id < w->nfiles; id++)
+			if (w->files[id].name != NULL && strcmp(w->files[id].name, u[i].stream) == 0)
+				break;
+		if (id < w->nfiles && !w->files[id].failed &&
+		    writer_line(w, id, LOG_WARNING, 0, "archive %s (%" PRIu64 " lines) was removed "
+		    "before [forward %s] sent it: the log dir is over max_use or short of "
+		    "keep_free", u[i].archive, u[i].lines, u[i].who) == 0)
+			continue;
+		(void)writer_log(w, LOG_WARNING, 0, "stream %s: archive %s (%" PRIu64 " lines) was "
+		    "removed before [forward %s] sent it: the log dir is over max_use or short of "
+		    "keep_free", u[i].stream, u[i].archive, u[i].lines, u[i].who);
+	}
+	if (more > 0)
+		(void)writer_log(w, LOG_WARNING, 0, "%" PRIu64 " more archives were removed before "
+		    "the forwarders sent them (see logd's standard error)", more);
+}
+
+/*
  * The disk is full: makes room by removing the oldest archives of any
  * stream.  Returns how many it removed, adding to *n and *bytes.
  */
@@ -500,7 +584,7 @@ static int
 writer_make_room(struct writer *w, uint64_t *n, uint64_t *bytes)
 {
 	int	over, removed = rotate_global(w->dir_fd, w->cfg->max_use, w->cfg->keep_free, 1,
-		    bytes, &over);
+		    bytes, &over, writer_removing, w);
 
 	*n += (uint64_t)removed;
 	stats_add(w->st, STATS_ARCHIVES_REMOVED, (uint64_t)removed);
@@ -800,16 +884,21 @@ writer_over_limits(struct writer *w)
 	    "still over max_use with current files alone (or short of keep_free)");
 }
 
-/* Retention in stream directory dfd (its settings sc; none if dfd < 0), then across the log dir. */
+/*
+ * Retention in stream name's directory dfd (its settings sc; none if dfd <
+ * 0), but for archives a forwarder has not sent; then across the log dir.
+ */
 static void
-writer_retain(struct writer *w, int dfd, const struct stream_config *sc)
+writer_retain(struct writer *w, const char *name, int dfd, const struct stream_config *sc)
 {
 	uint64_t	freed = 0;
 	int		removed = 0, over;
 
 	if (dfd >= 0)
-		removed = rotate_retain(dfd, sc->max_files, sc->max_stream_bytes, &freed);
-	removed += rotate_global(w->dir_fd, w->cfg->max_use, w->cfg->keep_free, 0, &freed, &over);
+		removed = rotate_retain(dfd, sc->max_files, sc->max_stream_bytes,
+		    forward_pinned(w->pins, name, NULL), &freed);
+	removed += rotate_global(w->dir_fd, w->cfg->max_use, w->cfg->keep_free, 0, &freed, &over,
+	    writer_removing, w);
 	stats_add(w->st, STATS_ARCHIVES_REMOVED, (uint64_t)removed);
 	if (over)
 		writer_over_limits(w);
@@ -863,7 +952,7 @@ writer_archive(struct writer *w, const char *name, const struct stream_config *s
 		    "%" PRIu32 " archives already wait for the compressor (compress_backlog); the "
 		    "next start compresses it", name, arch, w->cfg->compress_backlog);
 	}
-	writer_retain(w, dfd, sc);
+	writer_retain(w, name, dfd, sc);
 	close(dfd);
 	return fd;
 }
@@ -1098,6 +1187,8 @@ writer_housekeeping(struct writer *w)
 	uint64_t	now = clock_ms(CLOCK_REALTIME), mono = clock_ms(CLOCK_MONOTONIC);
 	uint32_t	id;
 
+	if (w->nunsent > 0 || w->unsent_more > 0)
+		writer_say_unsent(w);
 	if (w->batches != w->written_at_tick) {
 		w->written_at_tick = w->batches;
 		w->trimmed = 0;
@@ -1118,7 +1209,7 @@ writer_housekeeping(struct writer *w)
 	if (mono >= w->scan_ms) {
 		/* Streams of earlier runs come of age too; current files grow past the limits. */
 		writer_scan(w, 0);
-		writer_retain(w, -1, NULL);
+		writer_retain(w, NULL, -1, NULL);
 		w->scan_ms = mono + WRITER_SCAN_MS;
 	}
 	w->tick_ms = mono + WRITER_TICK_MS;
@@ -1271,7 +1362,7 @@ writer_main(void *arg)
 
 int
 writer_start(struct queue *q, int log_dir_fd, const struct config *cfg, struct stats *st,
-    struct compressor *comp, struct writer **out)
+    struct compressor *comp, struct forward_pins *pins, struct writer **out)
 {
 	struct writer	*w;
 	mode_t		 mode;
@@ -1303,6 +1394,7 @@ writer_start(struct queue *q, int log_dir_fd, const struct config *cfg, struct s
 	w->st = st;
 	w->dir_fd = log_dir_fd;
 	w->compressor = comp;
+	w->pins = pins;
 	w->backlog_limit.interval_ms = 60 * 1000;
 	atomic_init(&w->next_cfg, NULL);
 	atomic_init(&w->requests, 0);

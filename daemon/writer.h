@@ -24,6 +24,7 @@
 
 #include "compress.h"
 #include "config.h"
+#include "forward.h"
 #include "queue.h"
 #include "stats.h"
 
@@ -33,10 +34,12 @@ struct writer;
  * Starts the thread.  log_dir_fd is an O_DIRECTORY fd the writer takes
  * over; comp takes the archives it rotates; a copy of cfg, which the writer
  * keeps, gives max_streams (stream ids are below it + 1), the sync policy,
- * rotation and retention.
+ * rotation and retention; per-stream retention keeps what pins (if not
+ * NULL) say the forwarders have not sent.
  */
 int	writer_start(struct queue *q, int log_dir_fd, const struct config *cfg,
-	    struct stats *st, struct compressor *comp, struct writer **out);
+	    struct stats *st, struct compressor *comp, struct forward_pins *pins,
+	    struct writer **out);
 
 #define WRITER_ROTATE	0x1u	/* rotate every open file that has data (SIGUSR2) */
 #define WRITER_REOPEN	0x2u	/* close every file; the next write reopens it (SIGHUP) */

@@ -762,6 +762,143 @@ START_TEST(enum_values_are_listed_in_the_error)
 }
 END_TEST
 
+START_TEST(reads_a_forward_section_with_its_defaults)
+{
+	struct config		 c;
+	struct config_forward	*f;
+	int			 n;
+	char			 err[256];
+
+	ck_assert_int_eq(load(&c, "[forward central]\ntarget = tcp://logs.example.com:514\n"
+	    "streams = app, web* , db\n[forward b]\ntarget = tcp://[::1]:6514\nstreams = *\n"
+	    "facility = local3\napp_name = myapp\nhostname = box1\nreconnect = 5s\n"
+	    "max_unacked = 1000\nresend_window = 1M\nformat = rfc5424\n", &n), 0);
+	ck_assert_msg(n == 0, "%s", errs);
+	ck_assert_int_eq(config_check(&c, err, sizeof(err)), 0);
+	ck_assert_uint_eq(c.nforwards, 2);
+	f = &c.forwards[0];
+	ck_assert_str_eq(f->name, "central");
+	ck_assert_str_eq(f->host, "logs.example.com");
+	ck_assert_uint_eq(f->port, 514);
+	ck_assert_uint_eq(f->npatterns, 3);
+	ck_assert_uint_eq(f->facility, 1);		/* user */
+	ck_assert_uint_eq(f->reconnect_ms, 30000);
+	ck_assert_uint_eq(f->max_unacked, 100000);
+	ck_assert_uint_eq(f->resend_window, 256 * 1024);
+	ck_assert_str_eq(f->hostname, "");
+	ck_assert_str_eq(f->app_name, "");
+	ck_assert(config_forward_match(f, "app", 3));
+	ck_assert(!config_forward_match(f, "app2", 4));
+	ck_assert(config_forward_match(f, "web", 3));
+	ck_assert(config_forward_match(f, "web.1", 5));
+	ck_assert(!config_forward_match(f, "x", 1));
+	f = &c.forwards[1];
+	ck_assert_str_eq(f->host, "::1");
+	ck_assert_uint_eq(f->port, 6514);
+	ck_assert(config_forward_match(f, "anything", 8));
+	ck_assert_uint_eq(f->facility, 19);
+	ck_assert_str_eq(f->app_name, "myapp");
+	ck_assert_str_eq(f->hostname, "box1");
+	ck_assert_uint_eq(f->reconnect_ms, 5000);
+	ck_assert_uint_eq(f->max_unacked, 1000);
+	ck_assert_uint_eq(f->resend_window, 1024 * 1024);
+}
+END_TEST
+
+START_TEST(forward_errors_say_what_and_where)
+{
+	static const struct { const char *conf; const char *msg; } bad[] = {
+		{ "[forward a]\ntarget = udp://h:514\n",
+		  ":2: [forward a]: target: \"udp://h:514\" is not tcp://HOST:PORT, tls://" },
+		{ "[forward a]\ntarget = tcp://h\n",
+		  ":2: [forward a]: target: \"tcp://h\" has no port of 1..65535" },
+		{ "[forward a]\ntarget = tcp://h:70000\n", "has no port of 1..65535" },
+		{ "[forward a]\ntarget = tcp://h h:514\n", "the host is not a host name" },
+		{ "[forward a]\ntarget = relp://h\n", "\"relp://h\" has no port" },
+		{ "[forward a]\nstreams = a, /b\n",
+		  ":2: [forward a]: streams: \"/b\" is not a stream name or a prefix ending in *" },
+		{ "[forward a]\nstreams = a,,b\n", "\"\" is not a stream name" },
+		{ "[forward a]\nstreams = a*b\n", "\"a*b\" is not a stream name" },
+		{ "[forward a]\nfacility = usr\n",
+		  ":2: [forward a]: facility: \"usr\" is not a syslog facility" },
+		{ "[forward a]\nfacility = 24\n", "is not a syslog facility" },
+		{ "[forward a]\napp_name = my app\n", "app_name: \"my app\" is not 1-48 printable" },
+		{ "[forward a]\nhostname = h\xc3\xa9\n", "hostname: " },
+		{ "[forward a]\nreconnect = 10ms\n", "reconnect: 10ms is out of range (100ms..1h)" },
+		{ "[forward a]\nmax_unacked = 10\n", "max_unacked: 10 is out of range" },
+		{ "[forward a]\nformat = json\n", "format: \"json\" is not one of rfc5424" },
+		{ "[forward a]\ntarget = tcp://h:1\ntarget = tcp://h:2\n", ":3: [forward a]: "
+		  "target set twice" },
+		{ "[forward a]\ntargt = tcp://h:1\n", "unknown key \"targt\" (did you mean target?)" },
+		{ "[forward a]\ntls_ca = /a\ntls_ca = /b\n", ":3: [forward a]: tls_ca set twice" },
+		{ "[forward .a]\n", "[forward .a]: \".a\" is not a forwarder name" },
+	};
+	struct config	c;
+	size_t		i;
+	int		n;
+
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		ck_assert_int_eq(load(&c, bad[i].conf, &n), 0);
+		ck_assert_msg(n >= 1 && strstr(errs, bad[i].msg) != NULL, "%s: got %s", bad[i].conf,
+		    errs);
+	}
+}
+END_TEST
+
+START_TEST(forward_needs_target_and_streams)
+{
+	struct config	c;
+	char		err[256];
+	int		n;
+
+	ck_assert_int_eq(load(&c, "[forward a]\nstreams = x\n", &n), 0);
+	ck_assert_int_eq(n, 0);
+	ck_assert_int_eq(config_check(&c, err, sizeof(err)), -EINVAL);
+	ck_assert_str_eq(err, "[forward a]: no target (a forwarder needs target = "
+	    "tcp://HOST:PORT and streams = NAME, PREFIX*)");
+	ck_assert_int_eq(load(&c, "[forward a]\ntarget = tcp://h:1\n", &n), 0);
+	ck_assert_int_eq(config_check(&c, err, sizeof(err)), -EINVAL);
+	ck_assert(strstr(err, "[forward a]: no streams") == err);
+	ck_assert_int_eq(load(&c, "[forward a]\ntarget = tls://h:1\nstreams = x\n"
+	    "tls_cert = /c.pem\n", &n), 0);
+	ck_assert_int_eq(config_check(&c, err, sizeof(err)), -EINVAL);
+	ck_assert_str_eq(err, "[forward a]: tls_cert and tls_key go together (logd's "
+	    "certificate and its key); set both or neither");
+	ck_assert_int_eq(load(&c, "[forward a]\ntarget = tcp://h:1\nstreams = x\n"
+	    "tls_ca = /ca.pem\n", &n), 0);
+	ck_assert_int_eq(config_check(&c, err, sizeof(err)), -EINVAL);
+	ck_assert_str_eq(err, "[forward a]: tls_ca, tls_cert and tls_key are for a tls:// "
+	    "target (relp:// here is plain)");
+	ck_assert_int_eq(load(&c, "[forward a]\ntarget = relp://[::1]:2514\nstreams = x\n", &n),
+	    0);
+	ck_assert_int_eq(config_check(&c, err, sizeof(err)), 0);
+	ck_assert_int_eq(c.forwards[0].proto, CONFIG_FORWARD_RELP);
+	ck_assert_str_eq(c.forwards[0].host, "::1");
+	ck_assert_uint_eq(c.forwards[0].port, 2514);
+	ck_assert_int_eq(load(&c, "[forward a]\ntarget = tls://h:6514\nstreams = x\n"
+	    "tls_ca = /ca.pem\ntls_cert = /c.pem\ntls_key = /k.pem\n", &n), 0);
+	ck_assert_int_eq(config_check(&c, err, sizeof(err)), 0);
+	ck_assert_int_eq(c.forwards[0].proto, CONFIG_FORWARD_TLS);
+	ck_assert_str_eq(c.forwards[0].tls_ca, "/ca.pem");
+}
+END_TEST
+
+START_TEST(reload_keeps_the_forwarders_and_says_so)
+{
+	struct config	cur, next;
+	char		err[256], changed[256];
+	int		n;
+
+	ck_assert_int_eq(load(&cur, "[forward a]\ntarget = tcp://h:1\nstreams = x\n", &n), 0);
+	ck_assert_int_eq(config_check(&cur, err, sizeof(err)), 0);
+	ck_assert_int_eq(load(&next, "[forward a]\ntarget = tcp://h:2\nstreams = x\n", &n), 0);
+	ck_assert_int_eq(config_check(&next, err, sizeof(err)), 0);
+	ck_assert_int_eq(config_keep_restart(&next, &cur, changed, sizeof(changed)), 1);
+	ck_assert_str_eq(changed, "[forward]");
+	ck_assert_uint_eq(next.forwards[0].port, 1);
+}
+END_TEST
+
 START_TEST(reload_keeps_the_restart_keys_and_names_those_changed)
 {
 	struct config	cur, next;
@@ -824,6 +961,10 @@ config_suite(void)
 	tcase_add_test(tc, stream_share_defaults_to_a_quarter_and_is_checked);
 	tcase_add_test(tc, enum_values_are_listed_in_the_error);
 	tcase_add_test(tc, reload_keeps_the_restart_keys_and_names_those_changed);
+	tcase_add_test(tc, reads_a_forward_section_with_its_defaults);
+	tcase_add_test(tc, forward_errors_say_what_and_where);
+	tcase_add_test(tc, forward_needs_target_and_streams);
+	tcase_add_test(tc, reload_keeps_the_forwarders_and_says_so);
 	suite_add_tcase(s, tc);
 	return s;
 }

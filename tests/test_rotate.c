@@ -134,14 +134,14 @@ START_TEST(retention_removes_the_oldest_first)
 	put("2026-01-01T00:00:00.000004Z.log", "d\n");
 	put("current.log", "now\n");
 	put("unrelated.txt", "x\n");
-	ck_assert_int_eq(rotate_retain(dfd, 2, 0, &freed), 2);
+	ck_assert_int_eq(rotate_retain(dfd, 2, 0, INT64_MAX, &freed), 2);
 	ck_assert_uint_gt(freed, 0);
 	ck_assert_int_eq(exists("2026-01-01T00:00:00.000001Z.log"), 0);
 	ck_assert_int_eq(exists("2026-01-01T00:00:00.000002Z.log.zst"), 0);
 	ck_assert_int_eq(exists("2026-01-01T00:00:00.000003Z.log"), 1);
 	ck_assert_int_eq(exists("current.log") && exists("unrelated.txt"), 1);
 	/* A byte limit: every archive takes at least one block, so 1 byte keeps none. */
-	ck_assert_int_eq(rotate_retain(dfd, 100, 1, &freed), 2);
+	ck_assert_int_eq(rotate_retain(dfd, 100, 1, INT64_MAX, &freed), 2);
 	ck_assert_int_eq(count_files(), 2);
 }
 END_TEST
@@ -246,7 +246,7 @@ START_TEST(planted_links_and_fifos_are_never_renamed_followed_or_removed)
 	ck_assert_int_eq(symlinkat("target", dfd, "2026-01-01T00:00:00.000002Z.log.zst"), 0);
 	ck_assert_int_eq(symlinkat("target", dfd, "2026-01-01T00:00:00.000003Z.log"), 0);
 	ck_assert_int_eq(rotate_cleanup(dfd, 0, 3, NULL, &n), 0);
-	ck_assert_int_eq(rotate_retain(dfd, 1, 0, &(uint64_t){ 0 }), 0);
+	ck_assert_int_eq(rotate_retain(dfd, 1, 0, INT64_MAX, &(uint64_t){ 0 }), 0);
 	ck_assert_int_eq(count_files(), 6);
 	ck_assert_int_eq(size_of("target"), 11);
 }
@@ -267,6 +267,91 @@ START_TEST(a_compressed_archive_keeps_the_mode_of_the_plain_one)
 }
 END_TEST
 
+START_TEST(retention_keeps_what_a_forwarder_has_not_sent)
+{
+	uint64_t	freed = 0;
+	int64_t		ns;
+
+	put("2026-01-01T00:00:00.000001Z.log", "a\n");
+	put("2026-01-01T00:00:00.000002Z.log", "b\n");
+	put("2026-01-01T00:00:00.000003Z.log.zst", "c\n");
+	put("2026-01-01T00:00:00.000004Z.log", "d\n");
+	ck_assert_int_eq(rotate_archive_time("2026-01-01T00:00:00.000002Z.log", &ns), 0);
+	ck_assert_int_eq(ns, 1767225600000002000LL);
+	ck_assert_int_eq(rotate_archive_time("current.log", &ns), -EINVAL);
+	/* Pinned from the second on: one goes, though max_files is 1. */
+	ck_assert_int_eq(rotate_retain(dfd, 1, 0, ns, &freed), 1);
+	ck_assert_int_eq(exists("2026-01-01T00:00:00.000001Z.log"), 0);
+	ck_assert_int_eq(exists("2026-01-01T00:00:00.000002Z.log"), 1);
+	ck_assert_int_eq(rotate_retain(dfd, 1, 0, INT64_MIN, &freed), 0);
+	ck_assert_int_eq(rotate_retain(dfd, 1, 0, INT64_MAX, &freed), 2);
+	ck_assert_int_eq(exists("2026-01-01T00:00:00.000004Z.log"), 1);
+}
+END_TEST
+
+START_TEST(archive_lines_are_counted_plain_and_compressed)
+{
+	uint64_t	lines;
+
+	put("2026-01-01T00:00:00.000001Z.log", "a\nb\nc\n");
+	ck_assert_int_eq(rotate_count_lines(dfd, "2026-01-01T00:00:00.000001Z.log", &lines), 0);
+	ck_assert_uint_eq(lines, 3);
+	ck_assert_int_eq(rotate_compress(dfd, "2026-01-01T00:00:00.000001Z.log", 3, NULL), 0);
+	ck_assert_int_eq(rotate_count_lines(dfd, "2026-01-01T00:00:00.000001Z.log.zst", &lines),
+	    0);
+	ck_assert_uint_eq(lines, 3);
+}
+END_TEST
+
+static char	heard[64][80];
+static int	nheard;
+
+static void
+on_removing(void *arg, const char *stream, const char *name)
+{
+	snprintf(heard[nheard++ % 64], sizeof(heard[0]), "%s/%s", stream, name);
+}
+
+START_TEST(global_retention_removes_the_oldest_across_streams)
+{
+	char		name[64];
+	uint64_t	freed = 0;
+	int		i, over, sfd[2];
+
+	/* 2 x 20 archives, their times interleaved across the two streams. */
+	for (i = 0; i < 2; i++) {
+		ck_assert_int_eq(mkdirat(dfd, i == 0 ? "a" : "b", 0750), 0);
+		ck_assert_int_ge(sfd[i] = openat(dfd, i == 0 ? "a" : "b", O_DIRECTORY), 0);
+	}
+	for (i = 0; i < 40; i++) {
+		int	fd;
+
+		snprintf(name, sizeof(name), "2026-01-01T00:00:%02d.000000Z.log", 59 - i);
+		ck_assert_int_ge(fd = openat(sfd[i % 2], name, O_WRONLY | O_CREAT, 0640), 0);
+		ck_assert_int_eq(write(fd, "x\n", 2), 2);
+		close(fd);
+	}
+	nheard = 0;
+	/* Every archive takes a block of 4K at least: 20 of them at most stay. */
+	ck_assert_int_eq(rotate_global(dfd, 20 * 4096, 0, 0, &freed, &over, on_removing, NULL),
+	    20);
+	ck_assert_int_eq(nheard, 20);
+	for (i = 0; i < 20; i++) {
+		/* The oldest 20 are 00:20..00:39; heard in that order, each with its stream. */
+		snprintf(name, sizeof(name), "%s/2026-01-01T00:00:%02d.000000Z.log",
+		    (59 - (20 + i)) % 2 == 0 ? "a" : "b", 20 + i);
+		ck_assert_str_eq(heard[i], name);
+	}
+	for (i = 0; i < 40; i++) {
+		snprintf(name, sizeof(name), "2026-01-01T00:00:%02d.000000Z.log", 59 - i);
+		ck_assert_int_eq(faccessat(sfd[i % 2], name, F_OK, 0) == 0, i < 20);
+		(void)unlinkat(sfd[i % 2], name, 0);
+	}
+	close(sfd[0]);
+	close(sfd[1]);
+}
+END_TEST
+
 static Suite *
 rotate_suite(void)
 {
@@ -283,6 +368,9 @@ rotate_suite(void)
 	tcase_add_test(tc, cleanup_finishes_what_a_crash_interrupted);
 	tcase_add_test(tc, planted_links_and_fifos_are_never_renamed_followed_or_removed);
 	tcase_add_test(tc, a_compressed_archive_keeps_the_mode_of_the_plain_one);
+	tcase_add_test(tc, retention_keeps_what_a_forwarder_has_not_sent);
+	tcase_add_test(tc, archive_lines_are_counted_plain_and_compressed);
+	tcase_add_test(tc, global_retention_removes_the_oldest_across_streams);
 	suite_add_tcase(s, tc);
 	return s;
 }

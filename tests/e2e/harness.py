@@ -176,7 +176,9 @@ class Logd:
             # "==PID==" line on stderr is a finding (valgrind_errors()).
             cmd = ["valgrind", "--vgdb=no", "--error-exitcode=99", "--leak-check=full",
                    "--errors-for-leak-kinds=definite", "--show-leak-kinds=definite",
-                   "--track-fds=no", "-q"] + cmd
+                   "--track-fds=no", "-q"] + \
+                (["--suppressions=" + os.environ["LOGD_VALGRIND_SUPPRESSIONS"]]
+                 if os.environ.get("LOGD_VALGRIND_SUPPRESSIONS") else []) + cmd
         return self.wrap + cmd + self.args
 
     def start(self):
