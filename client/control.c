@@ -215,7 +215,8 @@ control_print_json(const json_t *v)
 static void
 control_print_stats(const json_t *st)
 {
-	const json_t	*dropped = json_object_get(st, "dropped"), *lat, *v;
+	const json_t	*dropped = json_object_get(st, "dropped"), *lat, *v, *fwd;
+	const json_t	*malformed_by = json_object_get(st, "malformed_by");
 	const char	*key;
 	uint64_t	 total = 0;
 	char		 a[32], b[32], c[32];
@@ -227,6 +228,9 @@ control_print_stats(const json_t *st)
 	printf("bytes written      %" PRIu64 " (%s)\n", control_u64(st, "bytes_written"),
 	    control_bytes(control_u64(st, "bytes_written"), a, sizeof(a)));
 	printf("malformed          %" PRIu64 " datagrams\n", control_u64(st, "malformed"));
+	json_object_foreach((json_t *)malformed_by, key, v)
+		if (json_integer_value(v) > 0)
+			printf("  %-16s %" PRIu64 "\n", key, control_u64(malformed_by, key));
 	printf("dropped            %" PRIu64 "\n", total);
 	json_object_foreach((json_t *)dropped, key, v)
 		if (json_integer_value(v) > 0)
@@ -247,6 +251,17 @@ control_print_stats(const json_t *st)
 		    key, control_u64(v, "records_received"), control_u64(v, "records_written"),
 		    control_u64(v, "bytes_written"), control_u64(v, "dropped"),
 		    control_u64(v, "queue_bytes"));
+	fwd = json_object_get(st, "forwarders");
+	if (json_object_size(fwd) == 0)
+		return;
+	printf("\n%-24s %9s %12s %12s %8s %10s %10s\n", "FORWARDER", "CONNECTED", "SENT",
+	    "LAG BYTES", "LAG S", "RECONNECTS", "DUPLICATES");
+	json_object_foreach((json_t *)fwd, key, v)
+		printf("%-24s %9s %12" PRIu64 " %12" PRIu64 " %8" PRIu64 " %10" PRIu64 " %10" PRIu64
+		    "\n", key, control_u64(v, "connected") ? "yes" : "no",
+		    control_u64(v, "records_sent"), control_u64(v, "lag_bytes"),
+		    control_u64(v, "lag_seconds"), control_u64(v, "reconnects"),
+		    control_u64(v, "duplicates"));
 }
 
 static void

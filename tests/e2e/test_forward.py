@@ -235,6 +235,12 @@ def test_structured_data_carries_caller_and_fields():
         check(p["stream"] == "fb" and p["func"] and p["file"] and int(p["line"]) > 0,
               "caller fields: %r" % p)
         check(int(p["uid"]) == os.getuid(), "uid %r" % p["uid"])
+        # logctl stats' table has a row for the forwarder.
+        wait_for(lambda: fwd(d)["lag_bytes"] == 0, "the forwarder to catch up")
+        t = d.ctl("stats")
+        check(t.returncode == 0 and re.search(r"^FORWARDER +CONNECTED", t.stdout, re.M) and
+              re.search(r"^central +yes +1 +0 +0 +0 +0$", t.stdout, re.M),
+              "logctl stats: %s" % t.stdout)
         check(d.stop() == 0, "logd exited non-zero: %s" % d.stderr())
     finally:
         if d is not None:

@@ -7,7 +7,7 @@ import re
 import socket
 import struct
 
-from harness import (Logd, check, datagram, dropped_counts, field, main, parse, record,
+from harness import (Logd, check, datagram, dropped_counts, field, main, parse, record, stats,
                      wait_for)
 
 # The reason texts logd prints (proto_strerror), one per enum proto_err value.
@@ -107,6 +107,14 @@ def test_each_malformed_datagram_is_counted_and_skipped():
         finally:
             s.close()
         check(d.proc.poll() is None, "logd died: %s" % d.stderr())
+        # logctl stats counts each reason, in its JSON and in its table.
+        wait_for(lambda: stats(d)["malformed"] == len(bad), "the malformed count")
+        by = stats(d)["malformed_by"]
+        check(sum(by.values()) == len(bad), "malformed_by: %s" % by)
+        r = d.ctl("stats")
+        for key, n in by.items():
+            check(n == 0 or re.search(r"^  %s +%d$" % (key, n), r.stdout, re.M),
+                  "logctl stats does not say %s %d: %s" % (key, n, r.stdout))
         check(d.stop() == 0, "logd exited non-zero: %s" % d.stderr())
         msgs = [parse(x)["msg"] for x in d.lines("ok")]
         want = []
