@@ -67,6 +67,7 @@
 #define FWD_DRAIN_MS		1000		/* at stop: for the collector to take what is sent */
 #define FWD_BACKOFF_MIN_MS	100
 #define FWD_CURSOR_MAGIC	"logd-forward-cursor 1"
+#define FWD_CURSOR_AGAIN	".again"	/* the cursor file's count of records sent after it */
 #define FWD_CURRENT		"current.log"
 
 /* A file a stream's reader has been in. */
@@ -971,6 +972,13 @@ fwd_confirm_now(struct forwarder *f, long outq)
 		fwd_confirm(f, written - window);
 }
 
+/* Records sent after the confirmed positions: sent again after a reconnect or a restart. */
+static uint64_t
+fwd_unconfirmed(const struct forwarder *f)
+{
+	return f->relp != NULL ? f->relp_sent : f->ring_n;
+}
+
 /*
  * The connection is gone: every stream goes back to its confirmed
  * position, and what was sent after it will be sent again.
@@ -980,7 +988,7 @@ fwd_rewind(struct forwarder *f)
 {
 	struct fwd_stream	*s;
 	size_t			 i;
-	uint64_t		 again = f->relp != NULL ? f->relp_sent : f->ring_n;
+	uint64_t		 again = fwd_unconfirmed(f);
 
 	add(&f->c_dups, again);
 	f->ring_n = 0;
@@ -1714,6 +1722,8 @@ fwd_save(struct forwarder *f)
 			    id->first_ts, s->cursor_off, id->name[0] != '\0' ? id->name : "-");
 		}
 	}
+	/* What the next start sends again and counts as duplicates ('.': no stream's name). */
+	fprintf(fp, "%s %" PRIu64 "\n", FWD_CURSOR_AGAIN, fwd_unconfirmed(f));
 	if (fflush(fp) != 0 || fsync(fileno(fp)) < 0)
 		rc = -errno;
 	if (fclose(fp) != 0 && rc == 0)
@@ -1737,7 +1747,7 @@ fwd_load(struct forwarder *f)
 	char			 name[PROTO_MAX_NAME + 16], line[512], stream[PROTO_MAX_NAME + 2];
 	char			 archive[ROTATE_NAME_MAX + 2];
 	struct fwd_stream	*s;
-	uint64_t		 ino, off;
+	uint64_t		 ino, off, again = 0;
 	int64_t			 ts;
 	unsigned		 lineno = 1;
 	FILE			*fp;
@@ -1763,6 +1773,9 @@ fwd_load(struct forwarder *f)
 	}
 	while (fgets(line, sizeof(line), fp) != NULL) {
 		lineno++;
+		if (strncmp(line, FWD_CURSOR_AGAIN " ", strlen(FWD_CURSOR_AGAIN) + 1) == 0 &&
+		    sscanf(line + strlen(FWD_CURSOR_AGAIN), "%" SCNu64, &again) == 1)
+			continue;
 		if (sscanf(line, "%65s %" SCNu64 " %" SCNd64 " %" SCNu64 " %49s", stream, &ino, &ts,
 		    &off, archive) != 5 || proto_name_valid(stream, strlen(stream)) != 0 ||
 		    strlen(archive) >= ROTATE_NAME_MAX) {
@@ -1782,6 +1795,11 @@ fwd_load(struct forwarder *f)
 		fwd_pin(f, s->name, &s->cursor_file);
 	}
 	fclose(fp);
+	if (again > 0) {
+		add(&f->c_dups, again);
+		diag(LOG_INFO, "forward %s: sending again the %" PRIu64 " records the last run sent "
+		    "after its cursor", f->fc.name, again);
+	}
 }
 
 /* ---- the thread ---- */
