@@ -342,33 +342,43 @@ put_hex_escape(char *p, uint8_t c)
 	return p;
 }
 
+/*
+ * The byte at *s that text_clean_run() stopped at (before end), moved past:
+ * a UTF-8 character copied whole, a byte that is not valid UTF-8 as \xNN,
+ * a control byte, DEL or a backslash escaped C-style or as \xNN.
+ */
+static char *
+put_escaped_byte(char *p, const uint8_t **s, const uint8_t *end)
+{
+	const uint8_t	*c = *s;
+	size_t		 k;
+	int		 escape;
+
+	if (*c >= 0x80) {
+		k = text_utf8(c, end, &escape);
+		*s = c + k;
+		return escape ? put_hex_escape(p, *c) : put_mem(p, c, k);
+	}
+	*s = c + 1;
+	if (text_esc[*c] == 'x')
+		return put_hex_escape(p, *c);
+	*p++ = '\\';
+	*p++ = (char)text_esc[*c];
+	return p;
+}
+
 static char *
 put_text_escaped(char *p, const uint8_t *s, size_t len)
 {
 	const uint8_t	*end = s + len, *run;
-	size_t		 k;
-	int		 escape;
 
 	while (s < end) {
 		run = s;
 		s = text_clean_run(s, end);
 		if (s > run)
 			p = put_mem(p, run, (size_t)(s - run));
-		if (s == end)
-			break;
-		if (*s >= 0x80) {
-			k = text_utf8(s, end, &escape);
-			p = escape ? put_hex_escape(p, *s) : put_mem(p, s, k);
-			s += k;
-			continue;
-		}
-		if (text_esc[*s] == 'x') {
-			p = put_hex_escape(p, *s);
-		} else {
-			*p++ = '\\';
-			*p++ = (char)text_esc[*s];
-		}
-		s++;
+		if (s < end)
+			p = put_escaped_byte(p, &s, end);
 	}
 	return p;
 }
@@ -383,24 +393,16 @@ static char *
 put_label(char *p, const char *name, size_t len)
 {
 	const uint8_t	*s = (const uint8_t *)name, *end = s + len;
-	size_t		 k;
-	int		 escape;
 
 	if (len == 0 || (len == 1 && *s == '?'))
 		return len == 0 ? put_mem(p, "?", 1) : put_hex_escape(p, '?');
 	while (s < end) {
-		if (*s >= 0x80) {
-			k = text_utf8(s, end, &escape);
-			p = escape ? put_hex_escape(p, *s) : put_mem(p, s, k);
-			s += k;
-		} else if (*s == ' ' || *s == '[' || text_esc[*s] == 'x') {
+		if (*s == ' ' || *s == '[')
 			p = put_hex_escape(p, *s++);
-		} else if (text_esc[*s] != 0) {
-			*p++ = '\\';
-			*p++ = (char)text_esc[*s++];
-		} else {
+		else if (*s < 0x80 && text_esc[*s] == 0)
 			*p++ = (char)*s++;
-		}
+		else
+			p = put_escaped_byte(p, &s, end);
 	}
 	return p;
 }
