@@ -212,11 +212,22 @@ control_print_json(const json_t *v)
 	free(s);
 }
 
+/* The reasons in by (an object of counts) that have a count, a line each under their total. */
+static void
+control_print_reasons(const json_t *by)
+{
+	const json_t	*v;
+	const char	*key;
+
+	json_object_foreach((json_t *)by, key, v)
+		if (json_integer_value(v) > 0)
+			printf("  %-16s %" PRIu64 "\n", key, control_u64(by, key));
+}
+
 static void
 control_print_stats(const json_t *st)
 {
 	const json_t	*dropped = json_object_get(st, "dropped"), *lat, *v, *fwd;
-	const json_t	*malformed_by = json_object_get(st, "malformed_by");
 	const char	*key;
 	uint64_t	 total = 0;
 	char		 a[32], b[32], c[32];
@@ -228,13 +239,9 @@ control_print_stats(const json_t *st)
 	printf("bytes written      %" PRIu64 " (%s)\n", control_u64(st, "bytes_written"),
 	    control_bytes(control_u64(st, "bytes_written"), a, sizeof(a)));
 	printf("malformed          %" PRIu64 " datagrams\n", control_u64(st, "malformed"));
-	json_object_foreach((json_t *)malformed_by, key, v)
-		if (json_integer_value(v) > 0)
-			printf("  %-16s %" PRIu64 "\n", key, control_u64(malformed_by, key));
+	control_print_reasons(json_object_get(st, "malformed_by"));
 	printf("dropped            %" PRIu64 "\n", total);
-	json_object_foreach((json_t *)dropped, key, v)
-		if (json_integer_value(v) > 0)
-			printf("  %-16s %" PRIu64 "\n", key, control_u64(dropped, key));
+	control_print_reasons(dropped);
 	printf("queue              %s now, %s at most, of %s\n",
 	    control_bytes(control_u64(st, "queue_bytes"), a, sizeof(a)),
 	    control_bytes(control_u64(st, "queue_high_water_bytes"), b, sizeof(b)),
