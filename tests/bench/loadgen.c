@@ -52,6 +52,17 @@ loadgen_arg(const char *s)
 	return v;
 }
 
+/* A sender's end: *sent gets what went out; says what failed.  The exit status. */
+static int
+loadgen_result(long id, long count, long failed, uint64_t *sent)
+{
+	*sent = (uint64_t)(count - failed);
+	if (failed == 0)
+		return 0;
+	fprintf(stderr, "loadgen: sender %ld: %ld of %ld sends failed\n", id, failed, count);
+	return 1;
+}
+
 /*
  * One sender: opens the handles, sends, closes.  *sent gets the records
  * accepted.  Returns the process's exit status.
@@ -93,12 +104,7 @@ loadgen_sender(long id, long count, long size, long streams, uint64_t *sent)
 			fprintf(stderr, "loadgen: sender %ld: record %ld: %s\n", id, i,
 			    strerror(-rc));
 	}
-	*sent = (uint64_t)(count - failed);
-	if (failed > 0)
-		fprintf(stderr, "loadgen: sender %ld: %ld of %ld sends failed\n", id, failed,
-		    count);
-	else
-		status = 0;
+	status = loadgen_result(id, count, failed, sent);
 out:
 	if (h != NULL) {
 		for (i = 0; i < opened; i++)
@@ -172,12 +178,7 @@ loadgen_syslog_sender(long id, long count, long size, const char *path, uint64_t
 			break;
 		}
 	}
-	*sent = (uint64_t)(count - failed);
-	if (failed > 0)
-		fprintf(stderr, "loadgen: sender %ld: %ld of %ld sends failed\n", id, failed,
-		    count);
-	else
-		status = 0;
+	status = loadgen_result(id, count, failed, sent);
 out:
 	if (fd >= 0)
 		close(fd);
