@@ -1430,13 +1430,12 @@ config_handler(void *arg, const char *section, const char *key, const char *valu
 	}
 	snprintf(where, sizeof(where), "[%s]", section);
 	k = config_find(section, key);
-	if (k != NULL && strncmp(section, "stream ", 7) != 0 && strncmp(section, "forward ", 8) != 0 &&
-	    p->key[k - config_keys].line != 0) {
-		config_error(p, "%s: %s set twice (first on line %u)", where, key,
-		    p->key[k - config_keys].line);
+	o = k != NULL ? config_origin_of(p, section, k) : NULL;
+	/* A key of [daemon] or [syslog] (a [stream]'s or [forward]'s section finds its own). */
+	if (o != NULL && o == &p->key[k - config_keys] && o->line != 0) {
+		config_error(p, "%s: %s set twice (first on line %u)", where, key, o->line);
 		return 1;
 	}
-	o = k != NULL ? config_origin_of(p, section, k) : NULL;
 	if (k != NULL && config_hash_comment(value)) {
 		/* inih ends a value at " ;" only: the '#' and the comment are in it. */
 		for (n = strcspn(value, "#"); n > 0 && isspace((unsigned char)value[n - 1]); n--)
