@@ -309,13 +309,11 @@ fwd_pin(struct forwarder *f, const char *stream, const struct fwd_file *id)
 	pins_set(f->pins, f->fc.name, stream, t);
 }
 
+/* The wall clock in ns, signed as the lines' times are. */
 static int64_t
 wall_ns(void)
 {
-	struct timespec	ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+	return (int64_t)clock_ns(CLOCK_REALTIME);
 }
 
 /* ---- RFC 5424 ---- */
@@ -1666,7 +1664,6 @@ fwd_stream_lag(struct fwd_stream *s)
 static void
 fwd_lag(struct forwarder *f)
 {
-	struct timespec	now;
 	uint64_t	bytes = 0;
 	int64_t		oldest = 0, now_ns;
 	size_t		i;
@@ -1679,8 +1676,7 @@ fwd_lag(struct forwarder *f)
 	}
 	if (f->bev != NULL || f->relp != NULL)
 		bytes += evbuffer_get_length(fwd_out(f));
-	clock_gettime(CLOCK_REALTIME, &now);
-	now_ns = (int64_t)now.tv_sec * 1000000000 + now.tv_nsec;
+	now_ns = wall_ns();
 	atomic_store(&f->c_lag_bytes, bytes);
 	atomic_store(&f->c_lag_s, bytes > 0 && oldest != 0 && now_ns > oldest ?
 	    (uint64_t)(now_ns - oldest) / 1000000000 : 0);
