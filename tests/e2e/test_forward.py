@@ -15,7 +15,7 @@ import subprocess
 import tempfile
 
 from harness import LOGD as LOGD_BIN
-from harness import (SANITIZED, SENDER, SLOW, VALGRIND, Logd, Skip, check, main, stats,
+from harness import (SANITIZED, SENDER, SLOW, VALGRIND, Fail, Logd, Skip, check, main, stats,
                      wait_for)
 
 RSYSLOGD = shutil.which("rsyslogd") or "/usr/sbin/rsyslogd"
@@ -198,7 +198,13 @@ def test_every_record_arrives_through_collector_and_logd_restarts():
 
         def complete():
             return arrived(r, expected) and fwd(d)["lag_bytes"] == 0
-        wait_for(complete, "every record at rsyslog and the lag at 0", timeout=90)
+        try:
+            wait_for(complete, "every record at rsyslog and the lag at 0", timeout=90)
+        except Fail:
+            missing = sorted(expected - set(records(r.lines())))
+            check(False, "after 90 s, %d of %d records are not at rsyslog (%s), forwarder %s; "
+                  "logd said: %s" % (len(missing), len(expected), missing[:5], fwd(d),
+                                     d.stderr()[-2000:]))
         st = fwd(d)
         check(st["duplicates"] == said_again(d.stderr()), "duplicates %d, said %d" %
               (st["duplicates"], said_again(d.stderr())))
