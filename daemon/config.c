@@ -103,6 +103,9 @@ static const struct config_key config_keys[] = {
 	    NULL },
 	{ RESTART("flush_interval", flush_interval_ms), CONFIG_T_DURATION, 1, 60 * 1000,
 	    "1ms..1min", NULL },
+	{ RESTART("busy_streams", busy_streams), CONFIG_T_COUNT, 1, 1000000, "1..1000000", NULL },
+	{ RESTART("busy_flush_interval", busy_flush_interval_ms), CONFIG_T_DURATION, 1,
+	    10 * 60 * 1000, "1ms..10min", NULL },
 	{ RESTART("max_streams", max_streams), CONFIG_T_COUNT, 1, 1000000, "1..1000000", NULL },
 	{ D("sync", sync), CONFIG_T_ENUM, 0, 0, NULL, sync_names },
 	{ D("sync_interval", sync_interval_ms), CONFIG_T_DURATION, 1, 3600 * 1000, "1ms..1h",
@@ -176,6 +179,8 @@ config_defaults(struct config *cfg)
 	cfg->queue_max_bytes = 64 * MIB;
 	cfg->batch_bytes = 64 * KIB;
 	cfg->flush_interval_ms = 100;
+	cfg->busy_streams = 1000;
+	cfg->busy_flush_interval_ms = 1000;
 	cfg->max_streams = 1024;
 	cfg->sync = CONFIG_SYNC_INTERVAL;
 	cfg->sync_interval_ms = 1000;
@@ -1161,6 +1166,8 @@ config_check_keys(struct config_parse *p)
 	const struct config	*cfg = p->cfg;
 	struct config_origin	*q = config_origin(p, "daemon", "queue_max_bytes");
 	struct config_origin	*b = config_origin(p, "daemon", "batch_bytes");
+	struct config_origin	*fi = config_origin(p, "daemon", "flush_interval");
+	struct config_origin	*bf = config_origin(p, "daemon", "busy_flush_interval");
 	struct config_origin	*g = config_origin(p, "daemon", "group");
 	struct config_origin	*u = config_origin(p, "daemon", "user");
 	uint32_t		 bit = config_stream_bit(config_find("defaults",
@@ -1175,6 +1182,17 @@ config_check_keys(struct config_parse *p)
 		    config_describe_size(p, b, "batch_bytes", cfg->batch_bytes, d1, sizeof(d1)),
 		    config_describe_size(p, q, "queue_max_bytes", cfg->queue_max_bytes, d2,
 		    sizeof(d2)), config_size_text(cfg->batch_bytes * 4, v, sizeof(v)));
+	}
+	/* Unset, it is the larger of its default and flush_interval (stream_table_new()). */
+	if (!fi->bad && !bf->bad && bf->line > 0 &&
+	    cfg->busy_flush_interval_ms < cfg->flush_interval_ms) {
+		p->line = bf->line;
+		snprintf(v, sizeof(v), "%" PRIu64 "ms", cfg->busy_flush_interval_ms);
+		config_describe(p, bf, "busy_flush_interval", v, d1, sizeof(d1));
+		snprintf(v, sizeof(v), "%" PRIu64 "ms", cfg->flush_interval_ms);
+		config_error(p, "[daemon]: %s must be at least %s (a busy flush waits longer, "
+		    "not less); raise busy_flush_interval to at least %s, or lower flush_interval",
+		    d1, config_describe(p, fi, "flush_interval", v, d2, sizeof(d2)), v);
 	}
 	if (!g->bad && !u->bad && cfg->group != CONFIG_NO_ID && cfg->user[0] == '\0') {
 		p->line = g->line;

@@ -160,6 +160,8 @@ struct config {
 	uint64_t	queue_max_bytes;	/* all buffered + queued bytes; 64M, 1M..1T */
 	uint64_t	batch_bytes;		/* seal a batch at this size; 64K, 4K..16M */
 	uint64_t	flush_interval_ms;	/* seal after this; 100 ms, 1 ms..1 min */
+	uint32_t	busy_streams;		/* more dirty than this at a flush: 1000 */
+	uint64_t	busy_flush_interval_ms;	/* then seal after this; 1 s, 1 ms..10 min */
 	uint32_t	max_streams;		/* 1024, 1..1000000 */
 	enum config_sync sync;			/* interval */
 	uint64_t	sync_interval_ms;	/* 1 s, 1 ms..1 h */

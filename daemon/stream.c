@@ -50,6 +50,7 @@ struct stream {
 	size_t		 next_cap;	/* the size of its next batch (see stream_seal()) */
 	struct stream	*dirty_next;
 	int		 dirty;
+	uint64_t	 dirty_ms;	/* CLOCK_MONOTONIC_COARSE ms it became dirty */
 	/* Drops not yet reported by a marker line (see stream_markers()). */
 	int		 due;			/* report > 0, or a dropped[] > 0 */
 	uint64_t	 dropped[BATCH_NPRIO];	/* by logd under overflow = drop, by priority */
@@ -96,13 +97,16 @@ struct stream_table {
 	struct stats		*st;
 	struct event		*flush_ev;
 	struct timeval		 flush_tv;
+	uint64_t		 busy_flush_ms;	/* busy_flush_interval, at least flush_interval */
 	struct stream		**slots;
 	size_t			 slot_mask;
 	struct stream		**by_id;
 	uint32_t		 nstreams;	/* logd's own included */
 	uint32_t		 nids;		/* max_streams + 1 */
 	struct stream		*last;		/* the most recent lookup: senders repeat themselves */
-	struct stream		*dirty_head;
+	struct stream		*dirty_head;	/* oldest first (stream_seal_due()) */
+	struct stream		*dirty_tail;
+	uint32_t		 ndirty;
 	struct stream_uid	*uids;		/* slot_mask + 1 of them */
 	struct format_cache	 fc;
 	struct format_sender	 self;		/* logd, the sender of its own marker lines */
@@ -194,6 +198,8 @@ stream_table_new(struct event_base *base, const struct config *cfg, struct queue
 		goto fail;
 	t->flush_tv.tv_sec = (time_t)(cfg->flush_interval_ms / 1000);
 	t->flush_tv.tv_usec = (suseconds_t)(cfg->flush_interval_ms % 1000) * 1000;
+	t->busy_flush_ms = cfg->busy_flush_interval_ms > cfg->flush_interval_ms ?
+	    cfg->busy_flush_interval_ms : cfg->flush_interval_ms;
 	format_cache_init(&t->fc);
 	format_self(&t->self);
 	*out = t;
@@ -415,18 +421,38 @@ stream_seal(struct stream_table *t, struct stream *s)
 	s->open = NULL;
 }
 
+/* Takes the oldest stream off the dirty list. */
+static struct stream *
+stream_pop_dirty(struct stream_table *t)
+{
+	struct stream	*s = t->dirty_head;
+
+	if ((t->dirty_head = s->dirty_next) == NULL)
+		t->dirty_tail = NULL;
+	s->dirty_next = NULL;
+	s->dirty = 0;
+	t->ndirty--;
+	return s;
+}
+
 void
 stream_seal_all(struct stream_table *t)
 {
-	struct stream	*s;
-
-	while ((s = t->dirty_head) != NULL) {
-		t->dirty_head = s->dirty_next;
-		s->dirty_next = NULL;
-		s->dirty = 0;
-		stream_seal(t, s);
-	}
+	while (t->dirty_head != NULL)
+		stream_seal(t, stream_pop_dirty(t));
 	queue_flush(t->q);	/* and the full batches sealed since the last flush */
+}
+
+/*
+ * A busy flush: seals the streams dirty since cutoff_ms or before, oldest
+ * first, and leaves the younger ones to fill their batches.
+ */
+static void
+stream_seal_due(struct stream_table *t, uint64_t cutoff_ms)
+{
+	while (t->dirty_head != NULL && t->dirty_head->dirty_ms <= cutoff_ms)
+		stream_seal(t, stream_pop_dirty(t));
+	queue_flush(t->q);
 }
 
 void
@@ -453,18 +479,30 @@ stream_drop_failed(struct stream_table *t)
 			(void)stream_discard(t, s);
 }
 
+/*
+ * Every flush_interval while a stream is dirty.  With more than busy_streams
+ * of them, a write each per flush_interval would cost more than the records
+ * do (ten thousand quiet streams: a write(2) per record or two), so each is
+ * left to fill its batch for up to busy_flush_interval instead.
+ */
 static void
 on_flush(evutil_socket_t fd, short what, void *arg)
 {
 	struct stream_table	*t = arg;
+	const struct config	*cfg = t->cfg;
 	uint32_t		 k, other = 0;
+	/* A batch left now is sealed at the next tick at the latest. */
+	uint64_t		 next = clock_ms(CLOCK_MONOTONIC_COARSE) + cfg->flush_interval_ms;
 
 	stream_flush_markers(t, 0);
-	stream_seal_all(t);
+	if (t->ndirty > cfg->busy_streams)
+		stream_seal_due(t, next > t->busy_flush_ms ? next - t->busy_flush_ms : 0);
+	else
+		stream_seal_all(t);
 	for (k = 0; k < STREAM_R_COUNT; k++)
 		other |= t->rejects_other[k] > 0;
-	if (t->ndue > 0 || t->nrejects > 0 || other)
-		stream_arm_flush(t);	/* no room for a marker yet, or not due: try again */
+	if (t->dirty_head != NULL || t->ndue > 0 || t->nrejects > 0 || other)
+		stream_arm_flush(t);	/* not due yet, or no room for a marker: try again */
 }
 
 /*
@@ -523,8 +561,13 @@ stream_mark_dirty(struct stream_table *t, struct stream *s)
 	if (s->dirty)
 		return;
 	s->dirty = 1;
-	s->dirty_next = t->dirty_head;
-	t->dirty_head = s;
+	s->dirty_ms = clock_ms(CLOCK_MONOTONIC_COARSE);
+	if (t->dirty_tail != NULL)
+		t->dirty_tail->dirty_next = s;
+	else
+		t->dirty_head = s;
+	t->dirty_tail = s;
+	t->ndirty++;
 	stream_arm_flush(t);
 }
 
@@ -1301,9 +1344,14 @@ stream_table_check(const struct stream_table *t)
 		nowned += t->by_id[i]->owner != 0;
 	if (counted != nowned)
 		return -EINVAL;
-	for (s = t->dirty_head; s != NULL; s = s->dirty_next)
+	for (s = t->dirty_head; s != NULL; s = s->dirty_next) {
 		if (!s->dirty || ++ndirty > t->nstreams)
 			return -EINVAL;
+		if (s->dirty_next == NULL ? s != t->dirty_tail : s->dirty_ms > s->dirty_next->dirty_ms)
+			return -EINVAL;
+	}
+	if (ndirty != t->ndirty || (ndirty == 0) != (t->dirty_tail == NULL))
+		return -EINVAL;
 	for (i = 0; i < t->nstreams; i++) {
 		s = t->by_id[i];
 		if (s->id != i || s->hash != stream_hash(s->name, s->name_len))

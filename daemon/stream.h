@@ -6,7 +6,8 @@
  * path allocates nothing per record.  A batch is sealed into the queue when
  * the next line would not fit in it (batch_bytes, or less for a stream that
  * is new or has been quiet), when flush_interval has passed since the table first
- * became dirty, and by stream_seal_all() (backpressure, shutdown).  Loop
+ * became dirty (with more than busy_streams dirty: busy_flush_interval since
+ * the stream did), and by stream_seal_all() (backpressure, shutdown).  Loop
  * thread only.
  */
 #ifndef LOGD_STREAM_H

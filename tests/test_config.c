@@ -87,6 +87,8 @@ START_TEST(defaults_are_documented_values)
 	ck_assert_uint_eq(c.queue_max_bytes, 64u << 20);
 	ck_assert_uint_eq(c.batch_bytes, 64u << 10);
 	ck_assert_uint_eq(c.flush_interval_ms, 100);
+	ck_assert_uint_eq(c.busy_streams, 1000);
+	ck_assert_uint_eq(c.busy_flush_interval_ms, 1000);
 	ck_assert_uint_eq(c.max_streams, 1024);
 	ck_assert_int_eq(c.sync, CONFIG_SYNC_INTERVAL);
 	ck_assert_uint_eq(c.sync_interval_ms, 1000);
@@ -180,6 +182,7 @@ START_TEST(reads_every_key)
 	    "; comment\n# comment\n[daemon]\n  socket = /tmp/s\nlog_dir=/tmp/l\n"
 	    "queue_max_bytes = 2G\nbatch_bytes = 128K ; inline comment\n"
 	    "flush_interval = 2s\nmax_streams = 5000\nsync = always\nsync_interval = 5min\n"
+	    "busy_streams = 50\nbusy_flush_interval = 3s\n"
 	    "drain_timeout = 250ms\n\n[defaults]\nformat = json\noverflow = drop\n"
 	    "stream_queue_max_bytes = 1G\n", &n), 0);
 	ck_assert_int_eq(n, 0);
@@ -189,6 +192,8 @@ START_TEST(reads_every_key)
 	ck_assert_uint_eq(c.queue_max_bytes, 2ull << 30);
 	ck_assert_uint_eq(c.batch_bytes, 128u << 10);
 	ck_assert_uint_eq(c.flush_interval_ms, 2000);
+	ck_assert_uint_eq(c.busy_streams, 50);
+	ck_assert_uint_eq(c.busy_flush_interval_ms, 3000);
 	ck_assert_uint_eq(c.max_streams, 5000);
 	ck_assert_int_eq(c.sync, CONFIG_SYNC_ALWAYS);
 	ck_assert_uint_eq(c.sync_interval_ms, 300000);
@@ -336,6 +341,14 @@ START_TEST(two_key_errors_name_each_line_and_the_values_as_written)
 	ck_assert_int_eq(n, 1);
 	has_error(2, "[stream x]: stream_queue_max_bytes = 8K (line 2) must be between batch_bytes = "
 	    "64K (default) and queue_max_bytes = 64M (default); raise it to at least 64K\n");
+	/* A busy flush waits at least flush_interval; unset, it follows a longer flush_interval. */
+	ck_assert_int_eq(load(&c, "[daemon]\nbusy_flush_interval = 50ms\n", &n), 0);
+	ck_assert_int_eq(n, 1);
+	has_error(2, "[daemon]: busy_flush_interval = 50ms (line 2) must be at least "
+	    "flush_interval = 100ms (default) (a busy flush waits longer, not less); raise "
+	    "busy_flush_interval to at least 100ms, or lower flush_interval\n");
+	ck_assert_int_eq(load(&c, "[daemon]\nflush_interval = 2s\n", &n), 0);
+	ck_assert_int_eq(n, 0);
 }
 END_TEST
 

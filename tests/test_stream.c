@@ -6,6 +6,7 @@
 
 #include <event2/event.h>
 
+#include "clock.h"
 #include "config.h"
 #include "queue.h"
 #include "stream.h"
@@ -328,6 +329,50 @@ START_TEST(flush_timer_seals_dirty_streams)
 		queue_stats(f.q, &st);
 	} while (st.queued_batches == 0 && ++rounds < 1000);
 	ck_assert_uint_eq(st.queued_batches, 1);
+	ck_assert_int_eq(stream_table_check(f.t), 0);
+	teardown(&f);
+}
+END_TEST
+
+/*
+ * More than busy_streams dirty at a flush: each is left to fill its batch
+ * until busy_flush_interval has passed since its first line, then sealed.
+ */
+START_TEST(a_busy_flush_leaves_streams_until_busy_flush_interval)
+{
+	struct fixture		 f;
+	struct stream		*s;
+	struct proto_record	 r = record("a", "hello");
+	struct queue_stats	 st;
+	const char		*names[] = { "a", "b", "c" };
+	uint64_t		 t0;
+	unsigned		 i, rounds = 0;
+
+	setup(&f, 1 << 20, 4096, 8);
+	f.cfg.busy_streams = 2;
+	f.cfg.busy_flush_interval_ms = 300;
+	stream_table_free(f.t);		/* it read cfg when made */
+	ck_assert_int_eq(stream_table_new(f.base, &f.cfg, f.q, &f.st, &f.t), 0);
+	t0 = clock_ms(CLOCK_MONOTONIC_COARSE);
+	for (i = 0; i < 3; i++) {
+		r.name = names[i];
+		ck_assert_int_eq(stream_get(f.t, names[i], 1, &root, &s), 0);
+		ck_assert_int_eq(stream_append(f.t, s, &r, r.ts_ns, &who), 0);
+	}
+	/* The flush timer (1 ms) fires, finds three dirty, seals none of them. */
+	ck_assert_int_ge(event_base_loop(f.base, EVLOOP_ONCE), 0);
+	queue_stats(f.q, &st);
+	if (clock_ms(CLOCK_MONOTONIC_COARSE) < t0 + 250)	/* not a machine stalled that long */
+		ck_assert_uint_eq(st.queued_batches, 0);
+	ck_assert_int_eq(stream_table_check(f.t), 0);
+	/* The timer stays armed until they are due, and then seals all three. */
+	do {
+		ck_assert_int_ge(event_base_loop(f.base, EVLOOP_ONCE), 0);
+		queue_stats(f.q, &st);
+	} while (st.queued_batches < 3 && ++rounds < 100000);
+	ck_assert_uint_eq(st.queued_batches, 3);
+	/* Sealed at the last tick (1 ms apart) before its 300 ms were up, not sooner. */
+	ck_assert_uint_ge(clock_ms(CLOCK_MONOTONIC_COARSE), t0 + 300 - 1);
 	ck_assert_int_eq(stream_table_check(f.t), 0);
 	teardown(&f);
 }
@@ -662,6 +707,7 @@ stream_suite(void)
 	tcase_add_test(tc, refuses_record_without_budget_and_appends_nothing);
 	tcase_add_test(tc, a_busy_stream_of_big_records_gets_big_batches);
 	tcase_add_test(tc, flush_timer_seals_dirty_streams);
+	tcase_add_test(tc, a_busy_flush_leaves_streams_until_busy_flush_interval);
 	tcase_add_test(tc, block_mode_holds_one_stream_to_its_share);
 	tcase_add_test(tc, drop_mode_drops_lowest_priority_first_and_reports_it);
 	tcase_add_test(tc, drop_mode_never_drops_a_more_important_line);
