@@ -36,6 +36,29 @@ def test_max_streams_rejects_and_counts_new_streams():
         check(dropped_sum(d.lines("logd")) == 4, "logd's stream reports other losses: %s" % own)
 
 
+def test_a_busy_flush_holds_quiet_streams_until_busy_flush_interval():
+    """More than busy_streams streams waiting: each is written busy_flush_interval after
+    its first record, not flush_interval after; none is lost, and shutdown writes them all."""
+    conf = "[daemon]\nflush_interval = 20ms\nbusy_streams = 2\nbusy_flush_interval = 1500ms\n"
+    with Logd(config=conf) as d:
+        t0 = time.monotonic()
+        for name in ("a", "b", "c"):
+            d.send(datagram(record(name, "quiet " + name)))
+        wait_for(lambda: all(d.lines(n) for n in ("a", "b", "c")), "the three lines")
+        # The records were received after t0, so their 1.5 s ended after t0 + 1.5 s,
+        # less one flush tick (20 ms) and the coarse clock's (4 ms).
+        waited = time.monotonic() - t0
+        check(waited >= 1.45, "written %.2f s after sending, before busy_flush_interval" % waited)
+        # And at SIGTERM a busy stream is written at once, not a second and a half later.
+        for name in ("a", "b", "c"):
+            d.send(datagram(record(name, "last " + name)))
+        wait_for(lambda: d.counters()["records"] == 6, "logd to take the last three")
+        check(d.stop() == 0, "logd exit status")
+        for name in ("a", "b", "c"):
+            check([parse(x)["msg"] for x in d.lines(name)] == ["quiet " + name, "last " + name],
+                  "stream %s: %s" % (name, d.lines(name)))
+
+
 def test_senders_cannot_write_to_logds_own_stream():
     with Logd() as d:
         r = d.run([LOGCTL, "send", "-s", "logd", "logd: forged"])
@@ -138,6 +161,7 @@ def test_json_format_writes_one_object_per_line():
 
 if __name__ == "__main__":
     main([test_max_streams_rejects_and_counts_new_streams,
+          test_a_busy_flush_holds_quiet_streams_until_busy_flush_interval,
           test_senders_cannot_write_to_logds_own_stream,
           test_a_flood_of_new_names_gives_logds_stream_a_few_lines_with_every_loss,
           test_tiny_queue_applies_backpressure_and_loses_nothing,
