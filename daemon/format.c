@@ -294,15 +294,20 @@ text_utf8(const uint8_t *s, const uint8_t *end, int *escape)
 	return n > 0 ? n : 1;
 }
 
-/* The length of s once put_text_escaped() has escaped it. */
+/*
+ * The length of s once put_text_escaped() has escaped it; *clean, the bytes
+ * before the first one it escapes or checks.
+ */
 static size_t
-text_escaped_len(const uint8_t *s, size_t len)
+text_escaped_len(const uint8_t *s, size_t len, size_t *clean)
 {
-	const uint8_t	*end = s + len;
+	const uint8_t	*start = s, *end = s + len;
 	size_t		 n = len, k;
 	int		 escape;
 
-	while ((s = text_clean_run(s, end)) < end) {
+	s = text_clean_run(s, end);
+	*clean = (size_t)(s - start);
+	for (; s < end; s = text_clean_run(s, end)) {
 		if (*s >= 0x80) {
 			k = text_utf8(s, end, &escape);
 			n += escape ? 3 : 0;
@@ -316,10 +321,13 @@ text_escaped_len(const uint8_t *s, size_t len)
 }
 
 size_t
-format_len(enum config_format fmt, const struct proto_record *rec)
+format_len(enum config_format fmt, const struct proto_record *rec, size_t *clean)
 {
-	size_t	plen;
+	size_t	plen, none;
 
+	if (clean == NULL)
+		clean = &none;
+	*clean = 0;
 	if (fmt != CONFIG_FORMAT_TEXT)
 		return format_max_len(fmt, rec);
 	(void)proto_priority_name(rec->priority, &plen);
@@ -328,7 +336,7 @@ format_len(enum config_format fmt, const struct proto_record *rec)
 	 * a claimed time 27, "] ", message, newline; a tag and its ": " and a
 	 * caller at their most (each byte \xNN).
 	 */
-	return 27 + 1 + plen + 2 + 10 + 1 + 29 + 2 + text_escaped_len(rec->msg, rec->msg_len) + 1 +
+	return 27 + 1 + plen + 2 + 10 + 1 + 29 + 2 + text_escaped_len(rec->msg, rec->msg_len, clean) + 1 +
 	    (rec->tag_len > 0 ? 4 * rec->tag_len + 2 : 0) + caller_max_len(rec);
 }
 
@@ -570,6 +578,14 @@ size_t
 format_line(struct format_cache *c, enum config_format fmt, char *buf,
     const struct proto_record *rec, uint64_t ts_ns, const struct format_sender *who)
 {
+	return format_line_clean(c, fmt, buf, rec, ts_ns, who, 0);
+}
+
+size_t
+format_line_clean(struct format_cache *c, enum config_format fmt, char *buf,
+    const struct proto_record *rec, uint64_t ts_ns, const struct format_sender *who,
+    size_t clean)
+{
 	char	*p = buf;
 
 	if (fmt == CONFIG_FORMAT_JSON) {
@@ -599,7 +615,9 @@ format_line(struct format_cache *c, enum config_format fmt, char *buf,
 		}
 		if (has_caller(rec))
 			p = put_caller(p, rec);
-		p = put_text_escaped(p, rec->msg, rec->msg_len);
+		if (clean > 0)
+			p = put_mem(p, rec->msg, clean);
+		p = put_text_escaped(p, rec->msg + clean, rec->msg_len - clean);
 	}
 	*p++ = '\n';
 	return (size_t)(p - buf);

@@ -76,9 +76,11 @@ size_t	format_max_len(enum config_format fmt, const struct proto_record *rec);
 /*
  * A tighter upper bound: for text, exact but for the pid's digits (or
  * "[logd]"), the "+" and a claimed time, at the cost of a scan of the
- * message; for JSON, format_max_len().
+ * message; for JSON, format_max_len().  *clean (if clean is not NULL): how
+ * many of the message's first bytes the scan found need no escaping (0 for
+ * JSON), for format_line_clean().
  */
-size_t	format_len(enum config_format fmt, const struct proto_record *rec);
+size_t	format_len(enum config_format fmt, const struct proto_record *rec, size_t *clean);
 
 /*
  * Writes rec as one line ending in '\n' into buf, which must have room for
@@ -89,6 +91,15 @@ size_t	format_len(enum config_format fmt, const struct proto_record *rec);
  */
 size_t	format_line(struct format_cache *c, enum config_format fmt, char *buf,
 	    const struct proto_record *rec, uint64_t ts_ns, const struct format_sender *who);
+
+/*
+ * format_line(), told by format_len() that the message's first clean bytes
+ * need no escaping: they are copied without a second scan (a big record's
+ * bytes are read once to measure them, once to copy them, not three times).
+ */
+size_t	format_line_clean(struct format_cache *c, enum config_format fmt, char *buf,
+	    const struct proto_record *rec, uint64_t ts_ns, const struct format_sender *who,
+	    size_t clean);
 
 /*
  * How every loss marker's text starts: FORMAT_LOSS_PREFIX "12 records: <why>"

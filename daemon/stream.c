@@ -813,7 +813,7 @@ stream_put(struct stream_table *t, struct stream *s, const struct proto_record *
 {
 	struct stream_markers	 m;
 	struct proto_record	 plain;
-	size_t			 need;
+	size_t			 need, clean = 0;
 	uint32_t		 line = (rec->flags & PROTO_REC_REPORT) ? 0 : 1;
 	int			 tries;
 
@@ -832,7 +832,7 @@ stream_put(struct stream_table *t, struct stream *s, const struct proto_record *
 		 * record would take a batch of its own.  Short of room, count.
 		 */
 		if (line && (s->open == NULL || batch_room(s->open) < need))
-			need = m.need + format_len(s->sc->format, rec);
+			need = m.need + format_len(s->sc->format, rec, &clean);
 		if (stream_reserve(t, s, need, m.n + line, 0) == 0)
 			break;
 		if (s->sc->overflow != CONFIG_OVERFLOW_DROP)
@@ -853,8 +853,8 @@ stream_put(struct stream_table *t, struct stream *s, const struct proto_record *
 	}
 	if (!line)
 		return 0;
-	batch_add_line(s->open, format_line(&t->fc, s->sc->format, batch_end(s->open), rec, ts_ns,
-	    who), rec->priority & (BATCH_NPRIO - 1));
+	batch_add_line(s->open, format_line_clean(&t->fc, s->sc->format, batch_end(s->open), rec,
+	    ts_ns, who, clean), rec->priority & (BATCH_NPRIO - 1));
 	t->st->lines++;
 	if (rec->priority <= LOG_CRIT) {
 		/* As journald does: crit and worse go to disk now (stream_seal_urgent()), synced. */

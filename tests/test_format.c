@@ -284,7 +284,7 @@ START_TEST(a_tag_goes_before_the_message)
 	r.tag_len = 4;
 	ck_assert_str_eq(fmt(CONFIG_FORMAT_TEXT, &r, TS),
 	    "2025-11-22T12:00:00.123456Z info [1234] sshd: Accepted\n");
-	ck_assert_uint_le(strlen(out), format_len(CONFIG_FORMAT_TEXT, &r));
+	ck_assert_uint_le(strlen(out), format_len(CONFIG_FORMAT_TEXT, &r, NULL));
 	r.flags = PROTO_REC_MORE;
 	r.ts_ns = 1000000000ull;
 	ck_assert_str_eq(fmt(CONFIG_FORMAT_TEXT, &r, TS), "2025-11-22T12:00:00.123456Z info "
@@ -294,7 +294,7 @@ START_TEST(a_tag_goes_before_the_message)
 	r.tag_len = 7;
 	ck_assert_str_eq(fmt(CONFIG_FORMAT_TEXT, &r, TS),
 	    "2025-11-22T12:00:00.123456Z info [1234] s\\x20s\\x5b\\n\\xff?: m\n");
-	ck_assert_uint_le(strlen(out), format_len(CONFIG_FORMAT_TEXT, &r));
+	ck_assert_uint_le(strlen(out), format_len(CONFIG_FORMAT_TEXT, &r, NULL));
 	ck_assert_ptr_nonnull(strstr(fmt(CONFIG_FORMAT_JSON, &r, TS),
 	    ",\"gid\":100,\"ident\":\"s s[\\n\\u00ff?\",\"message\":\"m\""));
 }
@@ -313,7 +313,7 @@ START_TEST(the_caller_goes_before_the_message)
 	r.func_len = 4;
 	ck_assert_str_eq(fmt(CONFIG_FORMAT_TEXT, &r, TS),
 	    "2025-11-22T12:00:00.123456Z info [1234] app.c:10 main(): started\n");
-	ck_assert_uint_le(strlen(out), format_len(CONFIG_FORMAT_TEXT, &r));
+	ck_assert_uint_le(strlen(out), format_len(CONFIG_FORMAT_TEXT, &r, NULL));
 	ck_assert_ptr_nonnull(strstr(fmt(CONFIG_FORMAT_JSON, &r, TS),
 	    ",\"message\":\"started\",\"file\":\"app.c\",\"line\":10,\"func\":\"main\""));
 	r.tag = "app";
@@ -327,14 +327,14 @@ START_TEST(the_caller_goes_before_the_message)
 	r.func_len = 0;
 	ck_assert_str_eq(fmt(CONFIG_FORMAT_TEXT, &r, TS),
 	    "2025-11-22T12:00:00.123456Z info [1234] my\\x20dir/a.c:10 ?(): started\n");
-	ck_assert_uint_le(strlen(out), format_len(CONFIG_FORMAT_TEXT, &r));
+	ck_assert_uint_le(strlen(out), format_len(CONFIG_FORMAT_TEXT, &r, NULL));
 	r.file_len = 0;
 	r.line = 0;
 	r.func = "?";
 	r.func_len = 1;
 	ck_assert_str_eq(fmt(CONFIG_FORMAT_TEXT, &r, TS),
 	    "2025-11-22T12:00:00.123456Z info [1234] ?:0 \\x3f(): started\n");
-	ck_assert_uint_le(strlen(out), format_len(CONFIG_FORMAT_TEXT, &r));
+	ck_assert_uint_le(strlen(out), format_len(CONFIG_FORMAT_TEXT, &r, NULL));
 }
 END_TEST
 
@@ -350,7 +350,7 @@ START_TEST(text_escapes_invalid_utf8_bytes)
 	line = fmt(CONFIG_FORMAT_TEXT, &r, TS);
 	ck_assert_str_eq(strstr(line, "] ") + 2, "\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80|\\xff|"
 	    "\\xe2\\x82|\\xc0\\xaf|\\xed\\xa0\\x80|\\xf4\\x90\\x80\\x80\n");
-	ck_assert_uint_le(strlen(line), format_len(CONFIG_FORMAT_TEXT, &r));
+	ck_assert_uint_le(strlen(line), format_len(CONFIG_FORMAT_TEXT, &r, NULL));
 }
 END_TEST
 
@@ -393,7 +393,7 @@ START_TEST(escapes_a_byte_anywhere_in_a_long_clean_message)
 			snprintf(expect, sizeof(expect), "%.*s%s%.*s\n", (int)pos, a, want[k],
 			    (int)(sizeof(msg) - pos - 1), a);
 			ck_assert_str_eq(body, expect);
-			ck_assert_uint_le(strlen(line), format_len(CONFIG_FORMAT_TEXT, &r));
+			ck_assert_uint_le(strlen(line), format_len(CONFIG_FORMAT_TEXT, &r, NULL));
 		}
 	}
 }
@@ -403,17 +403,23 @@ END_TEST
 START_TEST(random_records_stay_within_bounds)
 {
 	static uint8_t		msg[70000];
+	static char		again[sizeof(out)];
 	struct proto_record	r;
+	const struct format_sender *from;
+	enum config_format	cf;
 	const char		*line;
-	size_t			i, n;
+	size_t			i, n, clean;
+	uint64_t		ts;
 	int			iter, f;
 
 	format_cache_init(&fc);
 	srand(42);
 	for (iter = 0; iter < 2000; iter++) {
 		n = (size_t)rand() % (iter % 50 == 0 ? sizeof(msg) : 300);
-		for (i = 0; i < n; i++)
-			msg[i] = (uint8_t)rand();
+		for (i = 0; i < n; i++)		/* a third of them plain text, but for one byte */
+			msg[i] = iter % 3 ? (uint8_t)rand() : (uint8_t)(' ' + rand() % 95);
+		if (iter % 3 == 0 && n > 0 && rand() % 2)
+			msg[(size_t)rand() % n] = (uint8_t)rand();
 		r = rec_of(msg, n);
 		r.priority = (uint8_t)(rand() % 8);
 		r.flags = rand() % 2 ? PROTO_REC_MORE : 0;
@@ -427,15 +433,19 @@ START_TEST(random_records_stay_within_bounds)
 		}
 		r.ts_ns = rand() % 2 ? (uint64_t)rand() * 1000000000ull : 0;
 		for (f = 0; f < 2; f++) {
-			line = fmt_from(f ? CONFIG_FORMAT_JSON : CONFIG_FORMAT_TEXT, &r,
-			    (uint64_t)rand() * 1000000000ull, rand() % 2 ? &self : &who);
+			cf = f ? CONFIG_FORMAT_JSON : CONFIG_FORMAT_TEXT;
+			ts = (uint64_t)rand() * 1000000000ull;
+			from = rand() % 2 ? &self : &who;
+			line = fmt_from(cf, &r, ts, from);
 			n = strlen(line);
 			ck_assert(utf8_valid(line, n));
 			ck_assert_ptr_eq(memchr(line, '\n', n), line + n - 1);
-			ck_assert_uint_le(n, format_len(f ? CONFIG_FORMAT_JSON :
-			    CONFIG_FORMAT_TEXT, &r));
-			ck_assert_uint_le(format_len(f ? CONFIG_FORMAT_JSON : CONFIG_FORMAT_TEXT, &r),
-			    format_max_len(f ? CONFIG_FORMAT_JSON : CONFIG_FORMAT_TEXT, &r));
+			ck_assert_uint_le(n, format_len(cf, &r, &clean));
+			ck_assert_uint_le(format_len(cf, &r, NULL), format_max_len(cf, &r));
+			/* What format_len() found clean is copied unscanned, to the same line. */
+			ck_assert_uint_le(clean, r.msg_len);
+			ck_assert_uint_eq(format_line_clean(&fc, cf, again, &r, ts, from, clean), n);
+			ck_assert(memcmp(again, line, n) == 0);
 			for (i = 0; i < n - 1; i++)
 				if ((uint8_t)line[i] < 0x20 || line[i] == 0x7f)
 					break;

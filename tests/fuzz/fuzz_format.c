@@ -256,8 +256,8 @@ check_text_len(const struct proto_record *rec, size_t n, uint64_t ts_ns,
 		abort();
 	format_cache_init(&c);
 	n0 = format_line(&c, CONFIG_FORMAT_TEXT, line, &empty, ts_ns, who);
-	REQUIRE(format_len(CONFIG_FORMAT_TEXT, rec) - n ==
-	    format_len(CONFIG_FORMAT_TEXT, &empty) - n0);
+	REQUIRE(format_len(CONFIG_FORMAT_TEXT, rec, NULL) - n ==
+	    format_len(CONFIG_FORMAT_TEXT, &empty, NULL) - n0);
 	free(line);
 }
 
@@ -268,7 +268,7 @@ check(const struct proto_record *rec, uint64_t ts_ns, const struct format_sender
 	static int			inited;
 	struct format_cache		fresh;
 	enum config_format		fmt;
-	size_t				max, n, n2;
+	size_t				max, n, n2, clean;
 	char				*line, *again;
 
 	if (!inited) {
@@ -278,16 +278,20 @@ check(const struct proto_record *rec, uint64_t ts_ns, const struct format_sender
 	for (fmt = CONFIG_FORMAT_TEXT; fmt <= CONFIG_FORMAT_JSON; fmt++) {
 		max = format_max_len(fmt, rec);
 		REQUIRE(max <= FORMAT_EXPANSION * (proto_head_size(rec) + rec->msg_len));
-		REQUIRE(format_len(fmt, rec) <= max);
+		REQUIRE(format_len(fmt, rec, &clean) <= max);
+		REQUIRE(clean <= rec->msg_len);
 		if ((line = malloc(max)) == NULL || (again = malloc(max)) == NULL)
 			abort();
 		n = format_line(&cache, fmt, line, rec, ts_ns, who);
-		REQUIRE(n >= FORMAT_MIN_LINE && n <= format_len(fmt, rec));
+		REQUIRE(n >= FORMAT_MIN_LINE && n <= format_len(fmt, rec, NULL));
 		if (fmt == CONFIG_FORMAT_TEXT)
 			check_text_len(rec, n, ts_ns, who);
 		REQUIRE(line[n - 1] == '\n');
 		format_cache_init(&fresh);
 		n2 = format_line(&fresh, fmt, again, rec, ts_ns, who);
+		REQUIRE(n2 == n && memcmp(line, again, n) == 0);
+		/* The bytes format_len() found clean, copied unscanned: the same line. */
+		n2 = format_line_clean(&fresh, fmt, again, rec, ts_ns, who, clean);
 		REQUIRE(n2 == n && memcmp(line, again, n) == 0);
 		if (fmt == CONFIG_FORMAT_TEXT)
 			check_text(line, n, rec, who, ts_ns);
