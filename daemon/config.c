@@ -430,8 +430,13 @@ config_hint(const char *section, const char *key)
 static const char *
 config_home(const char *key)
 {
-	static const char *const	homes[] = { "[daemon]", "[defaults] or [stream NAME]",
-					    "[syslog]" };
+	/* By enum config_scope. */
+	static const char *const	homes[] = {
+		[CONFIG_SCOPE_DAEMON] = "[daemon]",
+		[CONFIG_SCOPE_STREAM] = "[defaults] or [stream NAME]",
+		[CONFIG_SCOPE_SYSLOG] = "[syslog]",
+		[CONFIG_SCOPE_FORWARD] = "[forward NAME]",
+	};
 	size_t				i;
 
 	for (i = 0; i < NKEYS; i++)

@@ -392,14 +392,17 @@ START_TEST(a_key_in_the_wrong_section_names_its_section)
 	    "max_files = 3\n"			/* 4 */
 	    "map = a:b\n"			/* 5 */
 	    "[syslog]\n"
-	    "user = nobody\n", &n), 0);		/* 7 */
-	ck_assert_int_eq(n, 4);
+	    "user = nobody\n"			/* 7 */
+	    "target = tcp://h:1\n", &n), 0);	/* 8: a [forward NAME] key */
+	ck_assert_int_eq(n, 5);
 	ck_assert_ptr_nonnull(strstr(errs, ":2: [defaults]: log_dir belongs in [daemon], not in "
 	    "this section; move it there\n"));
 	ck_assert_ptr_nonnull(strstr(errs, ":4: [daemon]: max_files belongs in [defaults] or "
 	    "[stream NAME], not in this section; move it there\n"));
 	ck_assert_ptr_nonnull(strstr(errs, ":5: [daemon]: map belongs in [syslog]"));
 	ck_assert_ptr_nonnull(strstr(errs, ":7: [syslog]: user belongs in [daemon]"));
+	ck_assert_ptr_nonnull(strstr(errs, ":8: [syslog]: target belongs in [forward NAME], not in "
+	    "this section; move it there\n"));
 	/* Outside any section too. */
 	ck_assert_int_eq(load(&c, "max_files = 3\n", &n), 0);
 	ck_assert_ptr_nonnull(strstr(errs, ":1: \"max_files\" is outside any section; put it "
