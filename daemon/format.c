@@ -336,7 +336,8 @@ format_len(enum config_format fmt, const struct proto_record *rec, size_t *clean
 	 * a claimed time 27, "] ", message, newline; a tag and its ": " and a
 	 * caller at their most (each byte \xNN).
 	 */
-	return 27 + 1 + plen + 2 + 10 + 1 + 29 + 2 + text_escaped_len(rec->msg, rec->msg_len, clean) + 1 +
+	return 27 + 1 + plen + 2 + 10 + 1 + 29 + 2 +
+	    text_escaped_len(rec->msg, rec->msg_len, clean) + 1 +
 	    (rec->tag_len > 0 ? 4 * rec->tag_len + 2 : 0) + caller_max_len(rec);
 }
 
