@@ -25,6 +25,7 @@
 
 #include "clock.h"
 #include "diag.h"
+#include "logdir.h"
 #include "syslog_msg.h"
 
 #define INGEST_CMSG_SPACE	256	/* credentials, plus room to see (and close) stray fds */
@@ -71,25 +72,24 @@ static void	on_read(evutil_socket_t fd, short what, void *arg);
 void
 ingest_bind_error(const char *path, const char *option, int rc, char *err, size_t len)
 {
-	const char	*slash = strrchr(path, '/');
-	int		 dlen = slash == NULL || slash == path ? 1 : (int)(slash - path);
-	const char	*dir = slash == NULL ? "." : path;
+	char	dir[CONFIG_MAX_PATH];
 
+	(void)logdir_parent(path, dir, sizeof(dir));
 	switch (rc) {
 	case -ENOENT:
-		snprintf(err, len, "cannot listen on %s: directory %.*s does not exist; create it, "
-		    "or choose another --%s", path, dlen, dir, option);
+		snprintf(err, len, "cannot listen on %s: directory %s does not exist; create it, "
+		    "or choose another --%s", path, dir, option);
 		break;
 	case -ENOTDIR:
-		snprintf(err, len, "cannot listen on %s: %.*s is not a directory; choose another "
-		    "--%s", path, dlen, dir, option);
+		snprintf(err, len, "cannot listen on %s: %s is not a directory; choose another "
+		    "--%s", path, dir, option);
 		break;
 	case -EACCES:
 	case -EPERM:
 	case -EROFS:
 		snprintf(err, len, "cannot listen on %s: %s; logd (uid %ld) must be able to "
-		    "create it in %.*s, or choose another --%s", path, strerror(-rc),
-		    (long)geteuid(), dlen, dir, option);
+		    "create it in %s, or choose another --%s", path, strerror(-rc),
+		    (long)geteuid(), dir, option);
 		break;
 	default:
 		snprintf(err, len, "cannot listen on %s: %s; choose another --%s", path,

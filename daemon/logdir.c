@@ -5,6 +5,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -136,4 +137,14 @@ logdir_strerror(int err)
 	default:
 		return strerror(-err);
 	}
+}
+
+const char *
+logdir_parent(const char *path, char *buf, size_t len)
+{
+	const char	*slash = strrchr(path, '/');
+
+	snprintf(buf, len, "%.*s", slash == NULL || slash == path ? 1 : (int)(slash - path),
+	    slash == NULL ? "." : path);
+	return buf;
 }

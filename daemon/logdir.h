@@ -62,6 +62,12 @@ int	logdir_own(int fd, mode_t mode, gid_t gid);
 DIR	*logdir_list(int dfd);
 
 /*
+ * The directory path is in, into buf ("/run/logd/socket" -> "/run/logd",
+ * "/s" -> "/", "s" -> "."): for a message about where a file would go.
+ */
+const char *logdir_parent(const char *path, char *buf, size_t len);
+
+/*
  * err in words, for a message about a path in the log dir: the refusals
  * (-ELOOP, -LOGDIR_ENOTREG, -ENOTDIR) say what is in the way, else strerror().
  */

@@ -422,17 +422,6 @@ check_log_group(const struct config *cfg)
 	return -1;
 }
 
-/* The directory path is in ("/run/logd/socket" -> "/run/logd", "s" -> "."), into buf. */
-static const char *
-parent_dir(const char *path, char *buf, size_t len)
-{
-	const char	*slash = strrchr(path, '/');
-
-	snprintf(buf, len, "%.*s", slash == NULL || slash == path ? 1 : (int)(slash - path),
-	    slash == NULL ? "." : path);
-	return buf;
-}
-
 /*
  * --check-config: can logd bind the socket path (option --option) as this
  * user: does its directory exist, can it create files there?  A problem is
@@ -445,7 +434,7 @@ check_socket_path(const char *path, const char *option, int fatal)
 	char	dir[CONFIG_MAX_PATH], err[512];
 	int	rc;
 
-	if ((rc = dir_usable(parent_dir(path, dir, sizeof(dir)))) == 0) {
+	if ((rc = dir_usable(logdir_parent(path, dir, sizeof(dir)))) == 0) {
 		printf("%s %s: ok\n", option, path);
 		return 0;
 	}
@@ -487,7 +476,7 @@ check_paths(const struct config *cfg)
 		return n;
 	}
 	/* logd creates it (one level, as the user that starts it), then gives it to user =. */
-	if ((rc = dir_usable(parent_dir(cfg->log_dir, parent, sizeof(parent)))) < 0) {
+	if ((rc = dir_usable(logdir_parent(cfg->log_dir, parent, sizeof(parent)))) < 0) {
 		diag(LOG_ERR, "cannot create log directory %s: %s %s; %s, or choose another "
 		    "log_dir (--log-dir)", cfg->log_dir, parent, rc == -ENOENT ? "does not exist" :
 		    strerror(-rc), rc == -ENOENT ? "create it" : "start logd as a user who may "

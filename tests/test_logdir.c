@@ -154,6 +154,18 @@ START_TEST(listings_at_once_each_see_every_entry)
 }
 END_TEST
 
+/* Where a file would go, for the messages about it. */
+START_TEST(parent_is_the_directory_a_path_is_in)
+{
+	char	buf[64];
+
+	ck_assert_str_eq(logdir_parent("/run/logd/socket", buf, sizeof(buf)), "/run/logd");
+	ck_assert_str_eq(logdir_parent("/socket", buf, sizeof(buf)), "/");
+	ck_assert_str_eq(logdir_parent("socket", buf, sizeof(buf)), ".");
+	ck_assert_str_eq(logdir_parent("run/s", buf, sizeof(buf)), "run");
+}
+END_TEST
+
 static Suite *
 logdir_suite(void)
 {
@@ -166,6 +178,7 @@ logdir_suite(void)
 	tcase_add_test(tc, fifos_sockets_and_directories_are_refused_without_blocking);
 	tcase_add_test(tc, a_device_is_refused);
 	tcase_add_test(tc, listings_at_once_each_see_every_entry);
+	tcase_add_test(tc, parent_is_the_directory_a_path_is_in);
 	suite_add_tcase(s, tc);
 	return s;
 }
