@@ -435,17 +435,10 @@ stream_pop_dirty(struct stream_table *t)
 	return s;
 }
 
-void
-stream_seal_all(struct stream_table *t)
-{
-	while (t->dirty_head != NULL)
-		stream_seal(t, stream_pop_dirty(t));
-	queue_flush(t->q);	/* and the full batches sealed since the last flush */
-}
-
 /*
- * A busy flush: seals the streams dirty since cutoff_ms or before, oldest
- * first, and leaves the younger ones to fill their batches.
+ * Seals the streams dirty since cutoff_ms or before, oldest first (a busy
+ * flush leaves the younger ones to fill their batches), and hands the
+ * writer those and the full batches sealed since the last flush.
  */
 static void
 stream_seal_due(struct stream_table *t, uint64_t cutoff_ms)
@@ -453,6 +446,12 @@ stream_seal_due(struct stream_table *t, uint64_t cutoff_ms)
 	while (t->dirty_head != NULL && t->dirty_head->dirty_ms <= cutoff_ms)
 		stream_seal(t, stream_pop_dirty(t));
 	queue_flush(t->q);
+}
+
+void
+stream_seal_all(struct stream_table *t)
+{
+	stream_seal_due(t, UINT64_MAX);
 }
 
 void
