@@ -629,7 +629,10 @@ entry_head(int dfd, const struct fwd_entry *e, int64_t *ts)
 /*
  * Where file id is in list: by inode (a plain file), by archive name (.zst
  * too), or by the time of its first line (an archive compressed before its
- * name was seen).  Its index, or -1.
+ * name was seen).  An inode is freed when its archive is compressed and
+ * may come back as a new file, empty at first: once id's first line is
+ * known, a file with its inode is id only if it starts with that line.
+ * Its index, or -1.
  */
 static long
 fwd_find(int dfd, const struct fwd_entry *list, size_t n, const struct fwd_file *id)
@@ -640,7 +643,7 @@ fwd_find(int dfd, const struct fwd_entry *list, size_t n, const struct fwd_file 
 
 	for (i = 0; i < n; i++)
 		if (!list[i].zst && list[i].ino == id->ino && (id->first_ts == 0 ||
-		    (entry_head(dfd, &list[i], &ts) == 0 && (ts == id->first_ts || ts == 0))))
+		    (entry_head(dfd, &list[i], &ts) == 0 && ts == id->first_ts)))
 			return (long)i;
 	for (i = 0; id->name[0] != '\0' && i < n; i++) {
 		entry_stem(&list[i], stem);

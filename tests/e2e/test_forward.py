@@ -4,7 +4,9 @@ logd restart, duplicates are counted, the lag comes back to 0, and the structure
 data parses.  rsyslog runs as `rsyslogd -n -f CONF -i PIDFILE` with a work dir of
 its own in the test's temporary directory, never as a system service."""
 import atexit
+import calendar
 import collections
+import datetime
 import glob
 import os
 import re
@@ -391,6 +393,63 @@ def test_a_damaged_archive_is_said_counted_and_skipped():
         r.cleanup()
 
 
+def stamp_ns(line):
+    """The time of a logd line's stamp ("2026-11-22T12:00:00.123456Z"), in ns."""
+    t = datetime.datetime.strptime(line[:27], "%Y-%m-%dT%H:%M:%S.%fZ")
+    return calendar.timegm(t.timetuple()) * 10**9 + t.microsecond * 1000
+
+
+def test_a_cursor_whose_inode_is_now_an_empty_current_log_finds_its_archive():
+    # The cursor names current.log as it was (its inode and first line's time);
+    # since then it was rotated, its archive compressed, and the freed inode
+    # reused by the new, still empty current.log.  That file is not the
+    # cursor's: the archive whose first line has the cursor's time is.
+    r = Rsyslog()       # down while the files are made
+    conf = ("[daemon]\nkeep_free = 0\n[defaults]\nmax_file_size = 8K\nmax_files = 1000\n"
+            "[forward central]\ntarget = tcp://127.0.0.1:%d\nstreams = fa\n"
+            "reconnect = 200ms\n" % r.port)
+    d = None
+    try:
+        d = Logd(conf)
+        n = 300          # about 30 KiB: three archives and more
+        check(d.run([SENDER, "load", "fa", "a", str(n)]).returncode == 0, "sender")
+        check(d.ctl("rotate", "fa").returncode == 0, "logctl rotate")
+        wait_for(lambda: sum(len(open(os.path.join(d.logs, "fa", a)).read().splitlines())
+                             for a in archives(d, "fa")) == n, "every record in an archive")
+        check(d.stop() == 0, "logd exited non-zero: %s" % d.stderr())
+        cur = os.path.join(d.logs, "fa", "current.log")
+        open(cur, "a").close()
+        check(os.path.getsize(cur) == 0, "current.log is not empty")
+        names = archives(d, "fa")
+        check(len(names) >= 3, "archives: %s" % names)
+        with open(os.path.join(d.logs, "fa", names[0])) as f:
+            first = f.read().splitlines(keepends=True)
+        k = 10           # the cursor: after the oldest archive's tenth line
+        with open(os.path.join(d.logs, ".forward", "central.cursor"), "w") as f:
+            f.write("logd-forward-cursor 1\nfa %d %d %d -\n" % (
+                os.stat(cur).st_ino, stamp_ns(first[0]), len("".join(first[:k]).encode())))
+        want = set()
+        for i, name in enumerate(names):
+            with open(os.path.join(d.logs, "fa", name)) as f:
+                lines = f.read().splitlines()
+            for line in lines[k if i == 0 else 0:]:
+                want.add(("fa", "a", int(re.search(r"id=a seq=(\d+) ", line).group(1))))
+        check(len(want) == n - k, "%d records after the cursor, not %d" % (len(want), n - k))
+        d.start()
+        r.start()
+        wait_for(lambda: fwd(d)["connected"] == 1 and fwd(d)["lag_bytes"] == 0 and
+                 fwd(d)["unacked"] == 0, "the forwarder to catch up")
+        got = set(records(r.lines()))
+        check(want <= got, "%d of the %d records after the cursor are not at rsyslog (%s)" %
+              (len(want - got), len(want), sorted(want - got)[:3]))
+        check(fwd(d)["lost_files"] == 0, "lost_files: %s" % fwd(d))
+        check(d.stop() == 0, "logd exited non-zero: %s" % d.stderr())
+    finally:
+        if d is not None:
+            d.cleanup()
+        r.cleanup()
+
+
 def openssl(*args, cwd):
     r = subprocess.run(["openssl"] + list(args), cwd=cwd, capture_output=True, text=True)
     check(r.returncode == 0, "openssl %s: %s" % (" ".join(args), r.stderr))
@@ -521,6 +580,7 @@ if __name__ == "__main__":
           test_retention_keeps_archives_until_they_are_sent,
           test_disk_limits_remove_unsent_archives_and_say_so,
           test_a_damaged_archive_is_said_counted_and_skipped,
+          test_a_cursor_whose_inode_is_now_an_empty_current_log_finds_its_archive,
           test_tls_to_a_collector_whose_certificate_the_ca_signed,
           test_tls_refuses_a_collector_the_ca_did_not_sign,
           test_tls_with_a_missing_ca_file_stops_logd_at_start_and_says_why,
