@@ -54,7 +54,6 @@ enum stats_id {
 	STATS_WRITTEN_RECORDS,	/* the senders' records written (lines but logd's own) */
 	STATS_WRITE_ERRORS,	/* failed write/open attempts */
 	STATS_WRITER_MARKERS,	/* lines the writer added (stalls, torn lines) */
-	STATS_FSYNCS,
 	STATS_STALLS,		/* episodes of failing writes */
 	STATS_STALLED_MS,	/* their total length */
 	STATS_ROTATIONS,
@@ -66,7 +65,8 @@ enum stats_id {
 	STATS_LINES_UNFORWARDED,	/* their lines */
 	/* compressor thread */
 	STATS_ARCHIVES_COMPRESSED,
-	/* both threads (stats_add_shared()) */
+	/* more than one thread (stats_add_shared()) */
+	STATS_FSYNCS,		/* fdatasync/syncfs calls: the writer's and its syncer's */
 	STATS_UNWRITABLE,	/* records dropped because their stream could not be written */
 	STATS_LINES_REMOVED,	/* lines taken out of batches unwritten (overflow, unwritable) */
 	STATS_COUNT

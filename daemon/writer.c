@@ -17,6 +17,17 @@
  * dropped and counted, and it is retried 1 s later, then 2, 4... up to 60 s
  * apart (at once on SIGHUP); the first line it gets when it recovers says
  * how many records it lost.  Every other stream goes on as before.
+ *
+ * Scheduled syncs (sync = interval, and a file closed with unsynced data:
+ * rotation) run on a thread of the writer's own, the syncer: fdatasync(2)
+ * of a file being appended to waits for the disk, tens of milliseconds per
+ * megabyte, and the writer goes on writing meanwhile, as the compressor
+ * never holds it up either.  DESIGN.md puts fsync on the writer; the urgent
+ * syncs (crit records, sync = always) and shutdown's stay there, done
+ * before it goes on.  The syncer gets its own descriptor of each file (a
+ * dup(2), or the closed file's), at most WRITER_SYNC_JOBS of them; past
+ * that, or with one round still under way when the next is due, the writer
+ * syncs itself or waits for that round, so nothing goes unsynced.
  */
 #include "writer.h"
 
@@ -54,6 +65,8 @@
 #define WRITER_SCAN_MS		60000	/* and the log dir: earlier runs' streams, disk limits */
 #define WRITER_SYNCFS_MIN	64	/* more dirty files than this: syncfs(2) them all */
 #define WRITER_LINE_MAX		2048	/* one of logd's own lines (format_max_len() <= 1850) */
+#define WRITER_SYNC_JOBS	128	/* syncs handed to the syncer and not done yet */
+#define WRITER_SYNC_RETRY_MS	20	/* an interval sync waits this long for the last round */
 
 /* One stream's file, by stream id. */
 struct wfile {
@@ -74,6 +87,27 @@ struct wfile {
 	uint64_t		 backoff_ms;	/* the wait before that retry */
 	const char		*name;		/* the stream's (the loop's, outlives us) */
 	const struct stream_config *sc;		/* in cfg */
+};
+
+/* A sync handed to the syncer: what writer_sync() does, on a descriptor of its own. */
+struct sync_job {
+	int		fd;		/* closed once synced; -1: syncfs(2) the log dir's file system */
+	int		dir;		/* and fsync(2) the stream's directory (a new entry) */
+	int		log_dir;	/* and the log dir (a new stream directory) */
+	char		name[PROTO_MAX_NAME + 1];
+};
+
+/* The syncer: a ring of jobs, taken in order by its thread. */
+struct syncer {
+	pthread_t	thread;
+	pthread_mutex_t	lock;
+	pthread_cond_t	cond;		/* a job, or stop */
+	pthread_cond_t	done;		/* a job done */
+	struct sync_job	jobs[WRITER_SYNC_JOBS];
+	uint32_t	head, n;	/* n waiting from jobs[head] */
+	int		busy;		/* one taken and not done */
+	int		stop;		/* finish what is there and end */
+	int		running;
 };
 
 /* An archive the global limits removed before a forwarder had sent it: said at the next tick. */
@@ -119,6 +153,7 @@ struct writer {
 	struct unsent		 unsent[WRITER_MAX_UNSENT];
 	uint32_t		 nunsent;
 	uint64_t		 unsent_more;	/* archives past WRITER_MAX_UNSENT this tick */
+	struct syncer		 sy;
 };
 
 static int	writer_put(struct writer *w, uint32_t id, const char *buf, size_t len,
@@ -427,63 +462,210 @@ writer_dirty(struct writer *w, uint32_t id)
 }
 
 /*
- * Syncs id's file, and the names created since the last sync: current.log in
- * its directory, the directory in log_dir.  Creating a file costs no sync of
- * its own, so ten thousand new streams cost no twenty thousand syncs.
+ * The sync of id's file through descriptor fd (UINT32_MAX and -1: of the
+ * whole file system), with the names created since the last sync:
+ * current.log in its directory, the directory in log_dir.  Creating a file
+ * costs no sync of its own, so ten thousand new streams cost no twenty
+ * thousand syncs.  Those names count as synced from now.
  */
+static struct sync_job
+writer_sync_job(struct writer *w, uint32_t id, int fd)
+{
+	struct sync_job	j = { .fd = fd, .log_dir = w->log_dir_dirty };
+
+	if (id != UINT32_MAX) {
+		j.dir = w->files[id].dir_dirty;
+		snprintf(j.name, sizeof(j.name), "%s", w->files[id].name);
+		w->files[id].dir_dirty = 0;
+	}
+	w->log_dir_dirty = 0;
+	return j;
+}
+
+/* Does job j, on the syncer or on the writer; a failure is said, not retried. */
+static void
+sync_job_run(struct writer *w, const struct sync_job *j)
+{
+	int	dfd;
+
+	if (j->fd < 0 && syncfs(w->dir_fd) < 0)
+		diag_errno(LOG_ERR, -errno, "cannot sync the log directory's file system");
+	else if (j->fd >= 0 && fdatasync(j->fd) < 0)
+		diag_errno(LOG_ERR, -errno, "stream %s: cannot sync current.log", j->name);
+	stats_add_shared(w->st, STATS_FSYNCS, 1);
+	if (j->dir && (dfd = logdir_dir(w->dir_fd, j->name, NULL, NULL)) >= 0) {
+		if (fsync(dfd) < 0)
+			diag_errno(LOG_ERR, -errno, "stream %s: cannot sync its directory", j->name);
+		close(dfd);
+	}
+	if (j->log_dir && fsync(w->dir_fd) < 0)
+		diag_errno(LOG_ERR, -errno, "cannot sync the log directory");
+}
+
+static void *
+syncer_main(void *arg)
+{
+	struct writer	*w = arg;
+	struct syncer	*sy = &w->sy;
+	struct sync_job	 j;
+
+	pthread_mutex_lock(&sy->lock);
+	for (;;) {
+		while (sy->n == 0 && !sy->stop)
+			pthread_cond_wait(&sy->cond, &sy->lock);
+		if (sy->n == 0)
+			break;
+		j = sy->jobs[sy->head];
+		sy->head = (sy->head + 1) % WRITER_SYNC_JOBS;
+		sy->n--;
+		sy->busy = 1;
+		pthread_mutex_unlock(&sy->lock);
+		sync_job_run(w, &j);
+		if (j.fd >= 0)
+			close(j.fd);
+		pthread_mutex_lock(&sy->lock);
+		sy->busy = 0;
+		pthread_cond_signal(&sy->done);
+	}
+	pthread_mutex_unlock(&sy->lock);
+	return NULL;
+}
+
+/* Whether the syncer has nothing waiting or under way. */
+static int
+syncer_idle(struct writer *w)
+{
+	int	idle;
+
+	pthread_mutex_lock(&w->sy.lock);
+	idle = w->sy.n == 0 && !w->sy.busy;
+	pthread_mutex_unlock(&w->sy.lock);
+	return idle;
+}
+
+/*
+ * Waits until the syncer has done what it holds: its descriptors keep
+ * removed files' space, and count against RLIMIT_NOFILE.  Whether it held
+ * anything.
+ */
+static int
+syncer_drain(struct writer *w)
+{
+	struct syncer	*sy = &w->sy;
+	int		 held;
+
+	pthread_mutex_lock(&sy->lock);
+	held = sy->n > 0 || sy->busy;
+	while (sy->n > 0 || sy->busy)
+		pthread_cond_wait(&sy->done, &sy->lock);
+	pthread_mutex_unlock(&sy->lock);
+	return held;
+}
+
+/* Hands j (its fd the syncer's from now) to the syncer.  0, or -EAGAIN: it is full or gone. */
+static int
+syncer_add(struct writer *w, const struct sync_job *j)
+{
+	struct syncer	*sy = &w->sy;
+	int		 rc = -EAGAIN;
+
+	pthread_mutex_lock(&sy->lock);
+	if (sy->running && !sy->stop && sy->n < WRITER_SYNC_JOBS) {
+		sy->jobs[(sy->head + sy->n++) % WRITER_SYNC_JOBS] = *j;
+		pthread_cond_signal(&sy->cond);
+		rc = 0;
+	}
+	pthread_mutex_unlock(&sy->lock);
+	return rc;
+}
+
+/* Lets the syncer finish what it has, and ends it: every later sync is the writer's. */
+static void
+syncer_stop(struct writer *w)
+{
+	if (!w->sy.running)
+		return;
+	pthread_mutex_lock(&w->sy.lock);
+	w->sy.stop = 1;
+	pthread_cond_signal(&w->sy.cond);
+	pthread_mutex_unlock(&w->sy.lock);
+	pthread_join(w->sy.thread, NULL);
+	w->sy.running = 0;
+}
+
+/* Syncs id's open file, on the writer. */
 static void
 writer_sync(struct writer *w, uint32_t id)
 {
-	struct wfile	*f = &w->files[id];
-	int		 dfd;
+	struct sync_job	j = writer_sync_job(w, id, w->files[id].fd);
 
-	if (fdatasync(f->fd) < 0)
-		diag_errno(LOG_ERR, -errno, "stream %s: cannot sync current.log", f->name);
-	stats_inc(w->st, STATS_FSYNCS);
-	if (f->dir_dirty && (dfd = logdir_dir(w->dir_fd, f->name, NULL, NULL)) >= 0) {
-		if (fsync(dfd) == 0)
-			f->dir_dirty = 0;
-		close(dfd);
-	}
-	if (w->log_dir_dirty && fsync(w->dir_fd) == 0)
-		w->log_dir_dirty = 0;
+	sync_job_run(w, &j);
 }
 
+/*
+ * Syncs id's file through fd (see writer_sync_job()) and closes fd: on the
+ * syncer if later and it can take it, else here.
+ */
 static void
-writer_sync_dirty(struct writer *w)
+writer_sync_close(struct writer *w, uint32_t id, int fd, int later)
+{
+	struct sync_job	j = writer_sync_job(w, id, fd);
+
+	if (!later || syncer_add(w, &j) < 0) {
+		sync_job_run(w, &j);
+		if (fd >= 0)
+			close(fd);
+	}
+}
+
+/*
+ * Syncs every dirty file (more than WRITER_SYNCFS_MIN: one syncfs(2) beats
+ * thousands of fdatasync(2)s).  later (sync = interval): on the syncer,
+ * through descriptors of its own, once it is done with the last round.
+ */
+static void
+writer_sync_dirty(struct writer *w, int later)
 {
 	uint32_t	i, id;
+	int		fd;
 
-	if (w->ndirty > WRITER_SYNCFS_MIN && syncfs(w->dir_fd) == 0) {
-		/* One call for the whole file system beats thousands of fdatasync(2)s. */
-		stats_inc(w->st, STATS_FSYNCS);
-		for (i = 0; i < w->ndirty; i++)
-			w->files[w->dirty_ids[i]].dirty = w->files[w->dirty_ids[i]].dir_dirty = 0;
-		if (fsync(w->dir_fd) == 0)
-			w->log_dir_dirty = 0;
-		w->ndirty = 0;
+	if (later && !syncer_idle(w)) {
+		w->sync_due_ms = clock_ms(CLOCK_MONOTONIC) + WRITER_SYNC_RETRY_MS;
 		return;
 	}
 	for (i = 0; i < w->ndirty; i++) {
 		id = w->dirty_ids[i];
 		w->files[id].dirty = 0;
-		if (w->files[id].fd >= 0)
+		if (w->ndirty > WRITER_SYNCFS_MIN)
+			w->files[id].dir_dirty = 0;
+		else if (w->files[id].fd < 0)
+			continue;
+		else if (later && (fd = fcntl(w->files[id].fd, F_DUPFD_CLOEXEC, 0)) >= 0)
+			writer_sync_close(w, id, fd, 1);
+		else
 			writer_sync(w, id);
 	}
+	if (w->ndirty > WRITER_SYNCFS_MIN)
+		writer_sync_close(w, UINT32_MAX, -1, later);
 	w->ndirty = 0;
 }
 
-/* Syncs and closes id's file; the next write opens current.log again. */
+/*
+ * Syncs (if dirty: it stays on the dirty list, found closed there) and
+ * closes id's file; the next write opens current.log again.  later: the
+ * sync may be the syncer's, unless the descriptor is needed back at once.
+ */
 static void
-writer_close(struct writer *w, uint32_t id)
+writer_close(struct writer *w, uint32_t id, int later)
 {
 	struct wfile	*f = &w->files[id];
 
 	if (f->fd < 0)
 		return;
 	if (f->dirty)
-		writer_sync(w, id);	/* stays on the dirty list, found closed there */
-	close(f->fd);
+		writer_sync_close(w, id, f->fd, later);
+	else
+		close(f->fd);
 	f->fd = -1;
 }
 
@@ -502,7 +684,7 @@ writer_close_idlest(struct writer *w, uint32_t id)
 			best = i;
 	if (best == UINT32_MAX)
 		return 0;
-	writer_close(w, best);
+	writer_close(w, best, 0);	/* its descriptor is needed now */
 	return 1;
 }
 
@@ -723,6 +905,9 @@ writer_put(struct writer *w, uint32_t id, const char *buf, size_t len, size_t *d
 			writer_unstall(w, id, &stall, 0);
 			return rc;
 		}
+		if ((rc == -ENOSPC || rc == -EDQUOT || rc == -EMFILE || rc == -ENFILE) &&
+		    syncer_drain(w))
+			continue;	/* it held removed files' space, or descriptors */
 		if ((rc == -ENOSPC || rc == -EDQUOT) &&
 		    writer_make_room(w, &stall.removed, &stall.freed) > 0)
 			continue;
@@ -973,7 +1158,7 @@ writer_rotate(struct writer *w, uint32_t id)
 	if (f->fd >= 0) {
 		if (f->size == 0)
 			return 0;
-		writer_close(w, id);
+		writer_close(w, id, 1);
 	} else if (!writer_has_data(w, f->name, NULL)) {
 		return 0;
 	}
@@ -1204,7 +1389,7 @@ writer_housekeeping(struct writer *w)
 			(void)writer_rotate(w, id);
 		else if (w->files[id].fd >= 0 &&
 		    mono - w->files[id].used_ms >= w->cfg->idle_close_ms)
-			writer_close(w, id);
+			writer_close(w, id, 1);
 	}
 	if (mono >= w->scan_ms) {
 		/* Streams of earlier runs come of age too; current files grow past the limits. */
@@ -1237,7 +1422,7 @@ writer_requests(struct writer *w)
 		if (req & WRITER_ROTATE)
 			(void)writer_rotate(w, id);
 		if (req & WRITER_REOPEN)
-			writer_close(w, id);
+			writer_close(w, id, 1);
 		if ((req & WRITER_REOPEN) && w->files[id].failed)
 			writer_retry(w, id);
 		/* Asked for by name: open or closed, as every rotation. */
@@ -1342,20 +1527,21 @@ writer_main(void *arg)
 		}
 		writer_requests(w);
 		if (urgent > 0 && (b == NULL || urgent >= WRITER_GROUP_MAX)) {
-			writer_sync_dirty(w);
+			writer_sync_dirty(w, 0);
 			urgent = 0;
 		} else if (w->cfg->sync == CONFIG_SYNC_INTERVAL && w->ndirty > 0 &&
 		    clock_ms(CLOCK_MONOTONIC) >= w->sync_due_ms) {
-			writer_sync_dirty(w);
+			writer_sync_dirty(w, 1);
 		}
 		if (clock_ms(CLOCK_MONOTONIC) >= w->tick_ms)
 			writer_housekeeping(w);
 	}
 	writer_last_words(w);
-	/* Make what we wrote durable before the loop exits. */
-	writer_sync_dirty(w);
+	/* Make what we wrote durable before the loop exits: the syncer's syncs, then ours. */
+	syncer_stop(w);
+	writer_sync_dirty(w, 0);
 	for (id = 0; id < w->nfiles; id++)
-		writer_close(w, id);
+		writer_close(w, id, 0);
 	queue_finish(w->q);
 	return NULL;
 }
@@ -1404,10 +1590,20 @@ writer_start(struct queue *q, int log_dir_fd, const struct config *cfg, struct s
 	/* Signals are the loop's: the writer thread blocks them all. */
 	sigfillset(&all);
 	pthread_sigmask(SIG_BLOCK, &all, &old);
-	rc = -pthread_create(&w->thread, NULL, writer_main, w);
+	pthread_mutex_init(&w->sy.lock, NULL);
+	pthread_cond_init(&w->sy.cond, NULL);
+	pthread_cond_init(&w->sy.done, NULL);
+	rc = -pthread_create(&w->sy.thread, NULL, syncer_main, w);
+	w->sy.running = rc == 0;
+	if (rc == 0 && (rc = -pthread_create(&w->thread, NULL, writer_main, w)) < 0)
+		syncer_stop(w);
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
-	if (rc < 0)
+	if (rc < 0) {
+		pthread_cond_destroy(&w->sy.done);
+		pthread_cond_destroy(&w->sy.cond);
+		pthread_mutex_destroy(&w->sy.lock);
 		goto fail;
+	}
 	*out = w;
 	return 0;
 fail:
@@ -1469,6 +1665,9 @@ writer_join(struct writer *w)
 	if (fsync(w->dir_fd) < 0)
 		diag_errno(LOG_ERR, -errno, "cannot sync the log directory at exit");
 	close(w->dir_fd);
+	pthread_cond_destroy(&w->sy.done);
+	pthread_cond_destroy(&w->sy.cond);
+	pthread_mutex_destroy(&w->sy.lock);
 	free(atomic_exchange(&w->next_cfg, NULL));
 	free(w->cfg);
 	free(w->rotate_marks);

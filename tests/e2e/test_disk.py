@@ -10,6 +10,7 @@ stalls the writer for good: drain_timeout ends logd with status 3 and the
 count of lines it could not write."""
 import os
 import re
+import signal
 import subprocess
 import time
 
@@ -190,9 +191,41 @@ def test_sync_interval_and_always():
         check(d.stop() == 0, "logd exited non-zero: %s" % d.stderr())
 
 
+def open_stream_files(d, prefix):
+    """How many of d's streams named prefix* logd has a descriptor of (open or syncing)."""
+    n = 0
+    for fd in os.listdir("/proc/%d/fd" % d.proc.pid):
+        try:
+            target = os.readlink("/proc/%d/fd/%s" % (d.proc.pid, fd))
+        except FileNotFoundError:
+            continue
+        n += os.path.basename(os.path.dirname(target)).startswith(prefix) and \
+            target.startswith(d.logs)
+    return n
+
+
+def test_files_closed_unsynced_are_all_synced_and_closed():
+    # sync = none still syncs a file when the writer closes it.  A SIGHUP
+    # closes 200 at once, more than the syncer takes (128 descriptors): the
+    # writer syncs the rest itself, and every descriptor is closed after.
+    n = 200
+    with Logd(config="[daemon]\nsync = none\n") as d:
+        d.send(*[datagram(record("closed%d" % i, "one")) for i in range(n)])
+        wait_for(lambda: all(len(d.lines("closed%d" % i)) == 1 for i in range(n)),
+                 "a file for each stream")
+        check(d.counters()["fsyncs"] == 0, "sync = none synced an info record")
+        check(open_stream_files(d, "closed") == n, "%d files open, not %d" %
+              (open_stream_files(d, "closed"), n))
+        os.kill(d.proc.pid, signal.SIGHUP)
+        wait_for(lambda: d.counters()["fsyncs"] >= n, "a sync for every file closed")
+        wait_for(lambda: open_stream_files(d, "closed") == 0, "their descriptors closed")
+        check(d.stop() == 0, "logd exited non-zero: %s" % d.stderr())
+
+
 if __name__ == "__main__":
     main([test_full_disk_stalls_then_resumes_without_loss_or_torn_lines,
           test_full_disk_gives_up_the_oldest_archives_and_says_so,
           test_drain_timeout_exits_3_with_the_count_when_the_disk_is_stuck,
           test_crit_record_is_synced_at_once,
-          test_sync_interval_and_always])
+          test_sync_interval_and_always,
+          test_files_closed_unsynced_are_all_synced_and_closed])
