@@ -20,14 +20,15 @@
  *
  * Scheduled syncs (sync = interval, and a file closed with unsynced data:
  * rotation) run on a thread of the writer's own, the syncer: fdatasync(2)
- * of a file being appended to waits for the disk, tens of milliseconds per
- * megabyte, and the writer goes on writing meanwhile, as the compressor
- * never holds it up either.  DESIGN.md puts fsync on the writer; the urgent
- * syncs (crit records, sync = always) and shutdown's stay there, done
- * before it goes on.  The syncer gets its own descriptor of each file (a
- * dup(2), or the closed file's), at most WRITER_SYNC_JOBS of them; past
- * that, or with one round still under way when the next is due, the writer
- * syncs itself or waits for that round, so nothing goes unsynced.
+ * of a busy file waits for the disk (a tenth of a second for 64 MiB here),
+ * and the writer goes on writing meanwhile, as the compressor never holds
+ * it up either.  DESIGN.md puts fsync on the writer; the urgent syncs (crit
+ * records, sync = always) and shutdown's stay there, done before it goes
+ * on.  The syncer gets its own descriptor of each file (a dup(2), or the
+ * closed file's), at most WRITER_SYNC_JOBS of them: past that the writer
+ * syncs itself, and an interval sync due while the last round is under way
+ * waits for it, so nothing goes unsynced.  A full disk (or EMFILE) first
+ * waits for the syncer, whose descriptors hold removed files' space.
  */
 #include "writer.h"
 
