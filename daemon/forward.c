@@ -632,7 +632,9 @@ entry_head(int dfd, const struct fwd_entry *e, int64_t *ts)
  * name was seen).  An inode is freed when its archive is compressed and
  * may come back as a new file, empty at first: once id's first line is
  * known, a file with its inode is id only if it starts with that line.
- * Its index, or -1.
+ * Failing all that, a file with its inode whose first line says nothing
+ * (empty: a crash lost what the cursor saw, or current.log read just as a
+ * rotation replaced it) is taken for id.  Its index, or -1.
  */
 static long
 fwd_find(int dfd, const struct fwd_entry *list, size_t n, const struct fwd_file *id)
@@ -652,6 +654,10 @@ fwd_find(int dfd, const struct fwd_entry *list, size_t n, const struct fwd_file 
 	}
 	for (i = 0; id->first_ts != 0 && i < n; i++)
 		if (entry_head(dfd, &list[i], &ts) == 0 && ts == id->first_ts)
+			return (long)i;
+	for (i = 0; i < n; i++)
+		if (!list[i].zst && list[i].ino == id->ino && (entry_head(dfd, &list[i], &ts) < 0 ||
+		    ts == 0))
 			return (long)i;
 	return -1;
 }

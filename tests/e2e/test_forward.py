@@ -399,37 +399,47 @@ def stamp_ns(line):
     return calendar.timegm(t.timetuple()) * 10**9 + t.microsecond * 1000
 
 
+def files_behind_a_cursor(r, n):
+    """A stopped logd forwarding stream fa to r (down): n records of id a in
+    8K archives, and an empty current.log.  (d, archive names, current.log)."""
+    conf = ("[daemon]\nkeep_free = 0\n[defaults]\nmax_file_size = 8K\nmax_files = 1000\n"
+            "[forward central]\ntarget = tcp://127.0.0.1:%d\nstreams = fa\n"
+            "reconnect = 200ms\n" % r.port)
+    d = Logd(conf)
+    check(d.run([SENDER, "load", "fa", "a", str(n)]).returncode == 0, "sender")
+    sync(d, "fa")
+    check(d.ctl("rotate", "fa").returncode == 0, "logctl rotate")
+    check(d.stop() == 0, "logd exited non-zero: %s" % d.stderr())
+    cur = os.path.join(d.logs, "fa", "current.log")
+    open(cur, "a").close()
+    check(os.path.getsize(cur) == 0, "current.log is not empty")
+    names = archives(d, "fa")
+    check(len(names) >= 3, "archives: %s" % names)
+    return d, names, cur
+
+
+def write_cursor(d, ino, first_ts, off):
+    """[forward central]'s cursor: stream fa at offset off of the file with
+    inode ino whose first line has time first_ts, current.log when saved."""
+    with open(os.path.join(d.logs, ".forward", "central.cursor"), "w") as f:
+        f.write("logd-forward-cursor 1\nfa %d %d %d -\n" % (ino, first_ts, off))
+
+
 def test_a_cursor_whose_inode_is_now_an_empty_current_log_finds_its_archive():
     # The cursor names current.log as it was (its inode and first line's time);
     # since then it was rotated, its archive compressed, and the freed inode
     # reused by the new, still empty current.log.  That file is not the
     # cursor's: the archive whose first line has the cursor's time is.
     r = Rsyslog()       # down while the files are made
-    conf = ("[daemon]\nkeep_free = 0\n[defaults]\nmax_file_size = 8K\nmax_files = 1000\n"
-            "[forward central]\ntarget = tcp://127.0.0.1:%d\nstreams = fa\n"
-            "reconnect = 200ms\n" % r.port)
     d = None
     try:
-        d = Logd(conf)
         n = 300          # about 30 KiB: three archives and more
-        check(d.run([SENDER, "load", "fa", "a", str(n)]).returncode == 0, "sender")
-        sync(d, "fa")
-        check(d.ctl("rotate", "fa").returncode == 0, "logctl rotate")
-        wait_for(lambda: not os.path.exists(os.path.join(d.logs, "fa", "current.log")) or
-                 os.path.getsize(os.path.join(d.logs, "fa", "current.log")) == 0,
-                 "current.log rotated")
-        check(d.stop() == 0, "logd exited non-zero: %s" % d.stderr())
-        cur = os.path.join(d.logs, "fa", "current.log")
-        open(cur, "a").close()
-        check(os.path.getsize(cur) == 0, "current.log is not empty")
-        names = archives(d, "fa")
-        check(len(names) >= 3, "archives: %s" % names)
+        d, names, cur = files_behind_a_cursor(r, n)
         with open(os.path.join(d.logs, "fa", names[0])) as f:
             first = f.read().splitlines(keepends=True)
         k = 10           # the cursor: after the oldest archive's tenth line
-        with open(os.path.join(d.logs, ".forward", "central.cursor"), "w") as f:
-            f.write("logd-forward-cursor 1\nfa %d %d %d -\n" % (
-                os.stat(cur).st_ino, stamp_ns(first[0]), len("".join(first[:k]).encode())))
+        write_cursor(d, os.stat(cur).st_ino, stamp_ns(first[0]),
+                     len("".join(first[:k]).encode()))
         want = set()
         for i, name in enumerate(names):
             with open(os.path.join(d.logs, "fa", name)) as f:
@@ -446,6 +456,36 @@ def test_a_cursor_whose_inode_is_now_an_empty_current_log_finds_its_archive():
         got = set(records(r.lines()))
         check(want <= got, "%d of the %d records after the cursor are not at rsyslog (%s)" %
               (len(want - got), len(want), sorted(want - got)[:3]))
+        check(fwd(d)["lost_files"] == 0, "lost_files: %s" % fwd(d))
+        check(d.stop() == 0, "logd exited non-zero: %s" % d.stderr())
+    finally:
+        if d is not None:
+            d.cleanup()
+        r.cleanup()
+
+
+def test_a_cursor_whose_current_log_a_crash_emptied_goes_on_in_it():
+    # A power cut lost current.log's unsynced lines: the file with the
+    # cursor's inode is empty now, and no file starts with the cursor's first
+    # line.  It is still the cursor's file, read again from its start; the
+    # archives before it were sent, and are not sent again.
+    r = Rsyslog()
+    d = None
+    try:
+        d, names, cur = files_behind_a_cursor(r, 300)
+        with open(os.path.join(d.logs, "fa", names[-1])) as f:
+            lost = f.read().splitlines()[-1]    # a time no file starts with
+        write_cursor(d, os.stat(cur).st_ino, stamp_ns(lost), 500)
+        r.start()
+        d.start()
+        wait_for(lambda: fwd(d)["connected"] == 1 and fwd(d)["lag_bytes"] == 0,
+                 "the forwarder at its cursor")
+        check(d.run([SENDER, "load", "fa", "b", "5"]).returncode == 0, "sender")
+        want = {("fa", "b", k) for k in range(5)}
+        wait_for(lambda: arrived(r, want) and fwd(d)["lag_bytes"] == 0,
+                 "the records sent after the start at rsyslog")
+        again = [k for k in records(r.lines()) if k[1] == "a"]
+        check(again == [], "%d archived records sent again, as %s" % (len(again), again[:3]))
         check(fwd(d)["lost_files"] == 0, "lost_files: %s" % fwd(d))
         check(d.stop() == 0, "logd exited non-zero: %s" % d.stderr())
     finally:
@@ -585,6 +625,7 @@ if __name__ == "__main__":
           test_disk_limits_remove_unsent_archives_and_say_so,
           test_a_damaged_archive_is_said_counted_and_skipped,
           test_a_cursor_whose_inode_is_now_an_empty_current_log_finds_its_archive,
+          test_a_cursor_whose_current_log_a_crash_emptied_goes_on_in_it,
           test_tls_to_a_collector_whose_certificate_the_ca_signed,
           test_tls_refuses_a_collector_the_ca_did_not_sign,
           test_tls_with_a_missing_ca_file_stops_logd_at_start_and_says_why,
