@@ -27,8 +27,11 @@
  * on.  The syncer gets its own descriptor of each file (a dup(2), or the
  * closed file's), at most WRITER_SYNC_JOBS of them: past that the writer
  * syncs itself, and an interval sync due while the last round is under way
- * waits for it, so nothing goes unsynced.  A full disk (or EMFILE) first
- * waits for the syncer, whose descriptors hold removed files' space.
+ * waits for it, so nothing goes unsynced.  An urgent sync, a rotation asked
+ * for, and a full disk (or EMFILE: its descriptors hold removed files'
+ * space) wait for the syncer too.  A rotation by size or age renames the
+ * file before its sync is done: a power cut in those milliseconds can cut
+ * the archive's last lines, as it can current.log's since the last sync.
  */
 #include "writer.h"
 
@@ -1434,6 +1437,9 @@ writer_requests(struct writer *w)
 		writer_scan(w, 1);
 	if (req & WRITER_SCAN)
 		writer_count_disk(w);
+	/* A rotation asked for (logctl rotate, SIGUSR2) is done when its archives are synced. */
+	if (req & (WRITER_ROTATE | WRITER_ROTATE_MARKED))
+		(void)syncer_drain(w);
 	if (asked != atomic_load(&w->done)) {
 		atomic_store(&w->done, asked);
 		queue_notify(w->q);
@@ -1528,7 +1534,9 @@ writer_main(void *arg)
 		}
 		writer_requests(w);
 		if (urgent > 0 && (b == NULL || urgent >= WRITER_GROUP_MAX)) {
+			/* And what went to the syncer: a file rotated after its crit record. */
 			writer_sync_dirty(w, 0);
+			(void)syncer_drain(w);
 			urgent = 0;
 		} else if (w->cfg->sync == CONFIG_SYNC_INTERVAL && w->ndirty > 0 &&
 		    clock_ms(CLOCK_MONOTONIC) >= w->sync_due_ms) {
