@@ -641,12 +641,21 @@ fwd_find(int dfd, const struct fwd_entry *list, size_t n, const struct fwd_file 
 {
 	char	stem[ROTATE_NAME_MAX];
 	int64_t	ts;
+	long	blank = -1;	/* the first file with its inode and a head that says nothing */
 	size_t	i;
 
-	for (i = 0; i < n; i++)
-		if (!list[i].zst && list[i].ino == id->ino && (id->first_ts == 0 ||
-		    (entry_head(dfd, &list[i], &ts) == 0 && ts == id->first_ts)))
+	for (i = 0; i < n; i++) {
+		if (list[i].zst || list[i].ino != id->ino)
+			continue;
+		if (id->first_ts == 0)
 			return (long)i;
+		if (entry_head(dfd, &list[i], &ts) < 0 || ts == 0) {
+			if (blank < 0)
+				blank = (long)i;
+		} else if (ts == id->first_ts) {
+			return (long)i;
+		}
+	}
 	for (i = 0; id->name[0] != '\0' && i < n; i++) {
 		entry_stem(&list[i], stem);
 		if (strcmp(stem, id->name) == 0)
@@ -655,11 +664,7 @@ fwd_find(int dfd, const struct fwd_entry *list, size_t n, const struct fwd_file 
 	for (i = 0; id->first_ts != 0 && i < n; i++)
 		if (entry_head(dfd, &list[i], &ts) == 0 && ts == id->first_ts)
 			return (long)i;
-	for (i = 0; i < n; i++)
-		if (!list[i].zst && list[i].ino == id->ino && (entry_head(dfd, &list[i], &ts) < 0 ||
-		    ts == 0))
-			return (long)i;
-	return -1;
+	return blank;
 }
 
 static void
