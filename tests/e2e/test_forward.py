@@ -215,7 +215,8 @@ def test_every_record_arrives_through_collector_and_logd_restarts():
         seen = records(r.lines())
         extra = sum(c - 1 for c in seen.values())
         check(set(seen) == expected, "records nobody sent: %s" % list(set(seen) - expected)[:5])
-        check(extra <= dups, "%d duplicates at rsyslog, logd counted %d" % (extra, dups))
+        check(extra <= dups, "%d duplicates at rsyslog, logd counted %d; forwarder %s; logd "
+              "said: %s" % (extra, dups, fwd(d), d.stderr()[-2000:]))
         # Bounded by the window: the send buffer (512K as the kernel counts it), what
         # was unacked and resend_window (256K), a reconnect and a restart, at >= 100 B.
         check(dups <= 2 * (2 * 512 + 256) * 1024 // 100, "%d duplicates: past the window" % dups)
