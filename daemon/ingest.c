@@ -581,7 +581,7 @@ ingest_route(struct ingest *in)
 	ssize_t			 nrec;
 	size_t			 len, next;
 	uint64_t		 ndgrams = 0, nrecs = 0, nbytes = 0;	/* counted at the end */
-	int			 full = 0, err, clamped;
+	int			 full = 0, err, clamped, decoded;
 
 	for (; in->cur < in->n; in->cur++, in->off = 0) {
 		mh = &in->msgs[in->cur].msg_hdr;
@@ -607,8 +607,10 @@ ingest_route(struct ingest *in)
 			nbytes += len;
 			continue;
 		}
+		decoded = 0;
 		if (in->off == 0) {
-			nrec = (mh->msg_flags & MSG_TRUNC) ? -PROTO_E_TOOBIG : proto_validate(buf, len);
+			nrec = (mh->msg_flags & MSG_TRUNC) ? -PROTO_E_TOOBIG :
+			    proto_validate_first(buf, len, &rec, &next);
 			if (nrec < 0) {
 				ingest_malformed(in, (int)-nrec, &who, len);
 				continue;
@@ -617,11 +619,14 @@ ingest_route(struct ingest *in)
 			nrecs += (uint64_t)nrec;
 			nbytes += len;
 			in->off = PROTO_HDR_SIZE;
+			decoded = 1;	/* rec is the first record, next after it */
 		}
-		while (in->off < len) {
-			next = in->off;
-			if (proto_decode(buf, len, &next, &rec) < 0)
-				break;	/* cannot happen after proto_validate */
+		for (; in->off < len; decoded = 0) {
+			if (!decoded) {
+				next = in->off;
+				if (proto_decode(buf, len, &next, &rec) < 0)
+					break;	/* cannot happen after proto_validate */
+			}
 			if ((clamped = rec.dropped > PROTO_MAX_DROPPED))
 				rec.dropped = PROTO_MAX_DROPPED;
 			if ((err = stream_get(in->streams, rec.name, rec.name_len, &who, &s)) < 0) {

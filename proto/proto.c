@@ -318,6 +318,15 @@ proto_decode(const void *buf, size_t len, size_t *off, struct proto_record *rec)
 ssize_t
 proto_validate(const void *buf, size_t len)
 {
+	struct proto_record	rec;
+	size_t			next;
+
+	return proto_validate_first(buf, len, &rec, &next);
+}
+
+ssize_t
+proto_validate_first(const void *buf, size_t len, struct proto_record *first, size_t *next)
+{
 	const uint8_t		*p = buf;
 	struct proto_record	 rec;
 	size_t			 off = PROTO_HDR_SIZE;
@@ -337,9 +346,10 @@ proto_validate(const void *buf, size_t len)
 	if (len == PROTO_HDR_SIZE)
 		return -PROTO_E_EMPTY;
 	while (off < len) {
-		if ((rc = proto_decode(buf, len, &off, &rec)) < 0)
+		if ((rc = proto_decode(buf, len, &off, n == 0 ? first : &rec)) < 0)
 			return rc;
-		n++;
+		if (n++ == 0)
+			*next = off;
 	}
 	return n;
 }

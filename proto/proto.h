@@ -172,6 +172,15 @@ const char     *proto_reason_key(int reason);
 ssize_t		proto_validate(const void *buf, size_t len);
 
 /*
+ * proto_validate(), keeping what it decoded of the first record: on success
+ * *first is that record and *next the offset after it, as proto_decode()
+ * from PROTO_HDR_SIZE leaves them.  For a caller that goes on to use the
+ * records: the first (most datagrams hold one) is not decoded twice.
+ */
+ssize_t		proto_validate_first(const void *buf, size_t len, struct proto_record *first,
+		    size_t *next);
+
+/*
  * Decodes the record at *off (start with *off = PROTO_HDR_SIZE) into rec and
  * advances *off.  Returns 0, or -PROTO_E_* if the record is malformed.  The
  * caller stops when *off == len.

@@ -114,6 +114,26 @@ START_TEST(round_trips_several_records_and_an_empty_message)
 }
 END_TEST
 
+/* What proto_validate_first() keeps is what decoding the first record gives. */
+START_TEST(validate_first_keeps_the_first_record_as_decode_gives_it)
+{
+	struct proto_record	r[3] = { rec_of("b.c_d", "one", 3), rec_of("a", "two", 3),
+				    rec_of("a", "three", 5) }, first, d;
+	size_t			len = build(r, 3), off = PROTO_HDR_SIZE, next = 0;
+
+	ck_assert_int_eq(proto_validate_first(dg, len, &first, &next), 3);
+	ck_assert_int_eq(proto_decode(dg, len, &off, &d), 0);
+	ck_assert_uint_eq(next, off);
+	ck_assert_int_eq(memcmp(&first, &d, sizeof(d)), 0);
+	/* The second record is where next says. */
+	ck_assert_int_eq(proto_decode(dg, len, &next, &d), 0);
+	ck_assert_int_eq(d.msg_len == 3 && memcmp(d.msg, "two", 3) == 0, 1);
+	/* A bad record after it (the third's priority) still fails the datagram. */
+	dg[next + 4] = 9;
+	ck_assert_int_eq(proto_validate_first(dg, len, &first, &next), -PROTO_E_PRIORITY);
+}
+END_TEST
+
 START_TEST(largest_message_fills_a_datagram_exactly)
 {
 	static uint8_t		msg[PROTO_MAX_DGRAM];
@@ -455,6 +475,7 @@ proto_suite(void)
 
 	tcase_add_test(tc, round_trips_every_field);
 	tcase_add_test(tc, round_trips_several_records_and_an_empty_message);
+	tcase_add_test(tc, validate_first_keeps_the_first_record_as_decode_gives_it);
 	tcase_add_test(tc, largest_message_fills_a_datagram_exactly);
 	tcase_add_test(tc, rejects_each_malformation_with_its_reason);
 	tcase_add_test(tc, rejects_whole_datagram_when_second_of_three_records_is_bad);

@@ -6,8 +6,9 @@
  * bytes on every run (also under ASan).
  *
  * Checked for every input: proto_validate's record count equals the records
- * proto_decode walks; every decoded pointer lies inside the input; a decoded
- * record re-encodes and decodes to the same fields.
+ * proto_decode walks, and proto_validate_first's first record (and the offset
+ * after it) are what proto_decode gives; every decoded pointer lies inside
+ * the input; a decoded record re-encodes and decodes to the same fields.
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -48,9 +49,9 @@ int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static uint8_t		 again[PROTO_MAX_DGRAM];
-	struct proto_record	 r, r2;
+	struct proto_record	 r, r2, first;
 	ssize_t			 n, k, walked = 0;
-	size_t			 off = PROTO_HDR_SIZE, off2, kvoff, kl, vl;
+	size_t			 off = PROTO_HDR_SIZE, off2, kvoff, kl, vl, next = 0;
 	const char		*key, *val;
 
 	if ((n = proto_validate(data, size)) < 0) {
@@ -58,9 +59,13 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	}
 	REQUIRE(n >= 1);
+	REQUIRE(proto_validate_first(data, size, &first, &next) == n);
 	while (off < size) {
 		REQUIRE(proto_decode(data, size, &off, &r) == 0);
-		walked++;
+		if (walked++ == 0) {
+			REQUIRE(next == off && first.kv == r.kv && first.kv_len == r.kv_len);
+			same_record(&first, &r);
+		}
 		REQUIRE(proto_name_valid(r.name, r.name_len) == 0 && r.priority <= 7);
 		REQUIRE(inside(r.name, r.name_len, data, size));
 		REQUIRE(inside(r.file, r.file_len, data, size));
