@@ -139,6 +139,27 @@ def records(lines):
     return seen
 
 
+def file_spans(d, stream):
+    """Each file of stream's directory, oldest first: its name, inode, and the first
+    and last load record in it (for a failure's message)."""
+    out = []
+    for name in archives(d, stream) + ["current.log"]:
+        path = os.path.join(d.logs, stream, name)
+        try:
+            ino = os.stat(path).st_ino
+            if name.endswith(".zst"):
+                data = subprocess.run(["zstd", "-dcq", path], capture_output=True).stdout
+            else:
+                with open(path, "rb") as f:
+                    data = f.read()
+        except FileNotFoundError:
+            continue
+        seqs = re.findall(rb"id=(\S+) seq=(\d+) ", data)
+        ends = (seqs[0], seqs[-1]) if seqs else ()
+        out.append((name, ino, [(i.decode(), int(k)) for i, k in ends]))
+    return out
+
+
 def load(d, stream, ident, count):
     return d.spawn([SENDER, "load", stream, ident, str(count)], stdout=subprocess.DEVNULL)
 
@@ -193,8 +214,11 @@ def test_every_record_arrives_through_collector_and_logd_restarts():
         # Every count logd adds to duplicates it says (a reconnect, or a start that
         # sends again what the last run sent after its cursor).
         dups = said_again(d.stderr())
-        check(os.path.exists(os.path.join(d.logs, ".forward", "central.cursor")),
-              "no cursor file")
+        cursor = os.path.join(d.logs, ".forward", "central.cursor")
+        check(os.path.exists(cursor), "no cursor file")
+        with open(cursor) as f:
+            saved = f.read()
+        first_run = d.stderr()
         d.start()
         expected = {(s, i, k) for s in ("fa", "fb") for i in "abc" for k in range(n)}
 
@@ -205,8 +229,10 @@ def test_every_record_arrives_through_collector_and_logd_restarts():
         except Fail:
             missing = sorted(expected - set(records(r.lines())))
             check(False, "after 90 s, %d of %d records are not at rsyslog (%s), forwarder %s; "
-                  "logd said: %s" % (len(missing), len(expected), missing[:5], fwd(d),
-                                     d.stderr()[-2000:]))
+                  "logd said: %s; before the restart it said: %s; its cursor: %s; the "
+                  "files: %s" % (len(missing), len(expected), missing[:5], fwd(d),
+                                 d.stderr()[-2000:], first_run[-3000:], saved,
+                                 {st: file_spans(d, st) for st in ("fa", "fb")}))
         st = fwd(d)
         check(st["duplicates"] == said_again(d.stderr()), "duplicates %d, said %d" %
               (st["duplicates"], said_again(d.stderr())))
