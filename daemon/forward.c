@@ -545,7 +545,7 @@ fwd_list(int dfd, struct fwd_entry **out, size_t *nout)
 	struct fwd_entry	*list = NULL, *e;
 	struct dirent		*de;
 	struct stat		 sb;
-	size_t			 n = 0, cap = 0;
+	size_t			 n = 0, cap = 0, i, k;
 	DIR			*d;
 
 	if ((d = logdir_list(dfd)) == NULL)
@@ -572,8 +572,19 @@ fwd_list(int dfd, struct fwd_entry **out, size_t *nout)
 	closedir(d);
 	if (n > 0)
 		qsort(list, n, sizeof(*list), entry_cmp);
+	/*
+	 * An archive and its .zst (sorted next to it) both there: the compressor
+	 * has made the .zst whole and is about to remove the archive.  Only the
+	 * .zst is listed, or a reader at the end of the archive would take the
+	 * .zst for the file after it, and send it all again.
+	 */
+	for (i = k = 0; i < n; i++)
+		if (!(i + 1 < n && !list[i].zst && list[i + 1].zst &&
+		    strlen(list[i + 1].name) == strlen(list[i].name) + 4 &&
+		    strncmp(list[i].name, list[i + 1].name, strlen(list[i].name)) == 0))
+			list[k++] = list[i];
 	*out = list;
-	*nout = n;
+	*nout = k;
 	return 0;
 }
 
@@ -591,26 +602,27 @@ entry_stem(const struct fwd_entry *e, char stem[ROTATE_NAME_MAX])
 	stem[len] = '\0';
 }
 
-/* The time of the first line of entry e (0 if it is empty or has none).  0 or -errno. */
-static int
-entry_head(int dfd, const struct fwd_entry *e, int64_t *ts)
+/*
+ * The time of the first line of the open file fd (zst: compressed), 0 if it
+ * is empty or has none.  pread(2): fd's offset does not move.
+ */
+static void
+fd_head(int fd, int zst, int64_t *ts)
 {
 	char		 buf[64];
 	size_t		 got = 0;
 	ssize_t		 n;
-	int		 fd;
 
-	*ts = 0;
-	if ((fd = logdir_file(dfd, e->name, O_RDONLY | O_CLOEXEC, NULL, NULL)) < 0)
-		return fd;
-	if (e->zst) {
+	if (zst) {
 		ZSTD_DCtx	*zd = ZSTD_createDCtx();
 		char		 in[4096];
+		off_t		 at = 0;
 		ZSTD_outBuffer	 ob = { buf, sizeof(buf), 0 };
 
-		while (zd != NULL && ob.pos < ob.size && (n = read(fd, in, sizeof(in))) > 0) {
+		while (zd != NULL && ob.pos < ob.size && (n = pread(fd, in, sizeof(in), at)) > 0) {
 			ZSTD_inBuffer	ib = { in, (size_t)n, 0 };
 
+			at += n;
 			while (ib.pos < ib.size && ob.pos < ob.size)
 				if (ZSTD_isError(ZSTD_decompressStream(zd, &ob, &ib)))
 					break;
@@ -620,9 +632,21 @@ entry_head(int dfd, const struct fwd_entry *e, int64_t *ts)
 	} else if ((n = pread(fd, buf, sizeof(buf), 0)) > 0) {
 		got = (size_t)n;
 	}
-	close(fd);
 	if (logline_time(buf, got, ts) < 0)
 		*ts = 0;
+}
+
+/* The time of the first line of entry e (0 if it is empty or has none).  0 or -errno. */
+static int
+entry_head(int dfd, const struct fwd_entry *e, int64_t *ts)
+{
+	int	fd;
+
+	*ts = 0;
+	if ((fd = logdir_file(dfd, e->name, O_RDONLY | O_CLOEXEC, NULL, NULL)) < 0)
+		return fd;
+	fd_head(fd, e->zst, ts);
+	close(fd);
 	return 0;
 }
 
@@ -744,15 +768,36 @@ fwd_read(struct fwd_stream *s, char *buf, size_t cap)
 	}
 }
 
-/* Opens list[i] of s's directory for reading from off.  0 or -errno. */
+/*
+ * Opens list entry e of s's directory: a descriptor, or -errno.  Between the
+ * listing and now the name may have come to hold another file (current.log
+ * rotated, an archive compressed and its inode reused): -ESTALE, list again.
+ * Reading one file under another's identity would confirm its offsets as
+ * the other's, and skip the other whole.
+ */
 static int
-fwd_open_entry(struct fwd_stream *s, const struct fwd_entry *e, uint64_t off)
+fwd_open_listed(struct fwd_stream *s, const struct fwd_entry *e)
+{
+	struct stat	sb;
+	int		fd;
+
+	if ((fd = logdir_file(s->dfd, e->name, O_RDONLY | O_CLOEXEC, NULL, NULL)) < 0)
+		return fd;
+	if (fstat(fd, &sb) < 0 || (uint64_t)sb.st_ino != e->ino) {
+		close(fd);
+		return -ESTALE;
+	}
+	return fd;
+}
+
+/* Reads entry e of s's directory, open as fd (fwd_open_listed()), from off.  0 or -errno. */
+static int
+fwd_open_entry(struct fwd_stream *s, const struct fwd_entry *e, int fd, uint64_t off)
 {
 	char	skip[8192];
 	ssize_t	n;
 
-	if ((s->fd = logdir_file(s->dfd, e->name, O_RDONLY | O_CLOEXEC, NULL, NULL)) < 0)
-		return s->fd;
+	s->fd = fd;
 	if (e->zst) {
 		if ((s->zin == NULL && (s->zin = malloc(FWD_CHUNK)) == NULL) ||
 		    (s->zd = ZSTD_createDCtx()) == NULL) {
@@ -778,15 +823,15 @@ fwd_open_entry(struct fwd_stream *s, const struct fwd_entry *e, uint64_t off)
 	return 0;
 }
 
-/* An identity for list entry e of s's directory. */
+/* An identity for list entry e of s's directory, open as fd (its head is read there). */
 static void
-fwd_identify(struct fwd_stream *s, const struct fwd_entry *e, struct fwd_file *id)
+fwd_identify(const struct fwd_entry *e, int fd, struct fwd_file *id)
 {
 	memset(id, 0, sizeof(*id));
 	id->ino = e->ino;
 	id->seen_ns = wall_ns();
 	entry_stem(e, id->name);
-	(void)entry_head(s->dfd, e, &id->first_ts);
+	fd_head(fd, e->zst, &id->first_ts);
 }
 
 /*
@@ -802,7 +847,7 @@ fwd_seek(struct forwarder *f, struct fwd_stream *s, const struct fwd_file *id, u
 	struct fwd_file		 at;
 	size_t			 n;
 	long			 i = -1;
-	int			 rc, found = 0;
+	int			 rc, fd, found = 0;
 
 	fwd_close_file(s);
 	if ((rc = fwd_list(s->dfd, &list, &n)) < 0)
@@ -813,7 +858,12 @@ fwd_seek(struct forwarder *f, struct fwd_stream *s, const struct fwd_file *id, u
 	}
 	if (id != NULL && (i = fwd_find(s->dfd, list, n, id)) >= 0)
 		found = 1;
-	else if (id != NULL) {
+	/* Nothing changes until the file is open: a failure is tried again from id. */
+	if ((fd = fwd_open_listed(s, &list[i >= 0 ? i : 0])) < 0) {
+		free(list);
+		return fd;
+	}
+	if (id != NULL && !found) {
 		add(&f->c_lost, 1);
 		diag(LOG_WARNING, "forward %s: stream %s: the file at the cursor (%s, offset %"
 		    PRIu64 ") is gone, removed before it was sent; going on with the oldest "
@@ -824,13 +874,14 @@ fwd_seek(struct forwarder *f, struct fwd_stream *s, const struct fwd_file *id, u
 		i = 0;
 		off = 0;
 	}
-	fwd_identify(s, &list[i], &at);
+	fwd_identify(&list[i], fd, &at);
 	if (found && id->first_ts != 0)
 		at.first_ts = id->first_ts;
 	s->nfiles = 0;
-	rc = fwd_push_file(s, &at);
-	if (rc == 0)
-		rc = fwd_open_entry(s, &list[i], off);
+	if ((rc = fwd_push_file(s, &at)) < 0)
+		close(fd);
+	else
+		rc = fwd_open_entry(s, &list[i], fd, off);
 	if (rc == 0) {
 		s->confirmed = (struct fwd_pos){ fwd_last(s)->seq, s->buf_off };
 		fwd_pin(f, s->name, fwd_last(s));
@@ -852,7 +903,7 @@ fwd_next_file(struct forwarder *f, struct fwd_stream *s, uint32_t idx)
 	struct stat		 sb;
 	size_t			 n;
 	long			 i;
-	int			 rc;
+	int			 rc, fd;
 
 	if (cur->name[0] == '\0' && fstatat(s->dfd, FWD_CURRENT, &sb, AT_SYMLINK_NOFOLLOW) == 0 &&
 	    (uint64_t)sb.st_ino == cur->ino)
@@ -893,10 +944,17 @@ fwd_next_file(struct forwarder *f, struct fwd_stream *s, uint32_t idx)
 		free(list);
 		return 0;	/* current.log rotated but the new one is not here yet */
 	}
-	fwd_identify(s, &list[i], &id);
+	/* Still at the end of this file until the next is open: a failure tries again. */
+	if ((fd = fwd_open_listed(s, &list[i])) < 0) {
+		free(list);
+		return fd == -ESTALE || fd == -ENOENT ? 0 : fd;
+	}
+	fwd_identify(&list[i], fd, &id);
 	fwd_close_file(s);
-	if ((rc = fwd_push_file(s, &id)) == 0)
-		rc = fwd_open_entry(s, &list[i], 0);
+	if ((rc = fwd_push_file(s, &id)) < 0)
+		close(fd);
+	else
+		rc = fwd_open_entry(s, &list[i], fd, 0);
 	free(list);
 	return rc < 0 ? rc : 1;
 }

@@ -521,6 +521,44 @@ def test_a_cursor_whose_current_log_a_crash_emptied_goes_on_in_it():
         r.cleanup()
 
 
+def test_an_archive_beside_its_zst_is_sent_once():
+    # Between making X.log.zst whole and removing X.log, the compressor leaves
+    # both; here they stay (zstd --keep, and logd compresses nothing itself).
+    # A reader at the end of X.log must not take X.log.zst for the next file.
+    r = Rsyslog()       # down while the files are made
+    d = None
+    try:
+        n = 600         # about 60 KiB: 8K archives (as many as the batches make)
+        conf = ("[daemon]\nkeep_free = 0\n[defaults]\nmax_file_size = 8K\n"
+                "max_files = 1000\n[forward central]\ntarget = tcp://127.0.0.1:%d\n"
+                "streams = fa\nreconnect = 200ms\n" % r.port)
+        d = Logd(conf)
+        check(d.run([SENDER, "load", "fa", "a", str(n)]).returncode == 0, "sender")
+        sync(d, "fa")
+        names = archives(d, "fa")
+        check(len(names) >= 2, "archives: %s" % names)
+        for name in names:
+            z = subprocess.run(["zstd", "-q", "--keep", os.path.join(d.logs, "fa", name)],
+                               capture_output=True, text=True)
+            check(z.returncode == 0, "zstd: %s" % z.stderr)
+        r.start()
+        expected = {("fa", "a", k) for k in range(n)}
+        try:
+            wait_for(lambda: arrived(r, expected) and fwd(d)["lag_bytes"] == 0,
+                     "every record at rsyslog and the lag at 0", timeout=30)
+        finally:
+            seen = records(r.lines())
+            again = sorted(k for k, c in seen.items() if c > 1)
+            check(again == [], "%d records sent more than once (%d copies in all, as %s), "
+                  "%d of %d there; forwarder %s" % (len(again), sum(seen.values()), again[:3],
+                                                    len(set(seen) & expected), n, fwd(d)))
+        check(d.stop() == 0, "logd exited non-zero: %s" % d.stderr())
+    finally:
+        if d is not None:
+            d.cleanup()
+        r.cleanup()
+
+
 def openssl(*args, cwd):
     r = subprocess.run(["openssl"] + list(args), cwd=cwd, capture_output=True, text=True)
     check(r.returncode == 0, "openssl %s: %s" % (" ".join(args), r.stderr))
@@ -653,6 +691,7 @@ if __name__ == "__main__":
           test_a_damaged_archive_is_said_counted_and_skipped,
           test_a_cursor_whose_inode_is_now_an_empty_current_log_finds_its_archive,
           test_a_cursor_whose_current_log_a_crash_emptied_goes_on_in_it,
+          test_an_archive_beside_its_zst_is_sent_once,
           test_tls_to_a_collector_whose_certificate_the_ca_signed,
           test_tls_refuses_a_collector_the_ca_did_not_sign,
           test_tls_with_a_missing_ca_file_stops_logd_at_start_and_says_why,
