@@ -538,6 +538,20 @@ entry_cmp(const void *a, const void *b)
 	return strcmp(x->name, y->name);
 }
 
+/* An entry's name without ".zst": its archive name ("" for current.log). */
+static void
+entry_stem(const struct fwd_entry *e, char stem[ROTATE_NAME_MAX])
+{
+	size_t	len = strlen(e->name);
+
+	if (strcmp(e->name, FWD_CURRENT) == 0)
+		len = 0;
+	else if (e->zst)
+		len -= 4;
+	memcpy(stem, e->name, len);
+	stem[len] = '\0';
+}
+
 /* The archives of dfd, oldest first, then current.log (if there).  0 or -errno. */
 static int
 fwd_list(int dfd, struct fwd_entry **out, size_t *nout)
@@ -546,6 +560,7 @@ fwd_list(int dfd, struct fwd_entry **out, size_t *nout)
 	struct dirent		*de;
 	struct stat		 sb;
 	size_t			 n = 0, cap = 0, i, k;
+	char			 stem[ROTATE_NAME_MAX];
 	DIR			*d;
 
 	if ((d = logdir_list(dfd)) == NULL)
@@ -578,28 +593,17 @@ fwd_list(int dfd, struct fwd_entry **out, size_t *nout)
 	 * .zst is listed, or a reader at the end of the archive would take the
 	 * .zst for the file after it, and send it all again.
 	 */
-	for (i = k = 0; i < n; i++)
-		if (!(i + 1 < n && !list[i].zst && list[i + 1].zst &&
-		    strlen(list[i + 1].name) == strlen(list[i].name) + 4 &&
-		    strncmp(list[i].name, list[i + 1].name, strlen(list[i].name)) == 0))
-			list[k++] = list[i];
+	for (i = k = 0; i < n; i++) {
+		if (i + 1 < n && !list[i].zst && list[i + 1].zst) {
+			entry_stem(&list[i + 1], stem);
+			if (strcmp(stem, list[i].name) == 0)
+				continue;
+		}
+		list[k++] = list[i];
+	}
 	*out = list;
 	*nout = k;
 	return 0;
-}
-
-/* An entry's name without ".zst": its archive name ("" for current.log). */
-static void
-entry_stem(const struct fwd_entry *e, char stem[ROTATE_NAME_MAX])
-{
-	size_t	len = strlen(e->name);
-
-	if (strcmp(e->name, FWD_CURRENT) == 0)
-		len = 0;
-	else if (e->zst)
-		len -= 4;
-	memcpy(stem, e->name, len);
-	stem[len] = '\0';
 }
 
 /*
