@@ -681,7 +681,7 @@ config_forward(struct config *cfg, const char *name, char *err, size_t err_len)
 	f->facility = 1;			/* user */
 	f->reconnect_ms = 30 * 1000;
 	f->max_unacked = 100000;
-	f->resend_window = 256 * KIB;
+	f->resend_window = 6 * MIB;		/* Linux's largest receive buffer (tcp_rmem) */
 	return f;
 }
 

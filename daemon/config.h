@@ -138,7 +138,7 @@ struct config_forward {
 	uint32_t	facility;		/* 0..23; 1 (user) */
 	uint64_t	reconnect_ms;		/* the longest wait between attempts; 30 s */
 	uint32_t	max_unacked;		/* records sent and not yet known delivered; 100000 */
-	uint64_t	resend_window;		/* bytes resent beyond the kernel's; 256K */
+	uint64_t	resend_window;		/* the collector's receive buffer; 6M */
 	char		tls_ca[CONFIG_MAX_PATH];	/* CAs the collector's certificate must
 						 * chain to; "" = the system's */
 	char		tls_cert[CONFIG_MAX_PATH];	/* logd's own certificate, or "" */

@@ -22,9 +22,11 @@
 #include <fcntl.h>
 #include <inttypes.h>
 #include <linux/sockios.h>
+#include <linux/tcp.h>
 #include <netdb.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stddef.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -165,6 +167,7 @@ struct forwarder {
 	char			 relp_err[256];
 	int			 connected;
 	uint64_t		 out_total;	/* bytes put into this connection */
+	uint64_t		 peer_wnd;	/* the largest window the collector offered */
 	int			 idle_ticks;	/* ticks with nothing unsent and unacked */
 	uint64_t		 backoff_ms, next_try_ms;
 	int			 failing;	/* said once per episode */
@@ -989,6 +992,35 @@ fwd_outq(struct forwarder *f)
 	return v;
 }
 
+/*
+ * Bytes the collector's kernel may hold that it acknowledged and the
+ * collector has not read: at most its receive buffer (resend_window, or the
+ * largest window it offered if more) less the window it offers now
+ * (TCP_INFO's tcpi_snd_wnd, Linux 5.4 and later; without it, all of it).
+ */
+static uint64_t
+fwd_peer_unread(struct forwarder *f)
+{
+	struct tcp_info	ti;
+	socklen_t	len = sizeof(ti);
+	uint64_t	wnd = 0, most;
+
+	if (getsockopt(bufferevent_getfd(f->bev), IPPROTO_TCP, TCP_INFO, &ti, &len) == 0 &&
+	    len >= offsetof(struct tcp_info, tcpi_snd_wnd) + sizeof(ti.tcpi_snd_wnd))
+		wnd = ti.tcpi_snd_wnd;
+	if (wnd > f->peer_wnd)
+		f->peer_wnd = wnd;
+	most = f->peer_wnd > f->fc.resend_window ? f->peer_wnd : f->fc.resend_window;
+	return most - wnd;
+}
+
+/* The connection's bytes handed to the kernel; the rest waits in its output buffer. */
+static uint64_t
+fwd_written(struct forwarder *f)
+{
+	return f->out_total - evbuffer_get_length(bufferevent_get_output(f->bev));
+}
+
 /* Moves the confirmed positions up to the records whose end is at most safe. */
 static void
 fwd_confirm(struct forwarder *f, uint64_t safe)
@@ -1019,14 +1051,15 @@ fwd_confirm(struct forwarder *f, uint64_t safe)
 }
 
 /*
- * What may still be lost in the kernels: unacknowledged bytes, the send
- * buffer, and resend_window for the collector's receive buffer.  Nothing
- * once the connection has been idle with nothing unacknowledged.
+ * What may still be lost in the kernels: what SIOCOUTQ reports
+ * unacknowledged, the send buffer, and what the collector's kernel may hold
+ * unread.  Nothing once the connection has been idle with nothing
+ * unacknowledged.
  */
 static void
 fwd_confirm_now(struct forwarder *f, long outq)
 {
-	uint64_t	written = f->out_total - evbuffer_get_length(bufferevent_get_output(f->bev));
+	uint64_t	written = fwd_written(f);
 	uint64_t	window;
 	int		sndbuf = 0;
 	socklen_t	len = sizeof(sndbuf);
@@ -1040,17 +1073,31 @@ fwd_confirm_now(struct forwarder *f, long outq)
 		return;
 	}
 	(void)getsockopt(bufferevent_getfd(f->bev), SOL_SOCKET, SO_SNDBUF, &sndbuf, &len);
-	window = (uint64_t)(outq < 0 ? sndbuf : outq) + (uint64_t)sndbuf + f->fc.resend_window +
+	window = (uint64_t)(outq < 0 ? sndbuf : outq) + (uint64_t)sndbuf + fwd_peer_unread(f) +
 	    (f->ssl_ctx != NULL ? FWD_TLS_SLACK : 0);
 	if (written > window)
 		fwd_confirm(f, written - window);
 }
 
-/* Records sent after the confirmed positions: sent again after a reconnect or a restart. */
+/*
+ * Records sent after the confirmed positions, which a reconnect or a restart
+ * sends again: RELP's unacknowledged, or those the kernel was given (and
+ * one it may have been given a part of); not those still in the output.
+ */
 static uint64_t
-fwd_unconfirmed(const struct forwarder *f)
+fwd_unconfirmed(struct forwarder *f)
 {
-	return f->relp != NULL ? f->relp_sent : f->ring_n;
+	uint64_t	written;
+	size_t		n = 0;
+
+	if (f->relp != NULL)
+		return f->relp_sent;
+	if (f->bev == NULL)
+		return f->ring_n;
+	written = fwd_written(f);
+	while (n < f->ring_n && ring_at(f, n)->out_end <= written)
+		n++;
+	return n < f->ring_n && written > (n > 0 ? ring_at(f, n - 1)->out_end : 0) ? n + 1 : n;
 }
 
 /*
@@ -1130,10 +1177,10 @@ fwd_disconnect(struct forwarder *f, const char *why, int err, const char *tls)
 		    " ms at most (reconnect)", f->fc.name, f->fc.host, f->fc.port,
 		    tls != NULL || err != 0 ? reason : ": Connection refused", f->fc.reconnect_ms);
 	}
+	fwd_down(f);		/* counts what the kernel was given: before the free */
 	bufferevent_free(f->bev);
 	f->bev = NULL;
 	f->ssl = NULL;
-	fwd_down(f);
 }
 
 static void
@@ -1146,6 +1193,7 @@ on_event(struct bufferevent *bev, short what, void *arg)
 		(void)setsockopt(bufferevent_getfd(bev), SOL_SOCKET, SO_SNDBUF, &v, sizeof(v));
 		f->connected = 1;
 		f->out_total = 0;
+		f->peer_wnd = 0;
 		f->idle_ticks = 0;
 		atomic_store(&f->c_connected, 1);
 		if (f->ever_connected)

@@ -14,8 +14,10 @@
  *
  * Plain TCP has no acknowledgement, so a record counts as delivered only
  * once the bytes sent after it exceed what the kernels could still hold
- * (SIOCOUTQ, the send buffer, and resend_window for the collector's
- * receive buffer), or the connection has been idle with nothing unacked.
+ * (SIOCOUTQ, the send buffer, and what the collector's receive buffer may
+ * hold unread: resend_window, or the largest window it offered, less the
+ * window it offers now), or the connection has been idle with nothing
+ * unacked.
  * The cursor is that point; after a reconnect or a restart everything after
  * it is sent again (counted as duplicates), so nothing is lost and
  * duplicates are bounded by that window.  At most max_unacked records wait

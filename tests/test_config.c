@@ -800,7 +800,7 @@ START_TEST(reads_a_forward_section_with_its_defaults)
 	ck_assert_uint_eq(f->facility, 1);		/* user */
 	ck_assert_uint_eq(f->reconnect_ms, 30000);
 	ck_assert_uint_eq(f->max_unacked, 100000);
-	ck_assert_uint_eq(f->resend_window, 256 * 1024);
+	ck_assert_uint_eq(f->resend_window, 6 * 1024 * 1024);
 	ck_assert_str_eq(f->hostname, "");
 	ck_assert_str_eq(f->app_name, "");
 	ck_assert(config_forward_match(f, "app", 3));
