@@ -48,6 +48,8 @@ struct ingest {
 	uint8_t			*bufs;		/* INGEST_SLOTS * PROTO_MAX_DGRAM */
 	uint8_t			*cmsgs;		/* INGEST_SLOTS * INGEST_CMSG_SPACE */
 	unsigned		 filled;	/* msgs the last recvmmsg wrote into */
+	uint32_t		 hints[INGEST_SLOTS];	/* ingest_hints() */
+	int			 hinted;
 	unsigned		 n;
 	unsigned		 cur;
 	size_t			 off;
@@ -567,6 +569,28 @@ ingest_syslog(struct ingest *in, const uint8_t *buf, size_t len, const struct fo
 }
 
 /*
+ * With thousands of streams, the hash of each datagram's stream (its first
+ * record's, unchecked: a hint) and its slot in the table starting to load;
+ * ingest_route() prefetches the rest a level a datagram.
+ */
+static void
+ingest_hints(struct ingest *in)
+{
+	const char	*name;
+	size_t		 len;
+	unsigned	 i;
+
+	in->hinted = !in->syslog && stream_table_large(in->streams);
+	if (!in->hinted)
+		return;
+	for (i = 0; i < in->n; i++) {
+		proto_peek_name(in->iov[i].iov_base, in->msgs[i].msg_len, &name, &len);
+		in->hints[i] = stream_hash(name, len);
+		stream_prefetch(in->streams, in->hints[i], 0);
+	}
+}
+
+/*
  * Routes the received datagrams from (cur, off) on.  Returns 0 when all are
  * done, -ENOBUFS when the memory budget stopped it (the place is kept).
  */
@@ -582,6 +606,7 @@ ingest_route(struct ingest *in)
 	size_t			 len, next;
 	uint64_t		 ndgrams = 0, nrecs = 0, nbytes = 0;	/* counted at the end */
 	int			 full = 0, err, clamped, decoded;
+	unsigned		 level;
 
 	for (; in->cur < in->n; in->cur++, in->off = 0) {
 		mh = &in->msgs[in->cur].msg_hdr;
@@ -609,6 +634,11 @@ ingest_route(struct ingest *in)
 		}
 		decoded = 0;
 		if (in->off == 0) {
+			/* Three datagrams ahead the stream, then a level a datagram. */
+			for (level = 1; in->hinted && level <= 3; level++)
+				if (in->cur + 4 - level < in->n)
+					stream_prefetch(in->streams, in->hints[in->cur + 4 - level],
+					    level);
 			nrec = (mh->msg_flags & MSG_TRUNC) ? -PROTO_E_TOOBIG :
 			    proto_validate_first(buf, len, &rec, &next);
 			if (nrec < 0) {
@@ -736,6 +766,7 @@ on_read(evutil_socket_t fd, short what, void *arg)
 	in->filled = in->n = (unsigned)n;
 	in->cur = 0;
 	in->off = 0;
+	ingest_hints(in);
 	ingest_continue(in);
 }
 

@@ -147,7 +147,7 @@ static int	stream_create(struct stream_table *t, const char *name, size_t len,
 		    uint32_t hash, size_t slot, struct stream **out);
 
 /* FNV-1a: names are short, and this is one multiply per byte. */
-static uint32_t
+uint32_t
 stream_hash(const char *name, size_t len)
 {
 	uint32_t	h = 2166136261u;
@@ -173,6 +173,43 @@ stream_lookup(const struct stream_table *t, const char *name, size_t len, uint32
 			return s;
 	*slot = i;
 	return NULL;
+}
+
+int
+stream_table_large(const struct stream_table *t)
+{
+	return t->nstreams > STREAM_PREFETCH_MIN;
+}
+
+void
+stream_prefetch(const struct stream_table *t, uint32_t hash, int level)
+{
+	struct stream *const	*slot = &t->slots[hash & t->slot_mask];
+	const struct stream	*s;
+
+	if (level == 0) {
+		__builtin_prefetch(slot);
+		return;
+	}
+	if ((s = *slot) == NULL)
+		return;
+	switch (level) {
+	case 1:
+		__builtin_prefetch(s);
+		__builtin_prefetch(s->name);
+		break;
+	case 2:
+		__builtin_prefetch(s->ss);
+		if (s->open != NULL)
+			__builtin_prefetch(s->open);
+		break;
+	default:
+		if (s->open != NULL) {
+			__builtin_prefetch(s->open->data + s->open->len, 1);
+			__builtin_prefetch(&s->open->prios[s->open->nrecords], 1);
+		}
+		break;
+	}
 }
 
 int

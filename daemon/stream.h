@@ -41,6 +41,8 @@ int		stream_table_new(struct event_base *base, const struct config *cfg,
 		    struct queue *q, struct stats *st, struct stream_table **out);
 void		stream_table_free(struct stream_table *t);
 
+#define STREAM_PREFETCH_MIN	1024	/* more streams than stay in the caches */
+
 /*
  * The stream named name (a valid stream name), created if new, for a
  * record from sender who (SCM_CREDENTIALS): -EPERM for logd's own stream,
@@ -53,6 +55,20 @@ void		stream_table_free(struct stream_table *t);
  */
 int		stream_get(struct stream_table *t, const char *name, size_t len,
 		    const struct format_sender *who, struct stream **out);
+
+/* FNV-1a of a stream name: the table's hash. */
+uint32_t	stream_hash(const char *name, size_t len);
+
+/*
+ * Hints that a record for the stream whose name hashes to hash comes soon:
+ * each level starts loading what the next one reads, and the last what
+ * stream_get() and stream_append() will: 0 its slot in the table, 1 the
+ * stream, 2 its counters and open batch, 3 where its next line goes.  With
+ * thousands of streams these are cache misses the records before it can
+ * hide; stream_table_large() says whether the table has that many.
+ */
+void		stream_prefetch(const struct stream_table *t, uint32_t hash, int level);
+int		stream_table_large(const struct stream_table *t);
 
 /*
  * A sender's record for stream name was refused (err from stream_get()):

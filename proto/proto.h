@@ -115,6 +115,23 @@ proto_record_clear(struct proto_record *rec)
 	*rec = empty;
 }
 
+/*
+ * The stream name of a datagram's first record, unchecked (a hint, as for a
+ * prefetch): in *name and *name_len if the bytes are there, else NULL and 0.
+ */
+static inline void
+proto_peek_name(const uint8_t *buf, size_t len, const char **name, size_t *name_len)
+{
+	const size_t	at = PROTO_HDR_SIZE + PROTO_REC_HDR_SIZE;
+
+	*name = NULL;
+	*name_len = 0;
+	if (len >= at && len - at >= buf[PROTO_HDR_SIZE + 6]) {
+		*name = (const char *)buf + at;
+		*name_len = buf[PROTO_HDR_SIZE + 6];
+	}
+}
+
 /* Returns 0 if name is a valid stream name (1-64 of [A-Za-z0-9._-], no leading '.'). */
 int		proto_name_valid(const char *name, size_t len);
 

@@ -134,6 +134,25 @@ START_TEST(validate_first_keeps_the_first_record_as_decode_gives_it)
 }
 END_TEST
 
+START_TEST(peek_name_gives_the_first_records_name_or_none_if_cut)
+{
+	struct proto_record	r[2] = { rec_of("b.c_d", "one", 3), rec_of("a", "two", 3) };
+	size_t			len = build(r, 2), n;
+	const char		*name;
+
+	proto_peek_name(dg, len, &name, &n);
+	ck_assert_uint_eq(n, 5);
+	ck_assert_int_eq(memcmp(name, "b.c_d", 5), 0);
+	/* The name cut short, or no record at all: nothing. */
+	proto_peek_name(dg, PROTO_HDR_SIZE + PROTO_REC_HDR_SIZE + 4, &name, &n);
+	ck_assert_uint_eq(n, 0);
+	proto_peek_name(dg, PROTO_HDR_SIZE, &name, &n);
+	ck_assert_uint_eq(n, 0);
+	proto_peek_name(dg, 0, &name, &n);
+	ck_assert_uint_eq(n, 0);
+}
+END_TEST
+
 START_TEST(largest_message_fills_a_datagram_exactly)
 {
 	static uint8_t		msg[PROTO_MAX_DGRAM];
@@ -476,6 +495,7 @@ proto_suite(void)
 	tcase_add_test(tc, round_trips_every_field);
 	tcase_add_test(tc, round_trips_several_records_and_an_empty_message);
 	tcase_add_test(tc, validate_first_keeps_the_first_record_as_decode_gives_it);
+	tcase_add_test(tc, peek_name_gives_the_first_records_name_or_none_if_cut);
 	tcase_add_test(tc, largest_message_fills_a_datagram_exactly);
 	tcase_add_test(tc, rejects_each_malformation_with_its_reason);
 	tcase_add_test(tc, rejects_whole_datagram_when_second_of_three_records_is_bad);

@@ -133,6 +133,40 @@ START_TEST(finds_the_same_stream_by_name)
 }
 END_TEST
 
+START_TEST(prefetch_hints_change_nothing)
+{
+	struct fixture		 f;
+	struct stream		*web, *s;
+	struct proto_record	 r = record("web", "first");
+	static char		 out[4096];
+	const char		*names[] = { "web", "quiet", "nobody" };
+	char			 name[16];
+	unsigned		 i, nb;
+	int			 level;
+
+	setup(&f, 1 << 20, 4096, 2 * STREAM_PREFETCH_MIN);
+	ck_assert_int_eq(stream_get(f.t, "web", 3, &root, &web), 0);
+	ck_assert_int_eq(stream_append(f.t, web, &r, r.ts_ns, &who), 0);	/* an open batch */
+	ck_assert_int_eq(stream_get(f.t, "quiet", 5, &root, &s), 0);	/* none */
+	ck_assert_int_eq(stream_table_large(f.t), 0);
+	for (i = 0; !stream_table_large(f.t); i++) {
+		snprintf(name, sizeof(name), "s%u", i);
+		ck_assert_int_eq(stream_get(f.t, name, strlen(name), &root, &s), 0);
+	}
+	ck_assert_uint_eq(stats_get(&f.st, STATS_STREAMS), STREAM_PREFETCH_MIN);
+	for (i = 0; i < 3; i++)
+		for (level = 0; level <= 3; level++)
+			stream_prefetch(f.t, stream_hash(names[i], strlen(names[i])), level);
+	ck_assert_int_eq(stream_get(f.t, "web", 3, &root, &s), 0);
+	ck_assert_ptr_eq(s, web);
+	ck_assert_int_eq(stream_table_check(f.t), 0);
+	stream_seal_all(f.t);
+	drain(&f, out, sizeof(out), &nb);
+	ck_assert_str_eq(out, "2025-11-22T12:00:00.123456Z info [42] first\n");
+	teardown(&f);
+}
+END_TEST
+
 START_TEST(rejects_new_stream_beyond_max_streams)
 {
 	struct fixture	 f;
@@ -700,6 +734,7 @@ stream_suite(void)
 	TCase	*tc = tcase_create("core");
 
 	tcase_add_test(tc, finds_the_same_stream_by_name);
+	tcase_add_test(tc, prefetch_hints_change_nothing);
 	tcase_add_test(tc, rejects_new_stream_beyond_max_streams);
 	tcase_add_test(tc, seals_batch_when_next_line_does_not_fit);
 	tcase_add_test(tc, formats_lines_in_order_into_the_batch);

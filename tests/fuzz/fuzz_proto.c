@@ -8,7 +8,9 @@
  * Checked for every input: proto_validate's record count equals the records
  * proto_decode walks, and proto_validate_first's first record (and the offset
  * after it) are what proto_decode gives; every decoded pointer lies inside
- * the input; a decoded record re-encodes and decodes to the same fields.
+ * the input; a decoded record re-encodes and decodes to the same fields;
+ * proto_peek_name's name, on any input, lies inside it, and on a valid one
+ * is the first record's.
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -52,14 +54,18 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct proto_record	 r, r2, first;
 	ssize_t			 n, k, walked = 0;
 	size_t			 off = PROTO_HDR_SIZE, off2, kvoff, kl, vl, next = 0;
-	const char		*key, *val;
+	const char		*key, *val, *peeked;
+	size_t			 peeked_len;
 
+	proto_peek_name(data, size, &peeked, &peeked_len);
+	REQUIRE(peeked_len == 0 || inside(peeked, peeked_len, data, size));
 	if ((n = proto_validate(data, size)) < 0) {
 		REQUIRE(-n > PROTO_OK && -n < PROTO_E_COUNT);
 		return 0;
 	}
 	REQUIRE(n >= 1);
 	REQUIRE(proto_validate_first(data, size, &first, &next) == n);
+	REQUIRE(peeked_len == first.name_len && peeked == first.name);
 	while (off < size) {
 		REQUIRE(proto_decode(data, size, &off, &r) == 0);
 		if (walked++ == 0) {
