@@ -344,24 +344,24 @@ def test_a_collector_killed_with_unread_megabytes_loses_none():
     # rsyslog stopped (SIGSTOP) with a 4 MiB receive buffer: its kernel takes
     # and acknowledges megabytes rsyslog never reads, and SIGKILL loses them.
     # What logd counts as delivered leaves that buffer out, so a new rsyslog
-    # gets every record.  A network namespace of its own sets the buffer.
-    n = 50000
+    # gets every record.  A network namespace of its own sets the buffer.  The
+    # records wait on disk first: three times that buffer, so the forwarder
+    # always has more to send until rsyslog is killed.
+    n = 100000
     with private_network("4096 4194304 4194304"):
         r = Rsyslog(direct=True)
         d = None
         try:
-            r.start()
             d = Logd(config(r.port))
-            check(d.run([SENDER, "load", "fa", "a", "10"]).returncode == 0, "e2e_sender")
-            wait_for(lambda: arrived(r, {("fa", "a", k) for k in range(10)}),
-                     "the first records at rsyslog")
-            r.proc.send_signal(signal.SIGSTOP)
             check(load(d, "fa", "b", n).wait(60) == 0, "e2e_sender failed")
+            wait_for(lambda: stats(d)["records_written"] >= n, "the records on disk")
+            r.start()
+            r.proc.send_signal(signal.SIGSTOP)
             wait_for(lambda: unread(r.port) >= 2 << 20, "2 MiB unread in rsyslog's kernel")
             r.stop(signal.SIGKILL)
             wait_for(lambda: fwd(d)["connected"] == 0, "logd to see the collector gone")
             r.start()
-            want = {("fa", i, k) for i, m in (("a", 10), ("b", n)) for k in range(m)}
+            want = {("fa", "b", k) for k in range(n)}
             try:
                 wait_for(lambda: arrived(r, want) and fwd(d)["lag_bytes"] == 0,
                          "every record at rsyslog")
