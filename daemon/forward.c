@@ -854,7 +854,7 @@ fwd_seek(struct forwarder *f, struct fwd_stream *s, const struct fwd_file *id, u
 	struct fwd_file		 at;
 	size_t			 n;
 	long			 i = -1;
-	int			 rc, fd, found = 0;
+	int			 rc, fd, found;
 
 	fwd_close_file(s);
 	if ((rc = fwd_list(s->dfd, &list, &n)) < 0)
@@ -863,22 +863,23 @@ fwd_seek(struct forwarder *f, struct fwd_stream *s, const struct fwd_file *id, u
 		free(list);
 		return -ENOENT;		/* no current.log yet */
 	}
-	if (id != NULL && (i = fwd_find(s->dfd, list, n, id)) >= 0)
-		found = 1;
+	if (id != NULL)
+		i = fwd_find(s->dfd, list, n, id);
+	if (!(found = i >= 0))
+		i = 0;		/* the oldest file there, from its start */
 	/* Nothing changes until the file is open: a failure is tried again from id. */
-	if ((fd = fwd_open_listed(s, &list[i >= 0 ? i : 0])) < 0) {
+	if ((fd = fwd_open_listed(s, &list[i])) < 0) {
 		free(list);
 		return fd;
 	}
-	if (id != NULL && !found) {
-		add(&f->c_lost, 1);
-		diag(LOG_WARNING, "forward %s: stream %s: the file at the cursor (%s, offset %"
-		    PRIu64 ") is gone, removed before it was sent; going on with the oldest "
-		    "file there", f->fc.name, s->name, id->name[0] != '\0' ? id->name :
-		    "current.log then", off);
-	}
-	if (i < 0) {
-		i = 0;
+	if (!found) {
+		if (id != NULL) {
+			add(&f->c_lost, 1);
+			diag(LOG_WARNING, "forward %s: stream %s: the file at the cursor (%s, "
+			    "offset %" PRIu64 ") is gone, removed before it was sent; going on "
+			    "with the oldest file there", f->fc.name, s->name,
+			    id->name[0] != '\0' ? id->name : "current.log then", off);
+		}
 		off = 0;
 	}
 	fwd_identify(&list[i], fd, &at);
