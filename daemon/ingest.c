@@ -4,7 +4,16 @@
  * State between callbacks: n datagrams received by the last recvmmsg, of
  * which cur is being routed, from record offset off (0 = not validated yet).
  * While blocked (no memory budget) the read event is off and cur/off keep
- * our place.  Loop thread only.
+ * our place.
+ *
+ * Under load, ingest polls: once a recvmmsg brings INGEST_POLL_MIN
+ * datagrams or more, the socket leaves epoll and is read again after each
+ * batch (INGEST_POLL_ROUNDS in a callback, then the loop's other events get
+ * a turn, then poll_ev, never in epoll, brings us back) until it is empty.
+ * While the socket is in epoll, every sender's send() takes the socket's
+ * wait queue lock and runs epoll's callback; out of it, a send finds no
+ * one waiting and does neither: the senders' cost per record is what bare
+ * receivers that poll(2) only when idle give them.  Loop thread only.
  */
 #include "ingest.h"
 
@@ -29,10 +38,13 @@
 #include "syslog_msg.h"
 
 #define INGEST_CMSG_SPACE	256	/* credentials, plus room to see (and close) stray fds */
+#define INGEST_POLL_MIN		8	/* datagrams in one recvmmsg that start polling */
+#define INGEST_POLL_ROUNDS	16	/* recvmmsg calls per callback while polling */
 #define INGEST_KV		(2 * (size_t)PROTO_MAX_DGRAM)	/* a syslog record's fields */
 
 struct ingest {
-	struct event		*ev;
+	struct event		*ev;		/* the socket in epoll; not while polling */
+	struct event		*poll_ev;	/* while polling: the next read */
 	struct stream_table	*streams;
 	struct queue		*q;
 	struct stats		*st;
@@ -62,6 +74,7 @@ struct ingest {
 	int			 control_fd;	/* systemd's socket named "control", or -1 */
 	int			 syslog_fd;	/* systemd's socket named "syslog", or -1 */
 	int			 blocked;
+	int			 polling;	/* reading without epoll until the socket is empty */
 	int			 stopping;
 	int			 drained;
 	struct diag_limit	 malformed_limit[PROTO_E_COUNT];	/* one per reason */
@@ -315,6 +328,7 @@ ingest_new(struct event_base *base, const struct config *cfg, int syslog, int fd
 	if (setsockopt(in->fd, SOL_SOCKET, SO_RCVBUFFORCE, &rcvbuf, sizeof(rcvbuf)) < 0)
 		(void)setsockopt(in->fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof(rcvbuf));
 	if ((in->ev = event_new(base, in->fd, EV_READ | EV_PERSIST, on_read, in)) == NULL ||
+	    (in->poll_ev = event_new(base, -1, 0, on_read, in)) == NULL ||
 	    event_add(in->ev, NULL) < 0) {
 		rc = -ENOMEM;
 		goto fail;
@@ -335,6 +349,8 @@ ingest_free(struct ingest *in)
 		return;
 	if (in->ev != NULL)
 		event_free(in->ev);
+	if (in->poll_ev != NULL)
+		event_free(in->poll_ev);
 	if (in->control_fd >= 0)
 		close(in->control_fd);
 	if (in->syslog_fd >= 0)
@@ -691,6 +707,7 @@ ingest_finish_drain(struct ingest *in)
 {
 	if (in->on_drained != NULL) {
 		event_del(in->ev);
+		event_del(in->poll_ev);
 		in->on_drained(in->arg);
 		in->on_drained = NULL;
 	}
@@ -718,6 +735,7 @@ ingest_continue(struct ingest *in)
 	if (rc < 0) {
 		if (!in->blocked) {
 			in->blocked = 1;
+			in->polling = 0;
 			event_del(in->ev);
 		}
 		return;
@@ -737,37 +755,71 @@ ingest_continue(struct ingest *in)
 		ingest_finish_drain(in);
 }
 
-static void
-on_read(evutil_socket_t fd, short what, void *arg)
+/*
+ * One recvmmsg: the number of datagrams it brought (routed by the caller),
+ * or 0 for none (the socket is empty, or an error was reported).  With
+ * none, polling ends: the socket waits in epoll again.
+ */
+static int
+ingest_receive(struct ingest *in)
 {
-	struct ingest	*in = arg;
-	unsigned	 i;
-	int		 n;
+	unsigned	i;
+	int		n, err;
 
-	if (in->blocked || (in->activated && in->stopping))
-		return;
 	/* What recvmmsg wrote into the headers it filled; the rest never changes. */
 	for (i = 0; i < in->filled; i++) {
 		in->msgs[i].msg_hdr.msg_controllen = INGEST_CMSG_SPACE;
 		in->msgs[i].msg_hdr.msg_flags = 0;
 	}
 	in->filled = 0;
-	n = recvmmsg(fd, in->msgs, INGEST_SLOTS, MSG_DONTWAIT | MSG_CMSG_CLOEXEC, NULL);
-	if (n < 0) {
-		if (errno == EAGAIN || errno == EWOULDBLOCK) {
+	n = recvmmsg(in->fd, in->msgs, INGEST_SLOTS, MSG_DONTWAIT | MSG_CMSG_CLOEXEC, NULL);
+	if (n <= 0) {
+		err = n < 0 ? errno : EAGAIN;
+		if (in->polling) {
+			in->polling = 0;
+			event_add(in->ev, NULL);
+		}
+		if (err == EAGAIN || err == EWOULDBLOCK) {
 			if (in->stopping)
 				ingest_finish_drain(in);
-		} else if (errno != EINTR) {
-			diag_errno(LOG_ERR, -errno, "%s: cannot receive", in->path);
+		} else if (err != EINTR) {
+			diag_errno(LOG_ERR, -err, "%s: cannot receive", in->path);
 		}
-		return;
+		return 0;
 	}
 	in->now_ns = clock_ns(CLOCK_REALTIME);
 	in->filled = in->n = (unsigned)n;
 	in->cur = 0;
 	in->off = 0;
 	ingest_hints(in);
-	ingest_continue(in);
+	return n;
+}
+
+/* Both events' callback: reads and routes, and polls under load (see the top). */
+static void
+on_read(evutil_socket_t fd, short what, void *arg)
+{
+	struct ingest	*in = arg;
+	int		 n, rounds = INGEST_POLL_ROUNDS;
+
+	(void)fd;
+	(void)what;
+	while (!in->blocked && !in->drained && !(in->activated && in->stopping)) {
+		if ((n = ingest_receive(in)) == 0)
+			return;
+		ingest_continue(in);
+		if (!in->polling) {
+			if (n < INGEST_POLL_MIN || in->blocked)
+				return;
+			in->polling = 1;
+			event_del(in->ev);
+			stats_inc(in->st, STATS_BURSTS);
+		}
+		if (--rounds == 0) {
+			event_active(in->poll_ev, EV_READ, 0);
+			return;
+		}
+	}
 }
 
 void
@@ -792,7 +844,7 @@ ingest_stop(struct ingest *in)
 	if (shutdown(in->fd, SHUT_RD) < 0)
 		diag_errno(LOG_WARNING, -errno, "%s: cannot shut down the socket for reading",
 		    in->path);
-	if (!in->blocked)
+	if (!in->blocked && !in->polling)	/* polling reads on to the end anyway */
 		event_active(in->ev, EV_READ, 0);
 }
 

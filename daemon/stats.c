@@ -29,6 +29,7 @@ static const struct {
 	{ "rate_limited", STATS_RATE_LIMITED },
 	{ "unwritable", STATS_UNWRITABLE },
 	{ "backpressure", STATS_BACKPRESSURE },
+	{ "bursts", STATS_BURSTS },
 	{ "clock_skew", STATS_CLOCK_SKEW },
 	{ "streams", STATS_STREAMS },
 	{ "fsyncs", STATS_FSYNCS },

@@ -9,6 +9,8 @@ the test does not look at logd's exit status: cleanup() stops a logd still
 running with SIGTERM (so the leak check runs) and fails on an exit status
 of 99 or a valgrind report in any of its runs' stderr.
 """
+import contextlib
+import ctypes
 import errno
 import fcntl
 import json
@@ -30,6 +32,8 @@ SENDER = os.environ.get("E2E_SENDER", "e2e_sender")
 FIELDS = os.environ.get("E2E_FIELDS", "e2e_fields")
 VALGRIND = os.environ.get("LOGD_VALGRIND") == "1"
 SANITIZED = os.environ.get("LOGD_SANITIZED") == "1"    # ASan + UBSan build
+CLONE_NEWNET = 0x40000000
+SIOCGIFFLAGS, SIOCSIFFLAGS, IFF_UP = 0x8913, 0x8914, 0x1
 SLOW = 10 if VALGRIND else 1
 
 PRIORITIES = ["emerg", "alert", "crit", "err", "warning", "notice", "info", "debug"]
@@ -543,6 +547,36 @@ def feed_while_stopped(d, p, write):
                  "logctl cat to take all its input")
     finally:
         d.proc.send_signal(signal.SIGCONT)
+
+
+@contextlib.contextmanager
+def private_network(sysctls):
+    """A context in which this thread, and what it starts, is in a network
+    namespace of its own, its loopback up and sysctls set ({"net/unix/
+    max_dgram_qlen": "4096"}: paths under /proc/sys); back in the host's after.
+    Skips the test where it cannot (not root)."""
+    if os.geteuid() != 0:
+        raise Skip("not root: cannot make a network namespace")
+    libc = ctypes.CDLL(None, use_errno=True)
+    host = os.open("/proc/thread-self/ns/net", os.O_RDONLY)
+    try:
+        if libc.unshare(CLONE_NEWNET) != 0:
+            raise Skip("cannot make a network namespace: %s" %
+                       os.strerror(ctypes.get_errno()))
+        try:
+            with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+                ifr = fcntl.ioctl(s, SIOCGIFFLAGS, struct.pack("16sH22x", b"lo", 0))
+                up = struct.unpack("16sH22x", ifr)[1] | IFF_UP
+                fcntl.ioctl(s, SIOCSIFFLAGS, struct.pack("16sH22x", b"lo", up))
+            for name, value in sysctls.items():
+                with open("/proc/sys/" + name, "w") as f:
+                    f.write(value)
+            yield
+        finally:
+            check(libc.setns(host, CLONE_NEWNET) == 0, "setns: %s" %
+                  os.strerror(ctypes.get_errno()))
+    finally:
+        os.close(host)
 
 
 def proc_state(pid):

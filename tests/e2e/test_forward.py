@@ -6,26 +6,20 @@ its own in the test's temporary directory, never as a system service."""
 import atexit
 import calendar
 import collections
-import contextlib
-import ctypes
 import datetime
-import fcntl
 import glob
 import os
 import re
 import shutil
 import signal
 import socket
-import struct
 import subprocess
 import tempfile
 
 from harness import LOGD as LOGD_BIN
-from harness import (SANITIZED, SENDER, SLOW, VALGRIND, Fail, Logd, Skip, check, main, stats,
-                     sync, wait_for)
+from harness import (SANITIZED, SENDER, SLOW, VALGRIND, Fail, Logd, Skip, check, main,
+                     private_network, stats, sync, wait_for)
 
-CLONE_NEWNET = 0x40000000
-SIOCGIFFLAGS, SIOCSIFFLAGS, IFF_UP = 0x8913, 0x8914, 0x1
 RSYSLOGD = shutil.which("rsyslogd") or "/usr/sbin/rsyslogd"
 # What rsyslog writes per message: the fields the test checks, tab-separated.
 TEMPLATE = ('%app-name%\\t%procid%\\t%syslogfacility-text%\\t%syslogseverity-text%\\t'
@@ -208,34 +202,6 @@ def said_again(err):
     return sum(again_counts(err))
 
 
-@contextlib.contextmanager
-def private_network(tcp_rmem):
-    """A context in which this thread, and what it starts, is in a network
-    namespace of its own, its loopback up and net.ipv4.tcp_rmem set; back in
-    the host's after."""
-    if os.geteuid() != 0:
-        raise Skip("not root: cannot make a network namespace")
-    libc = ctypes.CDLL(None, use_errno=True)
-    host = os.open("/proc/thread-self/ns/net", os.O_RDONLY)
-    try:
-        if libc.unshare(CLONE_NEWNET) != 0:
-            raise Skip("cannot make a network namespace: %s" %
-                       os.strerror(ctypes.get_errno()))
-        try:
-            with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
-                ifr = fcntl.ioctl(s, SIOCGIFFLAGS, struct.pack("16sH22x", b"lo", 0))
-                up = struct.unpack("16sH22x", ifr)[1] | IFF_UP
-                fcntl.ioctl(s, SIOCSIFFLAGS, struct.pack("16sH22x", b"lo", up))
-            with open("/proc/sys/net/ipv4/tcp_rmem", "w") as f:
-                f.write(tcp_rmem)
-            yield
-        finally:
-            check(libc.setns(host, CLONE_NEWNET) == 0, "setns: %s" %
-                  os.strerror(ctypes.get_errno()))
-    finally:
-        os.close(host)
-
-
 def unread(port):
     """Bytes the established TCP sockets on local port hold unread (/proc/net/tcp)."""
     total = 0
@@ -348,7 +314,7 @@ def test_a_collector_killed_with_unread_megabytes_loses_none():
     # records wait on disk first: three times that buffer, so the forwarder
     # always has more to send until rsyslog is killed.
     n = 100000
-    with private_network("4096 4194304 4194304"):
+    with private_network({"net/ipv4/tcp_rmem": "4096 4194304 4194304"}):
         r = Rsyslog(direct=True)
         d = None
         try:
