@@ -38,7 +38,7 @@
 #include "syslog_msg.h"
 
 #define INGEST_CMSG_SPACE	256	/* credentials, plus room to see (and close) stray fds */
-#define INGEST_POLL_MIN		8	/* datagrams in one recvmmsg that start polling */
+#define INGEST_POLL_MIN		4	/* datagrams in one recvmmsg that start polling */
 #define INGEST_POLL_ROUNDS	16	/* recvmmsg calls per callback while polling */
 #define INGEST_KV		(2 * (size_t)PROTO_MAX_DGRAM)	/* a syslog record's fields */
 

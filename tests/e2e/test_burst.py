@@ -1,4 +1,4 @@
-"""Bursts: when one read finds 8 datagrams or more waiting, logd takes its
+"""Bursts: when one read finds 4 datagrams or more waiting, logd takes its
 socket out of epoll and reads on, 16 reads a turn, until the socket is
 empty; then it waits in epoll again.  Here logd is stopped (SIGSTOP) while
 its socket fills, so its first read after SIGCONT starts a burst.  The
