@@ -8,8 +8,13 @@
  *
  * Under load, ingest polls: once a recvmmsg brings INGEST_POLL_MIN
  * datagrams or more, the socket leaves epoll and is read again after each
- * batch (INGEST_POLL_ROUNDS in a callback, then the loop's other events get
- * a turn, then poll_ev, never in epoll, brings us back) until it is empty.
+ * batch until it is empty.  A callback (a turn) reads at most
+ * INGEST_POLL_ROUNDS times or INGEST_POLL_BYTES, then arms poll_ev, a timer
+ * due at once: the loop goes through epoll_wait() and its due timers before
+ * it runs, so signals, control clients, the writer's wake-up and the flush
+ * timer get their turn even when senders never let the socket go empty.
+ * (event_active() would run it again in the same pass, before the loop
+ * looks at epoll: a flood would starve all of them.)
  * While the socket is in epoll, every sender's send() takes the socket's
  * wait queue lock and runs epoll's callback; out of it, a send finds no
  * one waiting and does neither: the senders' cost per record is what bare
@@ -40,11 +45,12 @@
 #define INGEST_CMSG_SPACE	256	/* credentials, plus room to see (and close) stray fds */
 #define INGEST_POLL_MIN		4	/* datagrams in one recvmmsg that start polling */
 #define INGEST_POLL_ROUNDS	16	/* recvmmsg calls per callback while polling */
+#define INGEST_POLL_BYTES	(1024 * 1024)	/* or this much received */
 #define INGEST_KV		(2 * (size_t)PROTO_MAX_DGRAM)	/* a syslog record's fields */
 
 struct ingest {
 	struct event		*ev;		/* the socket in epoll; not while polling */
-	struct event		*poll_ev;	/* while polling: the next read */
+	struct event		*poll_ev;	/* while polling: the next turn (a timer) */
 	struct stream_table	*streams;
 	struct queue		*q;
 	struct stats		*st;
@@ -328,7 +334,7 @@ ingest_new(struct event_base *base, const struct config *cfg, int syslog, int fd
 	if (setsockopt(in->fd, SOL_SOCKET, SO_RCVBUFFORCE, &rcvbuf, sizeof(rcvbuf)) < 0)
 		(void)setsockopt(in->fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof(rcvbuf));
 	if ((in->ev = event_new(base, in->fd, EV_READ | EV_PERSIST, on_read, in)) == NULL ||
-	    (in->poll_ev = event_new(base, -1, 0, on_read, in)) == NULL ||
+	    (in->poll_ev = evtimer_new(base, on_read, in)) == NULL ||
 	    event_add(in->ev, NULL) < 0) {
 		rc = -ENOMEM;
 		goto fail;
@@ -799,14 +805,18 @@ ingest_receive(struct ingest *in)
 static void
 on_read(evutil_socket_t fd, short what, void *arg)
 {
-	struct ingest	*in = arg;
-	int		 n, rounds = INGEST_POLL_ROUNDS;
+	static const struct timeval	 now = { 0, 0 };
+	struct ingest			*in = arg;
+	size_t				 bytes = 0;
+	int				 i, n, rounds = INGEST_POLL_ROUNDS;
 
 	(void)fd;
 	(void)what;
 	while (!in->blocked && !in->drained && !(in->activated && in->stopping)) {
 		if ((n = ingest_receive(in)) == 0)
 			return;
+		for (i = 0; i < n; i++)
+			bytes += in->msgs[i].msg_len;
 		ingest_continue(in);
 		if (!in->polling) {
 			if (n < INGEST_POLL_MIN || in->blocked)
@@ -815,8 +825,8 @@ on_read(evutil_socket_t fd, short what, void *arg)
 			event_del(in->ev);
 			stats_inc(in->st, STATS_BURSTS);
 		}
-		if (--rounds == 0) {
-			event_active(in->poll_ev, EV_READ, 0);
+		if (--rounds == 0 || bytes >= INGEST_POLL_BYTES) {
+			evtimer_add(in->poll_ev, &now);
 			return;
 		}
 	}

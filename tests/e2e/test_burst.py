@@ -5,13 +5,18 @@ its socket fills, so its first read after SIGCONT starts a burst.  The
 socket's queue is 4096 datagrams (net.unix.max_dgram_qlen in a network
 namespace of the test's own; skipped where that cannot be made), so a burst
 takes several turns.  Every record of it is written in order, a record sent
-after it is written too, and SIGTERM in the middle of one writes all of it."""
+after it is written too, and SIGTERM in the middle of one writes all of it.
+A burst that never ends (a sender faster than logd) still leaves the loop
+its turns: the control socket answers, the flush timer writes a quiet
+stream, and SIGTERM stops logd, all while the flood goes on."""
 import os
 import signal
 import socket
+import subprocess
+import sys
 
-from harness import (LOGCTL, Logd, check, datagram, main, parse, private_network, proc_state,
-                     record, wait_for)
+from harness import (LOGCTL, SLOW, Fail, Logd, check, datagram, main, parse, private_network,
+                     proc_state, record, wait_for)
 
 QLEN = 4096
 QUEUE = {"net/unix/max_dgram_qlen": str(QLEN)}
@@ -97,6 +102,70 @@ def test_sigterm_in_a_burst_writes_all_of_it():
         check(st["records"] == n and st["bursts"] >= 1, "stopped: %s" % st)
 
 
+# Sends its stdin as one datagram, again and again, blocking, until a send fails.
+FLOOD = r"""
+import socket, sys
+dgram = sys.stdin.buffer.read()
+s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+s.setsockopt(socket.SOL_SOCKET, %d, 64 << 20)
+s.connect(sys.argv[1])
+n = 0
+try:
+    while True:
+        s.send(dgram)
+        n += 1
+        if n == 2000:  # twice what the queue holds: logd is reading
+            print("flooding", flush=True)
+except OSError as e:
+    print("%%d sent, then %%s" %% (n, e.strerror), flush=True)
+""" % SO_SNDBUFFORCE
+
+
+def flood(d, stream):
+    """A sender far faster than logd: 64 KiB datagrams of some 600 records each,
+    for a stream logd refuses (create_streams = configured), which costs logd
+    a lookup a record and the sender one send() a datagram.  Its 64 MiB send
+    buffer keeps logd's socket a thousand datagrams deep, so it is never
+    empty while this runs."""
+    one = record(stream, "f" * 80)
+    p = d.spawn([sys.executable, "-c", FLOOD, d.sock], stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE)
+    p.stdin.write(datagram(*[one] * ((65536 - 8) // len(one))))
+    p.stdin.close()
+    check(p.stdout.readline() == b"flooding\n", "the flood did not get going")
+    return p
+
+
+def test_a_flood_leaves_the_loop_its_turns():
+    conf = "[daemon]\ncreate_streams = configured\nflush_interval = 100ms\n[stream quiet]\n"
+    with private_network(QUEUE), Logd(config=conf) as d:
+        p = flood(d, "flood")
+        try:
+            r = d.ctl("stats", "--json", timeout=10 * SLOW)
+        except subprocess.TimeoutExpired:
+            raise Fail("logctl stats had no answer in %d s during the flood: the "
+                       "burst keeps logd's loop from its control socket" % (10 * SLOW))
+        check(r.returncode == 0 and p.poll() is None,
+              "logctl stats during the flood: %s %s" % (r.returncode, r.stderr))
+        # Sealed by the flush timer only: a quiet stream's batch never fills.
+        r = d.run([LOGCTL, "send", "-s", "quiet", "in the flood"], timeout=10 * SLOW)
+        check(r.returncode == 0, "logctl send: %s" % r.stderr)
+        wait_for(lambda: d.lines("quiet"), "the flush timer to write the quiet stream "
+                 "during the flood", timeout=10)
+        check(d.counters()["bursts"] >= 1 and p.poll() is None,
+              "no burst, or the flood ended: the test did not test")
+        # SIGTERM shuts the socket down: the flood's next send fails, logd drains it.
+        check(d.stop(timeout=30) == 0, "logd exited non-zero: %s" % d.stderr())
+        p.wait(timeout=10 * SLOW)
+        out = p.stdout.read().decode()
+        check("sent, then" in out, "the flood did not end with logd: %r" % out)
+        st = d.stopped()
+        check(st["unconfigured"] == st["records"] - 1, "stopped: %s" % st)
+        check([parse(x)["msg"] for x in d.lines("quiet")] == ["in the flood"],
+              "the quiet stream: %s" % d.lines("quiet"))
+
+
 if __name__ == "__main__":
     main([test_a_burst_is_written_and_logd_waits_in_epoll_again,
-          test_sigterm_in_a_burst_writes_all_of_it])
+          test_sigterm_in_a_burst_writes_all_of_it,
+          test_a_flood_leaves_the_loop_its_turns])
