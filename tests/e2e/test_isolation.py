@@ -100,7 +100,10 @@ def test_an_obstacle_fails_its_stream_alone_while_the_others_take_load():
         said = {k: r"stream bad-%s: cannot write %s/bad-%s%s: %s; .*dropping its records "
                    r"\(counted\) and trying again in \d+ s, or at SIGHUP" %
                    (k, re.escape(d.logs), k, ERRORS[k][0], ERRORS[k][1]) for k in kinds}
-        unsaid = lambda: [k for k in kinds if not re.search(said[k], d.stderr())]
+
+        def unsaid():
+            return [k for k in kinds if not re.search(said[k], d.stderr())]
+
         try:
             wait_for(lambda: not unsaid(), "stderr to say which stream, path and error")
         except Fail:
