@@ -45,7 +45,7 @@ enum stats_id {
 	STATS_CLIENT_DROPPED,	/* sum of the senders' dropped counts */
 	STATS_OVERFLOW_DROPPED,	/* records dropped under overflow = drop */
 	STATS_BACKPRESSURE,	/* times a record found the budget full */
-	STATS_BURSTS,		/* recvmmsgs that brought 4 datagrams or more (ingest.c polls) */
+	STATS_BURSTS,		/* bursts: polls begun by a read of 4 datagrams or more (ingest.c) */
 	STATS_CLOCK_SKEW,	/* records whose claimed time was off by more than max_clock_skew */
 	STATS_STREAMS,		/* streams in the table now */
 	/* writer thread */

@@ -1,5 +1,5 @@
 """Bursts: when one read finds 4 datagrams or more waiting, logd takes its
-socket out of epoll and reads on, 16 reads a turn, until the socket is
+socket out of epoll and reads on, 16 reads or 1 MiB a turn, until the socket is
 empty; then it waits in epoll again.  Here logd is stopped (SIGSTOP) while
 its socket fills, so its first read after SIGCONT starts a burst.  The
 socket's queue is 4096 datagrams (net.unix.max_dgram_qlen in a network
